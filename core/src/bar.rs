@@ -1,0 +1,163 @@
+//! OHLCV bars and bar resolutions.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result, err};
+use crate::time::{MS_PER_DAY, MS_PER_MINUTE, format_rfc3339};
+
+/// One OHLCV bar. `ts` is the bar's opening time in UTC milliseconds; a bar is observable once the
+/// clock stands at its `ts` (the bar is then complete, as in the hosted benchmark's `sim_time`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bar {
+    /// Opening time, UTC milliseconds since the epoch.
+    pub ts: i64,
+    /// First traded price.
+    pub open: Decimal,
+    /// Highest price.
+    pub high: Decimal,
+    /// Lowest price.
+    pub low: Decimal,
+    /// Last price.
+    pub close: Decimal,
+    /// Amount traded: shares for equities, coin units for crypto (may be fractional).
+    pub volume: Decimal,
+}
+
+impl Bar {
+    /// Checks low <= open, close <= high, prices > 0 and volume >= 0.
+    pub fn validate(&self, symbol: &str) -> Result<()> {
+        let Bar { open, high, low, close, volume, .. } = *self;
+        let at = || format!("{symbol} bar at {}", format_rfc3339(self.ts));
+        if low <= Decimal::ZERO {
+            return err(ErrorKind::InvalidBar, format!("{}: prices must be positive, low is {low}", at()));
+        }
+        if volume < Decimal::ZERO {
+            return err(ErrorKind::InvalidBar, format!("{}: volume must be >= 0, got {volume}", at()));
+        }
+        if low > open || low > close || high < open || high < close {
+            return err(
+                ErrorKind::InvalidBar,
+                format!(
+                    "{}: need low <= open, close <= high, got open {open} high {high} low {low} close {close}",
+                    at()
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// How long one bar lasts. Written as in the hosted API: `1Min`, `5Min`, `1Hour`, `1Day`, `1Week`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BarResolution {
+    minutes: u32,
+}
+
+impl BarResolution {
+    /// One minute.
+    pub const MINUTE: BarResolution = BarResolution { minutes: 1 };
+    /// One hour.
+    pub const HOUR: BarResolution = BarResolution { minutes: 60 };
+    /// One day.
+    pub const DAY: BarResolution = BarResolution { minutes: 1440 };
+    /// One week.
+    pub const WEEK: BarResolution = BarResolution { minutes: 10_080 };
+
+    /// A resolution of `minutes` minutes (> 0).
+    pub fn from_minutes(minutes: u32) -> Result<Self> {
+        if minutes == 0 {
+            return err(ErrorKind::InvalidScenario, "bar resolution must be at least one minute");
+        }
+        Ok(BarResolution { minutes })
+    }
+
+    /// Length in minutes.
+    pub fn minutes(self) -> u32 {
+        self.minutes
+    }
+
+    /// Length in milliseconds.
+    pub fn millis(self) -> i64 {
+        i64::from(self.minutes) * MS_PER_MINUTE
+    }
+
+    /// True for resolutions of a day or longer.
+    pub fn is_daily_or_longer(self) -> bool {
+        self.millis() >= MS_PER_DAY
+    }
+
+    /// Parses `1Min`, `15Min`, `1Hour`, `4Hour`, `1Day`, `1Week` (also `1m`, `1h`, `1d`, `1w`).
+    pub fn parse(text: &str) -> Result<Self> {
+        let digits: String = text.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let unit = &text[digits.len()..];
+        let n: u32 = digits.parse().map_err(|_| bad_resolution(text))?;
+        let per = match unit.to_ascii_lowercase().as_str() {
+            "min" | "m" | "minute" | "t" => 1,
+            "hour" | "h" => 60,
+            "day" | "d" => 1440,
+            "week" | "w" => 10_080,
+            _ => return Err(bad_resolution(text)),
+        };
+        let minutes = n.checked_mul(per).ok_or_else(|| bad_resolution(text))?;
+        BarResolution::from_minutes(minutes).map_err(|_| bad_resolution(text))
+    }
+}
+
+fn bad_resolution(text: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidEnumValue,
+        format!("`bar_resolution` must look like '1Min', '15Min', '1Hour', '1Day' or '1Week', got '{text}'"),
+    )
+}
+
+impl std::fmt::Display for BarResolution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let m = self.minutes;
+        if m % 10_080 == 0 {
+            write!(f, "{}Week", m / 10_080)
+        } else if m % 1440 == 0 {
+            write!(f, "{}Day", m / 1440)
+        } else if m % 60 == 0 {
+            write!(f, "{}Hour", m / 60)
+        } else {
+            write!(f, "{m}Min")
+        }
+    }
+}
+
+impl Serialize for BarResolution {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for BarResolution {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        BarResolution::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn resolution_round_trips() {
+        for text in ["1Min", "15Min", "1Hour", "4Hour", "1Day", "1Week"] {
+            assert_eq!(BarResolution::parse(text).unwrap().to_string(), text);
+        }
+        assert_eq!(BarResolution::parse("1h").unwrap(), BarResolution::HOUR);
+        assert_eq!(BarResolution::parse("2fortnights").unwrap_err().kind, ErrorKind::InvalidEnumValue);
+    }
+
+    #[test]
+    fn bar_validation_names_the_problem() {
+        let bar = Bar { ts: 0, open: dec!(10), high: dec!(9), low: dec!(8), close: dec!(9), volume: dec!(1) };
+        let e = bar.validate("AAPL").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidBar);
+        assert!(e.detail.contains("AAPL bar at 1970-01-01T00:00:00Z"), "{}", e.detail);
+    }
+}

@@ -1,0 +1,19 @@
+//! VecTrade's trading engine: orders validated against per-agent risk profiles, matched against
+//! bars, booked into isolated accounts, and replayed bar by bar over frozen scenarios.
+//!
+//! The crate does no I/O, reads no clock and keeps no global state: it takes values and returns
+//! values, and the same inputs give byte-identical outputs on every platform (native, Python,
+//! Node and WebAssembly). See `ARCHITECTURE.md` at the repository root for the layers and the path
+//! of one order.
+
+pub mod bar;
+pub mod costs;
+pub mod error;
+pub mod scenario;
+pub mod time;
+
+pub use bar::{Bar, BarResolution};
+pub use costs::{CommissionModel, CostModel, SlippageModel};
+pub use error::{Error, ErrorFamily, ErrorKind, Result};
+pub use rust_decimal::Decimal;
+pub use scenario::{MarketHours, Scenario, ScenarioConfig, ScenarioInfo, ScenarioStatus, Series};
