@@ -94,6 +94,8 @@ error_kinds! {
     InvalidTimestamp => "invalid_timestamp", InvalidInput;
     /// A snapshot could not be decoded or belongs to another scenario.
     InvalidSnapshot => "invalid_snapshot", InvalidInput;
+    /// An argument is out of its allowed range (named in the detail).
+    InvalidArgument => "invalid_argument", InvalidInput;
     /// A golden-vector or JSON document is malformed.
     InvalidJson => "invalid_json", InvalidInput;
 
@@ -148,6 +150,8 @@ error_kinds! {
     RunAlreadyStarted => "run_already_started", InvalidState;
     /// The order is no longer working (filled, cancelled or rejected).
     OrderNotCancellable => "order_not_cancellable", InvalidState;
+    /// No bar of the symbol has been seen yet, so the order cannot be priced.
+    NoMarketData => "no_market_data", InvalidState;
     /// `require_flat` was asked while positions are open.
     PositionsOpen => "positions_open", InvalidState;
 }

@@ -6,14 +6,24 @@
 //! Node and WebAssembly). See `ARCHITECTURE.md` at the repository root for the layers and the path
 //! of one order.
 
+pub mod account;
 pub mod bar;
 pub mod costs;
+pub mod engine;
 pub mod error;
+pub mod matching;
+pub mod order;
+pub mod risk;
 pub mod scenario;
 pub mod time;
 
+pub use account::{Account, EquityPoint, Fill, Position, PositionView};
 pub use bar::{Bar, BarResolution};
 pub use costs::{CommissionModel, CostModel, SlippageModel};
+pub use engine::{AgentId, AgentStatus, Engine, EngineConfig, Portfolio};
 pub use error::{Error, ErrorFamily, ErrorKind, Result};
+pub use matching::{BarMatcher, IntrabarPath, MatchingModel};
+pub use order::{AssetType, EndReason, Order, OrderRequest, OrderRole, OrderStatus, OrderType, Side, TimeInForce, Trim};
+pub use risk::RiskProfile;
 pub use rust_decimal::Decimal;
 pub use scenario::{MarketHours, Scenario, ScenarioConfig, ScenarioInfo, ScenarioStatus, Series};

@@ -1,0 +1,333 @@
+//! Booking executions into an agent's account: fill-time checks, bracket exits that appear when an
+//! entry fills, one-cancels-other, exits kept no larger than the position, and forced liquidation.
+
+use rust_decimal::Decimal;
+
+use super::{Agent, AgentStatus, Engine};
+use crate::account::Fill;
+use crate::bar::Bar;
+use crate::matching::{Booked, Execution, OrderBook, WorkingOrder};
+use crate::order::{EndReason, Order, OrderRequest, OrderRole, OrderStatus, OrderType, Side, TimeInForce};
+
+/// Money as `$1234.50` (two decimals, half away from zero; negatives as `-$12.00`).
+pub(crate) fn money(v: Decimal) -> String {
+    let r = v.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    if r.is_sign_negative() && !r.is_zero() { format!("-${:.2}", r.abs()) } else { format!("${:.2}", r.abs()) }
+}
+
+/// One agent's orders for one symbol during one bar, as the matching model sees them.
+pub(super) struct AgentBook<'a> {
+    engine: &'a mut Engine,
+    k: usize,
+    sym: usize,
+    ts: i64,
+}
+
+impl<'a> AgentBook<'a> {
+    pub(super) fn new(engine: &'a mut Engine, k: usize, sym: usize, ts: i64) -> Self {
+        AgentBook { engine, k, sym, ts }
+    }
+
+    fn agent(&mut self) -> &mut Agent {
+        &mut self.engine.agents[self.k]
+    }
+
+    fn refuse(&mut self, id: u64, code: &str, detail: String) -> Booked {
+        let ts = self.ts;
+        self.agent().end_order(id, OrderStatus::Cancelled, EndReason::new(code, detail), ts);
+        Booked { ended: vec![id], ..Booked::default() }
+    }
+}
+
+fn working_view(o: &Order) -> WorkingOrder {
+    WorkingOrder {
+        id: o.id,
+        buying: o.request.side.is_buying(),
+        order_type: o.request.order_type,
+        limit_price: o.request.limit_price,
+        stop_price: o.request.stop_price,
+        remaining: o.remaining(),
+        time_in_force: o.request.time_in_force,
+        whole_units: o.request.quantity.fract().is_zero(),
+    }
+}
+
+impl OrderBook for AgentBook<'_> {
+    fn eligible(&self) -> Vec<WorkingOrder> {
+        let a = &self.engine.agents[self.k];
+        a.working
+            .iter()
+            .filter(|&&o| self.engine.is_eligible(self.k, o, self.sym, self.ts))
+            .map(|&o| working_view(a.order(o).expect("working orders exist")))
+            .collect()
+    }
+
+    fn bias(&self) -> i32 {
+        let a = &self.engine.agents[self.k];
+        let held = a.account.positions[self.sym].quantity;
+        if !held.is_zero() {
+            return if held.is_sign_positive() { 1 } else { -1 };
+        }
+        a.working
+            .iter()
+            .filter(|&&o| self.engine.is_eligible(self.k, o, self.sym, self.ts))
+            .filter_map(|&o| a.order(o))
+            .find(|o| o.request.side.opens())
+            .map_or(0, |o| if o.request.side == Side::Buy { 1 } else { -1 })
+    }
+
+    fn kill(&mut self, order_id: u64) {
+        self.refuse(order_id, "fok_not_filled", "fill-or-kill order could not fill completely on its first bar".into());
+    }
+
+    fn execute(&mut self, ex: Execution) -> Booked {
+        let (sym, ts) = (self.sym, self.ts);
+        let order = self.agent().order(ex.order_id).expect("executions name working orders").clone();
+        let side = order.request.side;
+        let held = self.agent().account.positions[sym].quantity;
+        let mut quantity = ex.quantity;
+        let symbol = order.request.symbol.clone();
+        match side {
+            Side::Sell | Side::Cover => {
+                let owned = if side == Side::Sell { held.max(Decimal::ZERO) } else { (-held).max(Decimal::ZERO) };
+                if quantity > owned {
+                    if order.role == OrderRole::Manual {
+                        let what = if side == Side::Sell { "long" } else { "short" };
+                        return self.refuse(
+                            ex.order_id,
+                            "insufficient_position",
+                            format!("{side} {quantity} {symbol} exceeds the {what} position of {owned} at fill time"),
+                        );
+                    }
+                    // Exits only ever reduce: they close what is left of the position.
+                    quantity = owned;
+                }
+                if quantity.is_zero() {
+                    return self.refuse(ex.order_id, "position_closed", format!("no {symbol} position left to close"));
+                }
+            }
+            Side::Buy if held < Decimal::ZERO => {
+                return self.refuse(ex.order_id, "position_side_conflict", format!("cannot buy {symbol} while short"));
+            }
+            Side::Short if held > Decimal::ZERO => {
+                return self.refuse(ex.order_id, "position_side_conflict", format!("cannot short {symbol} while long"));
+            }
+            Side::Buy | Side::Short => {}
+        }
+        let commission = self.engine.config.costs.commission.commission(quantity, ex.price);
+        if side.opens() {
+            let a = &self.engine.agents[self.k];
+            let (net, gross) = a.account.valuation(&self.engine.marks);
+            let have = self.engine.config.leverage_cap * (a.account.cash + net) - gross;
+            let need = quantity * ex.price + commission;
+            if need > have {
+                return self.refuse(
+                    ex.order_id,
+                    "insufficient_buying_power",
+                    format!("insufficient buying power at fill time: need {}, have {}", money(need), money(have.max(Decimal::ZERO))),
+                );
+            }
+        }
+        let fill_id = self.engine.next_fill_id;
+        self.engine.next_fill_id += 1;
+        let a = self.agent();
+        let realized_pnl = a.account.apply_fill(sym, side, quantity, ex.price, commission);
+        a.fills.push(Fill {
+            id: fill_id,
+            order_id: ex.order_id,
+            symbol: symbol.clone(),
+            side,
+            quantity,
+            fill_price: ex.price,
+            reference_price: ex.reference_price,
+            slippage_bps: ex.slippage_bps,
+            commission,
+            total_value: quantity * ex.price,
+            realized_pnl,
+            ts,
+            role: order.role,
+            reasoning: order.request.reasoning.clone(),
+        });
+        let mut booked = Booked { quantity, ..Booked::default() };
+        if quantity < ex.quantity && order.role.is_bracket_exit() {
+            // The exit was larger than the position: it is done once the position is closed.
+            let o = a.order_mut(ex.order_id);
+            o.request.quantity = o.filled_quantity + quantity;
+        }
+        a.order_mut(ex.order_id).record_fill(quantity, ex.price, ts);
+        if a.order(ex.order_id).expect("exists").status == OrderStatus::Filled {
+            a.working.retain(|&w| w != ex.order_id);
+            booked.ended.push(ex.order_id);
+        }
+        if order.role == OrderRole::Manual && order.request.has_exits() {
+            self.attach_exits(&order, quantity, &mut booked);
+        }
+        if !side.opens() {
+            self.after_reduction(&order, &mut booked);
+        }
+        booked
+    }
+}
+
+impl AgentBook<'_> {
+    /// Creates the bracket's exits on the entry's first fill, and grows its stop-loss and
+    /// take-profit by each later fill so they always cover what the entry bought.
+    fn attach_exits(&mut self, entry: &Order, quantity: Decimal, booked: &mut Booked) {
+        let ts = self.ts;
+        let closing = entry.request.side.closing();
+        let mut wanted: Vec<(OrderRole, OrderType, Decimal, Decimal)> = Vec::new();
+        if let Some(p) = entry.request.stop_loss {
+            wanted.push((OrderRole::StopLoss, OrderType::Stop, p, quantity));
+        }
+        if let Some(p) = entry.request.take_profit {
+            wanted.push((OrderRole::TakeProfit, OrderType::Limit, p, quantity));
+        }
+        let first_fill = entry.filled_quantity.is_zero();
+        if first_fill {
+            for t in &entry.request.trims {
+                wanted.push((OrderRole::Trim { level: t.level }, OrderType::Limit, t.price, t.quantity));
+            }
+        }
+        for (role, order_type, price, qty) in wanted {
+            let a = self.agent();
+            let existing = a
+                .working
+                .iter()
+                .copied()
+                .find(|&o| a.order(o).is_some_and(|o| o.parent_id == Some(entry.id) && o.role == role));
+            if let Some(id) = existing {
+                let o = a.order_mut(id);
+                o.request.quantity += qty;
+                booked.resized.push((id, o.remaining()));
+                continue;
+            }
+            let id = self.engine.next_order_id;
+            self.engine.next_order_id += 1;
+            let mut request = OrderRequest::market(&entry.request.symbol, closing, qty);
+            request.order_type = order_type;
+            request.time_in_force = TimeInForce::Gtc;
+            request.asset_type = entry.request.asset_type;
+            if order_type == OrderType::Stop {
+                request.stop_price = Some(price);
+            } else {
+                request.limit_price = Some(price);
+            }
+            let order = Order {
+                id,
+                request,
+                role,
+                parent_id: Some(entry.id),
+                status: OrderStatus::Open,
+                filled_quantity: Decimal::ZERO,
+                avg_fill_price: None,
+                created_at: ts,
+                updated_at: ts,
+                end_reason: None,
+            };
+            booked.activated.push(working_view(&order));
+            let a = self.agent();
+            a.order_index.insert(id, a.orders.len());
+            a.orders.push(order);
+            a.working.push(id);
+        }
+    }
+
+    /// After a position shrank: a filled stop-loss or take-profit cancels its siblings, and every
+    /// bracket exit of the symbol is cut to the position that is left (cancelled at zero).
+    fn after_reduction(&mut self, order: &Order, booked: &mut Booked) {
+        let (sym, ts) = (self.sym, self.ts);
+        let a = self.agent();
+        let filled = a.order(order.id).is_some_and(|o| o.status == OrderStatus::Filled);
+        let oco = filled && matches!(order.role, OrderRole::StopLoss | OrderRole::TakeProfit);
+        let left = a.account.positions[sym].quantity.abs();
+        let exits: Vec<u64> = a
+            .working
+            .iter()
+            .copied()
+            .filter(|&o| {
+                a.order(o).is_some_and(|x| x.role.is_bracket_exit() && x.request.symbol == order.request.symbol)
+            })
+            .collect();
+        for id in exits {
+            let sibling = order.parent_id.is_some() && a.order(id).and_then(|o| o.parent_id) == order.parent_id;
+            if oco && sibling {
+                a.end_order(id, OrderStatus::Cancelled, EndReason::new("oco_sibling_filled", format!("one-cancels-other: order {} filled", order.id)), ts);
+                booked.ended.push(id);
+                continue;
+            }
+            let o = a.order_mut(id);
+            if o.remaining() > left {
+                if left.is_zero() {
+                    a.end_order(id, OrderStatus::Cancelled, EndReason::new("position_closed", "the position this exit protected is closed"), ts);
+                    booked.ended.push(id);
+                } else {
+                    o.request.quantity = o.filled_quantity + left;
+                    booked.resized.push((id, left));
+                }
+            }
+        }
+    }
+}
+
+/// IOC and FOK orders get one bar: whatever of them still works after it is cancelled.
+pub(super) fn end_immediate_orders(a: &mut Agent, eligible: &[u64], ts: i64) {
+    for &id in eligible {
+        let Some(o) = a.order(id) else { continue };
+        if !o.status.is_working() {
+            continue;
+        }
+        let reason = match o.request.time_in_force {
+            TimeInForce::Ioc => EndReason::new("ioc_remainder_cancelled", "immediate-or-cancel: the unfilled rest is cancelled"),
+            TimeInForce::Fok => EndReason::new("fok_not_filled", "fill-or-kill order could not fill completely on its first bar"),
+            TimeInForce::Gtc | TimeInForce::Day => continue,
+        };
+        a.end_order(id, OrderStatus::Cancelled, reason, ts);
+    }
+}
+
+impl Engine {
+    /// Margin call: cancel every working order, then close each position that has a bar now at
+    /// the open (slippage and commission apply; the participation cap does not).
+    pub(super) fn liquidate(&mut self, k: usize, ts: i64, bars: &[(usize, Bar)]) {
+        let a = &mut self.agents[k];
+        for id in std::mem::take(&mut a.working) {
+            a.order_mut(id).end(OrderStatus::Cancelled, EndReason::new("liquidation", "cancelled by a margin call"), ts);
+        }
+        for &(sym, bar) in bars {
+            let held = self.agents[k].account.positions[sym].quantity;
+            if held.is_zero() {
+                continue;
+            }
+            let side = if held > Decimal::ZERO { Side::Sell } else { Side::Cover };
+            let quantity = held.abs();
+            let id = self.next_order_id;
+            self.next_order_id += 1;
+            let mut request = OrderRequest::market(&self.symbols[sym], side, quantity);
+            request.reasoning = Some("forced liquidation: equity fell below maintenance margin".into());
+            let order = Order {
+                id,
+                request,
+                role: OrderRole::Liquidation,
+                parent_id: None,
+                status: OrderStatus::Open,
+                filled_quantity: Decimal::ZERO,
+                avg_fill_price: None,
+                created_at: ts,
+                updated_at: ts,
+                end_reason: None,
+            };
+            let view = working_view(&order);
+            let a = &mut self.agents[k];
+            a.order_index.insert(id, a.orders.len());
+            a.orders.push(order);
+            a.working.push(id);
+            let (price, slippage_bps) = self.matcher.price(&bar, &view, bar.open, quantity);
+            let mut book = AgentBook::new(self, k, sym, ts);
+            book.execute(Execution { order_id: id, quantity, reference_price: bar.open, price, slippage_bps });
+        }
+        let a = &mut self.agents[k];
+        if a.account.open_positions() == 0 {
+            a.status = AgentStatus::Liquidated;
+        }
+    }
+}

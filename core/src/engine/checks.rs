@@ -1,0 +1,239 @@
+//! Pre-trade checks: an order is validated, then checked against the account and the agent's
+//! risk profile, in a fixed order; the first failing check names itself in the rejection.
+//!
+//! Order of checks: request validation → client order id reuse → order rate → liquidation state →
+//! symbol (universe, tradable, agent universe) → market data → position side and size →
+//! max open orders → daily loss limit → max position size → leverage cap → buying power.
+
+use rust_decimal::Decimal;
+
+use super::{Agent, AgentId, AgentStatus, Engine, money};
+use crate::error::{ErrorKind, Result, err};
+use crate::order::{EndReason, Order, OrderRequest, OrderRole, OrderStatus, OrderType, Side};
+
+pub(super) fn submit(engine: &mut Engine, id: AgentId, request: OrderRequest) -> Result<Order> {
+    request.validate()?;
+    let now = engine.clock.unwrap_or(0);
+    let agent = engine.agent(id)?;
+    if let Some(coid) = &request.client_order_id
+        && let Some(&existing) = agent.client_ids.get(coid)
+    {
+        let order = agent.order(existing).expect("client ids point at orders");
+        if order.request == request {
+            return Ok(order.clone());
+        }
+        return err(
+            ErrorKind::IdempotencyConflict,
+            format!("client_order_id '{coid}' was already used for a different order ({})", order.id),
+        );
+    }
+    let limit = agent.profile.max_orders_per_minute;
+    if !engine.agents[id.0].order_rate.admit(now, limit) {
+        return err(
+            ErrorKind::OrderRateLimited,
+            format!("order rate limit: at most {} orders per simulated minute", limit.unwrap_or_default()),
+        );
+    }
+    let verdict = check(engine, id, &request);
+    let order_id = engine.next_order_id;
+    engine.next_order_id += 1;
+    let (status, end_reason) = match &verdict {
+        Ok(()) => (OrderStatus::Open, None),
+        Err(e) => (OrderStatus::Rejected, Some(EndReason::from(e))),
+    };
+    let order = Order {
+        id: order_id,
+        request,
+        role: OrderRole::Manual,
+        parent_id: None,
+        status,
+        filled_quantity: Decimal::ZERO,
+        avg_fill_price: None,
+        created_at: now,
+        updated_at: now,
+        end_reason,
+    };
+    let a = &mut engine.agents[id.0];
+    if let Some(coid) = &order.request.client_order_id {
+        a.client_ids.insert(coid.clone(), order_id);
+    }
+    a.order_index.insert(order_id, a.orders.len());
+    a.orders.push(order.clone());
+    match verdict {
+        Ok(()) => {
+            a.working.push(order_id);
+            Ok(order)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
+    let a = &engine.agents[id.0];
+    if a.status != AgentStatus::Active {
+        return err(
+            ErrorKind::AccountLiquidated,
+            "the account is under a margin call or was liquidated and takes no new orders",
+        );
+    }
+    let sym = engine.require_symbol(&req.symbol)?;
+    if sym >= engine.config.universe.len() {
+        return err(
+            ErrorKind::SymbolNotTradable,
+            format!("'{}' can be observed but not traded (it is the benchmark)", req.symbol),
+        );
+    }
+    if let Some(u) = &a.profile.universe
+        && !u.contains(&req.symbol)
+    {
+        return err(
+            ErrorKind::SymbolNotAllowed,
+            format!("'{}' is outside this agent's universe: {}", req.symbol, u.join(", ")),
+        );
+    }
+    if engine.last_bar_ts[sym].is_none() {
+        return err(ErrorKind::NoMarketData, format!("no bar of '{}' has arrived yet", req.symbol));
+    }
+    check_position(engine, a, sym, req)?;
+    if let Some(max) = a.profile.max_open_orders
+        && a.working.len() as u64 + 1 > u64::from(max)
+    {
+        return err(
+            ErrorKind::MaxOpenOrdersExceeded,
+            format!("max_open_orders is {max} and {} orders are working", a.working.len()),
+        );
+    }
+    if !req.side.opens() {
+        return Ok(());
+    }
+    let (net, gross) = a.account.valuation(&engine.marks);
+    let equity = a.account.cash + net;
+    if let Some(pct) = a.profile.daily_loss_limit_pct {
+        let lost = a.day_start_equity - equity;
+        let limit = pct / Decimal::ONE_HUNDRED * a.account.starting_cash;
+        if lost >= limit {
+            return err(
+                ErrorKind::DailyLossLimitReached,
+                format!(
+                    "daily loss limit reached: lost {} this session, limit {} ({pct}% of {}); new risk is blocked until the next session",
+                    money(lost),
+                    money(limit),
+                    money(a.account.starting_cash)
+                ),
+            );
+        }
+    }
+    let price = reference_price(engine, sym, req);
+    let notional = req.quantity * price;
+    if let Some(pct) = a.profile.max_position_size_pct {
+        let held = a.account.positions[sym].quantity.abs() + queued_opening(engine, a, sym);
+        let after = held * engine.marks[sym] + notional;
+        if equity <= Decimal::ZERO || after * Decimal::ONE_HUNDRED > pct * equity {
+            let share = if equity > Decimal::ZERO { (after * Decimal::ONE_HUNDRED / equity).round_dp(2) } else { Decimal::ZERO };
+            return err(
+                ErrorKind::MaxPositionSizeExceeded,
+                format!(
+                    "{} position would be {} ({share}% of equity {}), above max_position_size_pct {pct}",
+                    req.symbol,
+                    money(after),
+                    money(equity)
+                ),
+            );
+        }
+    }
+    let reserved = reserved_notional(engine, a);
+    if let Some(max) = a.profile.max_leverage {
+        let after = gross + reserved + notional;
+        if equity <= Decimal::ZERO || after > max * equity {
+            return err(
+                ErrorKind::LeverageCapExceeded,
+                format!("gross exposure would be {} against equity {}, above the agent's max_leverage {max}", money(after), money(equity)),
+            );
+        }
+    }
+    let need = notional + engine.config.costs.commission.commission(req.quantity, price);
+    let have = engine.config.leverage_cap * equity - gross - reserved;
+    if need > have {
+        return err(
+            ErrorKind::InsufficientBuyingPower,
+            format!("insufficient buying power: need {}, have {}", money(need), money(have.max(Decimal::ZERO))),
+        );
+    }
+    Ok(())
+}
+
+/// Sells never exceed the long position (less sells already queued), covers the short one;
+/// buying while short and shorting while long are refused, so every fill has one meaning.
+fn check_position(engine: &Engine, a: &Agent, sym: usize, req: &OrderRequest) -> Result<()> {
+    let held = a.account.positions[sym].quantity;
+    let symbol = &req.symbol;
+    match req.side {
+        Side::Buy if held < Decimal::ZERO => err(
+            ErrorKind::PositionSideConflict,
+            format!("cannot buy {symbol} while short {}: cover the short first", held.abs()),
+        ),
+        Side::Short if !engine.config.short_enabled || !a.profile.allow_short => err(
+            ErrorKind::ShortingDisabled,
+            if engine.config.short_enabled { "shorting is disabled in this agent's risk profile" } else { "shorting is not enabled for this scenario" },
+        ),
+        Side::Short if held > Decimal::ZERO => err(
+            ErrorKind::PositionSideConflict,
+            format!("cannot short {symbol} while long {held}: sell the long first"),
+        ),
+        Side::Sell | Side::Cover => {
+            let owned = if req.side == Side::Sell { held.max(Decimal::ZERO) } else { (-held).max(Decimal::ZERO) };
+            let queued: Decimal = working(a)
+                .filter(|o| o.role == OrderRole::Manual && o.request.side == req.side && o.symbol() == symbol)
+                .map(Order::remaining)
+                .sum();
+            if req.quantity > owned - queued {
+                let what = if req.side == Side::Sell { "long" } else { "short" };
+                let extra = if queued.is_zero() { String::new() } else { format!(", {queued} already queued") };
+                return err(
+                    ErrorKind::InsufficientPosition,
+                    format!("{} {} {symbol} exceeds the {what} position of {owned}{extra}", req.side, req.quantity),
+                );
+            }
+            Ok(())
+        }
+        Side::Buy | Side::Short => Ok(()),
+    }
+}
+
+fn working(a: &Agent) -> impl Iterator<Item = &Order> {
+    a.working.iter().filter_map(|&o| a.order(o))
+}
+
+/// The price an opening order is expected to pay: its limit, its stop, or the last close.
+fn reference_price(engine: &Engine, sym: usize, req: &OrderRequest) -> Decimal {
+    match req.order_type {
+        OrderType::Limit | OrderType::StopLimit => req.limit_price.unwrap_or(engine.marks[sym]),
+        OrderType::Stop => req.stop_price.unwrap_or(engine.marks[sym]),
+        OrderType::Market => engine.marks[sym],
+    }
+}
+
+fn queued_opening(engine: &Engine, a: &Agent, sym: usize) -> Decimal {
+    working(a)
+        .filter(|o| o.request.side.opens() && engine.index.get(o.symbol()) == Some(&sym))
+        .map(Order::remaining)
+        .sum()
+}
+
+/// Notional (plus commission) held back for working opening orders.
+fn reserved_notional(engine: &Engine, a: &Agent) -> Decimal {
+    working(a)
+        .filter(|o| o.request.side.opens())
+        .map(|o| {
+            let sym = engine.index[o.symbol()];
+            let price = reference_price(engine, sym, &o.request);
+            o.remaining() * price + engine.config.costs.commission.commission(o.remaining(), price)
+        })
+        .sum()
+}
+
+impl Engine {
+    pub(super) fn buying_power(&self, a: &Agent, equity: Decimal, gross: Decimal) -> Decimal {
+        (self.config.leverage_cap * equity - gross - reserved_notional(self, a)).max(Decimal::ZERO)
+    }
+}

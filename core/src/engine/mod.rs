@@ -1,0 +1,571 @@
+//! The engine: agents with isolated accounts, their orders, and the processing of each new slice
+//! of bars (session roll, liquidation, matching, marking to market, margin check). Scenario runs
+//! drive it over stored bars; live feeds push bars into it one at a time.
+
+mod booking;
+mod checks;
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::account::{Account, EquityPoint, Fill, PositionView};
+use crate::bar::Bar;
+use crate::costs::CostModel;
+use crate::error::{Error, ErrorKind, Result, err};
+use crate::matching::{BarMatcher, IntrabarPath, MatchingModel};
+use crate::order::{EndReason, Order, OrderRequest, OrderStatus, TimeInForce};
+use crate::risk::{RateWindow, RiskProfile};
+use crate::scenario::{ScenarioConfig, session_of};
+use crate::time::format_rfc3339;
+
+pub(crate) use booking::money;
+
+/// The trading rules of an engine: what can be traded and at what cost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EngineConfig {
+    /// Tradable symbols.
+    pub universe: Vec<String>,
+    /// Symbols that are priced and observable but not tradable (the benchmark).
+    pub observed: Vec<String>,
+    /// Cash each agent starts with.
+    pub starting_cash: Decimal,
+    /// Maximum gross exposure / equity.
+    pub leverage_cap: Decimal,
+    /// Whether short orders are allowed at all.
+    pub short_enabled: bool,
+    /// Slippage, commission and participation cap.
+    pub costs: CostModel,
+    /// Equity below this fraction of gross exposure triggers liquidation at the next open.
+    pub maintenance_margin: Decimal,
+    /// Intrabar path for several triggers in one bar.
+    pub intrabar_path: IntrabarPath,
+    /// Sessions are calendar days shifted by this many minutes from UTC.
+    pub session_utc_offset_minutes: i32,
+}
+
+impl EngineConfig {
+    /// The rules of a scenario (the benchmark becomes an observed symbol).
+    pub fn from_scenario(config: &ScenarioConfig) -> Self {
+        EngineConfig {
+            universe: config.universe.clone(),
+            observed: config.benchmark_symbol.iter().cloned().collect(),
+            starting_cash: config.starting_cash,
+            leverage_cap: config.leverage_cap,
+            short_enabled: config.short_enabled,
+            costs: config.costs.clone(),
+            maintenance_margin: config.maintenance_margin,
+            intrabar_path: IntrabarPath::default(),
+            session_utc_offset_minutes: config.session_utc_offset_minutes,
+        }
+    }
+}
+
+/// Index of an agent within an engine or run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AgentId(pub usize);
+
+/// Whether an agent still trades.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentStatus {
+    /// Trading normally.
+    Active,
+    /// Equity fell below maintenance margin; positions close at the next open.
+    MarginCall,
+    /// Positions were force-closed; the agent's run is over.
+    Liquidated,
+}
+
+/// One agent: its account, orders, fills, equity curve and risk state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Agent {
+    pub(crate) name: String,
+    pub(crate) profile: RiskProfile,
+    pub(crate) account: Account,
+    pub(crate) orders: Vec<Order>,
+    /// Order id → index into `orders`.
+    pub(crate) order_index: BTreeMap<u64, usize>,
+    /// Ids of working orders, ascending.
+    pub(crate) working: Vec<u64>,
+    pub(crate) fills: Vec<Fill>,
+    pub(crate) equity_curve: Vec<EquityPoint>,
+    pub(crate) status: AgentStatus,
+    pub(crate) day_start_equity: Decimal,
+    pub(crate) order_rate: RateWindow,
+    pub(crate) request_rate: RateWindow,
+    pub(crate) client_ids: BTreeMap<String, u64>,
+}
+
+impl Agent {
+    pub(crate) fn order(&self, id: u64) -> Option<&Order> {
+        self.order_index.get(&id).map(|&i| &self.orders[i])
+    }
+
+    pub(crate) fn order_mut(&mut self, id: u64) -> &mut Order {
+        let i = self.order_index[&id];
+        &mut self.orders[i]
+    }
+
+    /// Ends a working order and drops it from the working list.
+    pub(crate) fn end_order(&mut self, id: u64, status: OrderStatus, reason: EndReason, ts: i64) {
+        self.order_mut(id).end(status, reason, ts);
+        self.working.retain(|&w| w != id);
+    }
+}
+
+/// A portfolio as the bot API reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Portfolio {
+    /// Cash.
+    pub cash: Decimal,
+    /// Cash + signed position values.
+    pub equity: Decimal,
+    /// Signed sum of position values.
+    pub positions_value: Decimal,
+    /// Sum of |position value|.
+    pub gross_exposure: Decimal,
+    /// What a new opening order can still use: `leverage_cap × equity − gross exposure −` the
+    /// notional of working opening orders.
+    pub buying_power: Decimal,
+    /// Non-flat positions, in universe order.
+    pub positions: Vec<PositionView>,
+    /// Sum of unrealised PnL.
+    pub total_unrealized_pnl: Decimal,
+    /// PnL realised so far (before commissions).
+    pub realized_pnl: Decimal,
+    /// Commissions paid.
+    pub fees_paid: Decimal,
+}
+
+/// The engine. See the module docs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Engine {
+    config: EngineConfig,
+    symbols: Vec<String>,
+    index: BTreeMap<String, usize>,
+    marks: Vec<Decimal>,
+    last_bar_ts: Vec<Option<i64>>,
+    clock: Option<i64>,
+    session: Option<i64>,
+    agents: Vec<Agent>,
+    next_order_id: u64,
+    next_fill_id: u64,
+    matcher: BarMatcher,
+}
+
+impl Engine {
+    /// An engine with no agents and no bars yet.
+    pub fn new(config: EngineConfig) -> Result<Self> {
+        let symbols: Vec<String> = config.universe.iter().chain(&config.observed).cloned().collect();
+        let mut index = BTreeMap::new();
+        for (i, s) in symbols.iter().enumerate() {
+            if s.is_empty() || index.insert(s.clone(), i).is_some() {
+                return err(ErrorKind::InvalidScenario, format!("empty or repeated symbol '{s}'"));
+            }
+        }
+        if config.universe.is_empty() {
+            return err(ErrorKind::InvalidScenario, "universe must name at least one symbol");
+        }
+        config.costs.validate()?;
+        let matcher = BarMatcher {
+            path: config.intrabar_path,
+            slippage: config.costs.slippage.clone(),
+            max_volume_participation: config.costs.max_volume_participation,
+        };
+        Ok(Engine {
+            marks: vec![Decimal::ZERO; symbols.len()],
+            last_bar_ts: vec![None; symbols.len()],
+            symbols,
+            index,
+            clock: None,
+            session: None,
+            agents: Vec::new(),
+            next_order_id: 1,
+            next_fill_id: 1,
+            matcher,
+            config,
+        })
+    }
+
+    /// The rules.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// Tradable symbols, then observed ones; a symbol's position here is its index.
+    pub fn symbols(&self) -> &[String] {
+        &self.symbols
+    }
+
+    /// Index of a symbol.
+    pub fn symbol_index(&self, symbol: &str) -> Option<usize> {
+        self.index.get(symbol).copied()
+    }
+
+    /// Time of the latest bar processed (UTC ms), if any.
+    pub fn clock(&self) -> Option<i64> {
+        self.clock
+    }
+
+    /// Last close seen of a symbol, if any bar of it arrived.
+    pub fn mark(&self, symbol: &str) -> Option<Decimal> {
+        let i = self.symbol_index(symbol)?;
+        self.last_bar_ts[i].map(|_| self.marks[i])
+    }
+
+    /// Adds an agent with a fresh account. Its equity curve starts at the current clock.
+    pub fn add_agent(&mut self, name: &str, profile: RiskProfile) -> Result<AgentId> {
+        profile.validate()?;
+        if name.is_empty() {
+            return err(ErrorKind::InvalidArgument, "agent name must not be empty");
+        }
+        if self.agents.iter().any(|a| a.name == name) {
+            return err(ErrorKind::DuplicateAgent, format!("an agent named '{name}' already exists"));
+        }
+        if let Some(u) = &profile.universe
+            && let Some(bad) = u.iter().find(|s| !self.config.universe.contains(s))
+        {
+            return err(
+                ErrorKind::InvalidRiskProfile,
+                format!("risk profile universe names '{bad}', which is not in the scenario's universe"),
+            );
+        }
+        let account = Account::new(self.config.starting_cash, self.symbols.len());
+        let mut agent = Agent {
+            name: name.to_string(),
+            profile,
+            day_start_equity: account.starting_cash,
+            account,
+            orders: Vec::new(),
+            order_index: BTreeMap::new(),
+            working: Vec::new(),
+            fills: Vec::new(),
+            equity_curve: Vec::new(),
+            status: AgentStatus::Active,
+            order_rate: RateWindow::default(),
+            request_rate: RateWindow::default(),
+            client_ids: BTreeMap::new(),
+        };
+        if let Some(ts) = self.clock {
+            let cash = agent.account.cash;
+            agent.equity_curve.push(EquityPoint { ts, equity: cash, cash, gross_exposure: Decimal::ZERO });
+        }
+        self.agents.push(agent);
+        Ok(AgentId(self.agents.len() - 1))
+    }
+
+    /// Number of agents.
+    pub fn agent_count(&self) -> usize {
+        self.agents.len()
+    }
+
+    /// The id of the agent called `name`.
+    pub fn agent_id(&self, name: &str) -> Result<AgentId> {
+        self.agents
+            .iter()
+            .position(|a| a.name == name)
+            .map(AgentId)
+            .ok_or_else(|| Error::new(ErrorKind::UnknownAgent, format!("no agent named '{name}'")))
+    }
+
+    pub(crate) fn agent(&self, id: AgentId) -> Result<&Agent> {
+        self.agents
+            .get(id.0)
+            .ok_or_else(|| Error::new(ErrorKind::UnknownAgent, format!("no agent with id {}", id.0)))
+    }
+
+    fn agent_mut(&mut self, id: AgentId) -> Result<&mut Agent> {
+        self.agents
+            .get_mut(id.0)
+            .ok_or_else(|| Error::new(ErrorKind::UnknownAgent, format!("no agent with id {}", id.0)))
+    }
+
+    /// The agent's name.
+    pub fn agent_name(&self, id: AgentId) -> Result<&str> {
+        Ok(&self.agent(id)?.name)
+    }
+
+    /// The agent's risk profile.
+    pub fn risk_profile(&self, id: AgentId) -> Result<&RiskProfile> {
+        Ok(&self.agent(id)?.profile)
+    }
+
+    /// Replaces the agent's risk profile; it applies from the next order on.
+    pub fn set_risk_profile(&mut self, id: AgentId, profile: RiskProfile) -> Result<()> {
+        profile.validate()?;
+        self.agent_mut(id)?.profile = profile;
+        Ok(())
+    }
+
+    /// The agent's account.
+    pub fn account(&self, id: AgentId) -> Result<&Account> {
+        Ok(&self.agent(id)?.account)
+    }
+
+    /// Whether the agent still trades.
+    pub fn status(&self, id: AgentId) -> Result<AgentStatus> {
+        Ok(self.agent(id)?.status)
+    }
+
+    /// Every order of the agent, oldest first (rejected and ended ones included).
+    pub fn orders(&self, id: AgentId) -> Result<&[Order]> {
+        Ok(&self.agent(id)?.orders)
+    }
+
+    /// One order of the agent.
+    pub fn order(&self, id: AgentId, order_id: u64) -> Result<&Order> {
+        self.agent(id)?
+            .order(order_id)
+            .ok_or_else(|| Error::new(ErrorKind::OrderNotFound, format!("no order {order_id} for this agent")))
+    }
+
+    /// The agent's working orders, oldest first.
+    pub fn open_orders(&self, id: AgentId) -> Result<Vec<&Order>> {
+        let a = self.agent(id)?;
+        Ok(a.working.iter().filter_map(|&o| a.order(o)).collect())
+    }
+
+    /// Every fill of the agent, in execution order.
+    pub fn fills(&self, id: AgentId) -> Result<&[Fill]> {
+        Ok(&self.agent(id)?.fills)
+    }
+
+    /// Equity at the agent's first clock and after every bar since.
+    pub fn equity_curve(&self, id: AgentId) -> Result<&[EquityPoint]> {
+        Ok(&self.agent(id)?.equity_curve)
+    }
+
+    /// The agent's portfolio at the latest marks.
+    pub fn portfolio(&self, id: AgentId) -> Result<Portfolio> {
+        let a = self.agent(id)?;
+        let (positions_value, gross_exposure) = a.account.valuation(&self.marks);
+        let equity = a.account.cash + positions_value;
+        let mut positions = Vec::new();
+        let mut total_unrealized_pnl = Decimal::ZERO;
+        for (i, p) in a.account.positions.iter().enumerate() {
+            if p.is_flat() {
+                continue;
+            }
+            let current_price = self.marks[i];
+            let unrealized_pnl = (current_price - p.avg_cost) * p.quantity;
+            total_unrealized_pnl += unrealized_pnl;
+            positions.push(PositionView {
+                symbol: self.symbols[i].clone(),
+                quantity: p.quantity,
+                avg_cost: p.avg_cost,
+                current_price,
+                market_value: p.quantity * current_price,
+                unrealized_pnl,
+                realized_pnl: p.realized_pnl,
+            });
+        }
+        Ok(Portfolio {
+            cash: a.account.cash,
+            equity,
+            positions_value,
+            gross_exposure,
+            buying_power: self.buying_power(a, equity, gross_exposure),
+            positions,
+            total_unrealized_pnl,
+            realized_pnl: a.account.realized_pnl,
+            fees_paid: a.account.fees_paid,
+        })
+    }
+
+    /// Counts one request against the agent's requests-per-minute limit.
+    pub fn note_request(&mut self, id: AgentId) -> Result<()> {
+        let now = self.clock.unwrap_or(0);
+        let a = self.agent_mut(id)?;
+        let limit = a.profile.max_requests_per_minute;
+        if !a.request_rate.admit(now, limit) {
+            return err(
+                ErrorKind::RequestRateLimited,
+                format!(
+                    "request rate limit: at most {} requests per simulated minute",
+                    limit.unwrap_or_default()
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// Cancels a working order of the agent.
+    pub fn cancel(&mut self, id: AgentId, order_id: u64) -> Result<Order> {
+        let now = self.clock.unwrap_or(0);
+        let a = self.agent_mut(id)?;
+        let order = a
+            .order(order_id)
+            .ok_or_else(|| Error::new(ErrorKind::OrderNotFound, format!("no order {order_id} for this agent")))?;
+        if !order.status.is_working() {
+            return err(
+                ErrorKind::OrderNotCancellable,
+                format!("order {order_id} is {} and can no longer be cancelled", order.status),
+            );
+        }
+        a.end_order(order_id, OrderStatus::Cancelled, EndReason::new("cancelled_by_agent", "cancelled by the agent"), now);
+        Ok(a.order(order_id).expect("just cancelled").clone())
+    }
+
+    /// Cancels every working order of the agent; returns how many.
+    pub fn cancel_all(&mut self, id: AgentId, code: &str, detail: &str) -> Result<usize> {
+        let now = self.clock.unwrap_or(0);
+        let a = self.agent_mut(id)?;
+        let ids = std::mem::take(&mut a.working);
+        for &o in &ids {
+            a.order_mut(o).end(OrderStatus::Cancelled, EndReason::new(code, detail), now);
+        }
+        Ok(ids.len())
+    }
+
+    /// Resets the agent: working orders cancelled, positions removed, cash restored to the
+    /// starting balance. Orders, fills and the equity curve are kept.
+    pub fn reset_agent(&mut self, id: AgentId) -> Result<()> {
+        self.cancel_all(id, "agent_reset", "cancelled by an agent reset")?;
+        let symbols = self.symbols.len();
+        let a = self.agent_mut(id)?;
+        let fresh = Account::new(a.account.starting_cash, symbols);
+        a.account = fresh;
+        a.status = AgentStatus::Active;
+        a.day_start_equity = a.account.starting_cash;
+        Ok(())
+    }
+
+    /// Processes one bar of one symbol (see [`Engine::push_slice`]).
+    pub fn push_bar(&mut self, symbol: &str, bar: Bar) -> Result<Vec<(AgentId, Vec<Fill>)>> {
+        let i = self.require_symbol(symbol)?;
+        let before: Vec<usize> = self.agents.iter().map(|a| a.fills.len()).collect();
+        self.push_slice(bar.ts, &[(i, bar)])?;
+        Ok(self
+            .agents
+            .iter()
+            .enumerate()
+            .filter(|(k, a)| a.fills.len() > before[*k])
+            .map(|(k, a)| (AgentId(k), a.fills[before[k]..].to_vec()))
+            .collect())
+    }
+
+    fn require_symbol(&self, symbol: &str) -> Result<usize> {
+        self.symbol_index(symbol).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownSymbol,
+                format!("symbol '{symbol}' is not in the universe: {}", self.symbols.join(", ")),
+            )
+        })
+    }
+
+    /// Processes the bars of time `ts` (at most one per symbol, by symbol index): rolls the
+    /// session (expiring DAY orders, resetting the daily loss baseline), force-closes positions of
+    /// agents under a margin call at the open, matches every other agent's orders placed before
+    /// `ts`, marks to the closes, records an equity point per agent and checks margins.
+    pub fn push_slice(&mut self, ts: i64, bars: &[(usize, Bar)]) -> Result<()> {
+        self.validate_slice(ts, bars)?;
+        let session = session_of(ts, self.config.session_utc_offset_minutes);
+        if self.session != Some(session) {
+            self.roll_session(session, ts);
+        }
+        for &(i, bar) in bars {
+            self.marks[i] = bar.open;
+        }
+        for k in 0..self.agents.len() {
+            match self.agents[k].status {
+                AgentStatus::Liquidated => {}
+                AgentStatus::MarginCall => self.liquidate(k, ts, bars),
+                AgentStatus::Active if !self.agents[k].working.is_empty() => self.match_agent(k, ts, bars),
+                AgentStatus::Active => {}
+            }
+        }
+        for &(i, bar) in bars {
+            self.marks[i] = bar.close;
+            self.last_bar_ts[i] = Some(ts);
+        }
+        self.clock = Some(ts);
+        let mm = self.config.maintenance_margin;
+        for a in &mut self.agents {
+            let (net, gross) = a.account.valuation(&self.marks);
+            let equity = a.account.cash + net;
+            a.equity_curve.push(EquityPoint { ts, equity, cash: a.account.cash, gross_exposure: gross });
+            if a.status == AgentStatus::Active && !gross.is_zero() && equity < mm * gross {
+                a.status = AgentStatus::MarginCall;
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_slice(&self, ts: i64, bars: &[(usize, Bar)]) -> Result<()> {
+        if let Some(clock) = self.clock
+            && ts <= clock
+        {
+            return err(
+                ErrorKind::OutOfOrderBar,
+                format!("bars at {} do not come after the clock at {}", format_rfc3339(ts), format_rfc3339(clock)),
+            );
+        }
+        for (n, &(i, bar)) in bars.iter().enumerate() {
+            let symbol = self.symbols.get(i).ok_or_else(|| {
+                Error::new(ErrorKind::UnknownSymbol, format!("symbol index {i} is out of range"))
+            })?;
+            if bar.ts != ts {
+                return err(
+                    ErrorKind::OutOfOrderBar,
+                    format!("{symbol} bar at {} pushed in the slice of {}", format_rfc3339(bar.ts), format_rfc3339(ts)),
+                );
+            }
+            if bars[..n].iter().any(|&(j, _)| j == i) {
+                return err(ErrorKind::OutOfOrderBar, format!("two bars for {symbol} at {}", format_rfc3339(ts)));
+            }
+            bar.validate(symbol)?;
+        }
+        Ok(())
+    }
+
+    fn roll_session(&mut self, session: i64, ts: i64) {
+        let offset = self.config.session_utc_offset_minutes;
+        for a in &mut self.agents {
+            let expired: Vec<u64> = a
+                .working
+                .iter()
+                .copied()
+                .filter(|&o| {
+                    let order = a.order(o).expect("working orders exist");
+                    order.request.time_in_force == TimeInForce::Day && session_of(order.created_at, offset) < session
+                })
+                .collect();
+            for o in expired {
+                a.end_order(o, OrderStatus::Cancelled, EndReason::new("day_order_expired", "DAY order expired at the end of its session"), ts);
+            }
+            a.day_start_equity = a.equity_curve.last().map_or(a.account.cash, |p| p.equity);
+        }
+        self.session = Some(session);
+    }
+
+    fn match_agent(&mut self, k: usize, ts: i64, bars: &[(usize, Bar)]) {
+        for &(sym, bar) in bars {
+            if !self.agents[k].working.iter().any(|&o| self.is_eligible(k, o, sym, ts)) {
+                continue;
+            }
+            let matcher = self.matcher.clone();
+            let eligible_before: Vec<u64> =
+                self.agents[k].working.iter().copied().filter(|&o| self.is_eligible(k, o, sym, ts)).collect();
+            {
+                let mut book = booking::AgentBook::new(self, k, sym, ts);
+                matcher.match_bar(&bar, &mut book);
+            }
+            booking::end_immediate_orders(&mut self.agents[k], &eligible_before, ts);
+            if self.agents[k].working.is_empty() {
+                break;
+            }
+        }
+    }
+
+    pub(crate) fn is_eligible(&self, k: usize, order_id: u64, sym: usize, ts: i64) -> bool {
+        let o = self.agents[k].order(order_id).expect("working orders exist");
+        o.created_at < ts && self.index.get(o.symbol()) == Some(&sym)
+    }
+
+    /// Submits an order for the agent at the current clock; see [`checks`] for the checks in order.
+    pub fn submit(&mut self, id: AgentId, request: OrderRequest) -> Result<Order> {
+        checks::submit(self, id, request)
+    }
+}

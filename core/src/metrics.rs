@@ -1,0 +1,717 @@
+//! Performance metrics of one run: returns, risk, drawdowns, trade statistics and benchmark alpha/beta.
+//!
+//! Everything is computed from the equity curve (one point per bar close, point 0 = starting cash) and
+//! from the closed round trips. Money stays [`Decimal`]; ratios are `f64`, computed deterministically:
+//! `sqrt` and `pow` come from the portable `libm` crate, every sum is a plain left-to-right loop, and
+//! `Decimal → f64` goes through [`ToPrimitive::to_f64`] (integer arithmetic, no platform math). The
+//! same input therefore gives byte-identical output on native targets and WebAssembly.
+//!
+//! Conventions shared by every metric:
+//! - **Units** are written next to each field of [`Metrics`]: `_pct` fields are percents (`21.0` means
+//!   21 %), `max_drawdown` is a positive fraction (`0.087`), money fields are `Decimal` in the account
+//!   currency, ratios (Sharpe, Sortino, Calmar, beta, profit factor, turnover) are plain numbers.
+//! - **Annualisation** uses `periods_per_year`, the number of bars per year of the scenario's market
+//!   hours and bar resolution (252 for daily US equities, 1764 for hourly ones), never a fixed √252.
+//! - **No NaN or infinity** ever leaves this module (JSON cannot carry them): undefined ratios are `0`
+//!   or `None` as documented per field, and a result too large for `f64` saturates at `±f64::MAX`.
+//! - Fewer than two equity points means no returns: every return/risk metric is `0`.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds in a year of 365.25 days, the year used by [`Metrics::cagr_pct`].
+pub const MS_PER_YEAR: f64 = 365.25 * 86_400_000.0;
+
+/// What [`compute`] needs: the equity curve of one account and the statistics of its trades.
+///
+/// `timestamps`, `equity`, `gross_exposure` and `benchmark` describe the same points and should have
+/// the same length; `equity` defines the points, a shorter companion slice is read as far as it goes
+/// (missing exposure counts as flat, missing timestamps give zero elapsed time) and longer ones are
+/// cut to `equity.len()`. Nothing here panics on inconsistent lengths.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MetricsInput<'a> {
+    /// UTC milliseconds of each equity point, ascending; point 0 is the start of the run.
+    pub timestamps: &'a [i64],
+    /// Account equity (cash + marked positions) at each point, marked at bar close; point 0 is the
+    /// starting cash. Money.
+    pub equity: &'a [Decimal],
+    /// Gross exposure `Σ |position value|` at each point. Money.
+    pub gross_exposure: &'a [Decimal],
+    /// Close of the benchmark at each point, for its buy-and-hold return, alpha and beta. Price.
+    pub benchmark: Option<&'a [Decimal]>,
+    /// Net PnL (after fees) of each closed round trip, in closing order. Money.
+    pub trade_pnls: &'a [Decimal],
+    /// Return of each closed round trip in percent, same order as `trade_pnls`.
+    pub trade_returns_pct: &'a [f64],
+    /// Total commissions paid. Money.
+    pub fees: Decimal,
+    /// `Σ |quantity × price|` over all fills. Money.
+    pub traded_notional: Decimal,
+    /// Number of fills.
+    pub fill_count: usize,
+    /// Bars per year of the scenario's market hours at its bar resolution (see
+    /// `MarketHours::periods_per_year`). A non-finite or non-positive value disables annualisation
+    /// (annualised metrics become 0).
+    pub periods_per_year: f64,
+    /// Annual risk-free rate as a fraction (`0.04` = 4 %), default 0. A non-finite value or one
+    /// `<= -1` is treated as 0.
+    pub risk_free_rate_annual: f64,
+}
+
+/// The metrics of one run. Units are part of the contract and given on every field.
+///
+/// Notation: `E_0..E_n` are the equity points, `r_1..r_n` the per-bar simple returns from [`returns`],
+/// `N = n` the number of returns ([`Metrics::bars`]), `P` = `periods_per_year`, `rf_bar =
+/// (1 + rf_annual)^(1/P) − 1` the per-bar risk-free rate and `x_i = r_i − rf_bar` the excess returns.
+/// `mean` is the arithmetic mean and `sd` the sample standard deviation (divisor `N − 1`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// `E_0`, the equity at the start of the run. Money.
+    pub starting_equity: Decimal,
+    /// `E_n`, the equity at the last point. Money.
+    pub final_equity: Decimal,
+    /// `(E_n / E_0 − 1) × 100`, computed in `Decimal` then converted. **Percent**. 0 when `E_0 <= 0`.
+    pub total_return_pct: f64,
+    /// Compound annual growth rate `((E_n / E_0)^(1/years) − 1) × 100` with `years = (last timestamp −
+    /// first timestamp) / (365.25 days)`. **Percent**. 0 when the elapsed time is 0 or `E_0 <= 0`;
+    /// −100 when `E_n <= 0`. Short runs annualise explosively; saturates at `f64::MAX`.
+    pub cagr_pct: f64,
+    /// Annualised volatility `sd(r) × √P × 100`. **Percent**. 0 with fewer than 2 returns.
+    pub volatility_pct: f64,
+    /// Annualised Sharpe ratio `mean(x) / sd(x) × √P`. Ratio. 0 when `sd(x) = 0` or fewer than 2
+    /// returns.
+    pub sharpe: f64,
+    /// Annualised Sortino ratio `mean(x) / DD × √P` with downside deviation `DD = √(Σ min(x_i, 0)² / N)`:
+    /// the target is the risk-free rate (so with `rf = 0` it is `min(r_i, 0)`) and the divisor is the
+    /// number of *all* returns, not only the negative ones. Ratio. 0 when `DD = 0` (no return below the
+    /// target) or fewer than 2 returns.
+    pub sortino: f64,
+    /// Maximum drawdown `max_t (peak_t − E_t) / peak_t` with `peak_t = max(E_0..E_t)`, i.e. the maximum
+    /// of [`drawdown_series`]. Positive **fraction** of the peak (`0.087` = 8.7 %); 0 if equity never
+    /// fell below a previous peak. Can exceed 1 only if equity went negative.
+    pub max_drawdown: f64,
+    /// `max_drawdown × 100`. **Percent**.
+    pub max_drawdown_pct: f64,
+    /// Longest underwater stretch in bars: from the last point at a peak to the first later point with
+    /// equity back at or above that peak, or to the last point if it never recovered. Bars.
+    pub max_drawdown_duration_bars: u64,
+    /// Longest underwater stretch in time (same stretches, measured by their timestamps). Milliseconds.
+    /// The longest stretch in time need not be the longest in bars (gaps such as nights and weekends).
+    pub max_drawdown_duration_ms: i64,
+    /// Calmar ratio `(cagr_pct / 100) / max_drawdown` (both fractions). Ratio. 0 when there is no
+    /// drawdown.
+    pub calmar: f64,
+    /// Number of closed round trips. Count.
+    pub round_trips: u64,
+    /// Number of fills. Count.
+    pub fill_count: u64,
+    /// `100 × (closed trades with net PnL > 0) / round_trips`. **Percent**. 0 without trades.
+    pub win_rate_pct: f64,
+    /// `Σ winning PnL / |Σ losing PnL|` (net of fees). Ratio. `None` when no trade lost money (the
+    /// ratio would be infinite, which JSON cannot carry); `Some(0.0)` when trades lost but none won.
+    pub profit_factor: Option<f64>,
+    /// Mean net PnL per closed trade `Σ pnl / round_trips`, rounded to 2 decimal places (midpoint
+    /// away from zero). Money. 0 without trades.
+    pub expectancy: Decimal,
+    /// Largest net PnL of a closed trade. Money. `None` without trades.
+    pub best_trade: Option<Decimal>,
+    /// Smallest (most negative) net PnL of a closed trade. Money. `None` without trades.
+    pub worst_trade: Option<Decimal>,
+    /// Largest per-trade return. **Percent**. `None` without trades (non-finite inputs are skipped).
+    pub best_trade_pct: Option<f64>,
+    /// Smallest per-trade return. **Percent**. `None` without trades (non-finite inputs are skipped).
+    pub worst_trade_pct: Option<f64>,
+    /// Longest run of consecutive closed trades with PnL > 0; a zero-PnL trade breaks the run. Count.
+    pub max_consecutive_wins: u64,
+    /// Longest run of consecutive closed trades with PnL < 0; a zero-PnL trade breaks the run. Count.
+    pub max_consecutive_losses: u64,
+    /// `100 × (points 1..n with gross exposure > 0) / n`: share of bars that ended holding a position
+    /// (point 0, the start, is not counted). **Percent**.
+    pub exposure_pct: f64,
+    /// `traded_notional / mean(E_0..E_n)`: how many times the average equity was traded. Ratio. 0 when
+    /// the average equity is `<= 0`.
+    pub turnover: f64,
+    /// Total commissions paid. Money.
+    pub fees: Decimal,
+    /// Buy-and-hold return of the benchmark `(B_last / B_first − 1) × 100`. **Percent**. `None` without
+    /// a benchmark or when its first close is `<= 0`.
+    pub benchmark_return_pct: Option<f64>,
+    /// Jensen's alpha from the OLS regression `r_i = α + β·b_i` of per-bar strategy returns on per-bar
+    /// benchmark returns (both from [`returns`], risk-free rate not subtracted), annualised linearly:
+    /// `α × P × 100` with `α = mean(r) − β·mean(b)`. **Percent per year**. `None` when there is no
+    /// benchmark, fewer than 2 returns or `var(b) = 0`.
+    pub alpha_annual_pct: Option<f64>,
+    /// `β = cov(r, b) / var(b)` (both with divisor `N − 1`). Ratio. `None` as for `alpha_annual_pct`.
+    pub beta: Option<f64>,
+    /// The `P` used for annualisation (0 if the input was not a positive finite number). Bars per year.
+    pub periods_per_year: f64,
+    /// `N`, the number of per-bar returns (equity points − 1, or 0). Count.
+    pub bars: u64,
+}
+
+/// Per-bar simple returns `r_i = E_i / E_{i−1} − 1` for `i = 1..n` (one fewer than the points), each
+/// computed in `Decimal` and converted to `f64`.
+///
+/// Ruin is recorded exactly once: the first bar whose equity is `<= 0` (or the first bar, if the
+/// curve already starts at `<= 0`) gets the return `−1.0` — a total loss; a loss beyond the whole
+/// equity has no meaning for a compounded return — and every later bar gets `0.0`, since there is no
+/// capital left to earn a return on.
+#[must_use]
+pub fn returns(equity: &[Decimal]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(equity.len().saturating_sub(1));
+    let mut ruined = false;
+    for w in equity.windows(2) {
+        let (prev, cur) = (w[0], w[1]);
+        let r = if ruined {
+            0.0
+        } else if prev <= Decimal::ZERO || cur <= Decimal::ZERO {
+            ruined = true;
+            -1.0
+        } else {
+            ratio(cur - prev, prev)
+        };
+        out.push(r);
+    }
+    out
+}
+
+/// Drawdown at each point: `(peak_t − E_t) / peak_t` with `peak_t = max(E_0..E_t)`, a fraction `>= 0`
+/// (0 at a new high; above 1 only if equity is negative). Computed in `Decimal` and converted; 0 while
+/// the running peak is `<= 0`. Same length as `equity`.
+#[must_use]
+pub fn drawdown_series(equity: &[Decimal]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(equity.len());
+    let mut peak: Option<Decimal> = None;
+    for &e in equity {
+        let p = match peak {
+            Some(p) if p >= e => p,
+            _ => e,
+        };
+        peak = Some(p);
+        let dd = match p.checked_sub(e) {
+            Some(diff) if p > Decimal::ZERO && e < p => ratio(diff, p),
+            None => fin((to_f64(p) - to_f64(e)) / to_f64(p)),
+            Some(_) => 0.0,
+        };
+        out.push(dd);
+    }
+    out
+}
+
+/// Computes every metric of [`Metrics`] from `input`. Pure and deterministic; never panics, never
+/// returns NaN or infinity.
+#[must_use]
+pub fn compute(input: &MetricsInput) -> Metrics {
+    let equity = input.equity;
+    let n = equity.len();
+    let ppy =
+        if input.periods_per_year.is_finite() && input.periods_per_year > 0.0 { input.periods_per_year } else { 0.0 };
+    let starting = equity.first().copied().unwrap_or(Decimal::ZERO);
+    let last = equity.last().copied().unwrap_or(Decimal::ZERO);
+    let rets = returns(equity);
+    let ts = &input.timestamps[..input.timestamps.len().min(n)];
+    let ts_at = |i: usize| ts.get(i).copied();
+
+    // Total return and CAGR.
+    let total_return_pct = if starting > Decimal::ZERO { pct_change(last, starting) } else { 0.0 };
+    let elapsed_ms = match (ts.first(), ts.last()) {
+        (Some(&a), Some(&b)) if ts.len() == n => b.saturating_sub(a),
+        _ => 0,
+    };
+    let years = elapsed_ms as f64 / MS_PER_YEAR;
+    let cagr_pct = if n < 2 || years <= 0.0 || starting <= Decimal::ZERO {
+        0.0
+    } else if last <= Decimal::ZERO {
+        -100.0
+    } else {
+        fin((libm::pow(ratio(last, starting), 1.0 / years) - 1.0) * 100.0)
+    };
+
+    // Volatility, Sharpe, Sortino.
+    let sqrt_ppy = libm::sqrt(ppy);
+    let rf = input.risk_free_rate_annual;
+    let rf_bar = if ppy > 0.0 && rf.is_finite() && rf > -1.0 { libm::pow(1.0 + rf, 1.0 / ppy) - 1.0 } else { 0.0 };
+    let rf_bar = fin(rf_bar);
+    let excess: Vec<f64> = rets.iter().map(|r| r - rf_bar).collect();
+    let (mut volatility_pct, mut sharpe, mut sortino) = (0.0, 0.0, 0.0);
+    if rets.len() >= 2 {
+        volatility_pct = fin(sample_sd(&rets) * sqrt_ppy * 100.0);
+        let mean_x = mean(&excess);
+        let sd_x = sample_sd(&excess);
+        if sd_x > 0.0 && sd_x.is_finite() {
+            sharpe = fin(mean_x / sd_x * sqrt_ppy);
+        }
+        let mut down_sq = 0.0;
+        for &x in &excess {
+            let d = x.min(0.0);
+            down_sq += d * d;
+        }
+        let dd = libm::sqrt(down_sq / excess.len() as f64);
+        if dd > 0.0 && dd.is_finite() {
+            sortino = fin(mean_x / dd * sqrt_ppy);
+        }
+    }
+
+    // Drawdowns.
+    let mut max_drawdown = 0.0_f64;
+    for d in drawdown_series(equity) {
+        if d > max_drawdown {
+            max_drawdown = d;
+        }
+    }
+    let (dd_bars, dd_ms) = drawdown_durations(equity, &ts_at);
+    let calmar = if max_drawdown > 0.0 { fin(cagr_pct / 100.0 / max_drawdown) } else { 0.0 };
+
+    // Closed trades.
+    let pnls = input.trade_pnls;
+    let (mut gross_win, mut gross_loss, mut total) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    let (mut wins, mut run_w, mut run_l, mut max_w, mut max_l) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut best, mut worst): (Option<Decimal>, Option<Decimal>) = (None, None);
+    for &p in pnls {
+        total = total.saturating_add(p);
+        if p > Decimal::ZERO {
+            wins += 1;
+            gross_win = gross_win.saturating_add(p);
+            run_w += 1;
+            run_l = 0;
+        } else if p < Decimal::ZERO {
+            gross_loss = gross_loss.saturating_add(p);
+            run_l += 1;
+            run_w = 0;
+        } else {
+            run_w = 0;
+            run_l = 0;
+        }
+        max_w = max_w.max(run_w);
+        max_l = max_l.max(run_l);
+        best = Some(best.map_or(p, |b| b.max(p)));
+        worst = Some(worst.map_or(p, |w| w.min(p)));
+    }
+    let round_trips = pnls.len() as u64;
+    let win_rate_pct = if pnls.is_empty() { 0.0 } else { wins as f64 / pnls.len() as f64 * 100.0 };
+    let profit_factor = if gross_loss < Decimal::ZERO { Some(fin(ratio(gross_win, -gross_loss))) } else { None };
+    let expectancy = if pnls.is_empty() {
+        Decimal::ZERO
+    } else {
+        (total / Decimal::from(pnls.len())).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    };
+    let (mut best_pct, mut worst_pct): (Option<f64>, Option<f64>) = (None, None);
+    for &r in input.trade_returns_pct.iter().filter(|r| r.is_finite()) {
+        best_pct = Some(best_pct.map_or(r, |b| if r > b { r } else { b }));
+        worst_pct = Some(worst_pct.map_or(r, |w| if r < w { r } else { w }));
+    }
+
+    // Exposure and turnover.
+    let exposure_pct = if n < 2 {
+        0.0
+    } else {
+        let mut held = 0u64;
+        for i in 1..n {
+            if input.gross_exposure.get(i).is_some_and(|g| *g > Decimal::ZERO) {
+                held += 1;
+            }
+        }
+        held as f64 / (n - 1) as f64 * 100.0
+    };
+    let turnover = if n == 0 {
+        0.0
+    } else {
+        let mut sum = Decimal::ZERO;
+        for &e in equity {
+            sum = sum.saturating_add(e);
+        }
+        let avg = sum / Decimal::from(n);
+        if avg > Decimal::ZERO { fin(ratio(input.traded_notional, avg)) } else { 0.0 }
+    };
+
+    // Benchmark.
+    let bench = input.benchmark.map(|b| &b[..b.len().min(n)]);
+    let benchmark_return_pct = match bench {
+        Some([first, .., last]) if *first > Decimal::ZERO => Some(pct_change(*last, *first)),
+        Some([first]) if *first > Decimal::ZERO => Some(0.0),
+        _ => None,
+    };
+    let (alpha_annual_pct, beta) = match bench {
+        Some(b) => alpha_beta(&rets, &returns(b), ppy),
+        None => (None, None),
+    };
+
+    Metrics {
+        starting_equity: starting,
+        final_equity: last,
+        total_return_pct,
+        cagr_pct,
+        volatility_pct,
+        sharpe,
+        sortino,
+        max_drawdown,
+        max_drawdown_pct: fin(max_drawdown * 100.0),
+        max_drawdown_duration_bars: dd_bars,
+        max_drawdown_duration_ms: dd_ms,
+        calmar,
+        round_trips,
+        fill_count: input.fill_count as u64,
+        win_rate_pct,
+        profit_factor,
+        expectancy,
+        best_trade: best,
+        worst_trade: worst,
+        best_trade_pct: best_pct,
+        worst_trade_pct: worst_pct,
+        max_consecutive_wins: max_w,
+        max_consecutive_losses: max_l,
+        exposure_pct,
+        turnover,
+        fees: input.fees,
+        benchmark_return_pct,
+        alpha_annual_pct,
+        beta,
+        periods_per_year: ppy,
+        bars: rets.len() as u64,
+    }
+}
+
+/// Longest underwater stretch `(bars, ms)`, each maximised on its own over all stretches.
+fn drawdown_durations(equity: &[Decimal], ts_at: &dyn Fn(usize) -> Option<i64>) -> (u64, i64) {
+    let (mut best_bars, mut best_ms) = (0u64, 0i64);
+    let mut record = |from: usize, to: usize| {
+        best_bars = best_bars.max((to - from) as u64);
+        if let (Some(a), Some(b)) = (ts_at(from), ts_at(to)) {
+            best_ms = best_ms.max(b.saturating_sub(a));
+        }
+    };
+    let Some(&first) = equity.first() else { return (0, 0) };
+    let (mut peak, mut peak_i, mut under) = (first, 0usize, false);
+    for (i, &e) in equity.iter().enumerate().skip(1) {
+        if e >= peak {
+            if under {
+                record(peak_i, i);
+                under = false;
+            }
+            peak = e;
+            peak_i = i;
+        } else {
+            under = true;
+        }
+    }
+    if under {
+        record(peak_i, equity.len() - 1);
+    }
+    (best_bars, best_ms)
+}
+
+/// `(alpha_annual_pct, beta)` of the OLS regression of `r` on `b` (paired by index).
+fn alpha_beta(r: &[f64], b: &[f64], ppy: f64) -> (Option<f64>, Option<f64>) {
+    let m = r.len().min(b.len());
+    if m < 2 {
+        return (None, None);
+    }
+    let (r, b) = (&r[..m], &b[..m]);
+    let (mr, mb) = (mean(r), mean(b));
+    let (mut cov, mut var) = (0.0, 0.0);
+    for i in 0..m {
+        let db = b[i] - mb;
+        cov += (r[i] - mr) * db;
+        var += db * db;
+    }
+    let denom = (m - 1) as f64;
+    let (cov, var) = (cov / denom, var / denom);
+    if !(var > 0.0 && var.is_finite() && cov.is_finite()) {
+        return (None, None);
+    }
+    let beta = fin(cov / var);
+    let alpha = fin((mr - beta * mb) * ppy * 100.0);
+    (Some(alpha), Some(beta))
+}
+
+/// Arithmetic mean, summed left to right; 0 for an empty slice.
+fn mean(xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    let mut s = 0.0;
+    for &x in xs {
+        s += x;
+    }
+    s / xs.len() as f64
+}
+
+/// Sample standard deviation (divisor `n − 1`, two-pass); 0 for fewer than 2 values.
+fn sample_sd(xs: &[f64]) -> f64 {
+    if xs.len() < 2 {
+        return 0.0;
+    }
+    let m = mean(xs);
+    let mut s = 0.0;
+    for &x in xs {
+        let d = x - m;
+        s += d * d;
+    }
+    libm::sqrt(s / (xs.len() - 1) as f64)
+}
+
+/// `Decimal → f64` through the crate's integer-based conversion.
+fn to_f64(d: Decimal) -> f64 {
+    d.to_f64().unwrap_or(0.0)
+}
+
+/// `num / den` computed in `Decimal` (28 significant digits) then converted; falls back to `f64`
+/// division if the quotient overflows `Decimal`. `den` must be non-zero.
+fn ratio(num: Decimal, den: Decimal) -> f64 {
+    match num.checked_div(den) {
+        Some(q) => to_f64(q),
+        None => fin(to_f64(num) / to_f64(den)),
+    }
+}
+
+/// `(to / from − 1) × 100` in `Decimal` then converted; `from` must be positive.
+fn pct_change(to: Decimal, from: Decimal) -> f64 {
+    match to.checked_sub(from).and_then(|d| d.checked_div(from)).and_then(|q| q.checked_mul(Decimal::ONE_HUNDRED)) {
+        Some(p) => to_f64(p),
+        None => fin((ratio(to, from) - 1.0) * 100.0),
+    }
+}
+
+/// Makes a value safe for JSON: NaN becomes 0, ±infinity saturates at ±`f64::MAX`.
+fn fin(x: f64) -> f64 {
+    if x.is_nan() {
+        0.0
+    } else if x.is_infinite() {
+        if x > 0.0 { f64::MAX } else { f64::MIN }
+    } else {
+        x
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+    fn ds(v: &[&str]) -> Vec<Decimal> {
+        v.iter().map(|s| d(s)).collect()
+    }
+    fn close(a: f64, b: f64, rel: f64) -> bool {
+        (a - b).abs() <= rel * b.abs().max(1e-300)
+    }
+    const DAY: i64 = 86_400_000;
+    fn days(n: usize) -> Vec<i64> {
+        (0..n as i64).map(|i| 1_700_000_000_000 + i * DAY).collect()
+    }
+    fn curve<'a>(ts: &'a [i64], eq: &'a [Decimal], ppy: f64) -> MetricsInput<'a> {
+        MetricsInput { timestamps: ts, equity: eq, periods_per_year: ppy, ..Default::default() }
+    }
+    fn floats(m: &Metrics) -> Vec<f64> {
+        let mut v = vec![
+            m.total_return_pct,
+            m.cagr_pct,
+            m.volatility_pct,
+            m.sharpe,
+            m.sortino,
+            m.max_drawdown,
+            m.max_drawdown_pct,
+            m.calmar,
+            m.win_rate_pct,
+            m.exposure_pct,
+            m.turnover,
+            m.periods_per_year,
+        ];
+        let opts =
+            [m.profit_factor, m.best_trade_pct, m.worst_trade_pct, m.benchmark_return_pct, m.alpha_annual_pct, m.beta];
+        v.extend(opts.into_iter().flatten());
+        v
+    }
+
+    #[test]
+    fn small_curve_by_hand() {
+        let eq = ds(&["100", "110", "99", "121"]);
+        let ts = days(4);
+        let rets = returns(&eq);
+        assert_eq!(rets, vec![0.1, -0.1, 22.0 / 99.0]);
+        assert_eq!(drawdown_series(&eq), vec![0.0, 0.0, 0.1, 0.0]);
+        let m = compute(&curve(&ts, &eq, 252.0));
+        assert_eq!(m.total_return_pct, 21.0);
+        assert_eq!((m.max_drawdown, m.max_drawdown_pct), (0.1, 10.0));
+        assert_eq!((m.max_drawdown_duration_bars, m.max_drawdown_duration_ms), (2, 2 * DAY));
+        assert_eq!(m.bars, 3);
+        // mean = 2/27, deviations (0.7, −4.7, 4)/27 → sample var = 38.58/729/2 → sd = √19.29/27.
+        let sd = 19.29f64.sqrt() / 27.0;
+        assert!(close(m.volatility_pct, sd * 252f64.sqrt() * 100.0, 1e-12));
+        assert!(close(m.sharpe, 2.0 * (252.0 / 19.29f64).sqrt(), 1e-12));
+        // Downside deviation √(0.01/3): sortino = (2/27)·√300·√252.
+        assert!(close(m.sortino, 2.0 / 27.0 * (300.0f64 * 252.0).sqrt(), 1e-12));
+        // Three days is 3/365.25 years: CAGR = 1.21^(365.25/3) − 1, Calmar = that / 0.1.
+        let cagr = 1.21f64.powf(365.25 / 3.0) - 1.0;
+        assert!(close(m.cagr_pct, cagr * 100.0, 1e-9) && close(m.calmar, cagr / 0.1, 1e-9));
+        assert_eq!(m.starting_equity, d("100"));
+        assert_eq!(m.final_equity, d("121"));
+    }
+
+    #[test]
+    fn cagr_over_two_years_and_drawdown_durations() {
+        let eq = ds(&["100", "90", "121", "110"]);
+        let year = MS_PER_YEAR as i64;
+        let ts = [0, year / 2, year, 2 * year];
+        let m = compute(&curve(&ts, &eq, 1.0));
+        // 100 → 110 over two years: √1.1 − 1.
+        assert!(close(m.cagr_pct, (1.1f64.sqrt() - 1.0) * 100.0, 1e-12));
+        // Two stretches: 0→2 (2 bars, one year) and 2→3 unrecovered (1 bar, one year).
+        assert_eq!((m.max_drawdown_duration_bars, m.max_drawdown_duration_ms), (2, year));
+        assert_eq!(m.max_drawdown, 0.1);
+    }
+
+    #[test]
+    fn empty_single_point_and_no_trades_are_zero() {
+        for eq in [vec![], ds(&["1000"])] {
+            let ts = days(eq.len());
+            let m = compute(&curve(&ts, &eq, 252.0));
+            assert!(floats(&m).iter().all(|x| *x == 0.0 || *x == 252.0), "{m:?}");
+            assert_eq!((m.bars, m.round_trips, m.max_drawdown_duration_bars), (0, 0, 0));
+            assert_eq!(m.expectancy, Decimal::ZERO);
+            assert_eq!((m.profit_factor, m.best_trade, m.best_trade_pct, m.beta), (None, None, None, None));
+        }
+        let m = compute(&MetricsInput::default());
+        assert_eq!(m.periods_per_year, 0.0);
+        assert_eq!(m.starting_equity, Decimal::ZERO);
+    }
+
+    #[test]
+    fn trade_statistics() {
+        let pnls = ds(&["5", "3", "-1", "-2", "-4", "0", "7", "-1.005"]);
+        let rets = [5.0, 3.0, -1.0, -2.0, -4.0, 0.0, 7.0, -1.0];
+        let m = compute(&MetricsInput { trade_pnls: &pnls, trade_returns_pct: &rets, ..Default::default() });
+        assert_eq!((m.round_trips, m.max_consecutive_wins, m.max_consecutive_losses), (8, 2, 3));
+        assert_eq!(m.win_rate_pct, 37.5);
+        // wins 15, losses 8.005 → 15/8.005 in Decimal.
+        assert_eq!(m.profit_factor, Some(to_f64(d("15") / d("8.005"))));
+        // Σ = 6.995, / 8 = 0.874375 → 0.87.
+        assert_eq!(m.expectancy, d("0.87"));
+        assert_eq!((m.best_trade, m.worst_trade), (Some(d("7")), Some(d("-4"))));
+        assert_eq!((m.best_trade_pct, m.worst_trade_pct), (Some(7.0), Some(-4.0)));
+
+        // A zero-pnl trade breaks a streak; no losses → no profit factor.
+        let z = ds(&["-1", "0", "-1", "2", "0", "3"]);
+        let m = compute(&MetricsInput { trade_pnls: &z, ..Default::default() });
+        assert_eq!((m.max_consecutive_wins, m.max_consecutive_losses), (1, 1));
+        let w = ds(&["1", "2"]);
+        let m = compute(&MetricsInput { trade_pnls: &w, ..Default::default() });
+        assert_eq!((m.profit_factor, m.win_rate_pct, m.expectancy), (None, 100.0, d("1.50")));
+        let l = ds(&["-1"]);
+        assert_eq!(compute(&MetricsInput { trade_pnls: &l, ..Default::default() }).profit_factor, Some(0.0));
+    }
+
+    #[test]
+    fn exposure_turnover_fees() {
+        let eq = ds(&["100", "100", "100", "100", "100"]);
+        let gx = ds(&["50", "0", "50", "-0", "80"]);
+        let ts = days(5);
+        let m = compute(&MetricsInput {
+            gross_exposure: &gx,
+            traded_notional: d("250"),
+            fees: d("1.25"),
+            fill_count: 3,
+            ..curve(&ts, &eq, 252.0)
+        });
+        assert_eq!((m.exposure_pct, m.turnover, m.fees, m.fill_count), (50.0, 2.5, d("1.25"), 3));
+    }
+
+    #[test]
+    fn benchmark_identical_to_strategy_has_beta_one() {
+        let eq = ds(&["100", "103", "101", "106", "104.5", "108"]);
+        let ts = days(eq.len());
+        let m = compute(&MetricsInput { benchmark: Some(&eq), ..curve(&ts, &eq, 252.0) });
+        assert_eq!(m.beta, Some(1.0));
+        assert!(m.alpha_annual_pct.unwrap().abs() < 1e-12);
+        assert_eq!(m.benchmark_return_pct, Some(8.0));
+        // A flat benchmark has no variance: no alpha/beta, but a buy-and-hold return of 0.
+        let flat = ds(&["50", "50", "50", "50", "50", "50"]);
+        let m = compute(&MetricsInput { benchmark: Some(&flat), ..curve(&ts, &eq, 252.0) });
+        assert_eq!((m.beta, m.alpha_annual_pct, m.benchmark_return_pct), (None, None, Some(0.0)));
+        // Benchmark returns (1 %, −1 %, 3 %), strategy 2·b + 0.1 % each bar → beta 2, alpha 0.1 % × 252.
+        let b = ds(&["100", "101", "99.99", "102.9897"]);
+        let s = ds(&["100", "102.1", "100.1601", "106.2698661"]);
+        let m = compute(&MetricsInput { benchmark: Some(&b), ..curve(&ts[..4], &s, 252.0) });
+        assert!(close(m.beta.unwrap(), 2.0, 1e-12) && close(m.alpha_annual_pct.unwrap(), 25.2, 1e-9), "{m:?}");
+    }
+
+    #[test]
+    fn annualisation_scales_sharpe_by_sqrt_ratio() {
+        let eq = ds(&["100", "101", "100.5", "102", "101.7", "103"]);
+        let ts = days(eq.len());
+        let daily = compute(&curve(&ts, &eq, 252.0));
+        let hourly = compute(&curve(&ts, &eq, 1764.0));
+        assert!(close(hourly.sharpe / daily.sharpe, 7f64.sqrt(), 1e-12));
+        assert!(close(hourly.sortino / daily.sortino, 7f64.sqrt(), 1e-12));
+        assert!(close(hourly.volatility_pct / daily.volatility_pct, 7f64.sqrt(), 1e-12));
+        // A positive risk-free rate lowers the Sharpe ratio.
+        let rf = compute(&MetricsInput { risk_free_rate_annual: 0.05, ..curve(&ts, &eq, 252.0) });
+        assert!(rf.sharpe < daily.sharpe && rf.sharpe > 0.0);
+    }
+
+    #[test]
+    fn ruin_is_counted_once() {
+        let eq = ds(&["100", "50", "-10", "5", "20"]);
+        assert_eq!(returns(&eq), vec![-0.5, -1.0, 0.0, 0.0]);
+        assert_eq!(returns(&ds(&["0", "10", "20"])), vec![-1.0, 0.0]);
+        assert_eq!(drawdown_series(&eq), vec![0.0, 0.5, 1.1, 0.95, 0.8]);
+    }
+
+    #[test]
+    fn random_walk_with_zero_equity_stays_finite() {
+        let mut seed: u64 = 42;
+        let mut next = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as i64 % 2001 - 1000
+        };
+        let mut eq = Vec::new();
+        let mut bench = Vec::new();
+        let mut e = Decimal::from(1000);
+        for i in 0..300 {
+            e += Decimal::new(next(), 2);
+            let e_i = if i == 150 { Decimal::ZERO } else { e };
+            eq.push(e_i);
+            bench.push(if i % 97 == 5 { Decimal::ZERO } else { Decimal::from(100) + Decimal::new(next(), 2) });
+        }
+        let gx: Vec<Decimal> = eq.iter().map(|e| e.abs()).collect();
+        let pnls = ds(&["1", "-2", "0"]);
+        let tr = [1.0, f64::NAN, -2.0];
+        let ts = days(eq.len());
+        for ppy in [252.0, 1764.0, 0.0, f64::NAN, f64::INFINITY] {
+            let m = compute(&MetricsInput {
+                gross_exposure: &gx,
+                benchmark: Some(&bench),
+                trade_pnls: &pnls,
+                trade_returns_pct: &tr,
+                risk_free_rate_annual: 0.03,
+                ..curve(&ts, &eq, ppy)
+            });
+            assert!(floats(&m).iter().all(|x| x.is_finite()), "{m:?}");
+            let json = serde_json::to_string(&m).unwrap();
+            assert_eq!(serde_json::from_str::<Metrics>(&json).unwrap(), m);
+        }
+        // A one-minute run compounding 10 % annualises past f64: saturated, not infinite.
+        let m = compute(&curve(&[0, 60_000], &ds(&["100", "110"]), 252.0));
+        assert_eq!(m.cagr_pct, f64::MAX);
+    }
+
+    #[test]
+    fn ten_point_example_matches_independent_python() {
+        // Values from a hand-written plain-Python script (float arithmetic, math.sqrt, no numpy):
+        // r_i = e_i/e_{i-1} - 1; sd with n-1; sharpe = mean/sd*sqrt(252); downside = sqrt(sum(min(r,0)^2)/n);
+        // sortino = mean/downside*sqrt(252); volatility = sd*sqrt(252)*100; mdd = max((peak-e)/peak).
+        let eq = ds(&["10000", "10150", "10080", "9900", "10230", "10410", "10120", "9870", "10350", "10500"]);
+        let ts = days(eq.len());
+        let m = compute(&curve(&ts, &eq, 252.0));
+        assert!(close(m.volatility_pct, PY_VOL, 1e-12), "{}", m.volatility_pct);
+        assert!(close(m.sharpe, PY_SHARPE, 1e-12), "{}", m.sharpe);
+        assert!(close(m.sortino, PY_SORTINO, 1e-12), "{}", m.sortino);
+        assert!(close(m.max_drawdown, PY_MDD, 1e-12), "{}", m.max_drawdown);
+    }
+    const PY_VOL: f64 = 42.284681340529936;
+    const PY_SHARPE: f64 = 3.42601356543673;
+    const PY_SORTINO: f64 = 6.539301449486706;
+    const PY_MDD: f64 = 0.05187319884726225;
+}
