@@ -1,0 +1,665 @@
+//! Scenario runs: one or more agents trading a stored scenario bar by bar. Observation never goes
+//! past `sim_time`; orders queued at `sim_time` first meet the next bar; results once it is over.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::account::{EquityPoint, Fill};
+use crate::bar::Bar;
+use crate::engine::{AgentId, AgentStatus, Engine, EngineConfig, Portfolio};
+use crate::error::{Error, ErrorKind, Result, err};
+use crate::journal::{self, Trade};
+use crate::matching::IntrabarPath;
+use crate::metrics::{self, Metrics, MetricsInput};
+use crate::order::{Order, OrderRequest, Side};
+use crate::risk::RiskProfile;
+use crate::scenario::Scenario;
+
+/// Most bars one observation returns per symbol.
+pub const MAX_LOOKBACK: usize = 1000;
+/// Bars per symbol when no lookback is given.
+pub const DEFAULT_LOOKBACK: usize = 50;
+
+/// Options of a run beyond the scenario's own rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RunOptions {
+    /// Path through a bar when several triggers fall inside it.
+    pub intrabar_path: IntrabarPath,
+}
+
+/// Bars of one symbol in an observation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SymbolBars {
+    /// Ticker.
+    pub symbol: String,
+    /// Ascending; the last one is the most recent bar at or before `sim_time`.
+    pub bars: Vec<Bar>,
+}
+
+/// What an agent sees: bars up to `sim_time`, never after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketView {
+    /// The clock (UTC ms).
+    pub sim_time: i64,
+    /// One entry per requested symbol, in request (or universe) order.
+    pub bars: Vec<SymbolBars>,
+}
+
+/// One agent's part of a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentStep {
+    /// The agent.
+    pub agent: AgentId,
+    /// Fills of this step (all bars advanced).
+    pub fills: Vec<Fill>,
+    /// Equity after the step.
+    pub equity: Decimal,
+    /// Cash after the step.
+    pub cash: Decimal,
+    /// Signed position value after the step.
+    pub positions_value: Decimal,
+    /// True once the agent was liquidated.
+    pub liquidated: bool,
+}
+
+/// The result of advancing the clock (the hosted benchmark's step response, per agent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepReport {
+    /// Bars actually advanced (fewer than asked at the end of the scenario).
+    pub bars_advanced: u32,
+    /// The clock after the step (UTC ms).
+    pub new_sim_time: i64,
+    /// True when the run is over (scenario exhausted, or every agent liquidated).
+    pub done: bool,
+    /// One entry per agent, in agent order.
+    pub agents: Vec<AgentStep>,
+}
+
+impl StepReport {
+    /// The entry of one agent.
+    pub fn agent(&self, agent: AgentId) -> Option<&AgentStep> {
+        self.agents.iter().find(|a| a.agent == agent)
+    }
+}
+
+/// Profit and loss of one symbol at the end of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SymbolPnl {
+    /// Ticker.
+    pub symbol: String,
+    /// Realised PnL before commissions.
+    pub realized_pnl: Decimal,
+    /// Unrealised PnL at the last close.
+    pub unrealized_pnl: Decimal,
+    /// Commissions paid.
+    pub fees: Decimal,
+    /// `realized + unrealized − fees`.
+    pub net_pnl: Decimal,
+}
+
+/// A finished run's grade for one agent (the hosted benchmark's results, plus full metrics).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunResults {
+    /// The agent's name.
+    pub agent: String,
+    /// Equity at the end.
+    pub final_equity: Decimal,
+    /// Total return, percent.
+    pub return_pct: f64,
+    /// Annualised Sharpe ratio (bars per year of the scenario's market hours).
+    pub sharpe: f64,
+    /// Annualised Sortino ratio.
+    pub sortino: f64,
+    /// Maximum drawdown as a positive fraction of the peak (0.087 = 8.7 %).
+    pub max_drawdown: f64,
+    /// Number of fills.
+    pub trade_count: usize,
+    /// True when a margin call ended the agent's run.
+    pub liquidated: bool,
+    /// Buy-and-hold return of the benchmark over the run, percent.
+    pub benchmark_return_pct: Option<f64>,
+    /// PnL per universe symbol, in universe order.
+    pub per_symbol: Vec<SymbolPnl>,
+    /// Every metric, with units in [`Metrics`].
+    pub metrics: Metrics,
+}
+
+/// An action that can carry an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    /// Queue an order.
+    Submit {
+        /// Who.
+        agent: AgentId,
+        /// What.
+        request: OrderRequest,
+    },
+    /// Cancel an order.
+    Cancel {
+        /// Who.
+        agent: AgentId,
+        /// Which.
+        order_id: u64,
+    },
+    /// Advance the clock.
+    Step {
+        /// How many bars.
+        count: u32,
+    },
+}
+
+/// The first response to an action, kept under its idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Response of a submit or cancel.
+    Order(Result<Order, Error>),
+    /// Response of a step.
+    Step(Result<StepReport, Error>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct KeyedAction {
+    action: Action,
+    outcome: Outcome,
+}
+
+/// A run's complete state; restoring it onto the same scenario continues byte-identically.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSnapshot {
+    /// Snapshot format version.
+    pub format: u32,
+    /// Slug of the scenario it was taken on.
+    pub scenario_slug: String,
+    /// The scenario's fingerprint, hex.
+    pub scenario_fingerprint: String,
+    /// Timeline index of `sim_time`.
+    pub step: usize,
+    /// Whether a step was taken.
+    pub started: bool,
+    engine: Engine,
+    idempotency: BTreeMap<String, KeyedAction>,
+}
+
+const SNAPSHOT_FORMAT: u32 = 1;
+
+/// A run over a stored scenario. See the module docs.
+#[derive(Debug, Clone)]
+pub struct Run {
+    scenario: Arc<Scenario>,
+    engine: Engine,
+    step: usize,
+    cursors: Vec<Option<usize>>,
+    started: bool,
+    idempotency: BTreeMap<String, KeyedAction>,
+    slice: Vec<(usize, Bar)>,
+}
+
+impl Run {
+    /// A run with no agents yet, its clock at the scenario's first bar.
+    pub fn new(scenario: Arc<Scenario>) -> Result<Self> {
+        Self::with_options(scenario, RunOptions::default())
+    }
+
+    /// A run with options.
+    pub fn with_options(scenario: Arc<Scenario>, options: RunOptions) -> Result<Self> {
+        let mut config = EngineConfig::from_scenario(scenario.config());
+        config.intrabar_path = options.intrabar_path;
+        let engine = Engine::new(config)?;
+        let cursors = vec![None; scenario.series().len()];
+        let mut run = Run { scenario, engine, step: 0, cursors, started: false, idempotency: BTreeMap::new(), slice: Vec::new() };
+        run.push_timeline(0)?;
+        Ok(run)
+    }
+
+    /// A run with one agent; the usual way to start.
+    pub fn start(scenario: Arc<Scenario>, agent: &str, profile: RiskProfile) -> Result<(Self, AgentId)> {
+        let mut run = Run::new(scenario)?;
+        let id = run.add_agent(agent, profile)?;
+        Ok((run, id))
+    }
+
+    /// Adds an agent (before the first step only, so every agent sees the same bars).
+    pub fn add_agent(&mut self, name: &str, profile: RiskProfile) -> Result<AgentId> {
+        if self.started {
+            return err(ErrorKind::RunAlreadyStarted, "agents can only join a run before its first step");
+        }
+        self.engine.add_agent(name, profile)
+    }
+
+    /// Adds an agent with the same risk profile as `agent` and a fresh account.
+    pub fn clone_agent(&mut self, agent: AgentId, name: &str) -> Result<AgentId> {
+        let profile = self.engine.risk_profile(agent)?.clone();
+        self.add_agent(name, profile)
+    }
+
+    /// Resets an agent: orders cancelled, positions removed, cash restored; history kept.
+    pub fn reset_agent(&mut self, agent: AgentId) -> Result<()> {
+        self.engine.reset_agent(agent)
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Arc<Scenario> {
+        &self.scenario
+    }
+
+    /// The engine (accounts, orders, fills, equity curves).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The clock: time of the latest bar observed (UTC ms).
+    pub fn sim_time(&self) -> i64 {
+        self.scenario.timeline()[self.step]
+    }
+
+    /// Timeline index of the clock.
+    pub fn step_index(&self) -> usize {
+        self.step
+    }
+
+    /// True when the scenario is exhausted or every agent was liquidated.
+    pub fn is_done(&self) -> bool {
+        self.step + 1 >= self.scenario.timeline().len()
+            || (self.engine.agent_count() > 0
+                && (0..self.engine.agent_count()).all(|k| self.engine.status(AgentId(k)) == Ok(AgentStatus::Liquidated)))
+    }
+
+    fn series_index(&self, symbol: &str) -> Result<usize> {
+        self.scenario.series().iter().position(|s| s.symbol == symbol).ok_or_else(|| {
+            let known: Vec<&str> = self.scenario.series().iter().map(|s| s.symbol.as_str()).collect();
+            Error::new(
+                ErrorKind::UnknownSymbol,
+                format!("symbol '{symbol}' is not in this scenario; observable symbols: {}", known.join(", ")),
+            )
+        })
+    }
+
+    /// The last `lookback` bars of `symbol` up to `sim_time`, without copying.
+    pub fn bars(&self, symbol: &str, lookback: usize) -> Result<&[Bar]> {
+        check_lookback(lookback)?;
+        let i = self.series_index(symbol)?;
+        Ok(self.window(i, lookback))
+    }
+
+    fn window(&self, i: usize, lookback: usize) -> &[Bar] {
+        match self.cursors[i] {
+            None => &[],
+            Some(c) => {
+                let bars = &self.scenario.series()[i].bars;
+                &bars[(c + 1).saturating_sub(lookback)..=c]
+            }
+        }
+    }
+
+    /// Bars up to `sim_time` for `symbols` (all universe symbols, then the benchmark, when `None`);
+    /// `lookback` per symbol, 1 to 1000. A scan of the whole universe is `market(None, 1)`.
+    pub fn market(&self, symbols: Option<&[&str]>, lookback: usize) -> Result<MarketView> {
+        check_lookback(lookback)?;
+        let indices: Vec<usize> = match symbols {
+            None => (0..self.scenario.series().len()).collect(),
+            Some(list) => list.iter().map(|s| self.series_index(s)).collect::<Result<_>>()?,
+        };
+        let bars = indices
+            .into_iter()
+            .map(|i| SymbolBars { symbol: self.scenario.series()[i].symbol.clone(), bars: self.window(i, lookback).to_vec() })
+            .collect();
+        Ok(MarketView { sim_time: self.sim_time(), bars })
+    }
+
+    /// Like [`Run::market`], counted against the agent's requests-per-minute limit.
+    pub fn market_for(&mut self, agent: AgentId, symbols: Option<&[&str]>, lookback: usize) -> Result<MarketView> {
+        self.engine.note_request(agent)?;
+        self.market(symbols, lookback)
+    }
+
+    /// Queues an order for `agent`; it first meets the bar after `sim_time`.
+    pub fn submit(&mut self, agent: AgentId, request: OrderRequest) -> Result<Order> {
+        if self.is_done() {
+            return err(ErrorKind::RunFinished, "the run is over; it takes no more orders");
+        }
+        self.engine.note_request(agent)?;
+        self.engine.submit(agent, request)
+    }
+
+    /// Cancels a working order.
+    pub fn cancel(&mut self, agent: AgentId, order_id: u64) -> Result<Order> {
+        self.engine.note_request(agent)?;
+        self.engine.cancel(agent, order_id)
+    }
+
+    /// The agent's portfolio at the latest closes.
+    pub fn portfolio(&self, agent: AgentId) -> Result<Portfolio> {
+        self.engine.portfolio(agent)
+    }
+
+    /// Advances up to `count` bars (0 is allowed and advances nothing) and reports fills and
+    /// balances per agent. At the end of the scenario working orders are cancelled.
+    pub fn step(&mut self, count: u32) -> Result<StepReport> {
+        if self.is_done() {
+            return err(ErrorKind::RunFinished, "the run is over; further steps are refused");
+        }
+        let before = self.fill_counts();
+        let advanced = self.advance(count)?;
+        Ok(self.report_since(&before, advanced))
+    }
+
+    /// Advances up to `count` bars without building a report; returns bars advanced.
+    pub fn advance(&mut self, count: u32) -> Result<u32> {
+        if self.is_done() {
+            return err(ErrorKind::RunFinished, "the run is over; further steps are refused");
+        }
+        let mut advanced = 0;
+        while advanced < count && !self.is_done() {
+            self.push_timeline(self.step + 1)?;
+            self.step += 1;
+            self.started = true;
+            advanced += 1;
+        }
+        if self.is_done() {
+            for k in 0..self.engine.agent_count() {
+                self.engine.cancel_all(AgentId(k), "run_finished", "the run ended before the order filled")?;
+            }
+        }
+        Ok(advanced)
+    }
+
+    fn push_timeline(&mut self, t: usize) -> Result<()> {
+        let ts = self.scenario.timeline()[t];
+        self.slice.clear();
+        for (i, series) in self.scenario.series().iter().enumerate() {
+            let next = self.cursors[i].map_or(0, |c| c + 1);
+            if let Some(bar) = series.bars.get(next)
+                && bar.ts == ts
+            {
+                self.cursors[i] = Some(next);
+                self.slice.push((i, *bar));
+            }
+        }
+        self.engine.push_slice(ts, &self.slice)
+    }
+
+    fn fill_counts(&self) -> Vec<usize> {
+        (0..self.engine.agent_count()).map(|k| self.engine.fills(AgentId(k)).map_or(0, <[Fill]>::len)).collect()
+    }
+
+    fn report_since(&self, before: &[usize], bars_advanced: u32) -> StepReport {
+        let agents = (0..self.engine.agent_count())
+            .map(|k| {
+                let id = AgentId(k);
+                let fills = self.engine.fills(id).expect("agent exists");
+                let last = *self.engine.equity_curve(id).expect("agent exists").last().expect("curve starts at join");
+                AgentStep {
+                    agent: id,
+                    fills: fills[before.get(k).copied().unwrap_or(0)..].to_vec(),
+                    equity: last.equity,
+                    cash: last.cash,
+                    positions_value: last.equity - last.cash,
+                    liquidated: self.engine.status(id) == Ok(AgentStatus::Liquidated),
+                }
+            })
+            .collect();
+        StepReport { bars_advanced, new_sim_time: self.sim_time(), done: self.is_done(), agents }
+    }
+
+    /// Steps to the end of the scenario (or `max_bars`) without new orders. With `require_flat`,
+    /// refuses while that agent holds positions.
+    pub fn hold_until_end(&mut self, max_bars: Option<u32>, require_flat: Option<AgentId>) -> Result<StepReport> {
+        if let Some(agent) = require_flat
+            && self.engine.account(agent)?.open_positions() > 0
+        {
+            return err(ErrorKind::PositionsOpen, "require_flat: the agent still holds positions");
+        }
+        self.step(max_bars.unwrap_or(u32::MAX))
+    }
+
+    /// Cancels the agent's orders, queues market orders closing every position, and steps to the
+    /// end of the scenario (or `max_bars`).
+    pub fn liquidate_and_finish(&mut self, agent: AgentId, rationale: &str, max_bars: Option<u32>) -> Result<StepReport> {
+        if self.is_done() {
+            return err(ErrorKind::RunFinished, "the run is over");
+        }
+        self.engine.cancel_all(agent, "cancelled_by_agent", "cancelled by liquidate_and_finish")?;
+        let symbols = self.engine.symbols().to_vec();
+        let positions: Vec<(String, Decimal)> = self
+            .engine
+            .account(agent)?
+            .positions
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.is_flat())
+            .map(|(i, p)| (symbols[i].clone(), p.quantity))
+            .collect();
+        for (symbol, qty) in positions {
+            let side = if qty > Decimal::ZERO { Side::Sell } else { Side::Cover };
+            let order = OrderRequest::market(&symbol, side, qty.abs()).with_reasoning(rationale);
+            self.engine.submit(agent, order)?;
+        }
+        self.step(max_bars.unwrap_or(u32::MAX))
+    }
+
+    /// Steps until the clock enters a new session (skipping closed-market gaps), at most `max_bars`.
+    pub fn advance_until_next_session(&mut self, max_bars: Option<u32>) -> Result<StepReport> {
+        if self.is_done() {
+            return err(ErrorKind::RunFinished, "the run is over; further steps are refused");
+        }
+        let config = self.scenario.config();
+        let session = config.session_of(self.sim_time());
+        let before = self.fill_counts();
+        let mut advanced = 0;
+        while advanced < max_bars.unwrap_or(u32::MAX) && !self.is_done() {
+            advanced += self.advance(1)?;
+            if self.scenario.config().session_of(self.sim_time()) != session {
+                break;
+            }
+        }
+        Ok(self.report_since(&before, advanced))
+    }
+
+    /// Runs an action under an idempotency key: the same key with the same action returns the
+    /// first outcome and does nothing again; the same key with another action is a conflict.
+    pub fn perform(&mut self, key: Option<&str>, action: Action) -> Result<Outcome> {
+        if let Some(key) = key {
+            if key.is_empty() || key.len() > 255 {
+                return err(ErrorKind::InvalidArgument, "idempotency_key must be 1 to 255 characters");
+            }
+            if let Some(seen) = self.idempotency.get(key) {
+                if seen.action == action {
+                    return Ok(seen.outcome.clone());
+                }
+                return err(
+                    ErrorKind::IdempotencyConflict,
+                    format!("idempotency key '{key}' was already used with a different request"),
+                );
+            }
+        }
+        let outcome = match &action {
+            Action::Submit { agent, request } => Outcome::Order(self.submit(*agent, request.clone())),
+            Action::Cancel { agent, order_id } => Outcome::Order(self.cancel(*agent, *order_id)),
+            Action::Step { count } => Outcome::Step(self.step(*count)),
+        };
+        if let Some(key) = key {
+            self.idempotency.insert(key.to_string(), KeyedAction { action, outcome: outcome.clone() });
+        }
+        Ok(outcome)
+    }
+
+    /// [`Run::submit`] under an idempotency key.
+    pub fn submit_with_key(&mut self, agent: AgentId, request: OrderRequest, key: &str) -> Result<Order> {
+        match self.perform(Some(key), Action::Submit { agent, request })? {
+            Outcome::Order(r) => r,
+            Outcome::Step(_) => unreachable!("a submit is answered with an order"),
+        }
+    }
+
+    /// [`Run::step`] under an idempotency key.
+    pub fn step_with_key(&mut self, count: u32, key: &str) -> Result<StepReport> {
+        match self.perform(Some(key), Action::Step { count })? {
+            Outcome::Step(r) => r,
+            Outcome::Order(_) => unreachable!("a step is answered with a step report"),
+        }
+    }
+
+    /// The agent's round-trip trades so far.
+    pub fn trades(&self, agent: AgentId) -> Result<Vec<Trade>> {
+        Ok(journal::trades(self.engine.fills(agent)?))
+    }
+
+    /// Metrics of the agent so far (available at any time; [`Run::results`] waits for the end).
+    pub fn metrics(&self, agent: AgentId) -> Result<Metrics> {
+        let curve = self.engine.equity_curve(agent)?;
+        let trades = self.trades(agent)?;
+        let closed: Vec<&Trade> = trades.iter().filter(|t| t.status == journal::TradeStatus::Closed).collect();
+        let pnls: Vec<Decimal> = closed.iter().map(|t| t.net_pnl).collect();
+        let rets: Vec<f64> = closed.iter().map(|t| t.return_pct).collect();
+        let ts: Vec<i64> = curve.iter().map(|p| p.ts).collect();
+        let equity: Vec<Decimal> = curve.iter().map(|p| p.equity).collect();
+        let gross: Vec<Decimal> = curve.iter().map(|p| p.gross_exposure).collect();
+        let benchmark = self.benchmark_closes(curve);
+        let account = self.engine.account(agent)?;
+        Ok(metrics::compute(&MetricsInput {
+            timestamps: &ts,
+            equity: &equity,
+            gross_exposure: &gross,
+            benchmark: benchmark.as_deref(),
+            trade_pnls: &pnls,
+            trade_returns_pct: &rets,
+            fees: account.fees_paid,
+            traded_notional: account.traded_notional,
+            fill_count: self.engine.fills(agent)?.len(),
+            periods_per_year: self.scenario.periods_per_year(),
+            risk_free_rate_annual: 0.0,
+        }))
+    }
+
+    /// The benchmark's close at each point of `curve` (the latest bar at or before it).
+    fn benchmark_closes(&self, curve: &[EquityPoint]) -> Option<Vec<Decimal>> {
+        let symbol = self.scenario.config().benchmark_symbol.as_ref()?;
+        let bars = &self.scenario.series_of(symbol)?.bars;
+        let mut out = Vec::with_capacity(curve.len());
+        let mut j = 0;
+        for p in curve {
+            while j + 1 < bars.len() && bars[j + 1].ts <= p.ts {
+                j += 1;
+            }
+            if bars[j].ts > p.ts {
+                return None;
+            }
+            out.push(bars[j].close);
+        }
+        Some(out)
+    }
+
+    /// The agent's grade, once the run is over (or the agent was liquidated).
+    pub fn results(&self, agent: AgentId) -> Result<RunResults> {
+        let liquidated = self.engine.status(agent)? == AgentStatus::Liquidated;
+        if !self.is_done() && !liquidated {
+            return err(ErrorKind::RunNotFinished, "results are available once the run is over");
+        }
+        let metrics = self.metrics(agent)?;
+        let account = self.engine.account(agent)?;
+        let universe = &self.scenario.config().universe;
+        let per_symbol = universe
+            .iter()
+            .enumerate()
+            .map(|(i, symbol)| {
+                let p = &account.positions[i];
+                let mark = self.engine.mark(symbol).unwrap_or_default();
+                let unrealized_pnl = (mark - p.avg_cost) * p.quantity;
+                SymbolPnl {
+                    symbol: symbol.clone(),
+                    realized_pnl: p.realized_pnl,
+                    unrealized_pnl,
+                    fees: p.fees,
+                    net_pnl: p.realized_pnl + unrealized_pnl - p.fees,
+                }
+            })
+            .collect();
+        Ok(RunResults {
+            agent: self.engine.agent_name(agent)?.to_string(),
+            final_equity: metrics.final_equity,
+            return_pct: metrics.total_return_pct,
+            sharpe: metrics.sharpe,
+            sortino: metrics.sortino,
+            max_drawdown: metrics.max_drawdown,
+            trade_count: self.engine.fills(agent)?.len(),
+            liquidated,
+            benchmark_return_pct: metrics.benchmark_return_pct,
+            per_symbol,
+            metrics,
+        })
+    }
+
+    /// The run's complete state.
+    pub fn snapshot(&self) -> RunSnapshot {
+        RunSnapshot {
+            format: SNAPSHOT_FORMAT,
+            scenario_slug: self.scenario.config().slug.clone(),
+            scenario_fingerprint: format!("{:016x}", self.scenario.fingerprint()),
+            step: self.step,
+            started: self.started,
+            engine: self.engine.clone(),
+            idempotency: self.idempotency.clone(),
+        }
+    }
+
+    /// The snapshot as JSON text.
+    pub fn snapshot_json(&self) -> String {
+        serde_json::to_string(&self.snapshot()).expect("snapshots serialise")
+    }
+
+    /// Continues a run from a snapshot taken on the same scenario.
+    pub fn restore(scenario: Arc<Scenario>, snapshot: RunSnapshot) -> Result<Self> {
+        if snapshot.format != SNAPSHOT_FORMAT {
+            return err(ErrorKind::InvalidSnapshot, format!("snapshot format {} is not supported (expected {SNAPSHOT_FORMAT})", snapshot.format));
+        }
+        let fingerprint = format!("{:016x}", scenario.fingerprint());
+        if snapshot.scenario_fingerprint != fingerprint {
+            return err(
+                ErrorKind::InvalidSnapshot,
+                format!(
+                    "snapshot was taken on scenario '{}' ({}), not on '{}' ({fingerprint})",
+                    snapshot.scenario_slug,
+                    snapshot.scenario_fingerprint,
+                    scenario.config().slug
+                ),
+            );
+        }
+        let t = snapshot.step;
+        let Some(&ts) = scenario.timeline().get(t) else {
+            return err(ErrorKind::InvalidSnapshot, format!("snapshot step {t} is past the scenario's end"));
+        };
+        let cursors = scenario
+            .series()
+            .iter()
+            .map(|s| s.bars.partition_point(|b| b.ts <= ts).checked_sub(1))
+            .collect();
+        Ok(Run {
+            scenario,
+            engine: snapshot.engine,
+            step: t,
+            cursors,
+            started: snapshot.started,
+            idempotency: snapshot.idempotency,
+            slice: Vec::new(),
+        })
+    }
+
+    /// Continues a run from JSON made by [`Run::snapshot_json`].
+    pub fn restore_json(scenario: Arc<Scenario>, json: &str) -> Result<Self> {
+        let snapshot: RunSnapshot = serde_json::from_str(json)
+            .map_err(|e| Error::new(ErrorKind::InvalidSnapshot, format!("snapshot is not valid JSON: {e}")))?;
+        Self::restore(scenario, snapshot)
+    }
+}
+
+fn check_lookback(lookback: usize) -> Result<()> {
+    if !(1..=MAX_LOOKBACK).contains(&lookback) {
+        return err(ErrorKind::InvalidLookback, format!("lookback must be 1 to {MAX_LOOKBACK}, got {lookback}"));
+    }
+    Ok(())
+}
