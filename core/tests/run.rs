@@ -1,0 +1,174 @@
+//! Scenario runs (SPEC §3.6): observation, stepping, results, conveniences, several agents,
+//! idempotency, snapshots, and the push-bars engine giving the same fills as a stored run.
+
+mod common;
+use common::*;
+use vectrade_core::*;
+
+fn rows(n: usize) -> Vec<String> {
+    (0..n).map(|i| { let p = 100 + i; format!("{p} {} {} {p} 1000", p + 2, p - 2) }).collect()
+}
+
+fn ramp(n: usize) -> (Run, AgentId) {
+    let r = rows(n);
+    let refs: Vec<&str> = r.iter().map(String::as_str).collect();
+    one_symbol(&refs)
+}
+
+#[test]
+fn observation_stops_at_sim_time() {
+    let (mut run, a) = ramp(10);
+    assert_eq!(run.sim_time(), t0());
+    run.step(3).unwrap();
+    let view = run.market(None, 50).unwrap();
+    assert_eq!(view.sim_time, t0() + 3 * HOUR);
+    let bars = &view.bars[0].bars;
+    assert_eq!(bars.len(), 4);
+    assert_eq!(bars.last().unwrap().ts, view.sim_time, "the last bar is the one at sim_time");
+    assert_eq!(run.bars("X", 2).unwrap().len(), 2);
+    assert_eq!(run.market(None, 0).unwrap_err().kind, ErrorKind::InvalidLookback);
+    assert_eq!(run.market(None, 1001).unwrap_err().kind, ErrorKind::InvalidLookback);
+    assert_eq!(run.market(Some(&["NOPE"]), 1).unwrap_err().kind, ErrorKind::UnknownSymbol);
+    let _ = a;
+}
+
+#[test]
+fn step_reports_and_finishes() {
+    let (mut run, a) = ramp(4);
+    assert_eq!(run.results(a).unwrap_err().kind, ErrorKind::RunNotFinished);
+    run.submit(a, buy("10")).unwrap();
+    let s = run.step(10).unwrap();
+    assert_eq!((s.bars_advanced, s.done), (3, true), "fewer bars than asked at the end");
+    assert_eq!(s.new_sim_time, t0() + 3 * HOUR);
+    let r = run.results(a).unwrap();
+    assert_eq!(r.trade_count, 1);
+    assert_eq!(r.final_equity, d("100000") - d("1010") + d("1030"));
+    assert_eq!(r.per_symbol[0].unrealized_pnl, d("20"));
+    assert_eq!(run.submit(a, buy("1")).unwrap_err().kind, ErrorKind::RunFinished);
+}
+
+#[test]
+fn working_orders_are_cancelled_when_the_run_ends() {
+    let (mut run, a) = ramp(3);
+    let o = run.submit(a, OrderRequest::limit("X", Side::Buy, d("1"), d("50"))).unwrap();
+    run.step(5).unwrap();
+    assert_eq!(run.engine().order(a, o.id).unwrap().end_reason.as_ref().unwrap().code, "run_finished");
+}
+
+#[test]
+fn hold_liquidate_and_next_session_conveniences() {
+    let (mut run, a) = ramp(6);
+    run.submit(a, buy("5")).unwrap();
+    run.step(1).unwrap();
+    assert_eq!(run.hold_until_end(None, Some(a)).unwrap_err().kind, ErrorKind::PositionsOpen);
+    let s = run.liquidate_and_finish(a, "done for today", None).unwrap();
+    assert!(s.done);
+    let last = run.engine().fills(a).unwrap().last().unwrap().clone();
+    assert_eq!((last.side, last.reasoning.as_deref()), (Side::Sell, Some("done for today")));
+    assert_eq!(run.engine().account(a).unwrap().open_positions(), 0);
+
+    let day2 = t0() + 24 * HOUR;
+    let bars = vec![bar_at(t0(), "1 1 1 1 1"), bar_at(t0() + HOUR, "1 1 1 1 1"), bar_at(day2, "1 1 1 1 1"), bar_at(day2 + HOUR, "1 1 1 1 1")];
+    let (mut run, _) = Run::start(scenario(config(&["X"]), vec![("X", bars)]), "a", RiskProfile::default()).unwrap();
+    let s = run.advance_until_next_session(None).unwrap();
+    assert_eq!((s.bars_advanced, s.new_sim_time), (2, day2));
+}
+
+#[test]
+fn agents_on_one_run_are_isolated() {
+    let r = rows(5);
+    let refs: Vec<&str> = r.iter().map(String::as_str).collect();
+    let sc = scenario(config(&["X"]), vec![("X", hourly(&refs))]);
+    let mut run = Run::new(sc.clone()).unwrap();
+    let a = run.add_agent("a", RiskProfile::default()).unwrap();
+    let b = run.add_agent("b", RiskProfile { max_open_orders: Some(1), ..RiskProfile::default() }).unwrap();
+    assert_eq!(run.add_agent("a", RiskProfile::default()).unwrap_err().kind, ErrorKind::DuplicateAgent);
+    let c = run.clone_agent(b, "b2").unwrap();
+    assert_eq!(run.engine().risk_profile(c).unwrap().max_open_orders, Some(1));
+    run.submit(a, buy("100")).unwrap();
+    run.submit(b, OrderRequest::limit("X", Side::Buy, d("1"), d("1"))).unwrap();
+    let s = run.step(2).unwrap();
+    assert_eq!(s.agent(a).unwrap().fills.len(), 1);
+    assert!(s.agent(b).unwrap().fills.is_empty());
+    assert_eq!(s.agent(c).unwrap().equity, d("100000"));
+    assert_eq!(run.add_agent("late", RiskProfile::default()).unwrap_err().kind, ErrorKind::RunAlreadyStarted);
+    // The same agent alone on its own run gets the very same fills.
+    let (mut solo, sa) = Run::start(sc, "a", RiskProfile::default()).unwrap();
+    solo.submit(sa, buy("100")).unwrap();
+    solo.step(2).unwrap();
+    assert_eq!(solo.engine().fills(sa).unwrap(), run.engine().fills(a).unwrap());
+}
+
+#[test]
+fn reset_restores_cash_and_keeps_history() {
+    let (mut run, a) = ramp(5);
+    run.submit(a, buy("10")).unwrap();
+    run.step(1).unwrap();
+    run.submit(a, OrderRequest::limit("X", Side::Buy, d("1"), d("1"))).unwrap();
+    run.reset_agent(a).unwrap();
+    let p = run.portfolio(a).unwrap();
+    assert_eq!((p.cash, p.positions.len()), (d("100000"), 0));
+    assert_eq!(run.engine().fills(a).unwrap().len(), 1, "history kept");
+    assert!(run.engine().open_orders(a).unwrap().is_empty());
+}
+
+#[test]
+fn idempotency_keys_replay_the_first_response_and_refuse_a_different_body() {
+    let (mut run, a) = ramp(5);
+    let o1 = run.submit_with_key(a, buy("1"), "k1").unwrap();
+    let o2 = run.submit_with_key(a, buy("1"), "k1").unwrap();
+    assert_eq!(o1, o2);
+    assert_eq!(run.engine().orders(a).unwrap().len(), 1, "nothing done twice");
+    assert_eq!(run.submit_with_key(a, buy("2"), "k1").unwrap_err().kind, ErrorKind::IdempotencyConflict);
+    let s1 = run.step_with_key(1, "s1").unwrap();
+    let s2 = run.step_with_key(1, "s1").unwrap();
+    assert_eq!(s1, s2);
+    assert_eq!(run.sim_time(), t0() + HOUR, "the retried step did not advance again");
+    assert_eq!(run.step_with_key(2, "s1").unwrap_err().kind, ErrorKind::IdempotencyConflict);
+    // A failed first attempt is replayed as the same failure.
+    let e1 = run.submit_with_key(a, sell("100"), "k2").unwrap_err();
+    assert_eq!(run.submit_with_key(a, sell("100"), "k2").unwrap_err(), e1);
+}
+
+#[test]
+fn snapshots_restore_only_onto_their_scenario() {
+    let (mut run, a) = ramp(8);
+    run.submit(a, buy("3")).unwrap();
+    run.step(2).unwrap();
+    let json = run.snapshot_json();
+    let mut restored = Run::restore_json(run.scenario().clone(), &json).unwrap();
+    assert_eq!(restored.market(None, 5).unwrap(), run.market(None, 5).unwrap());
+    assert_eq!(restored.step(3).unwrap(), run.step(3).unwrap());
+    let (other, _) = ramp(9);
+    let e = Run::restore_json(other.scenario().clone(), &json).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidSnapshot);
+    assert_eq!(Run::restore_json(run.scenario().clone(), "{").unwrap_err().kind, ErrorKind::InvalidSnapshot);
+}
+
+#[test]
+fn pushed_bars_fill_exactly_like_a_stored_run() {
+    let r = rows(6);
+    let refs: Vec<&str> = r.iter().map(String::as_str).collect();
+    let bars = hourly(&refs);
+    let sc = scenario(config(&["X"]), vec![("X", bars.clone())]);
+    let (mut run, a) = Run::start(sc.clone(), "a", RiskProfile::default()).unwrap();
+
+    let mut live = Engine::new(EngineConfig::from_scenario(sc.config())).unwrap();
+    let la = live.add_agent("a", RiskProfile::default()).unwrap();
+    let mut early = live.clone();
+    assert_eq!(early.submit(la, buy("1")).unwrap_err().kind, ErrorKind::NoMarketData, "nothing to price it with yet");
+    live.push_bar("X", bars[0]).unwrap();
+    for (i, bar) in bars.iter().enumerate().skip(1) {
+        if i % 2 == 1 {
+            run.submit(a, buy("2").with_stop_loss(d("90"))).unwrap();
+            live.submit(la, buy("2").with_stop_loss(d("90"))).unwrap();
+        }
+        run.step(1).unwrap();
+        live.push_bar("X", *bar).unwrap();
+    }
+    // The run cancels working orders at its end; the live engine keeps them working.
+    let fills_run = run.engine().fills(a).unwrap();
+    assert_eq!(fills_run, live.fills(la).unwrap());
+    assert_eq!(run.engine().equity_curve(a).unwrap(), live.equity_curve(la).unwrap());
+    assert_eq!(live.push_bar("X", bars[2]).unwrap_err().kind, ErrorKind::OutOfOrderBar);
+}
