@@ -103,6 +103,8 @@ pub struct WorkingOrder {
     pub time_in_force: TimeInForce,
     /// Whole-unit order: partial fills stay whole units.
     pub whole_units: bool,
+    /// A stop-limit whose stop was touched on an earlier bar: it now rests as a plain limit.
+    pub triggered: bool,
 }
 
 /// An execution the model asks the engine to book.
@@ -143,6 +145,8 @@ pub trait OrderBook {
     fn execute(&mut self, execution: Execution) -> Booked;
     /// Ends an order without a fill (a fill-or-kill that cannot fill completely).
     fn kill(&mut self, order_id: u64);
+    /// Records that a stop-limit's stop was touched: from now on it works as a limit.
+    fn mark_triggered(&mut self, order_id: u64);
 }
 
 /// A way of turning market data into executions.
@@ -191,6 +195,7 @@ impl BarMatcher {
             OrderType::Market => Some((from, path.price_at(from))),
             OrderType::Limit => limit_touch(from),
             OrderType::Stop => path.first_touch(order.stop_price?, order.buying, from),
+            OrderType::StopLimit if order.triggered => limit_touch(from),
             OrderType::StopLimit => {
                 let (at, _) = path.first_touch(order.stop_price?, order.buying, from)?;
                 limit_touch(at)
@@ -239,6 +244,13 @@ impl MatchingModel for BarMatcher {
             }
         };
         for order in book.eligible() {
+            if order.order_type == OrderType::StopLimit
+                && !order.triggered
+                && let Some(stop) = order.stop_price
+                && path.first_touch(stop, order.buying, PathPos::OPEN).is_some()
+            {
+                book.mark_triggered(order.id);
+            }
             push(&mut queue, order, PathPos::OPEN);
         }
         let mut ended: Vec<u64> = Vec::new();

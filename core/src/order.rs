@@ -11,9 +11,23 @@ use crate::error::{Error, ErrorKind, Result, err};
 macro_rules! wire_enum {
     ($(#[$doc:meta])* $name:ident, $field:literal { $( $(#[$vdoc:meta])* $variant:ident = $wire:literal $(| $alias:literal)* ),* $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
-            $( $(#[$vdoc])* #[serde(rename = $wire $(, alias = $alias)*)] $variant, )*
+            $( $(#[$vdoc])* $variant, )*
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            /// Case-insensitive, like [`FromStr`].
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let text = std::borrow::Cow::<str>::deserialize(d)?;
+                text.parse().map_err(|e: Error| serde::de::Error::custom(e.detail))
+            }
         }
 
         impl $name {
@@ -477,6 +491,9 @@ pub struct Order {
     pub updated_at: i64,
     /// Why it was rejected or cancelled.
     pub end_reason: Option<EndReason>,
+    /// For STOP_LIMIT: the stop was touched and the order now rests as a limit.
+    #[serde(default)]
+    pub triggered: bool,
 }
 
 impl Order {

@@ -86,14 +86,15 @@ fn stop_buy_fills_at_the_stop_when_touched_intrabar() {
 }
 
 #[test]
-fn stop_limit_triggers_then_works_as_a_limit() {
-    // Stop 102 triggers on bar 1 but the price never comes back to the 101 limit until bar 2.
-    let (mut run, a) = one_symbol(&[FLAT, "103 105 102 104 1000", "102 103 100 101 1000", FLAT]);
+fn stop_limit_triggers_then_rests_as_a_limit() {
+    // Stop 102 triggers on bar 1 (open 103) but the price stays above the 101 limit. On bar 2 the
+    // price never comes back to the stop, yet the order, now a resting limit, fills at 101.
+    let (mut run, a) = one_symbol(&[FLAT, "103 105 102 104 1000", "101.5 101.8 100.5 101 1000", FLAT]);
     let o = run.submit(a, OrderRequest::stop_limit("X", Side::Buy, d("1"), d("102"), d("101"))).unwrap();
     run.step(1).unwrap();
     assert!(fills(&run, a).is_empty(), "triggered at 103 but 103 > limit 101");
+    assert!(run.engine().order(a, o.id).unwrap().triggered);
     run.step(1).unwrap();
-    // Untriggered orders re-check the stop each bar: bar 2 opens at 102 >= stop, then reaches 101.
     assert_eq!(fills(&run, a)[0].1, d("101"));
     assert_eq!(run.engine().order(a, o.id).unwrap().status, OrderStatus::Filled);
 }

@@ -49,6 +49,7 @@ fn working_view(o: &Order) -> WorkingOrder {
         remaining: o.remaining(),
         time_in_force: o.request.time_in_force,
         whole_units: o.request.quantity.fract().is_zero(),
+        triggered: o.triggered,
     }
 }
 
@@ -74,6 +75,10 @@ impl OrderBook for AgentBook<'_> {
             .filter_map(|&o| a.order(o))
             .find(|o| o.request.side.opens())
             .map_or(0, |o| if o.request.side == Side::Buy { 1 } else { -1 })
+    }
+
+    fn mark_triggered(&mut self, order_id: u64) {
+        self.agent().order_mut(order_id).triggered = true;
     }
 
     fn kill(&mut self, order_id: u64) {
@@ -223,6 +228,7 @@ impl AgentBook<'_> {
                 created_at: ts,
                 updated_at: ts,
                 end_reason: None,
+                triggered: false,
             };
             booked.activated.push(working_view(&order));
             let a = self.agent();
@@ -315,6 +321,7 @@ impl Engine {
                 created_at: ts,
                 updated_at: ts,
                 end_reason: None,
+                triggered: false,
             };
             let view = working_view(&order);
             let a = &mut self.agents[k];

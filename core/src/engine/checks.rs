@@ -52,6 +52,7 @@ pub(super) fn submit(engine: &mut Engine, id: AgentId, request: OrderRequest) ->
         created_at: now,
         updated_at: now,
         end_reason,
+        triggered: false,
     };
     let a = &mut engine.agents[id.0];
     if let Some(coid) = &order.request.client_order_id {
