@@ -153,7 +153,14 @@ impl Account {
     /// Books a fill of `quantity` (> 0) on `side` at `price` with `commission`; returns the PnL
     /// realised by the part that reduced a position. Callers have checked the side is allowed
     /// (sell ≤ long, cover ≤ short, no buy while short).
-    pub fn apply_fill(&mut self, symbol: usize, side: Side, quantity: Decimal, price: Decimal, commission: Decimal) -> Decimal {
+    pub fn apply_fill(
+        &mut self,
+        symbol: usize,
+        side: Side,
+        quantity: Decimal,
+        price: Decimal,
+        commission: Decimal,
+    ) -> Decimal {
         let signed = side.sign() * quantity;
         let p = &mut self.positions[symbol];
         let was_flat = p.quantity.is_zero();

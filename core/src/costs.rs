@@ -127,10 +127,7 @@ impl CostModel {
         if let Some(p) = self.max_volume_participation
             && (p <= Decimal::ZERO || p > Decimal::ONE)
         {
-            return err(
-                ErrorKind::InvalidScenario,
-                format!("max_volume_participation must be in (0, 1], got {p}"),
-            );
+            return err(ErrorKind::InvalidScenario, format!("max_volume_participation must be in (0, 1], got {p}"));
         }
         Ok(())
     }

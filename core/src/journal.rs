@@ -158,7 +158,8 @@ pub fn trades(fills: &[Fill]) -> Vec<Trade> {
         let t = &mut out[k];
         t.fees += f.commission;
         if f.side.opens() {
-            t.avg_entry_price = (t.avg_entry_price * t.quantity + f.fill_price * f.quantity) / (t.quantity + f.quantity);
+            t.avg_entry_price =
+                (t.avg_entry_price * t.quantity + f.fill_price * f.quantity) / (t.quantity + f.quantity);
             t.quantity += f.quantity;
             t.open_quantity += f.quantity;
             t.entries.push(leg(None));
@@ -172,11 +173,8 @@ pub fn trades(fills: &[Fill]) -> Vec<Trade> {
         }
         t.net_pnl = t.realized_pnl - t.fees;
         let entered = t.avg_entry_price * t.quantity;
-        t.return_pct = if entered.is_zero() {
-            0.0
-        } else {
-            (t.net_pnl * Decimal::ONE_HUNDRED / entered).to_f64().unwrap_or(0.0)
-        };
+        t.return_pct =
+            if entered.is_zero() { 0.0 } else { (t.net_pnl * Decimal::ONE_HUNDRED / entered).to_f64().unwrap_or(0.0) };
         if t.open_quantity.is_zero() {
             t.status = TradeStatus::Closed;
             t.closed_at = Some(f.ts);

@@ -8,7 +8,9 @@
 
 pub mod account;
 pub mod bar;
+pub mod catalog;
 pub mod costs;
+pub mod csv;
 pub mod engine;
 pub mod error;
 pub mod journal;
@@ -16,20 +18,26 @@ pub mod matching;
 pub mod metrics;
 pub mod order;
 pub mod risk;
+pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod time;
 
 pub use account::{Account, EquityPoint, Fill, Position, PositionView};
 pub use bar::{Bar, BarResolution};
+pub use catalog::{CatalogEntry, SyntheticSpec};
 pub use costs::{CommissionModel, CostModel, SlippageModel};
 pub use engine::{AgentId, AgentStatus, Engine, EngineConfig, Portfolio};
 pub use error::{Error, ErrorFamily, ErrorKind, Result};
 pub use journal::{ExitType, Trade, TradeLeg, TradeStatus, TradeType};
 pub use matching::{BarMatcher, IntrabarPath, MatchingModel};
 pub use metrics::{Metrics, MetricsInput};
-pub use order::{AssetType, EndReason, Order, OrderRequest, OrderRole, OrderStatus, OrderType, Side, TimeInForce, Trim};
+pub use order::{
+    AssetType, EndReason, Order, OrderRequest, OrderRole, OrderStatus, OrderType, Side, TimeInForce, Trim,
+};
 pub use risk::RiskProfile;
-pub use run::{Action, AgentStep, MarketView, Outcome, Run, RunOptions, RunResults, RunSnapshot, StepReport, SymbolBars, SymbolPnl};
+pub use run::{
+    Action, AgentStep, MarketView, Outcome, Run, RunOptions, RunResults, RunSnapshot, StepReport, SymbolBars, SymbolPnl,
+};
 pub use rust_decimal::Decimal;
 pub use scenario::{MarketHours, Scenario, ScenarioConfig, ScenarioInfo, ScenarioStatus, Series};

@@ -178,9 +178,7 @@ impl BarMatcher {
             IntrabarPath::HighFirst => true,
             IntrabarPath::LowFirst => false,
             IntrabarPath::Pessimistic if bias != 0 => bias < 0,
-            IntrabarPath::Pessimistic | IntrabarPath::NearestExtremeFirst => {
-                bar.high - bar.open <= bar.open - bar.low
-            }
+            IntrabarPath::Pessimistic | IntrabarPath::NearestExtremeFirst => bar.high - bar.open <= bar.open - bar.low,
         }
     }
 
@@ -205,10 +203,18 @@ impl BarMatcher {
 
     /// Fill price for `quantity` of `order` touching `reference`: slippage against the trader,
     /// rounded to 8 places against the trader, clamped to the bar's range and to the limit.
-    pub(crate) fn price(&self, bar: &Bar, order: &WorkingOrder, reference: Decimal, quantity: Decimal) -> (Decimal, Decimal) {
+    pub(crate) fn price(
+        &self,
+        bar: &Bar,
+        order: &WorkingOrder,
+        reference: Decimal,
+        quantity: Decimal,
+    ) -> (Decimal, Decimal) {
         let bps = self.slippage.bps(quantity, bar.volume);
-        let mut price = apply_bps(reference, bps, order.buying)
-            .round_dp_with_strategy(8, if order.buying { RoundingStrategy::AwayFromZero } else { RoundingStrategy::ToZero });
+        let mut price = apply_bps(reference, bps, order.buying).round_dp_with_strategy(
+            8,
+            if order.buying { RoundingStrategy::AwayFromZero } else { RoundingStrategy::ToZero },
+        );
         price = price.clamp(bar.low, bar.high);
         if let Some(l) = order.limit_price
             && matches!(order.order_type, OrderType::Limit | OrderType::StopLimit)
@@ -227,7 +233,8 @@ fn fillable(order: &WorkingOrder, capacity: Option<Decimal>) -> Decimal {
     match capacity {
         None => order.remaining,
         Some(cap) => {
-            let cap = if order.whole_units { cap.floor() } else { cap.round_dp_with_strategy(8, RoundingStrategy::ToZero) };
+            let cap =
+                if order.whole_units { cap.floor() } else { cap.round_dp_with_strategy(8, RoundingStrategy::ToZero) };
             order.remaining.min(cap.max(Decimal::ZERO))
         }
     }
@@ -277,7 +284,13 @@ impl MatchingModel for BarMatcher {
                 continue;
             }
             let (price, slippage_bps) = self.price(bar, &order, reference, quantity);
-            let booked = book.execute(Execution { order_id: order.id, quantity, reference_price: reference, price, slippage_bps });
+            let booked = book.execute(Execution {
+                order_id: order.id,
+                quantity,
+                reference_price: reference,
+                price,
+                slippage_bps,
+            });
             if let Some(cap) = capacity.as_mut() {
                 *cap -= booked.quantity;
             }

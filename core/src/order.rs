@@ -375,7 +375,10 @@ impl OrderRequest {
                 && (if long { sl >= entry } else { sl <= entry })
             {
                 let want = if long { "below" } else { "above" };
-                return err(ErrorKind::InvalidBracket, format!("stop_loss {sl} must be {want} the entry price {entry}"));
+                return err(
+                    ErrorKind::InvalidBracket,
+                    format!("stop_loss {sl} must be {want} the entry price {entry}"),
+                );
             }
             if let Some(tp) = self.take_profit
                 && (if long { tp <= entry } else { tp >= entry })
@@ -392,7 +395,10 @@ impl OrderRequest {
             check_amount("trims.price", t.price, ErrorKind::InvalidPrice)?;
             check_amount("trims.quantity", t.quantity, ErrorKind::InvalidQuantity)?;
             if t.level == 0 || self.trims[..i].iter().any(|o| o.level == t.level) {
-                return err(ErrorKind::InvalidBracket, format!("trim levels must be distinct and >= 1, got {}", t.level));
+                return err(
+                    ErrorKind::InvalidBracket,
+                    format!("trim levels must be distinct and >= 1, got {}", t.level),
+                );
             }
             total += t.quantity;
         }
@@ -566,7 +572,8 @@ mod tests {
             .with_take_profit(dec!(110))
             .with_trim(1, dec!(105), dec!(5));
         ok.validate().unwrap();
-        let inverted = OrderRequest::market("AAPL", Side::Buy, dec!(10)).with_stop_loss(dec!(110)).with_take_profit(dec!(95));
+        let inverted =
+            OrderRequest::market("AAPL", Side::Buy, dec!(10)).with_stop_loss(dec!(110)).with_take_profit(dec!(95));
         assert_eq!(inverted.validate().unwrap_err().kind, ErrorKind::InvalidBracket);
         let on_sell = OrderRequest::market("AAPL", Side::Sell, dec!(10)).with_stop_loss(dec!(90));
         assert_eq!(on_sell.validate().unwrap_err().kind, ErrorKind::InvalidBracket);

@@ -57,10 +57,9 @@ impl RiskProfile {
     pub fn validate(&self) -> Result<()> {
         let pct = |name: &str, v: Option<Decimal>| -> Result<()> {
             match v {
-                Some(v) if v <= Decimal::ZERO || v > Decimal::ONE_HUNDRED => err(
-                    ErrorKind::InvalidRiskProfile,
-                    format!("`{name}` must be in (0, 100], got {v}"),
-                ),
+                Some(v) if v <= Decimal::ZERO || v > Decimal::ONE_HUNDRED => {
+                    err(ErrorKind::InvalidRiskProfile, format!("`{name}` must be in (0, 100], got {v}"))
+                }
                 _ => Ok(()),
             }
         };
@@ -76,7 +75,10 @@ impl RiskProfile {
         {
             return err(ErrorKind::InvalidRiskProfile, format!("`max_leverage` must be > 0, got {l}"));
         }
-        for (name, v) in [("max_orders_per_minute", self.max_orders_per_minute), ("max_requests_per_minute", self.max_requests_per_minute)] {
+        for (name, v) in [
+            ("max_orders_per_minute", self.max_orders_per_minute),
+            ("max_requests_per_minute", self.max_requests_per_minute),
+        ] {
             if v == Some(0) {
                 return err(ErrorKind::InvalidRiskProfile, format!("`{name}` must be at least 1"));
             }

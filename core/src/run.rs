@@ -158,7 +158,7 @@ pub enum Action {
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Response of a submit or cancel.
-    Order(Result<Order, Error>),
+    Order(Box<Result<Order, Error>>),
     /// Response of a step.
     Step(Result<StepReport, Error>),
 }
@@ -212,7 +212,8 @@ impl Run {
         config.intrabar_path = options.intrabar_path;
         let engine = Engine::new(config)?;
         let cursors = vec![None; scenario.series().len()];
-        let mut run = Run { scenario, engine, step: 0, cursors, started: false, idempotency: BTreeMap::new(), slice: Vec::new() };
+        let mut run =
+            Run { scenario, engine, step: 0, cursors, started: false, idempotency: BTreeMap::new(), slice: Vec::new() };
         run.push_timeline(0)?;
         Ok(run)
     }
@@ -267,7 +268,8 @@ impl Run {
     pub fn is_done(&self) -> bool {
         self.step + 1 >= self.scenario.timeline().len()
             || (self.engine.agent_count() > 0
-                && (0..self.engine.agent_count()).all(|k| self.engine.status(AgentId(k)) == Ok(AgentStatus::Liquidated)))
+                && (0..self.engine.agent_count())
+                    .all(|k| self.engine.status(AgentId(k)) == Ok(AgentStatus::Liquidated)))
     }
 
     fn series_index(&self, symbol: &str) -> Result<usize> {
@@ -307,7 +309,10 @@ impl Run {
         };
         let bars = indices
             .into_iter()
-            .map(|i| SymbolBars { symbol: self.scenario.series()[i].symbol.clone(), bars: self.window(i, lookback).to_vec() })
+            .map(|i| SymbolBars {
+                symbol: self.scenario.series()[i].symbol.clone(),
+                bars: self.window(i, lookback).to_vec(),
+            })
             .collect();
         Ok(MarketView { sim_time: self.sim_time(), bars })
     }
@@ -420,7 +425,12 @@ impl Run {
 
     /// Cancels the agent's orders, queues market orders closing every position, and steps to the
     /// end of the scenario (or `max_bars`).
-    pub fn liquidate_and_finish(&mut self, agent: AgentId, rationale: &str, max_bars: Option<u32>) -> Result<StepReport> {
+    pub fn liquidate_and_finish(
+        &mut self,
+        agent: AgentId,
+        rationale: &str,
+        max_bars: Option<u32>,
+    ) -> Result<StepReport> {
         if self.is_done() {
             return err(ErrorKind::RunFinished, "the run is over");
         }
@@ -479,8 +489,8 @@ impl Run {
             }
         }
         let outcome = match &action {
-            Action::Submit { agent, request } => Outcome::Order(self.submit(*agent, request.clone())),
-            Action::Cancel { agent, order_id } => Outcome::Order(self.cancel(*agent, *order_id)),
+            Action::Submit { agent, request } => Outcome::Order(Box::new(self.submit(*agent, request.clone()))),
+            Action::Cancel { agent, order_id } => Outcome::Order(Box::new(self.cancel(*agent, *order_id))),
             Action::Step { count } => Outcome::Step(self.step(*count)),
         };
         if let Some(key) = key {
@@ -492,7 +502,7 @@ impl Run {
     /// [`Run::submit`] under an idempotency key.
     pub fn submit_with_key(&mut self, agent: AgentId, request: OrderRequest, key: &str) -> Result<Order> {
         match self.perform(Some(key), Action::Submit { agent, request })? {
-            Outcome::Order(r) => r,
+            Outcome::Order(r) => *r,
             Outcome::Step(_) => unreachable!("a submit is answered with an order"),
         }
     }
@@ -616,7 +626,10 @@ impl Run {
     /// Continues a run from a snapshot taken on the same scenario.
     pub fn restore(scenario: Arc<Scenario>, snapshot: RunSnapshot) -> Result<Self> {
         if snapshot.format != SNAPSHOT_FORMAT {
-            return err(ErrorKind::InvalidSnapshot, format!("snapshot format {} is not supported (expected {SNAPSHOT_FORMAT})", snapshot.format));
+            return err(
+                ErrorKind::InvalidSnapshot,
+                format!("snapshot format {} is not supported (expected {SNAPSHOT_FORMAT})", snapshot.format),
+            );
         }
         let fingerprint = format!("{:016x}", scenario.fingerprint());
         if snapshot.scenario_fingerprint != fingerprint {
@@ -634,11 +647,7 @@ impl Run {
         let Some(&ts) = scenario.timeline().get(t) else {
             return err(ErrorKind::InvalidSnapshot, format!("snapshot step {t} is past the scenario's end"));
         };
-        let cursors = scenario
-            .series()
-            .iter()
-            .map(|s| s.bars.partition_point(|b| b.ts <= ts).checked_sub(1))
-            .collect();
+        let cursors = scenario.series().iter().map(|s| s.bars.partition_point(|b| b.ts <= ts).checked_sub(1)).collect();
         Ok(Run {
             scenario,
             engine: snapshot.engine,

@@ -42,8 +42,7 @@ pub fn format_rfc3339(ts: i64) -> String {
     let days = ts.div_euclid(MS_PER_DAY);
     let ms_of_day = ts.rem_euclid(MS_PER_DAY);
     let (y, m, d) = civil_from_days(days);
-    let (hh, mm, ss, ms) =
-        (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
+    let (hh, mm, ss, ms) = (ms_of_day / 3_600_000, ms_of_day / 60_000 % 60, ms_of_day / 1000 % 60, ms_of_day % 1000);
     if ms == 0 {
         format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
     } else {
@@ -55,12 +54,8 @@ pub fn format_rfc3339(ts: i64) -> String {
 /// (taken as UTC) or a bare date `2024-04-01` (midnight UTC) into UTC milliseconds.
 pub fn parse_timestamp(text: &str) -> Result<i64> {
     let s = text.trim();
-    let bad = || {
-        Error::new(
-            ErrorKind::InvalidTimestamp,
-            format!("'{text}' is not an RFC 3339 timestamp or YYYY-MM-DD date"),
-        )
-    };
+    let bad =
+        || Error::new(ErrorKind::InvalidTimestamp, format!("'{text}' is not an RFC 3339 timestamp or YYYY-MM-DD date"));
     let b = s.as_bytes();
     let num = |from: usize, len: usize| -> Result<i64> {
         let part = s.get(from..from + len).ok_or_else(bad)?;

@@ -142,7 +142,10 @@ fn fok_is_all_or_nothing() {
 fn partial_fills_carry_over_under_the_participation_cap() {
     let mut c = config(&["X"]);
     c.costs.max_volume_participation = Some(d("0.1"));
-    let sc = scenario(c, vec![("X", hourly(&[FLAT, "100 101 99 100 40", "101 102 100 101 40", "102 103 101 102 40", FLAT]))]);
+    let sc = scenario(
+        c,
+        vec![("X", hourly(&[FLAT, "100 101 99 100 40", "101 102 100 101 40", "102 103 101 102 40", FLAT]))],
+    );
     let (mut run, a) = Run::start(sc, "a", RiskProfile::default()).unwrap();
     let o = run.submit(a, buy("10")).unwrap();
     run.step(1).unwrap();
@@ -264,7 +267,8 @@ fn bracket_exits_can_fill_in_the_entry_bar_after_the_entry() {
 
 #[test]
 fn trims_reduce_the_remaining_exits() {
-    let (mut run, a) = bracket_run(&[FLAT, FLAT, "101 106 100 105 1000", "105 111 104 110 1000", FLAT], IntrabarPath::default());
+    let (mut run, a) =
+        bracket_run(&[FLAT, FLAT, "101 106 100 105 1000", "105 111 104 110 1000", FLAT], IntrabarPath::default());
     run.submit(a, buy("10").with_stop_loss(d("90")).with_take_profit(d("110")).with_trim(1, d("105"), d("4"))).unwrap();
     run.step(2).unwrap();
     let open: Vec<(OrderRole, Decimal)> =
@@ -274,10 +278,7 @@ fn trims_reduce_the_remaining_exits() {
     let trades = run.trades(a).unwrap();
     assert_eq!(trades.len(), 1);
     let exits: Vec<_> = trades[0].exits.iter().map(|l| (l.exit_type, l.trim_level, l.quantity)).collect();
-    assert_eq!(
-        exits,
-        vec![(Some(ExitType::Trim), Some(1), d("4")), (Some(ExitType::TakeProfit), None, d("6"))]
-    );
+    assert_eq!(exits, vec![(Some(ExitType::Trim), Some(1), d("4")), (Some(ExitType::TakeProfit), None, d("6"))]);
     assert_eq!(trades[0].status, TradeStatus::Closed);
     assert!(run.engine().open_orders(a).unwrap().is_empty(), "the stop went with the position");
 }

@@ -27,7 +27,14 @@ fn bars_strategy(n: usize) -> impl Strategy<Value = Vec<Vec<Bar>>> {
                         let low = (open.min(close) - down).max(100);
                         price = close;
                         let c = |v: i64| Decimal::new(v, 2);
-                        Bar { ts: t0() + i as i64 * HOUR, open: c(open), high: c(high), low: c(low), close: c(close), volume: Decimal::from(vol) }
+                        Bar {
+                            ts: t0() + i as i64 * HOUR,
+                            open: c(open),
+                            high: c(high),
+                            low: c(low),
+                            close: c(close),
+                            volume: Decimal::from(vol),
+                        }
                     })
                     .collect()
             })
@@ -86,7 +93,11 @@ fn apply(run: &mut Run, a: AgentId, act: &Act) {
             .with_tif(tif);
             if bracket && side.opens() {
                 let (lo, hi) = (last * d("0.97"), last * d("1.03"));
-                req = if side == Side::Buy { req.with_stop_loss(lo).with_take_profit(hi) } else { req.with_stop_loss(hi).with_take_profit(lo) };
+                req = if side == Side::Buy {
+                    req.with_stop_loss(lo).with_take_profit(hi)
+                } else {
+                    req.with_stop_loss(hi).with_take_profit(lo)
+                };
                 req.order_type = OrderType::Market;
                 req.limit_price = None;
                 req.stop_price = None;

@@ -99,7 +99,10 @@ fn max_open_orders_counts_working_orders() {
     let first = run.submit(a, far()).unwrap();
     run.submit(a, far()).unwrap();
     let e = run.submit(a, far()).unwrap_err();
-    assert_eq!((e.code(), e.detail.as_str()), ("max_open_orders_exceeded", "max_open_orders is 2 and 2 orders are working"));
+    assert_eq!(
+        (e.code(), e.detail.as_str()),
+        ("max_open_orders_exceeded", "max_open_orders is 2 and 2 orders are working")
+    );
     run.cancel(a, first.id).unwrap();
     run.submit(a, far()).unwrap();
 }

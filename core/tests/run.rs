@@ -6,7 +6,12 @@ use common::*;
 use vectrade_core::*;
 
 fn rows(n: usize) -> Vec<String> {
-    (0..n).map(|i| { let p = 100 + i; format!("{p} {} {} {p} 1000", p + 2, p - 2) }).collect()
+    (0..n)
+        .map(|i| {
+            let p = 100 + i;
+            format!("{p} {} {} {p} 1000", p + 2, p - 2)
+        })
+        .collect()
 }
 
 fn ramp(n: usize) -> (Run, AgentId) {
@@ -68,7 +73,12 @@ fn hold_liquidate_and_next_session_conveniences() {
     assert_eq!(run.engine().account(a).unwrap().open_positions(), 0);
 
     let day2 = t0() + 24 * HOUR;
-    let bars = vec![bar_at(t0(), "1 1 1 1 1"), bar_at(t0() + HOUR, "1 1 1 1 1"), bar_at(day2, "1 1 1 1 1"), bar_at(day2 + HOUR, "1 1 1 1 1")];
+    let bars = vec![
+        bar_at(t0(), "1 1 1 1 1"),
+        bar_at(t0() + HOUR, "1 1 1 1 1"),
+        bar_at(day2, "1 1 1 1 1"),
+        bar_at(day2 + HOUR, "1 1 1 1 1"),
+    ];
     let (mut run, _) = Run::start(scenario(config(&["X"]), vec![("X", bars)]), "a", RiskProfile::default()).unwrap();
     let s = run.advance_until_next_session(None).unwrap();
     assert_eq!((s.bars_advanced, s.new_sim_time), (2, day2));

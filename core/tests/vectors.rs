@@ -27,7 +27,7 @@ fn canon(d: Decimal) -> String {
 
 fn scenario_of(spec: &Value) -> Arc<Scenario> {
     if let Some(slug) = spec.get("builtin").and_then(Value::as_str) {
-        return Arc::new(builtin(slug));
+        return Arc::new(catalog::get(slug).unwrap());
     }
     let config: ScenarioConfig = serde_json::from_value(spec["config"].clone()).expect("scenario.config");
     let series = spec["bars"]
@@ -42,7 +42,14 @@ fn scenario_of(spec: &Value) -> Arc<Scenario> {
                 .iter()
                 .map(|r| {
                     let f = |i: usize| r[i].as_str().unwrap().parse::<Decimal>().unwrap();
-                    Bar { ts: parse_timestamp(r[0].as_str().unwrap()).unwrap(), open: f(1), high: f(2), low: f(3), close: f(4), volume: f(5) }
+                    Bar {
+                        ts: parse_timestamp(r[0].as_str().unwrap()).unwrap(),
+                        open: f(1),
+                        high: f(2),
+                        low: f(3),
+                        close: f(4),
+                        volume: f(5),
+                    }
                 })
                 .collect(),
         })
@@ -198,7 +205,11 @@ fn first_difference(want: &Value, got: &Value, at: String) -> String {
         (Value::Object(a), Value::Object(b)) => {
             for k in a.keys().chain(b.keys()) {
                 if a.get(k) != b.get(k) {
-                    return first_difference(a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null), format!("{at}.{k}"));
+                    return first_difference(
+                        a.get(k).unwrap_or(&Value::Null),
+                        b.get(k).unwrap_or(&Value::Null),
+                        format!("{at}.{k}"),
+                    );
                 }
             }
             at
@@ -213,8 +224,4 @@ fn first_difference(want: &Value, got: &Value, at: String) -> String {
         }
         _ => format!("{at}: expected {want}, got {got}"),
     }
-}
-
-fn builtin(slug: &str) -> Scenario {
-    panic!("no built-in scenario '{slug}' yet")
 }

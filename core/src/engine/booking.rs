@@ -129,7 +129,11 @@ impl OrderBook for AgentBook<'_> {
                 return self.refuse(
                     ex.order_id,
                     "insufficient_buying_power",
-                    format!("insufficient buying power at fill time: need {}, have {}", money(need), money(have.max(Decimal::ZERO))),
+                    format!(
+                        "insufficient buying power at fill time: need {}, have {}",
+                        money(need),
+                        money(have.max(Decimal::ZERO))
+                    ),
                 );
             }
         }
@@ -257,14 +261,24 @@ impl AgentBook<'_> {
         for id in exits {
             let sibling = order.parent_id.is_some() && a.order(id).and_then(|o| o.parent_id) == order.parent_id;
             if oco && sibling {
-                a.end_order(id, OrderStatus::Cancelled, EndReason::new("oco_sibling_filled", format!("one-cancels-other: order {} filled", order.id)), ts);
+                a.end_order(
+                    id,
+                    OrderStatus::Cancelled,
+                    EndReason::new("oco_sibling_filled", format!("one-cancels-other: order {} filled", order.id)),
+                    ts,
+                );
                 booked.ended.push(id);
                 continue;
             }
             let o = a.order_mut(id);
             if o.remaining() > left {
                 if left.is_zero() {
-                    a.end_order(id, OrderStatus::Cancelled, EndReason::new("position_closed", "the position this exit protected is closed"), ts);
+                    a.end_order(
+                        id,
+                        OrderStatus::Cancelled,
+                        EndReason::new("position_closed", "the position this exit protected is closed"),
+                        ts,
+                    );
                     booked.ended.push(id);
                 } else {
                     o.request.quantity = o.filled_quantity + left;
@@ -283,8 +297,12 @@ pub(super) fn end_immediate_orders(a: &mut Agent, eligible: &[u64], ts: i64) {
             continue;
         }
         let reason = match o.request.time_in_force {
-            TimeInForce::Ioc => EndReason::new("ioc_remainder_cancelled", "immediate-or-cancel: the unfilled rest is cancelled"),
-            TimeInForce::Fok => EndReason::new("fok_not_filled", "fill-or-kill order could not fill completely on its first bar"),
+            TimeInForce::Ioc => {
+                EndReason::new("ioc_remainder_cancelled", "immediate-or-cancel: the unfilled rest is cancelled")
+            }
+            TimeInForce::Fok => {
+                EndReason::new("fok_not_filled", "fill-or-kill order could not fill completely on its first bar")
+            }
             TimeInForce::Gtc | TimeInForce::Day => continue,
         };
         a.end_order(id, OrderStatus::Cancelled, reason, ts);
@@ -297,7 +315,11 @@ impl Engine {
     pub(super) fn liquidate(&mut self, k: usize, ts: i64, bars: &[(usize, Bar)]) {
         let a = &mut self.agents[k];
         for id in std::mem::take(&mut a.working) {
-            a.order_mut(id).end(OrderStatus::Cancelled, EndReason::new("liquidation", "cancelled by a margin call"), ts);
+            a.order_mut(id).end(
+                OrderStatus::Cancelled,
+                EndReason::new("liquidation", "cancelled by a margin call"),
+                ts,
+            );
         }
         for &(sym, bar) in bars {
             let held = self.agents[k].account.positions[sym].quantity;

@@ -130,7 +130,11 @@ fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
         let held = a.account.positions[sym].quantity.abs() + queued_opening(engine, a, sym);
         let after = held * engine.marks[sym] + notional;
         if equity <= Decimal::ZERO || after * Decimal::ONE_HUNDRED > pct * equity {
-            let share = if equity > Decimal::ZERO { (after * Decimal::ONE_HUNDRED / equity).round_dp(2) } else { Decimal::ZERO };
+            let share = if equity > Decimal::ZERO {
+                (after * Decimal::ONE_HUNDRED / equity).round_dp(2)
+            } else {
+                Decimal::ZERO
+            };
             return err(
                 ErrorKind::MaxPositionSizeExceeded,
                 format!(
@@ -148,7 +152,11 @@ fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
         if equity <= Decimal::ZERO || after > max * equity {
             return err(
                 ErrorKind::LeverageCapExceeded,
-                format!("gross exposure would be {} against equity {}, above the agent's max_leverage {max}", money(after), money(equity)),
+                format!(
+                    "gross exposure would be {} against equity {}, above the agent's max_leverage {max}",
+                    money(after),
+                    money(equity)
+                ),
             );
         }
     }
@@ -175,7 +183,11 @@ fn check_position(engine: &Engine, a: &Agent, sym: usize, req: &OrderRequest) ->
         ),
         Side::Short if !engine.config.short_enabled || !a.profile.allow_short => err(
             ErrorKind::ShortingDisabled,
-            if engine.config.short_enabled { "shorting is disabled in this agent's risk profile" } else { "shorting is not enabled for this scenario" },
+            if engine.config.short_enabled {
+                "shorting is disabled in this agent's risk profile"
+            } else {
+                "shorting is not enabled for this scenario"
+            },
         ),
         Side::Short if held > Decimal::ZERO => err(
             ErrorKind::PositionSideConflict,

@@ -271,9 +271,7 @@ impl Engine {
     }
 
     pub(crate) fn agent(&self, id: AgentId) -> Result<&Agent> {
-        self.agents
-            .get(id.0)
-            .ok_or_else(|| Error::new(ErrorKind::UnknownAgent, format!("no agent with id {}", id.0)))
+        self.agents.get(id.0).ok_or_else(|| Error::new(ErrorKind::UnknownAgent, format!("no agent with id {}", id.0)))
     }
 
     fn agent_mut(&mut self, id: AgentId) -> Result<&mut Agent> {
@@ -382,10 +380,7 @@ impl Engine {
         if !a.request_rate.admit(now, limit) {
             return err(
                 ErrorKind::RequestRateLimited,
-                format!(
-                    "request rate limit: at most {} requests per simulated minute",
-                    limit.unwrap_or_default()
-                ),
+                format!("request rate limit: at most {} requests per simulated minute", limit.unwrap_or_default()),
             );
         }
         Ok(())
@@ -404,7 +399,12 @@ impl Engine {
                 format!("order {order_id} is {} and can no longer be cancelled", order.status),
             );
         }
-        a.end_order(order_id, OrderStatus::Cancelled, EndReason::new("cancelled_by_agent", "cancelled by the agent"), now);
+        a.end_order(
+            order_id,
+            OrderStatus::Cancelled,
+            EndReason::new("cancelled_by_agent", "cancelled by the agent"),
+            now,
+        );
         Ok(a.order(order_id).expect("just cancelled").clone())
     }
 
@@ -503,9 +503,10 @@ impl Engine {
             );
         }
         for (n, &(i, bar)) in bars.iter().enumerate() {
-            let symbol = self.symbols.get(i).ok_or_else(|| {
-                Error::new(ErrorKind::UnknownSymbol, format!("symbol index {i} is out of range"))
-            })?;
+            let symbol = self
+                .symbols
+                .get(i)
+                .ok_or_else(|| Error::new(ErrorKind::UnknownSymbol, format!("symbol index {i} is out of range")))?;
             if bar.ts != ts {
                 return err(
                     ErrorKind::OutOfOrderBar,
@@ -533,7 +534,12 @@ impl Engine {
                 })
                 .collect();
             for o in expired {
-                a.end_order(o, OrderStatus::Cancelled, EndReason::new("day_order_expired", "DAY order expired at the end of its session"), ts);
+                a.end_order(
+                    o,
+                    OrderStatus::Cancelled,
+                    EndReason::new("day_order_expired", "DAY order expired at the end of its session"),
+                    ts,
+                );
             }
             a.day_start_equity = a.equity_curve.last().map_or(a.account.cash, |p| p.equity);
         }

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Every test of the repository, exactly as CI runs it (`.ci/run` calls this file).
+# Needs only a Rust toolchain installed by rustup; everything else it installs itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain: rustfmt, clippy and the wasm32 target"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+rustup target add wasm32-unknown-unknown
+
+step "format (cargo fmt --check)"
+cargo fmt --all -- --check
+
+step "lint (cargo clippy -D warnings, all targets)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests: unit, fill rules, risk checks, runs, properties, golden vectors"
+cargo test --workspace --locked
+
+step "the core builds for WebAssembly (no I/O, no clock)"
+cargo build -p vectrade-core --target wasm32-unknown-unknown --locked
+
+step "the README's demo runs and prints its results table"
+out=$(cargo run --release --locked -q -p vectrade-core --example demo)
+printf '%s\n' "$out" | tail -n 30
+for want in "final equity" "Sharpe (annualised)" "max drawdown" "benchmark return"; do
+  grep -q "$want" <<<"$out" || { echo "demo output lacks '$want'" >&2; exit 1; }
+done
+
+step "benchmarks compile and run once (cargo bench -- --test)"
+cargo bench --locked -p vectrade-core --bench engine -- --test
+
+echo
+echo "all checks passed"
