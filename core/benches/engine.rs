@@ -81,7 +81,7 @@ fn run_sma(mut run: Run, agent: AgentId) -> usize {
 }
 
 fn benches(c: &mut Criterion) {
-    let one = scenario(1, BARS);
+    let one = scenario(1, BARS, false);
     let mut g = c.benchmark_group("engine");
     g.sample_size(10);
     g.throughput(Throughput::Elements(BARS as u64 - 1));
@@ -134,7 +134,7 @@ fn benches(c: &mut Criterion) {
     });
     g.finish();
 
-    let wide = scenario(50, 20_000);
+    let wide = scenario(50, 20_000, true);
     let mut g = c.benchmark_group("universe_50");
     g.sample_size(10);
     g.throughput(Throughput::Elements(50 * 20_000));

@@ -85,8 +85,6 @@ pub struct EquityPoint {
     pub ts: i64,
     /// Cash + signed position values.
     pub equity: Decimal,
-    /// Cash.
-    pub cash: Decimal,
     /// Sum of |position value|.
     pub gross_exposure: Decimal,
 }

@@ -32,6 +32,12 @@ impl Bar {
         if low <= Decimal::ZERO {
             return err(ErrorKind::InvalidBar, format!("{}: prices must be positive, low is {low}", at()));
         }
+        if high > crate::order::MAX_PRICE {
+            return err(
+                ErrorKind::InvalidBar,
+                format!("{}: prices must be at most {}, high is {high}", at(), crate::order::MAX_PRICE),
+            );
+        }
         if volume < Decimal::ZERO {
             return err(ErrorKind::InvalidBar, format!("{}: volume must be >= 0, got {volume}", at()));
         }

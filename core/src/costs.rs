@@ -42,7 +42,17 @@ impl SlippageModel {
                 !base_bps.is_sign_negative() && !bps_per_pct_of_volume.is_sign_negative()
             }
         };
-        if ok { Ok(()) } else { err(ErrorKind::InvalidScenario, "slippage parameters must be >= 0") }
+        let bounded = match self {
+            SlippageModel::FixedBps { bps } => *bps <= BPS,
+            SlippageModel::VolumeShare { base_bps, bps_per_pct_of_volume } => {
+                *base_bps <= BPS && *bps_per_pct_of_volume <= BPS
+            }
+        };
+        if ok && bounded {
+            Ok(())
+        } else {
+            err(ErrorKind::InvalidScenario, "slippage parameters must be in [0, 10000] bps")
+        }
     }
 
     /// Basis points charged for `quantity` on a bar that traded `volume`.
@@ -90,8 +100,14 @@ pub struct CommissionModel {
 impl CommissionModel {
     /// Checks all parameters are non-negative.
     pub fn validate(&self) -> Result<()> {
-        if self.per_unit.is_sign_negative() || self.bps.is_sign_negative() || self.minimum.is_sign_negative() {
-            return err(ErrorKind::InvalidScenario, "commission parameters must be >= 0");
+        let bounded =
+            self.per_unit <= crate::order::MAX_PRICE && self.bps <= BPS && self.minimum <= crate::order::MAX_PRICE;
+        if self.per_unit.is_sign_negative()
+            || self.bps.is_sign_negative()
+            || self.minimum.is_sign_negative()
+            || !bounded
+        {
+            return err(ErrorKind::InvalidScenario, "commission parameters must be >= 0 (bps at most 10000)");
         }
         Ok(())
     }

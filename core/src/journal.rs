@@ -45,6 +45,8 @@ pub enum ExitType {
     Manual,
     /// A forced close by a margin call.
     Liquidation,
+    /// The close of an agent reset.
+    Reset,
 }
 
 /// One fill inside a trade.
@@ -111,6 +113,7 @@ fn exit_type(role: OrderRole) -> (ExitType, Option<u32>) {
         OrderRole::TakeProfit => (ExitType::TakeProfit, None),
         OrderRole::Trim { level } => (ExitType::Trim, Some(level)),
         OrderRole::Liquidation => (ExitType::Liquidation, None),
+        OrderRole::Reset => (ExitType::Reset, None),
         OrderRole::Manual => (ExitType::Manual, None),
     }
 }

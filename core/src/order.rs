@@ -412,10 +412,20 @@ impl OrderRequest {
     }
 }
 
-/// Positive, at most 8 decimal places.
+/// Largest order quantity (10^15). With [`MAX_PRICE`] it keeps every notional far inside the
+/// range of `Decimal` (about 7.9 × 10^28), so no arithmetic on accepted values can overflow.
+pub const MAX_QUANTITY: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
+/// Largest price of an order or a bar (10^12).
+pub const MAX_PRICE: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
+/// Positive, at most [`MAX_QUANTITY`] or [`MAX_PRICE`], at most 8 decimal places.
 fn check_amount(field: &str, value: Decimal, kind: ErrorKind) -> Result<()> {
     if value <= Decimal::ZERO {
         return err(kind, format!("`{field}` must be positive, got {value}"));
+    }
+    let max = if kind == ErrorKind::InvalidQuantity { MAX_QUANTITY } else { MAX_PRICE };
+    if value > max {
+        return err(kind, format!("`{field}` must be at most {max}, got {value}"));
     }
     if value.normalize().scale() > 8 {
         return err(kind, format!("`{field}` has more than 8 decimal places: {value}"));
@@ -440,6 +450,8 @@ pub enum OrderRole {
     },
     /// Closing order sent by a margin call.
     Liquidation,
+    /// Closing order of an agent reset.
+    Reset,
 }
 
 impl OrderRole {
@@ -563,6 +575,13 @@ mod tests {
         assert_eq!(neg.validate().unwrap_err().kind, ErrorKind::InvalidPrice);
         let fine = OrderRequest::market("AAPL", Side::Buy, dec!(0.000000001));
         assert_eq!(fine.validate().unwrap_err().kind, ErrorKind::InvalidQuantity);
+        assert_eq!(MAX_QUANTITY, dec!(1_000_000_000_000_000));
+        assert_eq!(MAX_PRICE, dec!(1_000_000_000_000));
+        let huge = OrderRequest::market("AAPL", Side::Buy, dec!(1_000_000_000_000_001));
+        assert_eq!(
+            huge.validate().unwrap_err().detail,
+            "`quantity` must be at most 1000000000000000, got 1000000000000001"
+        );
     }
 
     #[test]

@@ -71,9 +71,9 @@ impl RiskProfile {
             return err(ErrorKind::InvalidRiskProfile, format!("`max_open_orders` must be in 1..=200, got {n}"));
         }
         if let Some(l) = self.max_leverage
-            && l <= Decimal::ZERO
+            && (l <= Decimal::ZERO || l > Decimal::ONE_THOUSAND)
         {
-            return err(ErrorKind::InvalidRiskProfile, format!("`max_leverage` must be > 0, got {l}"));
+            return err(ErrorKind::InvalidRiskProfile, format!("`max_leverage` must be in (0, 1000], got {l}"));
         }
         for (name, v) in [
             ("max_orders_per_minute", self.max_orders_per_minute),

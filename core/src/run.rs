@@ -197,7 +197,8 @@ pub struct Run {
     cursors: Vec<Option<usize>>,
     started: bool,
     idempotency: BTreeMap<String, KeyedAction>,
-    slice: Vec<(usize, Bar)>,
+    /// (series, bar index) of the bars at the timestamp being pushed; reused across steps.
+    slice: Vec<(usize, usize)>,
 }
 
 impl Run {
@@ -214,7 +215,7 @@ impl Run {
         let cursors = vec![None; scenario.series().len()];
         let mut run =
             Run { scenario, engine, step: 0, cursors, started: false, idempotency: BTreeMap::new(), slice: Vec::new() };
-        run.push_timeline(0)?;
+        run.push_timeline(0);
         Ok(run)
     }
 
@@ -230,7 +231,9 @@ impl Run {
         if self.started {
             return err(ErrorKind::RunAlreadyStarted, "agents can only join a run before its first step");
         }
-        self.engine.add_agent(name, profile)
+        let id = self.engine.add_agent(name, profile)?;
+        self.engine.reserve_history(self.scenario.timeline().len());
+        Ok(id)
     }
 
     /// Adds an agent with the same risk profile as `agent` and a fresh account.
@@ -361,7 +364,7 @@ impl Run {
         }
         let mut advanced = 0;
         while advanced < count && !self.is_done() {
-            self.push_timeline(self.step + 1)?;
+            self.push_timeline(self.step + 1);
             self.step += 1;
             self.started = true;
             advanced += 1;
@@ -374,19 +377,19 @@ impl Run {
         Ok(advanced)
     }
 
-    fn push_timeline(&mut self, t: usize) -> Result<()> {
+    fn push_timeline(&mut self, t: usize) {
         let ts = self.scenario.timeline()[t];
+        let series = self.scenario.series();
         self.slice.clear();
-        for (i, series) in self.scenario.series().iter().enumerate() {
+        for (i, s) in series.iter().enumerate() {
             let next = self.cursors[i].map_or(0, |c| c + 1);
-            if let Some(bar) = series.bars.get(next)
-                && bar.ts == ts
-            {
+            if s.bars.get(next).is_some_and(|b| b.ts == ts) {
                 self.cursors[i] = Some(next);
-                self.slice.push((i, *bar));
+                self.slice.push((i, next));
             }
         }
-        self.engine.push_slice(ts, &self.slice)
+        // Scenario bars were validated when the scenario was built.
+        self.engine.apply_slice(ts, self.slice.iter().map(|&(i, j)| (i, &series[i].bars[j])));
     }
 
     fn fill_counts(&self) -> Vec<usize> {
@@ -399,12 +402,13 @@ impl Run {
                 let id = AgentId(k);
                 let fills = self.engine.fills(id).expect("agent exists");
                 let last = *self.engine.equity_curve(id).expect("agent exists").last().expect("curve starts at join");
+                let cash = self.engine.account(id).expect("agent exists").cash;
                 AgentStep {
                     agent: id,
                     fills: fills[before.get(k).copied().unwrap_or(0)..].to_vec(),
                     equity: last.equity,
-                    cash: last.cash,
-                    positions_value: last.equity - last.cash,
+                    cash,
+                    positions_value: last.equity - cash,
                     liquidated: self.engine.status(id) == Ok(AgentStatus::Liquidated),
                 }
             })

@@ -152,11 +152,18 @@ impl ScenarioConfig {
         {
             return err(ErrorKind::InvalidScenario, format!("benchmark '{b}' must not also be in the universe"));
         }
-        if self.starting_cash <= Decimal::ZERO {
-            return err(ErrorKind::InvalidScenario, format!("starting_cash must be > 0, got {}", self.starting_cash));
+        // Bounds keep every product of cash, leverage, quantity and price inside `Decimal`'s range.
+        if self.starting_cash <= Decimal::ZERO || self.starting_cash > crate::order::MAX_QUANTITY {
+            return err(
+                ErrorKind::InvalidScenario,
+                format!("starting_cash must be in (0, {}], got {}", crate::order::MAX_QUANTITY, self.starting_cash),
+            );
         }
-        if self.leverage_cap < Decimal::ONE {
-            return err(ErrorKind::InvalidScenario, format!("leverage_cap must be >= 1, got {}", self.leverage_cap));
+        if self.leverage_cap < Decimal::ONE || self.leverage_cap > Decimal::ONE_THOUSAND {
+            return err(
+                ErrorKind::InvalidScenario,
+                format!("leverage_cap must be in [1, 1000], got {}", self.leverage_cap),
+            );
         }
         if self.maintenance_margin < Decimal::ZERO || self.maintenance_margin >= Decimal::ONE {
             return err(

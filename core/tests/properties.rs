@@ -125,7 +125,7 @@ fn play(sc: &Arc<Scenario>, acts: &[Act]) -> (Run, AgentId) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn cash_and_positions_are_conserved(bars in bars_strategy(24), acts in prop::collection::vec(act_strategy(), 1..60), cap in any::<bool>()) {
@@ -230,5 +230,41 @@ proptest! {
         let _ = run.submit(a, req);
         run.step(3).unwrap();
         let _ = run.results(a).unwrap();
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_pushed_bars_and_orders_never_panic(
+        rows in prop::collection::vec((any::<i64>(), any::<i64>(), any::<i64>(), any::<i64>(), any::<i64>(), 0u32..=28, -3i64..5), 1..12),
+        qty in 1i64..10_000_000, side in 0u8..4, kind in 0u8..4,
+    ) {
+        let mut c = ScenarioConfig::new("push", "Push", &["X"]);
+        c.short_enabled = true;
+        c.leverage_cap = d("5");
+        c.costs.max_volume_participation = Some(d("0.5"));
+        let mut e = Engine::new(EngineConfig::from_scenario(&c)).unwrap();
+        let a = e.add_agent("a", RiskProfile::default()).unwrap();
+        let mut ts = t0();
+        for (o, h, l, cl, v, scale, dt) in rows {
+            ts += dt * HOUR;
+            let bar = Bar { ts, open: Decimal::new(o, scale), high: Decimal::new(h, scale), low: Decimal::new(l, scale), close: Decimal::new(cl, scale), volume: Decimal::new(v, scale) };
+            let _ = e.push_bar("X", bar);
+            if let Some(mark) = e.mark("X") {
+                let q = Decimal::new(qty, 2);
+                let req = match kind {
+                    0 => OrderRequest::market("X", Side::ALL[side as usize], q),
+                    1 => OrderRequest::limit("X", Side::ALL[side as usize], q, mark),
+                    2 => OrderRequest::stop("X", Side::ALL[side as usize], q, mark),
+                    _ => OrderRequest::stop_limit("X", Side::ALL[side as usize], q, mark, mark),
+                };
+                let _ = e.submit(a, req.with_stop_loss(mark).with_take_profit(mark));
+                let _ = e.submit(a, OrderRequest::market("X", Side::ALL[side as usize], q));
+            }
+            let p = e.portfolio(a).unwrap();
+            prop_assert!(p.buying_power >= Decimal::ZERO);
+        }
     }
 }

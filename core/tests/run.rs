@@ -118,7 +118,11 @@ fn reset_restores_cash_and_keeps_history() {
     run.reset_agent(a).unwrap();
     let p = run.portfolio(a).unwrap();
     assert_eq!((p.cash, p.positions.len()), (d("100000"), 0));
-    assert_eq!(run.engine().fills(a).unwrap().len(), 1, "history kept");
+    let fills = run.engine().fills(a).unwrap();
+    assert_eq!(fills.len(), 2, "history kept, plus the close of the reset");
+    assert_eq!((fills[1].role, fills[1].fill_price), (OrderRole::Reset, d("101")), "closed at the last mark");
+    let trades = run.trades(a).unwrap();
+    assert_eq!((trades[0].status, trades[0].exits[0].exit_type), (TradeStatus::Closed, Some(ExitType::Reset)));
     assert!(run.engine().open_orders(a).unwrap().is_empty());
 }
 

@@ -210,8 +210,6 @@ impl AgentBook<'_> {
                 booked.resized.push((id, o.remaining()));
                 continue;
             }
-            let id = self.engine.next_order_id;
-            self.engine.next_order_id += 1;
             let mut request = OrderRequest::market(&entry.request.symbol, closing, qty);
             request.order_type = order_type;
             request.time_in_force = TimeInForce::Gtc;
@@ -221,24 +219,8 @@ impl AgentBook<'_> {
             } else {
                 request.limit_price = Some(price);
             }
-            let order = Order {
-                id,
-                request,
-                role,
-                parent_id: Some(entry.id),
-                status: OrderStatus::Open,
-                filled_quantity: Decimal::ZERO,
-                avg_fill_price: None,
-                created_at: ts,
-                updated_at: ts,
-                end_reason: None,
-                triggered: false,
-            };
-            booked.activated.push(working_view(&order));
-            let a = self.agent();
-            a.order_index.insert(id, a.orders.len());
-            a.orders.push(order);
-            a.working.push(id);
+            let view = self.engine.add_engine_order(self.k, request, role, Some(entry.id), ts);
+            booked.activated.push(view);
         }
     }
 
@@ -312,7 +294,7 @@ pub(super) fn end_immediate_orders(a: &mut Agent, eligible: &[u64], ts: i64) {
 impl Engine {
     /// Margin call: cancel every working order, then close each position that has a bar now at
     /// the open (slippage and commission apply; the participation cap does not).
-    pub(super) fn liquidate(&mut self, k: usize, ts: i64, bars: &[(usize, Bar)]) {
+    pub(super) fn liquidate<'b>(&mut self, k: usize, ts: i64, bars: impl Iterator<Item = (usize, &'b Bar)>) {
         let a = &mut self.agents[k];
         for id in std::mem::take(&mut a.working) {
             a.order_mut(id).end(
@@ -321,42 +303,72 @@ impl Engine {
                 ts,
             );
         }
-        for &(sym, bar) in bars {
-            let held = self.agents[k].account.positions[sym].quantity;
-            if held.is_zero() {
-                continue;
-            }
-            let side = if held > Decimal::ZERO { Side::Sell } else { Side::Cover };
-            let quantity = held.abs();
-            let id = self.next_order_id;
-            self.next_order_id += 1;
-            let mut request = OrderRequest::market(&self.symbols[sym], side, quantity);
-            request.reasoning = Some("forced liquidation: equity fell below maintenance margin".into());
-            let order = Order {
-                id,
-                request,
-                role: OrderRole::Liquidation,
-                parent_id: None,
-                status: OrderStatus::Open,
-                filled_quantity: Decimal::ZERO,
-                avg_fill_price: None,
-                created_at: ts,
-                updated_at: ts,
-                end_reason: None,
-                triggered: false,
-            };
-            let view = working_view(&order);
-            let a = &mut self.agents[k];
-            a.order_index.insert(id, a.orders.len());
-            a.orders.push(order);
-            a.working.push(id);
-            let (price, slippage_bps) = self.matcher.price(&bar, &view, bar.open, quantity);
-            let mut book = AgentBook::new(self, k, sym, ts);
-            book.execute(Execution { order_id: id, quantity, reference_price: bar.open, price, slippage_bps });
+        for (sym, bar) in bars {
+            let reasoning = "forced liquidation: equity fell below maintenance margin";
+            self.close_position(k, sym, ts, OrderRole::Liquidation, reasoning, Some(bar));
         }
         let a = &mut self.agents[k];
         if a.account.open_positions() == 0 {
             a.status = AgentStatus::Liquidated;
         }
+    }
+
+    /// Records an order the engine itself places (bracket exit, liquidation, reset) as working.
+    pub(super) fn add_engine_order(
+        &mut self,
+        k: usize,
+        request: OrderRequest,
+        role: OrderRole,
+        parent_id: Option<u64>,
+        ts: i64,
+    ) -> WorkingOrder {
+        let id = self.next_order_id;
+        self.next_order_id += 1;
+        let order = Order {
+            id,
+            request,
+            role,
+            parent_id,
+            status: OrderStatus::Open,
+            filled_quantity: Decimal::ZERO,
+            avg_fill_price: None,
+            created_at: ts,
+            updated_at: ts,
+            end_reason: None,
+            triggered: false,
+        };
+        let view = working_view(&order);
+        let a = &mut self.agents[k];
+        a.order_index.insert(id, a.orders.len());
+        a.orders.push(order);
+        a.working.push(id);
+        view
+    }
+
+    /// Closes the agent's whole position in `sym` with an engine order: at `bar`'s open with
+    /// slippage, or at the last mark when there is no bar (an administrative close).
+    pub(super) fn close_position(
+        &mut self,
+        k: usize,
+        sym: usize,
+        ts: i64,
+        role: OrderRole,
+        reasoning: &str,
+        bar: Option<&Bar>,
+    ) {
+        let held = self.agents[k].account.positions[sym].quantity;
+        if held.is_zero() {
+            return;
+        }
+        let side = if held > Decimal::ZERO { Side::Sell } else { Side::Cover };
+        let quantity = held.abs();
+        let request = OrderRequest::market(&self.symbols[sym], side, quantity).with_reasoning(reasoning);
+        let view = self.add_engine_order(k, request, role, None, ts);
+        let (reference, (price, slippage_bps)) = match bar {
+            Some(bar) => (bar.open, self.matcher.price(bar, &view, bar.open, quantity)),
+            None => (self.marks[sym], (self.marks[sym], Decimal::ZERO)),
+        };
+        let mut book = AgentBook::new(self, k, sym, ts);
+        book.execute(Execution { order_id: view.id, quantity, reference_price: reference, price, slippage_bps });
     }
 }

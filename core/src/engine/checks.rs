@@ -129,9 +129,9 @@ fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
     if let Some(pct) = a.profile.max_position_size_pct {
         let held = a.account.positions[sym].quantity.abs() + queued_opening(engine, a, sym);
         let after = held * engine.marks[sym] + notional;
-        if equity <= Decimal::ZERO || after * Decimal::ONE_HUNDRED > pct * equity {
+        if equity <= Decimal::ZERO || after > pct / Decimal::ONE_HUNDRED * equity {
             let share = if equity > Decimal::ZERO {
-                (after * Decimal::ONE_HUNDRED / equity).round_dp(2)
+                (after / equity * Decimal::ONE_HUNDRED).round_dp(2).normalize()
             } else {
                 Decimal::ZERO
             };

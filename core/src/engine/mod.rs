@@ -15,7 +15,7 @@ use crate::bar::Bar;
 use crate::costs::CostModel;
 use crate::error::{Error, ErrorKind, Result, err};
 use crate::matching::{BarMatcher, IntrabarPath, MatchingModel};
-use crate::order::{EndReason, Order, OrderRequest, OrderStatus, TimeInForce};
+use crate::order::{EndReason, Order, OrderRequest, OrderRole, OrderStatus, TimeInForce};
 use crate::risk::{RateWindow, RiskProfile};
 use crate::scenario::{ScenarioConfig, session_of};
 use crate::time::format_rfc3339;
@@ -250,10 +250,15 @@ impl Engine {
         };
         if let Some(ts) = self.clock {
             let cash = agent.account.cash;
-            agent.equity_curve.push(EquityPoint { ts, equity: cash, cash, gross_exposure: Decimal::ZERO });
+            agent.equity_curve.push(EquityPoint { ts, equity: cash, gross_exposure: Decimal::ZERO });
         }
         self.agents.push(agent);
         Ok(AgentId(self.agents.len() - 1))
+    }
+
+    /// True when there are agents and every one of them was liquidated.
+    pub fn all_liquidated(&self) -> bool {
+        !self.agents.is_empty() && self.agents.iter().all(|a| a.status == AgentStatus::Liquidated)
     }
 
     /// Number of agents.
@@ -419,14 +424,18 @@ impl Engine {
         Ok(ids.len())
     }
 
-    /// Resets the agent: working orders cancelled, positions removed, cash restored to the
+    /// Resets the agent: working orders cancelled, every position closed at its last mark (an
+    /// administrative close, so the journal shows it as a `reset` exit), then cash restored to the
     /// starting balance. Orders, fills and the equity curve are kept.
     pub fn reset_agent(&mut self, id: AgentId) -> Result<()> {
         self.cancel_all(id, "agent_reset", "cancelled by an agent reset")?;
+        let now = self.clock.unwrap_or(0);
+        for sym in 0..self.symbols.len() {
+            self.close_position(id.0, sym, now, OrderRole::Reset, "agent reset", None);
+        }
         let symbols = self.symbols.len();
         let a = self.agent_mut(id)?;
-        let fresh = Account::new(a.account.starting_cash, symbols);
-        a.account = fresh;
+        a.account = Account::new(a.account.starting_cash, symbols);
         a.status = AgentStatus::Active;
         a.day_start_equity = a.account.starting_cash;
         Ok(())
@@ -461,36 +470,54 @@ impl Engine {
     /// `ts`, marks to the closes, records an equity point per agent and checks margins.
     pub fn push_slice(&mut self, ts: i64, bars: &[(usize, Bar)]) -> Result<()> {
         self.validate_slice(ts, bars)?;
+        self.apply_slice(ts, bars.iter().map(|(i, b)| (*i, b)));
+        Ok(())
+    }
+
+    /// [`Engine::push_slice`] for bars already validated (a [`crate::Scenario`]'s bars, on its
+    /// timeline): the run's hot path skips re-checking every bar on every step.
+    pub(crate) fn apply_slice<'b>(&mut self, ts: i64, bars: impl Iterator<Item = (usize, &'b Bar)> + Clone) {
         let session = session_of(ts, self.config.session_utc_offset_minutes);
         if self.session != Some(session) {
             self.roll_session(session, ts);
         }
-        for &(i, bar) in bars {
+        for (i, bar) in bars.clone() {
             self.marks[i] = bar.open;
         }
         for k in 0..self.agents.len() {
             match self.agents[k].status {
                 AgentStatus::Liquidated => {}
-                AgentStatus::MarginCall => self.liquidate(k, ts, bars),
-                AgentStatus::Active if !self.agents[k].working.is_empty() => self.match_agent(k, ts, bars),
+                AgentStatus::MarginCall => self.liquidate(k, ts, bars.clone()),
+                AgentStatus::Active if !self.agents[k].working.is_empty() => self.match_agent(k, ts, bars.clone()),
                 AgentStatus::Active => {}
             }
         }
-        for &(i, bar) in bars {
+        for (i, bar) in bars {
             self.marks[i] = bar.close;
             self.last_bar_ts[i] = Some(ts);
         }
         self.clock = Some(ts);
         let mm = self.config.maintenance_margin;
         for a in &mut self.agents {
+            let cash = a.account.cash;
+            if a.account.open_positions() == 0 {
+                a.equity_curve.push(EquityPoint { ts, equity: cash, gross_exposure: Decimal::ZERO });
+                continue;
+            }
             let (net, gross) = a.account.valuation(&self.marks);
-            let equity = a.account.cash + net;
-            a.equity_curve.push(EquityPoint { ts, equity, cash: a.account.cash, gross_exposure: gross });
-            if a.status == AgentStatus::Active && !gross.is_zero() && equity < mm * gross {
+            let equity = cash + net;
+            a.equity_curve.push(EquityPoint { ts, equity, gross_exposure: gross });
+            if a.status == AgentStatus::Active && equity < mm * gross {
                 a.status = AgentStatus::MarginCall;
             }
         }
-        Ok(())
+    }
+
+    /// Reserves room for `points` more equity points per agent (a run knows its length).
+    pub fn reserve_history(&mut self, points: usize) {
+        for a in &mut self.agents {
+            a.equity_curve.reserve(points);
+        }
     }
 
     fn validate_slice(&self, ts: i64, bars: &[(usize, Bar)]) -> Result<()> {
@@ -546,8 +573,8 @@ impl Engine {
         self.session = Some(session);
     }
 
-    fn match_agent(&mut self, k: usize, ts: i64, bars: &[(usize, Bar)]) {
-        for &(sym, bar) in bars {
+    fn match_agent<'b>(&mut self, k: usize, ts: i64, bars: impl Iterator<Item = (usize, &'b Bar)>) {
+        for (sym, bar) in bars {
             if !self.agents[k].working.iter().any(|&o| self.is_eligible(k, o, sym, ts)) {
                 continue;
             }
@@ -556,7 +583,7 @@ impl Engine {
                 self.agents[k].working.iter().copied().filter(|&o| self.is_eligible(k, o, sym, ts)).collect();
             {
                 let mut book = booking::AgentBook::new(self, k, sym, ts);
-                matcher.match_bar(&bar, &mut book);
+                matcher.match_bar(bar, &mut book);
             }
             booking::end_immediate_orders(&mut self.agents[k], &eligible_before, ts);
             if self.agents[k].working.is_empty() {
@@ -567,7 +594,7 @@ impl Engine {
 
     pub(crate) fn is_eligible(&self, k: usize, order_id: u64, sym: usize, ts: i64) -> bool {
         let o = self.agents[k].order(order_id).expect("working orders exist");
-        o.created_at < ts && self.index.get(o.symbol()) == Some(&sym)
+        o.created_at < ts && o.symbol() == self.symbols[sym]
     }
 
     /// Submits an order for the agent at the current clock; see [`checks`] for the checks in order.
