@@ -11,10 +11,19 @@ use vectrade_core::*;
 
 const BARS: usize = 1_000_000;
 
-fn scenario(symbols: usize, bars: usize) -> Arc<Scenario> {
+/// A synthetic market of `symbols` correlated symbols. With `benchmark: false` the index series
+/// the generator adds is dropped, so "1 symbol" means one series on the timeline.
+fn scenario(symbols: usize, bars: usize, benchmark: bool) -> Arc<Scenario> {
     let spec =
         SyntheticSpec { slug: format!("bench-{symbols}x{bars}"), symbols, bars, seed: 7, ..SyntheticSpec::default() };
-    Arc::new(synthetic(&spec).expect("synthetic scenario"))
+    let full = synthetic(&spec).expect("synthetic scenario");
+    if benchmark {
+        return Arc::new(full);
+    }
+    let mut config = full.config().clone();
+    config.benchmark_symbol = None;
+    let series = full.series()[..symbols].to_vec();
+    Arc::new(Scenario::new(config, series).expect("same bars, no benchmark"))
 }
 
 fn fresh_run(sc: &Arc<Scenario>) -> (Run, AgentId) {
