@@ -339,7 +339,6 @@ impl Engine {
         };
         let view = working_view(&order);
         let a = &mut self.agents[k];
-        a.order_index.insert(id, a.orders.len());
         a.orders.push(order);
         a.working.push(id);
         view

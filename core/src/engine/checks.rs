@@ -58,7 +58,6 @@ pub(super) fn submit(engine: &mut Engine, id: AgentId, request: OrderRequest) ->
     if let Some(coid) = &order.request.client_order_id {
         a.client_ids.insert(coid.clone(), order_id);
     }
-    a.order_index.insert(order_id, a.orders.len());
     a.orders.push(order.clone());
     match verdict {
         Ok(()) => {

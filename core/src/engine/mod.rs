@@ -84,9 +84,8 @@ pub(crate) struct Agent {
     pub(crate) name: String,
     pub(crate) profile: RiskProfile,
     pub(crate) account: Account,
+    /// Every order, ascending by id (ids only grow), so lookups are binary searches.
     pub(crate) orders: Vec<Order>,
-    /// Order id → index into `orders`.
-    pub(crate) order_index: BTreeMap<u64, usize>,
     /// Ids of working orders, ascending.
     pub(crate) working: Vec<u64>,
     pub(crate) fills: Vec<Fill>,
@@ -100,11 +99,11 @@ pub(crate) struct Agent {
 
 impl Agent {
     pub(crate) fn order(&self, id: u64) -> Option<&Order> {
-        self.order_index.get(&id).map(|&i| &self.orders[i])
+        self.orders.binary_search_by_key(&id, |o| o.id).ok().map(|i| &self.orders[i])
     }
 
     pub(crate) fn order_mut(&mut self, id: u64) -> &mut Order {
-        let i = self.order_index[&id];
+        let i = self.orders.binary_search_by_key(&id, |o| o.id).expect("the order exists");
         &mut self.orders[i]
     }
 
@@ -239,7 +238,6 @@ impl Engine {
             day_start_equity: account.starting_cash,
             account,
             orders: Vec::new(),
-            order_index: BTreeMap::new(),
             working: Vec::new(),
             fills: Vec::new(),
             equity_curve: Vec::new(),
