@@ -29,6 +29,9 @@ for want in "final equity" "Sharpe (annualised)" "max drawdown" "benchmark retur
   grep -q "$want" <<<"$out" || { echo "demo output lacks '$want'" >&2; exit 1; }
 done
 
+step "the README's tour example runs to the end"
+cargo run --release --locked -q -p vectrade-core --example tour | tail -n 1
+
 step "benchmarks compile and run once (cargo bench -- --test)"
 cargo bench --locked -p vectrade-core --bench engine -- --test
 
