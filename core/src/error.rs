@@ -96,8 +96,6 @@ error_kinds! {
     InvalidSnapshot => "invalid_snapshot", InvalidInput;
     /// An argument is out of its allowed range (named in the detail).
     InvalidArgument => "invalid_argument", InvalidInput;
-    /// A golden-vector or JSON document is malformed.
-    InvalidJson => "invalid_json", InvalidInput;
 
     /// The symbol is not in the scenario's universe.
     UnknownSymbol => "unknown_symbol", OrderRejected;

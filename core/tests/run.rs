@@ -186,3 +186,15 @@ fn pushed_bars_fill_exactly_like_a_stored_run() {
     assert_eq!(run.engine().equity_curve(a).unwrap(), live.equity_curve(la).unwrap());
     assert_eq!(live.push_bar("X", bars[2]).unwrap_err().kind, ErrorKind::OutOfOrderBar);
 }
+
+#[test]
+fn unknown_agents_and_bad_profiles_are_named() {
+    let (mut run, _) = ramp(3);
+    let e = run.submit(AgentId(7), buy("1")).unwrap_err();
+    assert_eq!((e.kind, e.detail.as_str()), (ErrorKind::UnknownAgent, "no agent with id 7"));
+    assert_eq!(run.engine().agent_id("nobody").unwrap_err().kind, ErrorKind::UnknownAgent);
+    let bad = RiskProfile { universe: Some(vec!["NOPE".into()]), ..RiskProfile::default() };
+    let e = run.add_agent("b", bad).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidRiskProfile);
+    assert_eq!(e.detail, "risk profile universe names 'NOPE', which is not in the scenario's universe");
+}
