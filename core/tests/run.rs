@@ -198,3 +198,22 @@ fn unknown_agents_and_bad_profiles_are_named() {
     assert_eq!(e.kind, ErrorKind::InvalidRiskProfile);
     assert_eq!(e.detail, "risk profile universe names 'NOPE', which is not in the scenario's universe");
 }
+
+#[test]
+fn a_feed_may_push_the_symbols_of_one_timestamp_one_at_a_time() {
+    let c = config(&["X", "Y"]);
+    let mut e = Engine::new(EngineConfig::from_scenario(&c)).unwrap();
+    let a = e.add_agent("a", RiskProfile::default()).unwrap();
+    e.push_bar("X", bar_at(t0(), "10 10 10 10 100")).unwrap();
+    e.push_bar("Y", bar_at(t0(), "20 20 20 20 100")).unwrap();
+    e.submit(a, OrderRequest::market("Y", Side::Buy, d("1"))).unwrap();
+    e.push_bar("X", bar_at(t0() + HOUR, "11 11 11 11 100")).unwrap();
+    let fills = e.push_bar("Y", bar_at(t0() + HOUR, "21 22 20 22 100")).unwrap();
+    assert_eq!(fills[0].1[0].fill_price, d("21"));
+    let curve = e.equity_curve(a).unwrap();
+    assert_eq!(curve.len(), 2, "one point per timestamp");
+    assert_eq!(curve[1].equity, d("100001"), "marked after both symbols' bars");
+    let again = e.push_bar("X", bar_at(t0() + HOUR, "11 11 11 11 100")).unwrap_err();
+    assert_eq!(again.kind, ErrorKind::OutOfOrderBar);
+    assert_eq!(e.push_bar("Y", bar_at(t0(), "20 20 20 20 100")).unwrap_err().kind, ErrorKind::OutOfOrderBar);
+}

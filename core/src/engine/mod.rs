@@ -466,6 +466,10 @@ impl Engine {
     /// session (expiring DAY orders, resetting the daily loss baseline), force-closes positions of
     /// agents under a margin call at the open, matches every other agent's orders placed before
     /// `ts`, marks to the closes, records an equity point per agent and checks margins.
+    ///
+    /// `ts` may equal the clock for symbols that have no bar at `ts` yet, so a feed can push the
+    /// symbols of one timestamp one at a time; the equity point of `ts` is then updated, not added.
+    /// A bar older than the clock, or a second bar of a symbol at a timestamp, is `out_of_order_bar`.
     pub fn push_slice(&mut self, ts: i64, bars: &[(usize, Bar)]) -> Result<()> {
         self.validate_slice(ts, bars)?;
         self.apply_slice(ts, bars.iter().map(|(i, b)| (*i, b)));
@@ -499,12 +503,12 @@ impl Engine {
         for a in &mut self.agents {
             let cash = a.account.cash;
             if a.account.open_positions() == 0 {
-                a.equity_curve.push(EquityPoint { ts, equity: cash, gross_exposure: Decimal::ZERO });
+                record_point(&mut a.equity_curve, EquityPoint { ts, equity: cash, gross_exposure: Decimal::ZERO });
                 continue;
             }
             let (net, gross) = a.account.valuation(&self.marks);
             let equity = cash + net;
-            a.equity_curve.push(EquityPoint { ts, equity, gross_exposure: gross });
+            record_point(&mut a.equity_curve, EquityPoint { ts, equity, gross_exposure: gross });
             if a.status == AgentStatus::Active && equity < mm * gross {
                 a.status = AgentStatus::MarginCall;
             }
@@ -520,11 +524,11 @@ impl Engine {
 
     fn validate_slice(&self, ts: i64, bars: &[(usize, Bar)]) -> Result<()> {
         if let Some(clock) = self.clock
-            && ts <= clock
+            && ts < clock
         {
             return err(
                 ErrorKind::OutOfOrderBar,
-                format!("bars at {} do not come after the clock at {}", format_rfc3339(ts), format_rfc3339(clock)),
+                format!("bars at {} come before the clock at {}", format_rfc3339(ts), format_rfc3339(clock)),
             );
         }
         for (n, &(i, bar)) in bars.iter().enumerate() {
@@ -538,8 +542,11 @@ impl Engine {
                     format!("{symbol} bar at {} pushed in the slice of {}", format_rfc3339(bar.ts), format_rfc3339(ts)),
                 );
             }
-            if bars[..n].iter().any(|&(j, _)| j == i) {
-                return err(ErrorKind::OutOfOrderBar, format!("two bars for {symbol} at {}", format_rfc3339(ts)));
+            if bars[..n].iter().any(|&(j, _)| j == i) || self.last_bar_ts[i].is_some_and(|last| last >= ts) {
+                return err(
+                    ErrorKind::OutOfOrderBar,
+                    format!("{symbol} already has a bar at or after {}", format_rfc3339(ts)),
+                );
             }
             bar.validate(symbol)?;
         }
@@ -598,5 +605,14 @@ impl Engine {
     /// Submits an order for the agent at the current clock; see [`checks`] for the checks in order.
     pub fn submit(&mut self, id: AgentId, request: OrderRequest) -> Result<Order> {
         checks::submit(self, id, request)
+    }
+}
+
+/// Appends an equity point, or replaces the last one when more bars of the same timestamp arrive
+/// (a feed pushing the symbols of one timestamp one at a time): one point per timestamp.
+fn record_point(curve: &mut Vec<EquityPoint>, point: EquityPoint) {
+    match curve.last_mut() {
+        Some(last) if last.ts == point.ts => *last = point,
+        _ => curve.push(point),
     }
 }
