@@ -51,7 +51,7 @@ impl MarketHours {
         match self {
             MarketHours::Exchange { sessions_per_year, session_minutes } => {
                 if minutes >= 10_080 {
-                    52.0 * 7.0 * 1440.0 / f64::from(minutes) * 1.0
+                    52.0 * 10_080.0 / f64::from(minutes)
                 } else if minutes >= 1440 {
                     f64::from(sessions_per_year) * 1440.0 / f64::from(minutes)
                 } else {
@@ -339,5 +339,27 @@ impl Fnv {
     }
     pub(crate) fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_per_year_follow_market_hours() {
+        let eq = MarketHours::US_EQUITIES;
+        assert_eq!(eq.periods_per_year(BarResolution::HOUR), 1764.0);
+        assert_eq!(eq.periods_per_year(BarResolution::parse("15Min").unwrap()), 252.0 * 26.0);
+        assert_eq!(eq.periods_per_year(BarResolution::DAY), 252.0);
+        assert_eq!(eq.periods_per_year(BarResolution::WEEK), 52.0);
+        assert_eq!(MarketHours::Continuous.periods_per_year(BarResolution::HOUR), 8760.0);
+        assert_eq!(MarketHours::Continuous.periods_per_year(BarResolution::DAY), 365.0);
+    }
+
+    #[test]
+    fn sessions_shift_with_the_offset() {
+        let ts = crate::time::parse_timestamp("2024-04-01T23:30:00Z").unwrap();
+        assert_eq!(session_of(ts, 0) + 1, session_of(ts, 60), "one hour later it is the next day");
     }
 }
