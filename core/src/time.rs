@@ -116,7 +116,8 @@ pub fn parse_timestamp(text: &str) -> Result<i64> {
     }
 }
 
-fn days_in_month(year: i64, month: u32) -> u32 {
+/// Days in a month of the proleptic Gregorian calendar.
+pub(crate) fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
         2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
         2 => 28,

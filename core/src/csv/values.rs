@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::time::{MS_PER_DAY, MS_PER_MINUTE, days_from_civil, parse_timestamp};
+use crate::time::{MS_PER_DAY, MS_PER_MINUTE, days_from_civil, days_in_month, parse_timestamp};
 
 /// How to read a date like `03/04/2024`, decided once per file (see [`slash_dates_are_day_first`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,15 +259,6 @@ pub(super) fn slash_dates_are_day_first<'a>(cells: impl Iterator<Item = &'a str>
         }
     }
     SlashDates::MonthFirst
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 #[cfg(test)]
