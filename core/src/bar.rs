@@ -6,6 +6,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, ErrorKind, Result, err};
 use crate::time::{MS_PER_DAY, MS_PER_MINUTE, format_rfc3339};
 
+/// Earliest bar time: 0001-01-01T00:00:00Z.
+pub const MIN_TS: i64 = -62_135_596_800_000;
+/// Latest bar time: 9999-12-31T23:59:59.999Z.
+pub const MAX_TS: i64 = 253_402_300_799_999;
+
 /// One OHLCV bar. `ts` is the bar's opening time in UTC milliseconds; a bar is observable once the
 /// clock stands at its `ts` (the bar is then complete, as in the hosted benchmark's `sim_time`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,6 +33,12 @@ impl Bar {
     /// Checks low <= open, close <= high, prices > 0 and volume >= 0.
     pub fn validate(&self, symbol: &str) -> Result<()> {
         let Bar { open, high, low, close, volume, .. } = *self;
+        if !(MIN_TS..=MAX_TS).contains(&self.ts) {
+            return err(
+                ErrorKind::InvalidBar,
+                format!("{symbol} bar: timestamp {} ms is outside years 1 to 9999", self.ts),
+            );
+        }
         let at = || format!("{symbol} bar at {}", format_rfc3339(self.ts));
         if low <= Decimal::ZERO {
             return err(ErrorKind::InvalidBar, format!("{}: prices must be positive, low is {low}", at()));

@@ -141,8 +141,8 @@ impl Default for SyntheticSpec {
     }
 }
 
-/// Largest universe [`synthetic`] builds; far beyond any real use, it stops accidental huge requests.
-const MAX_SYNTHETIC_SYMBOLS: usize = 10_000;
+/// Largest universe [`synthetic`] builds: the engine's symbol limit, less the benchmark.
+const MAX_SYNTHETIC_SYMBOLS: usize = crate::engine::MAX_SYMBOLS - 1;
 
 /// Builds the synthetic market described by `spec`.
 pub fn synthetic(spec: &SyntheticSpec) -> Result<Scenario> {

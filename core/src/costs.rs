@@ -18,7 +18,8 @@ pub enum SlippageModel {
         bps: Decimal,
     },
     /// `base_bps + bps_per_pct_of_volume * (100 * quantity / bar volume)`: larger orders relative to
-    /// the bar's volume move the price more. A bar with zero volume counts as 100 % participation.
+    /// the bar's volume move the price more. Participation counts at most 100 % (also for a bar with
+    /// zero volume) and the total at most 10000 bps.
     VolumeShare {
         /// Basis points paid on every fill.
         base_bps: Decimal,
@@ -60,8 +61,11 @@ impl SlippageModel {
         match self {
             SlippageModel::FixedBps { bps } => *bps,
             SlippageModel::VolumeShare { base_bps, bps_per_pct_of_volume } => {
-                let pct = if volume > Decimal::ZERO { HUNDRED * quantity / volume } else { HUNDRED };
-                *base_bps + *bps_per_pct_of_volume * pct
+                // More than the whole bar counts as 100 %; at most 10000 bps (the price doubled or
+                // halved) before the fill is clamped into the bar anyway.
+                let share = if volume > Decimal::ZERO { quantity.checked_div(volume) } else { None };
+                let pct = share.map_or(Decimal::ONE, |s| s.min(Decimal::ONE)) * HUNDRED;
+                (*base_bps + *bps_per_pct_of_volume * pct).min(BPS)
             }
         }
     }
@@ -114,7 +118,7 @@ impl CommissionModel {
 
     /// Commission for one fill, rounded to cents (half away from zero).
     pub fn commission(&self, quantity: Decimal, price: Decimal) -> Decimal {
-        let raw = self.per_unit * quantity + self.bps * quantity * price / BPS;
+        let raw = self.per_unit * quantity + self.bps / BPS * quantity * price;
         let c = raw.max(self.minimum);
         c.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
     }
@@ -173,6 +177,7 @@ mod tests {
         assert_eq!(m.bps(d("100"), d("10000")), d("1.5"));
         assert_eq!(m.bps(d("1000"), d("10000")), d("6"));
         assert_eq!(m.bps(d("1"), d("0")), d("51"));
+        assert_eq!(m.bps(d("1000000000000000"), d("0.00000000000000000001")), d("51"), "capped at 100 %");
     }
 
     #[test]

@@ -202,7 +202,8 @@ impl BarMatcher {
     }
 
     /// Fill price for `quantity` of `order` touching `reference`: slippage against the trader,
-    /// rounded to 8 places against the trader, clamped to the bar's range and to the limit.
+    /// rounded to 8 places (more if `reference` has more) against the trader, clamped to the bar's
+    /// range and to the limit.
     pub(crate) fn price(
         &self,
         bar: &Bar,
@@ -211,8 +212,9 @@ impl BarMatcher {
         quantity: Decimal,
     ) -> (Decimal, Decimal) {
         let bps = self.slippage.bps(quantity, bar.volume);
+        // 8 places, or the touched price's own precision when finer (sub-satoshi coins).
         let mut price = apply_bps(reference, bps, order.buying).round_dp_with_strategy(
-            8,
+            reference.scale().max(8),
             if order.buying { RoundingStrategy::AwayFromZero } else { RoundingStrategy::ToZero },
         );
         price = price.clamp(bar.low, bar.high);

@@ -3,7 +3,7 @@
 //! Everything is computed from the equity curve (one point per bar close, point 0 = starting cash) and
 //! from the closed round trips. Money stays [`Decimal`]; ratios are `f64`, computed deterministically:
 //! `sqrt` and `pow` come from the portable `libm` crate, every sum is a plain left-to-right loop, and
-//! `Decimal → f64` goes through [`ToPrimitive::to_f64`] (integer arithmetic, no platform math). The
+//! `Decimal → f64` goes through [`ToPrimitive::to_f64`] (pure Rust, no platform math library). The
 //! same input therefore gives byte-identical output on native targets and WebAssembly.
 //!
 //! Conventions shared by every metric:

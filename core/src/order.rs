@@ -412,11 +412,12 @@ impl OrderRequest {
     }
 }
 
-/// Largest order quantity (10^15). With [`MAX_PRICE`] it keeps every notional far inside the
-/// range of `Decimal` (about 7.9 × 10^28), so no arithmetic on accepted values can overflow.
+/// Largest order quantity and position (10^15 units). With [`MAX_PRICE`] one position is worth at
+/// most 10^25, and with at most [`crate::engine::MAX_SYMBOLS`] symbols a portfolio at most 10^28,
+/// inside the range of `Decimal` (about 7.9 × 10^28).
 pub const MAX_QUANTITY: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
-/// Largest price of an order or a bar (10^12).
-pub const MAX_PRICE: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+/// Largest price of an order or a bar (10^10).
+pub const MAX_PRICE: Decimal = Decimal::from_parts(1_410_065_408, 2, 0, false, 0);
 
 /// Positive, at most [`MAX_QUANTITY`] or [`MAX_PRICE`], at most 8 decimal places.
 fn check_amount(field: &str, value: Decimal, kind: ErrorKind) -> Result<()> {
@@ -466,7 +467,7 @@ impl OrderRole {
 pub struct EndReason {
     /// Stable code: an [`ErrorKind`] code for rejections, or one of `cancelled_by_agent`,
     /// `day_order_expired`, `ioc_remainder_cancelled`, `fok_not_filled`, `oco_sibling_filled`,
-    /// `position_closed`, `liquidation`, `run_finished`, `insufficient_buying_power`,
+    /// `position_closed`, `bracket_closed`, `liquidation`, `run_finished`, `insufficient_buying_power`,
     /// `insufficient_position`, `agent_reset`.
     pub code: String,
     /// Human explanation.
@@ -576,7 +577,7 @@ mod tests {
         let fine = OrderRequest::market("AAPL", Side::Buy, dec!(0.000000001));
         assert_eq!(fine.validate().unwrap_err().kind, ErrorKind::InvalidQuantity);
         assert_eq!(MAX_QUANTITY, dec!(1_000_000_000_000_000));
-        assert_eq!(MAX_PRICE, dec!(1_000_000_000_000));
+        assert_eq!(MAX_PRICE, dec!(10_000_000_000));
         let huge = OrderRequest::market("AAPL", Side::Buy, dec!(1_000_000_000_000_001));
         assert_eq!(
             huge.validate().unwrap_err().detail,

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 use crate::account::{EquityPoint, Fill};
 use crate::bar::Bar;
 use crate::engine::{AgentId, AgentStatus, Engine, EngineConfig, Portfolio};
-use crate::error::{Error, ErrorKind, Result, err};
+use crate::error::{Error, ErrorFamily, ErrorKind, Result, err};
 use crate::journal::{self, Trade};
 use crate::matching::IntrabarPath;
 use crate::metrics::{self, Metrics, MetricsInput};
-use crate::order::{Order, OrderRequest, Side};
+use crate::order::{Order, OrderRequest};
 use crate::risk::RiskProfile;
 use crate::scenario::Scenario;
 
@@ -244,6 +244,9 @@ impl Run {
 
     /// Resets an agent: orders cancelled, positions removed, cash restored; history kept.
     pub fn reset_agent(&mut self, agent: AgentId) -> Result<()> {
+        if self.is_done() {
+            return err(ErrorKind::RunFinished, "the run is over; its agents can no longer be reset");
+        }
         self.engine.reset_agent(agent)
     }
 
@@ -370,6 +373,7 @@ impl Run {
             advanced += 1;
         }
         if self.is_done() {
+            self.engine.close_out_margin_calls();
             for k in 0..self.engine.agent_count() {
                 self.engine.cancel_all(AgentId(k), "run_finished", "the run ended before the order filled")?;
             }
@@ -427,8 +431,8 @@ impl Run {
         self.step(max_bars.unwrap_or(u32::MAX))
     }
 
-    /// Cancels the agent's orders, queues market orders closing every position, and steps to the
-    /// end of the scenario (or `max_bars`).
+    /// Cancels the agent's orders, queues market orders closing every position (no risk check can
+    /// refuse them), and steps to the end of the scenario (or `max_bars`).
     pub fn liquidate_and_finish(
         &mut self,
         agent: AgentId,
@@ -438,22 +442,7 @@ impl Run {
         if self.is_done() {
             return err(ErrorKind::RunFinished, "the run is over");
         }
-        self.engine.cancel_all(agent, "cancelled_by_agent", "cancelled by liquidate_and_finish")?;
-        let symbols = self.engine.symbols().to_vec();
-        let positions: Vec<(String, Decimal)> = self
-            .engine
-            .account(agent)?
-            .positions
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| !p.is_flat())
-            .map(|(i, p)| (symbols[i].clone(), p.quantity))
-            .collect();
-        for (symbol, qty) in positions {
-            let side = if qty > Decimal::ZERO { Side::Sell } else { Side::Cover };
-            let order = OrderRequest::market(&symbol, side, qty.abs()).with_reasoning(rationale);
-            self.engine.submit(agent, order)?;
-        }
+        self.engine.close_all(agent, rationale)?;
         self.step(max_bars.unwrap_or(u32::MAX))
     }
 
@@ -477,6 +466,7 @@ impl Run {
 
     /// Runs an action under an idempotency key: the same key with the same action returns the
     /// first outcome and does nothing again; the same key with another action is a conflict.
+    /// Rate-limited attempts are not remembered, so retrying them later under the key works.
     pub fn perform(&mut self, key: Option<&str>, action: Action) -> Result<Outcome> {
         if let Some(key) = key {
             if key.is_empty() || key.len() > 255 {
@@ -497,7 +487,14 @@ impl Run {
             Action::Cancel { agent, order_id } => Outcome::Order(Box::new(self.cancel(*agent, *order_id))),
             Action::Step { count } => Outcome::Step(self.step(*count)),
         };
-        if let Some(key) = key {
+        let transient = match &outcome {
+            Outcome::Order(r) => matches!(r.as_ref(), Err(e) if e.family() == ErrorFamily::RateLimited),
+            Outcome::Step(r) => matches!(r, Err(e) if e.family() == ErrorFamily::RateLimited),
+        };
+        // A rate-limited attempt did nothing: a retry under the same key must really be tried.
+        if let Some(key) = key
+            && !transient
+        {
             self.idempotency.insert(key.to_string(), KeyedAction { action, outcome: outcome.clone() });
         }
         Ok(outcome)
@@ -524,17 +521,18 @@ impl Run {
         Ok(journal::trades(self.engine.fills(agent)?))
     }
 
-    /// Metrics of the agent so far (available at any time; [`Run::results`] waits for the end).
+    /// Metrics of the agent's track record so far (since it joined, or since its last reset);
+    /// available at any time, while [`Run::results`] waits for the end.
     pub fn metrics(&self, agent: AgentId) -> Result<Metrics> {
-        let curve = self.engine.equity_curve(agent)?;
-        let trades = self.trades(agent)?;
+        let (curve, fills) = self.engine.track_record(agent)?;
+        let trades = journal::trades(fills);
         let closed: Vec<&Trade> = trades.iter().filter(|t| t.status == journal::TradeStatus::Closed).collect();
         let pnls: Vec<Decimal> = closed.iter().map(|t| t.net_pnl).collect();
         let rets: Vec<f64> = closed.iter().map(|t| t.return_pct).collect();
         let ts: Vec<i64> = curve.iter().map(|p| p.ts).collect();
         let equity: Vec<Decimal> = curve.iter().map(|p| p.equity).collect();
         let gross: Vec<Decimal> = curve.iter().map(|p| p.gross_exposure).collect();
-        let benchmark = self.benchmark_closes(curve);
+        let benchmark = self.benchmark_closes(&curve);
         let account = self.engine.account(agent)?;
         Ok(metrics::compute(&MetricsInput {
             timestamps: &ts,
@@ -545,13 +543,14 @@ impl Run {
             trade_returns_pct: &rets,
             fees: account.fees_paid,
             traded_notional: account.traded_notional,
-            fill_count: self.engine.fills(agent)?.len(),
+            fill_count: fills.len(),
             periods_per_year: self.scenario.periods_per_year(),
             risk_free_rate_annual: 0.0,
         }))
     }
 
-    /// The benchmark's close at each point of `curve` (the latest bar at or before it).
+    /// The benchmark's close at each point of `curve`: its latest bar at or before the point, or
+    /// its first bar for points before the benchmark starts.
     fn benchmark_closes(&self, curve: &[EquityPoint]) -> Option<Vec<Decimal>> {
         let symbol = self.scenario.config().benchmark_symbol.as_ref()?;
         let bars = &self.scenario.series_of(symbol)?.bars;
@@ -561,9 +560,7 @@ impl Run {
             while j + 1 < bars.len() && bars[j + 1].ts <= p.ts {
                 j += 1;
             }
-            if bars[j].ts > p.ts {
-                return None;
-            }
+            // Before the benchmark's first bar its first close stands in (a flat benchmark).
             out.push(bars[j].close);
         }
         Some(out)
@@ -601,7 +598,7 @@ impl Run {
             sharpe: metrics.sharpe,
             sortino: metrics.sortino,
             max_drawdown: metrics.max_drawdown,
-            trade_count: self.engine.fills(agent)?.len(),
+            trade_count: metrics.fill_count as usize,
             liquidated,
             benchmark_return_pct: metrics.benchmark_return_pct,
             per_symbol,
@@ -646,6 +643,10 @@ impl Run {
                     scenario.config().slug
                 ),
             );
+        }
+        snapshot.engine.check_consistency()?;
+        if !snapshot.engine.symbols().iter().eq(scenario.series().iter().map(|s| &s.symbol)) {
+            return err(ErrorKind::InvalidSnapshot, "snapshot's symbols differ from the scenario's");
         }
         let t = snapshot.step;
         let Some(&ts) = scenario.timeline().get(t) else {

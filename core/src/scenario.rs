@@ -152,25 +152,13 @@ impl ScenarioConfig {
         {
             return err(ErrorKind::InvalidScenario, format!("benchmark '{b}' must not also be in the universe"));
         }
-        // Bounds keep every product of cash, leverage, quantity and price inside `Decimal`'s range.
-        if self.starting_cash <= Decimal::ZERO || self.starting_cash > crate::order::MAX_QUANTITY {
+        if self.universe.len() + usize::from(self.benchmark_symbol.is_some()) > crate::engine::MAX_SYMBOLS {
             return err(
                 ErrorKind::InvalidScenario,
-                format!("starting_cash must be in (0, {}], got {}", crate::order::MAX_QUANTITY, self.starting_cash),
+                format!("at most {} symbols (universe and benchmark)", crate::engine::MAX_SYMBOLS),
             );
         }
-        if self.leverage_cap < Decimal::ONE || self.leverage_cap > Decimal::ONE_THOUSAND {
-            return err(
-                ErrorKind::InvalidScenario,
-                format!("leverage_cap must be in [1, 1000], got {}", self.leverage_cap),
-            );
-        }
-        if self.maintenance_margin < Decimal::ZERO || self.maintenance_margin >= Decimal::ONE {
-            return err(
-                ErrorKind::InvalidScenario,
-                format!("maintenance_margin must be in [0, 1), got {}", self.maintenance_margin),
-            );
-        }
+        validate_account_rules(self.starting_cash, self.leverage_cap, self.maintenance_margin)?;
         if let MarketHours::Custom { periods_per_year } = self.market_hours
             && !(periods_per_year.is_finite() && periods_per_year > 0.0)
         {
@@ -178,6 +166,32 @@ impl ScenarioConfig {
         }
         self.costs.validate()
     }
+}
+
+/// Bounds on the account rules shared by scenarios and engines; with the bounds on quantities and
+/// prices they keep the products of cash, leverage, quantity and price inside `Decimal`'s range.
+pub(crate) fn validate_account_rules(
+    starting_cash: Decimal,
+    leverage_cap: Decimal,
+    maintenance_margin: Decimal,
+) -> Result<()> {
+    let max_cash = crate::order::MAX_QUANTITY;
+    if starting_cash <= Decimal::ZERO || starting_cash > max_cash {
+        return err(
+            ErrorKind::InvalidScenario,
+            format!("starting_cash must be in (0, {max_cash}], got {starting_cash}"),
+        );
+    }
+    if leverage_cap < Decimal::ONE || leverage_cap > Decimal::ONE_THOUSAND {
+        return err(ErrorKind::InvalidScenario, format!("leverage_cap must be in [1, 1000], got {leverage_cap}"));
+    }
+    if maintenance_margin < Decimal::ZERO || maintenance_margin >= Decimal::ONE {
+        return err(
+            ErrorKind::InvalidScenario,
+            format!("maintenance_margin must be in [0, 1), got {maintenance_margin}"),
+        );
+    }
+    Ok(())
 }
 
 /// The session (day number) of `ts` with sessions shifted `offset_minutes` from UTC midnight.

@@ -179,9 +179,9 @@ fn synthetic_markets_of_any_size() {
     for bad in [SyntheticSpec { symbols: 0, ..spec.clone() }, SyntheticSpec { bars: 0, ..spec.clone() }] {
         assert_eq!(synthetic(&bad).unwrap_err().kind, ErrorKind::InvalidCount);
     }
-    let wide = synthetic(&SyntheticSpec { symbols: 1001, bars: 2, ..spec }).unwrap();
-    assert_eq!(wide.config().universe[1000], "SYM1000");
-    assert_eq!(wide.config().universe[7], "SYM0007");
+    let wide = synthetic(&SyntheticSpec { symbols: 999, bars: 2, ..spec.clone() }).unwrap();
+    assert_eq!(wide.config().universe[998], "SYM998");
+    assert_eq!(synthetic(&SyntheticSpec { symbols: 1000, bars: 2, ..spec }).unwrap_err().kind, ErrorKind::InvalidCount);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use rust_decimal::Decimal;
 
-use super::{Agent, AgentStatus, Engine};
+use super::{Agent, AgentStatus, Engine, saturating_mul};
 use crate::account::Fill;
 use crate::bar::Bar;
 use crate::matching::{Booked, Execution, OrderBook, WorkingOrder};
@@ -13,6 +13,15 @@ use crate::order::{EndReason, Order, OrderRequest, OrderRole, OrderStatus, Order
 pub(crate) fn money(v: Decimal) -> String {
     let r = v.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
     if r.is_sign_negative() && !r.is_zero() { format!("-${:.2}", r.abs()) } else { format!("${:.2}", r.abs()) }
+}
+
+/// How an entry fill resizes one of its exits.
+#[derive(Clone, Copy)]
+enum ExitSize {
+    /// Add this many units (stop-loss, take-profit).
+    Grow(Decimal),
+    /// Make the exit this large in all (a trim's share of what the entry filled).
+    Total(Decimal),
 }
 
 /// One agent's orders for one symbol during one bar, as the matching model sees them.
@@ -123,7 +132,7 @@ impl OrderBook for AgentBook<'_> {
         if side.opens() {
             let a = &self.engine.agents[self.k];
             let (net, gross) = a.account.valuation(&self.engine.marks);
-            let have = self.engine.config.leverage_cap * (a.account.cash + net) - gross;
+            let have = saturating_mul(self.engine.config.leverage_cap, a.account.cash + net) - gross;
             let need = quantity * ex.price + commission;
             if need > have {
                 return self.refuse(
@@ -179,38 +188,54 @@ impl OrderBook for AgentBook<'_> {
 }
 
 impl AgentBook<'_> {
-    /// Creates the bracket's exits on the entry's first fill, and grows its stop-loss and
-    /// take-profit by each later fill so they always cover what the entry bought.
+    /// Creates the bracket's exits on the entry's first fill and keeps them sized to what the entry
+    /// has filled: the stop-loss and take-profit grow by each entry fill, and each trim is its
+    /// quantity scaled by the filled share of the entry (whole units for a whole-unit entry).
     fn attach_exits(&mut self, entry: &Order, quantity: Decimal, booked: &mut Booked) {
-        let ts = self.ts;
-        let closing = entry.request.side.closing();
-        let mut wanted: Vec<(OrderRole, OrderType, Decimal, Decimal)> = Vec::new();
+        let filled = entry.filled_quantity + quantity;
+        let mut wanted: Vec<(OrderRole, OrderType, Decimal, ExitSize)> = Vec::new();
         if let Some(p) = entry.request.stop_loss {
-            wanted.push((OrderRole::StopLoss, OrderType::Stop, p, quantity));
+            wanted.push((OrderRole::StopLoss, OrderType::Stop, p, ExitSize::Grow(quantity)));
         }
         if let Some(p) = entry.request.take_profit {
-            wanted.push((OrderRole::TakeProfit, OrderType::Limit, p, quantity));
+            wanted.push((OrderRole::TakeProfit, OrderType::Limit, p, ExitSize::Grow(quantity)));
         }
-        let first_fill = entry.filled_quantity.is_zero();
-        if first_fill {
-            for t in &entry.request.trims {
-                wanted.push((OrderRole::Trim { level: t.level }, OrderType::Limit, t.price, t.quantity));
-            }
+        for t in &entry.request.trims {
+            let mut share = t.quantity * filled / entry.request.quantity;
+            share = if entry.request.quantity.fract().is_zero() {
+                share.floor()
+            } else {
+                share.round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToZero)
+            };
+            wanted.push((OrderRole::Trim { level: t.level }, OrderType::Limit, t.price, ExitSize::Total(share)));
         }
-        for (role, order_type, price, qty) in wanted {
+        for (role, order_type, price, size) in wanted {
             let a = self.agent();
-            let existing = a
-                .working
-                .iter()
-                .copied()
-                .find(|&o| a.order(o).is_some_and(|o| o.parent_id == Some(entry.id) && o.role == role));
-            if let Some(id) = existing {
-                let o = a.order_mut(id);
-                o.request.quantity += qty;
-                booked.resized.push((id, o.remaining()));
+            let existing = a.orders.iter().rev().find(|o| o.parent_id == Some(entry.id) && o.role == role);
+            let qty = match (existing, size) {
+                (Some(o), ExitSize::Grow(q)) if o.status.is_working() => {
+                    let id = o.id;
+                    let o = a.order_mut(id);
+                    o.request.quantity += q;
+                    booked.resized.push((id, o.remaining()));
+                    continue;
+                }
+                (Some(o), ExitSize::Total(total)) => {
+                    // A trim that already ended (filled, or cancelled with its position) stays ended.
+                    if o.status.is_working() && total > o.request.quantity {
+                        let id = o.id;
+                        let o = a.order_mut(id);
+                        o.request.quantity = total;
+                        booked.resized.push((id, o.remaining()));
+                    }
+                    continue;
+                }
+                (_, ExitSize::Grow(q)) | (None, ExitSize::Total(q)) => q,
+            };
+            if qty.is_zero() {
                 continue;
             }
-            let mut request = OrderRequest::market(&entry.request.symbol, closing, qty);
+            let mut request = OrderRequest::market(&entry.request.symbol, entry.request.side.closing(), qty);
             request.order_type = order_type;
             request.time_in_force = TimeInForce::Gtc;
             request.asset_type = entry.request.asset_type;
@@ -219,19 +244,29 @@ impl AgentBook<'_> {
             } else {
                 request.limit_price = Some(price);
             }
-            let view = self.engine.add_engine_order(self.k, request, role, Some(entry.id), ts);
+            let view = self.engine.add_engine_order(self.k, request, role, Some(entry.id), self.ts);
             booked.activated.push(view);
         }
     }
 
-    /// After a position shrank: a filled stop-loss or take-profit cancels its siblings, and every
-    /// bracket exit of the symbol is cut to the position that is left (cancelled at zero).
+    /// After a position shrank: a filled stop-loss or take-profit cancels its siblings and the rest
+    /// of its entry, and every bracket exit of the symbol is cut to the position that is left
+    /// (cancelled at zero).
     fn after_reduction(&mut self, order: &Order, booked: &mut Booked) {
         let (sym, ts) = (self.sym, self.ts);
         let a = self.agent();
         let filled = a.order(order.id).is_some_and(|o| o.status == OrderStatus::Filled);
         let oco = filled && matches!(order.role, OrderRole::StopLoss | OrderRole::TakeProfit);
         let left = a.account.positions[sym].quantity.abs();
+        if oco
+            && let Some(parent) = order.parent_id
+            && a.order(parent).is_some_and(|p| p.status.is_working())
+        {
+            // The bracket is over: its entry must not reopen the position it just closed.
+            let detail = format!("order {} closed the bracket; the entry's unfilled rest is cancelled", order.id);
+            a.end_order(parent, OrderStatus::Cancelled, EndReason::new("bracket_closed", detail), ts);
+            booked.ended.push(parent);
+        }
         let exits: Vec<u64> = a
             .working
             .iter()
@@ -310,6 +345,7 @@ impl Engine {
         let a = &mut self.agents[k];
         if a.account.open_positions() == 0 {
             a.status = AgentStatus::Liquidated;
+            a.liquidated_at = Some(ts);
         }
     }
 

@@ -7,9 +7,9 @@
 
 use rust_decimal::Decimal;
 
-use super::{Agent, AgentId, AgentStatus, Engine, money};
-use crate::error::{ErrorKind, Result, err};
-use crate::order::{EndReason, Order, OrderRequest, OrderRole, OrderStatus, OrderType, Side};
+use super::{Agent, AgentId, AgentStatus, Engine, money, saturating_mul};
+use crate::error::{Error, ErrorKind, Result, err};
+use crate::order::{EndReason, MAX_QUANTITY, Order, OrderRequest, OrderRole, OrderStatus, OrderType, Side};
 
 pub(super) fn submit(engine: &mut Engine, id: AgentId, request: OrderRequest) -> Result<Order> {
     request.validate()?;
@@ -20,7 +20,14 @@ pub(super) fn submit(engine: &mut Engine, id: AgentId, request: OrderRequest) ->
     {
         let order = agent.order(existing).expect("client ids point at orders");
         if order.request == request {
-            return Ok(order.clone());
+            // The first response again: a rejection is returned as the same error.
+            return match (&order.status, &order.end_reason) {
+                (OrderStatus::Rejected, Some(r)) => Err(Error::new(
+                    ErrorKind::from_code(&r.code).unwrap_or(ErrorKind::InvalidArgument),
+                    r.detail.clone(),
+                )),
+                _ => Ok(order.clone()),
+            };
         }
         return err(
             ErrorKind::IdempotencyConflict,
@@ -148,7 +155,7 @@ fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
     let reserved = reserved_notional(engine, a);
     if let Some(max) = a.profile.max_leverage {
         let after = gross + reserved + notional;
-        if equity <= Decimal::ZERO || after > max * equity {
+        if equity <= Decimal::ZERO || after > saturating_mul(max, equity) {
             return err(
                 ErrorKind::LeverageCapExceeded,
                 format!(
@@ -160,7 +167,7 @@ fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
         }
     }
     let need = notional + engine.config.costs.commission.commission(req.quantity, price);
-    let have = engine.config.leverage_cap * equity - gross - reserved;
+    let have = saturating_mul(engine.config.leverage_cap, equity) - gross - reserved;
     if need > have {
         return err(
             ErrorKind::InsufficientBuyingPower,
@@ -208,7 +215,16 @@ fn check_position(engine: &Engine, a: &Agent, sym: usize, req: &OrderRequest) ->
             }
             Ok(())
         }
-        Side::Buy | Side::Short => Ok(()),
+        Side::Buy | Side::Short => {
+            let after = held.abs() + queued_opening(engine, a, sym) + req.quantity;
+            if after > MAX_QUANTITY {
+                return err(
+                    ErrorKind::InvalidQuantity,
+                    format!("the {symbol} position would be {after} units, above the maximum of {MAX_QUANTITY}"),
+                );
+            }
+            Ok(())
+        }
     }
 }
 
@@ -246,6 +262,6 @@ fn reserved_notional(engine: &Engine, a: &Agent) -> Decimal {
 
 impl Engine {
     pub(super) fn buying_power(&self, a: &Agent, equity: Decimal, gross: Decimal) -> Decimal {
-        (self.config.leverage_cap * equity - gross - reserved_notional(self, a)).max(Decimal::ZERO)
+        (saturating_mul(self.config.leverage_cap, equity) - gross - reserved_notional(self, a)).max(Decimal::ZERO)
     }
 }

@@ -15,12 +15,16 @@ use crate::bar::Bar;
 use crate::costs::CostModel;
 use crate::error::{Error, ErrorKind, Result, err};
 use crate::matching::{BarMatcher, IntrabarPath, MatchingModel};
-use crate::order::{EndReason, Order, OrderRequest, OrderRole, OrderStatus, TimeInForce};
+use crate::order::{EndReason, Order, OrderRequest, OrderRole, OrderStatus, Side, TimeInForce};
 use crate::risk::{RateWindow, RiskProfile};
 use crate::scenario::{ScenarioConfig, session_of};
 use crate::time::format_rfc3339;
 
 pub(crate) use booking::money;
+
+/// Most symbols (tradable and observed) an engine takes; with the bounds on quantities and prices
+/// it keeps sums over all positions inside `Decimal`'s range.
+pub const MAX_SYMBOLS: usize = 1000;
 
 /// The trading rules of an engine: what can be traded and at what cost.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +95,13 @@ pub(crate) struct Agent {
     pub(crate) fills: Vec<Fill>,
     pub(crate) equity_curve: Vec<EquityPoint>,
     pub(crate) status: AgentStatus,
+    /// Timestamp whose closes put the agent under a margin call; liquidation waits for a later one.
+    pub(crate) margin_call_ts: Option<i64>,
+    /// Timestamp of the liquidation; the equity curve ends there.
+    pub(crate) liquidated_at: Option<i64>,
+    /// Where the current track record starts: (equity point index, fill index, time, cash). Set by
+    /// a reset, which starts a new record; `None` = since the agent joined.
+    pub(crate) record_start: Option<RecordStart>,
     pub(crate) day_start_equity: Decimal,
     pub(crate) order_rate: RateWindow,
     pub(crate) request_rate: RateWindow,
@@ -112,6 +123,15 @@ impl Agent {
         self.order_mut(id).end(status, reason, ts);
         self.working.retain(|&w| w != id);
     }
+}
+
+/// Where an agent's track record restarts after a reset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct RecordStart {
+    pub(crate) curve_index: usize,
+    pub(crate) fill_index: usize,
+    pub(crate) ts: i64,
+    pub(crate) cash: Decimal,
 }
 
 /// A portfolio as the bot API reports it.
@@ -164,9 +184,10 @@ impl Engine {
                 return err(ErrorKind::InvalidScenario, format!("empty or repeated symbol '{s}'"));
             }
         }
-        if config.universe.is_empty() {
-            return err(ErrorKind::InvalidScenario, "universe must name at least one symbol");
+        if config.universe.is_empty() || symbols.len() > MAX_SYMBOLS {
+            return err(ErrorKind::InvalidScenario, format!("universe must name 1 to {MAX_SYMBOLS} symbols"));
         }
+        crate::scenario::validate_account_rules(config.starting_cash, config.leverage_cap, config.maintenance_margin)?;
         config.costs.validate()?;
         let matcher = BarMatcher {
             path: config.intrabar_path,
@@ -216,20 +237,12 @@ impl Engine {
 
     /// Adds an agent with a fresh account. Its equity curve starts at the current clock.
     pub fn add_agent(&mut self, name: &str, profile: RiskProfile) -> Result<AgentId> {
-        profile.validate()?;
+        self.validate_profile(&profile)?;
         if name.is_empty() {
             return err(ErrorKind::InvalidArgument, "agent name must not be empty");
         }
         if self.agents.iter().any(|a| a.name == name) {
             return err(ErrorKind::DuplicateAgent, format!("an agent named '{name}' already exists"));
-        }
-        if let Some(u) = &profile.universe
-            && let Some(bad) = u.iter().find(|s| !self.config.universe.contains(s))
-        {
-            return err(
-                ErrorKind::InvalidRiskProfile,
-                format!("risk profile universe names '{bad}', which is not in the scenario's universe"),
-            );
         }
         let account = Account::new(self.config.starting_cash, self.symbols.len());
         let mut agent = Agent {
@@ -242,6 +255,9 @@ impl Engine {
             fills: Vec::new(),
             equity_curve: Vec::new(),
             status: AgentStatus::Active,
+            margin_call_ts: None,
+            liquidated_at: None,
+            record_start: None,
             order_rate: RateWindow::default(),
             request_rate: RateWindow::default(),
             client_ids: BTreeMap::new(),
@@ -257,6 +273,19 @@ impl Engine {
     /// True when there are agents and every one of them was liquidated.
     pub fn all_liquidated(&self) -> bool {
         !self.agents.is_empty() && self.agents.iter().all(|a| a.status == AgentStatus::Liquidated)
+    }
+
+    fn validate_profile(&self, profile: &RiskProfile) -> Result<()> {
+        profile.validate()?;
+        if let Some(u) = &profile.universe
+            && let Some(bad) = u.iter().find(|s| !self.config.universe.contains(s))
+        {
+            return err(
+                ErrorKind::InvalidRiskProfile,
+                format!("risk profile universe names '{bad}', which is not in the scenario's universe"),
+            );
+        }
+        Ok(())
     }
 
     /// Number of agents.
@@ -295,7 +324,7 @@ impl Engine {
 
     /// Replaces the agent's risk profile; it applies from the next order on.
     pub fn set_risk_profile(&mut self, id: AgentId, profile: RiskProfile) -> Result<()> {
-        profile.validate()?;
+        self.validate_profile(&profile)?;
         self.agent_mut(id)?.profile = profile;
         Ok(())
     }
@@ -423,8 +452,9 @@ impl Engine {
     }
 
     /// Resets the agent: working orders cancelled, every position closed at its last mark (an
-    /// administrative close, so the journal shows it as a `reset` exit), then cash restored to the
-    /// starting balance. Orders, fills and the equity curve are kept.
+    /// administrative close, so the journal shows it as a `reset` exit), cash restored to the
+    /// starting balance, and a new track record started: metrics and results count from here.
+    /// Orders, fills and the equity curve before the reset are kept.
     pub fn reset_agent(&mut self, id: AgentId) -> Result<()> {
         self.cancel_all(id, "agent_reset", "cancelled by an agent reset")?;
         let now = self.clock.unwrap_or(0);
@@ -435,7 +465,96 @@ impl Engine {
         let a = self.agent_mut(id)?;
         a.account = Account::new(a.account.starting_cash, symbols);
         a.status = AgentStatus::Active;
+        a.margin_call_ts = None;
+        a.liquidated_at = None;
         a.day_start_equity = a.account.starting_cash;
+        a.record_start = Some(RecordStart {
+            curve_index: a.equity_curve.len(),
+            fill_index: a.fills.len(),
+            ts: now,
+            cash: a.account.cash,
+        });
+        Ok(())
+    }
+
+    /// The agent's current track record: equity points and fills since it joined, or since its
+    /// last reset (then starting with a point at the reset's time holding the restored cash).
+    pub fn track_record(&self, id: AgentId) -> Result<(Vec<EquityPoint>, &[Fill])> {
+        let a = self.agent(id)?;
+        Ok(match a.record_start {
+            None => (a.equity_curve.clone(), &a.fills[..]),
+            Some(r) => {
+                let start = EquityPoint { ts: r.ts, equity: r.cash, gross_exposure: Decimal::ZERO };
+                let points = std::iter::once(start).chain(a.equity_curve[r.curve_index..].iter().copied()).collect();
+                (points, &a.fills[r.fill_index..])
+            }
+        })
+    }
+
+    /// Cancels the agent's working orders and queues market orders closing every position at the
+    /// next open. They are the agent's own closing orders, so no pre-trade risk check can stop them.
+    pub fn close_all(&mut self, id: AgentId, reasoning: &str) -> Result<()> {
+        self.cancel_all(id, "cancelled_by_agent", reasoning)?;
+        let now = self.clock.unwrap_or(0);
+        for sym in 0..self.symbols.len() {
+            let held = self.agent(id)?.account.positions[sym].quantity;
+            if held.is_zero() {
+                continue;
+            }
+            let side = if held > Decimal::ZERO { Side::Sell } else { Side::Cover };
+            let request = OrderRequest::market(&self.symbols[sym], side, held.abs()).with_reasoning(reasoning);
+            self.add_engine_order(id.0, request, OrderRole::Manual, None, now);
+        }
+        Ok(())
+    }
+
+    /// Completes margin calls that are still waiting for a bar (a symbol with no bar after the call)
+    /// by closing at the last marks; a run calls it when its scenario is exhausted.
+    pub fn close_out_margin_calls(&mut self) {
+        let now = self.clock.unwrap_or(0);
+        for k in 0..self.agents.len() {
+            if self.agents[k].status != AgentStatus::MarginCall {
+                continue;
+            }
+            for sym in 0..self.symbols.len() {
+                let reasoning = "forced liquidation at the last close: no later bar";
+                self.close_position(k, sym, now, OrderRole::Liquidation, reasoning, None);
+            }
+            self.agents[k].status = AgentStatus::Liquidated;
+            self.agents[k].liquidated_at = Some(now);
+            let a = &mut self.agents[k];
+            let point = EquityPoint { ts: now, equity: a.account.cash, gross_exposure: Decimal::ZERO };
+            record_point(&mut a.equity_curve, point);
+        }
+    }
+
+    /// Checks the internal consistency of a deserialised engine (a snapshot may have been edited):
+    /// orders ascending by id and below the next id, working orders exist and work, one position and
+    /// one mark per symbol.
+    pub fn check_consistency(&self) -> Result<()> {
+        let bad = |what: String| Err(Error::new(ErrorKind::InvalidSnapshot, format!("inconsistent snapshot: {what}")));
+        let n = self.symbols.len();
+        if self.marks.len() != n || self.last_bar_ts.len() != n || self.index.len() != n {
+            return bad("symbol tables differ in length".into());
+        }
+        for a in &self.agents {
+            if a.account.positions.len() != n {
+                return bad(format!("agent '{}' has {} positions for {n} symbols", a.name, a.account.positions.len()));
+            }
+            if a.orders.windows(2).any(|w| w[0].id >= w[1].id)
+                || a.orders.last().is_some_and(|o| o.id >= self.next_order_id)
+            {
+                return bad(format!("orders of agent '{}' are not ascending below the next id", a.name));
+            }
+            for &w in &a.working {
+                if !a.order(w).is_some_and(|o| o.status.is_working() && self.index.contains_key(o.symbol())) {
+                    return bad(format!("working order {w} of agent '{}' does not exist or does not work", a.name));
+                }
+            }
+            if a.fills.last().is_some_and(|f| f.id >= self.next_fill_id) {
+                return bad(format!("fills of agent '{}' reach past the next fill id", a.name));
+            }
+        }
         Ok(())
     }
 
@@ -487,10 +606,15 @@ impl Engine {
             self.marks[i] = bar.open;
         }
         for k in 0..self.agents.len() {
-            match self.agents[k].status {
+            let a = &mut self.agents[k];
+            if a.status == AgentStatus::MarginCall && a.margin_call_ts == Some(ts) {
+                // More bars of the timestamp that raised the call: it is re-checked at the end.
+                a.status = AgentStatus::Active;
+            }
+            match a.status {
                 AgentStatus::Liquidated => {}
                 AgentStatus::MarginCall => self.liquidate(k, ts, bars.clone()),
-                AgentStatus::Active if !self.agents[k].working.is_empty() => self.match_agent(k, ts, bars.clone()),
+                AgentStatus::Active if !a.working.is_empty() => self.match_agent(k, ts, bars.clone()),
                 AgentStatus::Active => {}
             }
         }
@@ -501,6 +625,9 @@ impl Engine {
         self.clock = Some(ts);
         let mm = self.config.maintenance_margin;
         for a in &mut self.agents {
+            if a.liquidated_at.is_some_and(|at| at < ts) {
+                continue; // a liquidated agent's record ends at its liquidation
+            }
             let cash = a.account.cash;
             if a.account.open_positions() == 0 {
                 record_point(&mut a.equity_curve, EquityPoint { ts, equity: cash, gross_exposure: Decimal::ZERO });
@@ -511,6 +638,7 @@ impl Engine {
             record_point(&mut a.equity_curve, EquityPoint { ts, equity, gross_exposure: gross });
             if a.status == AgentStatus::Active && equity < mm * gross {
                 a.status = AgentStatus::MarginCall;
+                a.margin_call_ts = Some(ts);
             }
         }
     }
@@ -553,8 +681,11 @@ impl Engine {
         Ok(())
     }
 
+    /// A DAY order expires at the roll after its session, unless it was placed after the session's
+    /// last bar (at the clock): like an order entered after the close, it works the next session.
     fn roll_session(&mut self, session: i64, ts: i64) {
         let offset = self.config.session_utc_offset_minutes;
+        let clock = self.clock.unwrap_or(i64::MIN);
         for a in &mut self.agents {
             let expired: Vec<u64> = a
                 .working
@@ -562,7 +693,9 @@ impl Engine {
                 .copied()
                 .filter(|&o| {
                     let order = a.order(o).expect("working orders exist");
-                    order.request.time_in_force == TimeInForce::Day && session_of(order.created_at, offset) < session
+                    order.request.time_in_force == TimeInForce::Day
+                        && session_of(order.created_at, offset) < session
+                        && order.created_at < clock
                 })
                 .collect();
             for o in expired {
@@ -615,4 +748,10 @@ fn record_point(curve: &mut Vec<EquityPoint>, point: EquityPoint) {
         Some(last) if last.ts == point.ts => *last = point,
         _ => curve.push(point),
     }
+}
+
+/// `a × b`, saturating at `Decimal`'s bounds: buying power multiplies leverage by an equity that
+/// may be astronomically large, and a saturated bound compares just as well.
+pub(crate) fn saturating_mul(a: Decimal, b: Decimal) -> Decimal {
+    a.checked_mul(b).unwrap_or(if a.is_sign_negative() == b.is_sign_negative() { Decimal::MAX } else { Decimal::MIN })
 }
