@@ -17,7 +17,11 @@ step "lint (cargo clippy -D warnings, all targets)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests: unit, fill rules, risk checks, runs, properties, golden vectors"
-cargo test --workspace --locked
+log=$(mktemp)
+cargo test --workspace --locked 2>&1 | tee "$log"
+passed=$(grep -Eo 'test result: [a-z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+rm -f "$log"
 
 step "the core builds for WebAssembly (no I/O, no clock)"
 cargo build -p vectrade-core --target wasm32-unknown-unknown --locked
@@ -37,3 +41,4 @@ cargo bench --locked -p vectrade-core --bench engine -- --test
 
 echo
 echo "all checks passed"
+echo "rust: $passed passed, $failed failed"

@@ -53,12 +53,18 @@ fn decide(run: &mut Run, agent: AgentId) -> Result<()> {
     Ok(())
 }
 
+/// `$1234.50`, `-$33.98`.
+fn money(v: Decimal) -> String {
+    let sign = if v.is_sign_negative() && !v.round_dp(2).is_zero() { "-" } else { "" };
+    format!("{sign}${:.2}", v.abs())
+}
+
 fn print_results(run: &Run, agent: AgentId) -> Result<()> {
     let r = run.results(agent)?;
     let m = &r.metrics;
     let opt = |v: Option<f64>, unit: &str| v.map_or("n/a".to_string(), |v| format!("{v:.2}{unit}"));
     let rows = [
-        ("final equity", format!("${:.2}", r.final_equity)),
+        ("final equity", money(r.final_equity)),
         ("total return", format!("{:.2} %", r.return_pct)),
         ("benchmark return (buy & hold)", opt(r.benchmark_return_pct, " %")),
         ("CAGR", format!("{:.2} %", m.cagr_pct)),
@@ -70,9 +76,9 @@ fn print_results(run: &Run, agent: AgentId) -> Result<()> {
         ("fills / round trips", format!("{} / {}", r.trade_count, m.round_trips)),
         ("win rate", format!("{:.1} %", m.win_rate_pct)),
         ("profit factor", opt(m.profit_factor, "")),
-        ("expectancy per trade", format!("${:.2}", m.expectancy)),
+        ("expectancy per trade", money(m.expectancy)),
         ("exposure", format!("{:.1} %", m.exposure_pct)),
-        ("fees", format!("${:.2}", m.fees)),
+        ("fees", money(m.fees)),
         ("alpha (annualised) / beta", format!("{} / {}", opt(m.alpha_annual_pct, " %"), opt(m.beta, ""))),
         ("liquidated", r.liquidated.to_string()),
     ];
