@@ -23,6 +23,15 @@ passed=$(grep -Eo 'test result: [a-z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} EN
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 rm -f "$log"
 
+step "python: pip install ./sdk-py (maturin builds vectrade._native) into .venv, then pytest"
+python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check "maturin==1.16.0" "pytest>=8"
+.venv/bin/pip install -q --disable-pip-version-check ./sdk-py
+pylog=$(mktemp)
+(cd sdk-py && ../.venv/bin/python -m pytest -q -p no:cacheprovider) 2>&1 | tee "$pylog"
+pypassed=$(grep -Eo '[0-9]+ passed' "$pylog" | tail -n 1 | awk '{print $1+0}')
+rm -f "$pylog"
+
 step "the core builds for WebAssembly (no I/O, no clock)"
 cargo build -p vectrade-core --target wasm32-unknown-unknown --locked
 
@@ -42,3 +51,5 @@ cargo bench --locked -p vectrade-core --bench engine -- --test
 echo
 echo "all checks passed"
 echo "rust: $passed passed, $failed failed"
+echo "python: $pypassed passed, 0 failed"
+echo "total: $((passed + pypassed)) passed, $failed failed"

@@ -250,6 +250,11 @@ impl Run {
         self.engine.reset_agent(agent)
     }
 
+    /// Replaces an agent's risk profile; it applies from the agent's next order on.
+    pub fn set_risk_profile(&mut self, agent: AgentId, profile: RiskProfile) -> Result<()> {
+        self.engine.set_risk_profile(agent, profile)
+    }
+
     /// The scenario.
     pub fn scenario(&self) -> &Arc<Scenario> {
         &self.scenario

@@ -152,7 +152,14 @@ fn observed(run: &Run) -> Value {
             "status": e.status(a).unwrap(),
         });
         if let Ok(r) = run.results(a) {
-            entry["results"] = serde_json::to_value(&r.metrics).unwrap();
+            let mut metrics = serde_json::to_value(&r.metrics).unwrap();
+            // Money metrics are decimals: canonical like every other decimal of a vector.
+            for (_, v) in metrics.as_object_mut().unwrap().iter_mut() {
+                if let Some(text) = v.as_str() {
+                    *v = json!(canon(text.parse::<Decimal>().unwrap()));
+                }
+            }
+            entry["results"] = metrics;
         }
         agents.insert(e.agent_name(a).unwrap().to_string(), entry);
     }

@@ -1,0 +1,380 @@
+//! `vectrade._native`: the engine for Python. Conversion and error mapping only — structured values
+//! cross as JSON text (decimals as strings, so money is never a float), and every engine error is
+//! raised as the exception class of its family with `.code` and `.detail` set.
+
+use std::sync::Arc;
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use vectrade_core::{
+    Action, AgentId, Error, ErrorFamily, ErrorKind, Outcome, Run, RunOptions, Scenario, ScenarioConfig, Series,
+    SyntheticSpec, catalog, csv,
+};
+
+create_exception!(
+    vectrade,
+    VecTradeError,
+    PyException,
+    "Base class of every VecTrade error; has `.code` and `.detail`."
+);
+create_exception!(
+    vectrade,
+    InvalidInput,
+    VecTradeError,
+    "The input is malformed (bad quantity, unknown value, bad CSV, ...)."
+);
+create_exception!(
+    vectrade,
+    OrderRejected,
+    VecTradeError,
+    "The account cannot take the order (buying power, position, shorting)."
+);
+create_exception!(vectrade, RiskLimitExceeded, VecTradeError, "A check of the agent's risk profile refused the order.");
+create_exception!(vectrade, RateLimited, VecTradeError, "A rate limit of the risk profile refused the request.");
+create_exception!(vectrade, Conflict, VecTradeError, "An identifier or key was reused for something else.");
+create_exception!(vectrade, IdempotencyConflict, Conflict, "The idempotency key was used with a different request.");
+create_exception!(vectrade, NotFound, VecTradeError, "The named scenario, agent or order does not exist.");
+create_exception!(
+    vectrade,
+    InvalidState,
+    VecTradeError,
+    "The call is not valid now (run finished, still running, ...)."
+);
+create_exception!(vectrade, RunFinished, InvalidState, "The run is over; it takes no more steps or orders.");
+
+/// The Python exception for an engine error, with `code`, `detail` and `family` attributes.
+fn raise(e: Error) -> PyErr {
+    let detail = e.detail.clone();
+    let err = match (e.kind, e.family()) {
+        (ErrorKind::IdempotencyConflict, _) => IdempotencyConflict::new_err(detail),
+        (ErrorKind::RunFinished, _) => RunFinished::new_err(detail),
+        (_, ErrorFamily::InvalidInput) => InvalidInput::new_err(detail),
+        (_, ErrorFamily::OrderRejected) => OrderRejected::new_err(detail),
+        (_, ErrorFamily::RiskLimitExceeded) => RiskLimitExceeded::new_err(detail),
+        (_, ErrorFamily::RateLimited) => RateLimited::new_err(detail),
+        (_, ErrorFamily::Conflict) => Conflict::new_err(detail),
+        (_, ErrorFamily::NotFound) => NotFound::new_err(detail),
+        (_, ErrorFamily::InvalidState) => InvalidState::new_err(detail),
+    };
+    Python::attach(|py| {
+        let value = err.value(py);
+        // Setting attributes on a fresh exception instance cannot fail in practice.
+        let _ = value.setattr("code", e.code());
+        let _ = value.setattr("detail", e.detail.as_str());
+        let _ = value.setattr("family", family_name(e.family()));
+    });
+    err
+}
+
+fn family_name(f: ErrorFamily) -> &'static str {
+    match f {
+        ErrorFamily::InvalidInput => "invalid_input",
+        ErrorFamily::OrderRejected => "order_rejected",
+        ErrorFamily::RiskLimitExceeded => "risk_limit_exceeded",
+        ErrorFamily::RateLimited => "rate_limited",
+        ErrorFamily::Conflict => "conflict",
+        ErrorFamily::NotFound => "not_found",
+        ErrorFamily::InvalidState => "invalid_state",
+    }
+}
+
+fn ok<T>(r: vectrade_core::Result<T>) -> PyResult<T> {
+    r.map_err(raise)
+}
+
+/// Parses JSON made by the Python layer; a bad value (an unknown enum spelling, ...) is InvalidInput.
+fn parse<T: DeserializeOwned>(what: &str, json: &str) -> PyResult<T> {
+    serde_json::from_str(json).map_err(|e| {
+        let text = e.to_string();
+        let text = text.split(" at line ").next().unwrap_or(&text).to_string();
+        let kind =
+            if text.contains("must be one of") { ErrorKind::InvalidEnumValue } else { ErrorKind::InvalidArgument };
+        raise(Error::new(kind, format!("{what}: {text}")))
+    })
+}
+
+fn dump<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("engine values serialise")
+}
+
+/// An immutable scenario (config and bars), shared by every run started on it.
+#[pyclass(module = "vectrade._native", name = "Scenario", frozen)]
+struct PyScenario {
+    inner: Arc<Scenario>,
+}
+
+#[pymethods]
+impl PyScenario {
+    /// A built-in scenario by slug.
+    #[staticmethod]
+    fn builtin(slug: &str) -> PyResult<Self> {
+        Ok(PyScenario { inner: Arc::new(ok(catalog::get(slug))?) })
+    }
+
+    /// A synthetic market (JSON of `SyntheticSpec`).
+    #[staticmethod]
+    fn synthetic(spec_json: &str) -> PyResult<Self> {
+        let spec: SyntheticSpec = parse("synthetic spec", spec_json)?;
+        Ok(PyScenario { inner: Arc::new(ok(catalog::synthetic(&spec))?) })
+    }
+
+    /// A scenario from a config (JSON) and series (JSON list of `{symbol, bars}`).
+    #[staticmethod]
+    fn from_series(config_json: &str, series_json: &str) -> PyResult<Self> {
+        let config: ScenarioConfig = parse("scenario config", config_json)?;
+        let series: Vec<Series> = parse("series", series_json)?;
+        Ok(PyScenario { inner: Arc::new(ok(Scenario::new(config, series))?) })
+    }
+
+    /// The hosted API's scenario object, JSON.
+    fn info_json(&self) -> String {
+        dump(&self.inner.info())
+    }
+
+    /// Every series, JSON list of `{symbol, bars}`.
+    fn series_json(&self) -> String {
+        dump(&self.inner.series())
+    }
+
+    /// The fingerprint, hex.
+    fn fingerprint(&self) -> String {
+        format!("{:016x}", self.inner.fingerprint())
+    }
+}
+
+/// A run over a scenario: agents, orders, steps, results.
+#[pyclass(module = "vectrade._native", name = "Run")]
+struct PyRun {
+    inner: Run,
+}
+
+fn agent(id: usize) -> AgentId {
+    AgentId(id)
+}
+
+#[pymethods]
+impl PyRun {
+    #[new]
+    #[pyo3(signature = (scenario, options_json=None))]
+    fn new(scenario: &PyScenario, options_json: Option<&str>) -> PyResult<Self> {
+        let options: RunOptions = match options_json {
+            Some(j) => parse("run options", j)?,
+            None => RunOptions::default(),
+        };
+        Ok(PyRun { inner: ok(Run::with_options(scenario.inner.clone(), options))? })
+    }
+
+    /// Adds an agent with a risk profile (JSON); returns its id.
+    fn add_agent(&mut self, name: &str, risk_json: &str) -> PyResult<usize> {
+        let profile = parse("risk profile", risk_json)?;
+        Ok(ok(self.inner.add_agent(name, profile))?.0)
+    }
+
+    fn clone_agent(&mut self, id: usize, name: &str) -> PyResult<usize> {
+        Ok(ok(self.inner.clone_agent(agent(id), name))?.0)
+    }
+
+    fn reset_agent(&mut self, id: usize) -> PyResult<()> {
+        ok(self.inner.reset_agent(agent(id)))
+    }
+
+    fn set_risk_profile(&mut self, id: usize, risk_json: &str) -> PyResult<()> {
+        let profile = parse("risk profile", risk_json)?;
+        ok(self.inner.set_risk_profile(agent(id), profile))
+    }
+
+    fn agent_names(&self) -> PyResult<Vec<String>> {
+        let e = self.inner.engine();
+        (0..e.agent_count()).map(|k| ok(e.agent_name(agent(k)).map(String::from))).collect()
+    }
+
+    fn risk_profile_json(&self, id: usize) -> PyResult<String> {
+        Ok(dump(ok(self.inner.engine().risk_profile(agent(id)))?))
+    }
+
+    /// Queues an order (JSON `OrderRequest`); returns the order, JSON.
+    #[pyo3(signature = (id, order_json, idempotency_key=None))]
+    fn submit(&mut self, id: usize, order_json: &str, idempotency_key: Option<&str>) -> PyResult<String> {
+        let request = parse("order", order_json)?;
+        let order = match idempotency_key {
+            Some(key) => self.inner.submit_with_key(agent(id), request, key),
+            None => self.inner.submit(agent(id), request),
+        };
+        Ok(dump(&ok(order)?))
+    }
+
+    #[pyo3(signature = (id, order_id, idempotency_key=None))]
+    fn cancel(&mut self, id: usize, order_id: u64, idempotency_key: Option<&str>) -> PyResult<String> {
+        let order = match idempotency_key {
+            Some(key) => match ok(self.inner.perform(Some(key), Action::Cancel { agent: agent(id), order_id }))? {
+                Outcome::Order(r) => *r,
+                Outcome::Step(_) => unreachable!("a cancel is answered with an order"),
+            },
+            None => self.inner.cancel(agent(id), order_id),
+        };
+        Ok(dump(&ok(order)?))
+    }
+
+    /// Advances up to `count` bars; returns the step report, JSON.
+    #[pyo3(signature = (count=1, idempotency_key=None))]
+    fn step(&mut self, count: u32, idempotency_key: Option<&str>) -> PyResult<String> {
+        let report = match idempotency_key {
+            Some(key) => self.inner.step_with_key(count, key),
+            None => self.inner.step(count),
+        };
+        Ok(dump(&ok(report)?))
+    }
+
+    /// Advances up to `count` bars without a report; returns bars advanced.
+    fn advance(&mut self, count: u32) -> PyResult<u32> {
+        ok(self.inner.advance(count))
+    }
+
+    #[pyo3(signature = (max_bars=None, require_flat=None))]
+    fn hold_until_end(&mut self, max_bars: Option<u32>, require_flat: Option<usize>) -> PyResult<String> {
+        Ok(dump(&ok(self.inner.hold_until_end(max_bars, require_flat.map(agent)))?))
+    }
+
+    #[pyo3(signature = (id, rationale, max_bars=None))]
+    fn liquidate_and_finish(&mut self, id: usize, rationale: &str, max_bars: Option<u32>) -> PyResult<String> {
+        Ok(dump(&ok(self.inner.liquidate_and_finish(agent(id), rationale, max_bars))?))
+    }
+
+    #[pyo3(signature = (max_bars=None))]
+    fn advance_until_next_session(&mut self, max_bars: Option<u32>) -> PyResult<String> {
+        Ok(dump(&ok(self.inner.advance_until_next_session(max_bars))?))
+    }
+
+    /// Bars up to `sim_time`, JSON `{sim_time, bars: [{symbol, bars}]}`.
+    #[pyo3(signature = (symbols=None, lookback=50))]
+    fn market_json(&self, symbols: Option<Vec<String>>, lookback: usize) -> PyResult<String> {
+        let names: Option<Vec<&str>> = symbols.as_ref().map(|s| s.iter().map(String::as_str).collect());
+        Ok(dump(&ok(self.inner.market(names.as_deref(), lookback))?))
+    }
+
+    /// Like `market_json`, counted against the agent's request rate limit.
+    #[pyo3(signature = (id, symbols=None, lookback=50))]
+    fn market_for_json(&mut self, id: usize, symbols: Option<Vec<String>>, lookback: usize) -> PyResult<String> {
+        let names: Option<Vec<&str>> = symbols.as_ref().map(|s| s.iter().map(String::as_str).collect());
+        Ok(dump(&ok(self.inner.market_for(agent(id), names.as_deref(), lookback))?))
+    }
+
+    fn portfolio_json(&self, id: usize) -> PyResult<String> {
+        Ok(dump(&ok(self.inner.portfolio(agent(id)))?))
+    }
+
+    fn orders_json(&self, id: usize) -> PyResult<String> {
+        Ok(dump(&ok(self.inner.engine().orders(agent(id)))?))
+    }
+
+    fn open_orders_json(&self, id: usize) -> PyResult<String> {
+        Ok(dump(&ok(self.inner.engine().open_orders(agent(id)))?))
+    }
+
+    fn fills_json(&self, id: usize) -> PyResult<String> {
+        Ok(dump(&ok(self.inner.engine().fills(agent(id)))?))
+    }
+
+    fn equity_curve_json(&self, id: usize) -> PyResult<String> {
+        Ok(dump(&ok(self.inner.engine().equity_curve(agent(id)))?))
+    }
+
+    fn status(&self, id: usize) -> PyResult<String> {
+        Ok(dump(&ok(self.inner.engine().status(agent(id)))?).trim_matches('"').to_string())
+    }
+
+    fn trades_json(&self, id: usize) -> PyResult<String> {
+        Ok(dump(&ok(self.inner.trades(agent(id)))?))
+    }
+
+    fn metrics_json(&self, id: usize) -> PyResult<String> {
+        Ok(dump(&ok(self.inner.metrics(agent(id)))?))
+    }
+
+    fn results_json(&self, id: usize) -> PyResult<String> {
+        Ok(dump(&ok(self.inner.results(agent(id)))?))
+    }
+
+    #[getter]
+    fn done(&self) -> bool {
+        self.inner.is_done()
+    }
+
+    #[getter]
+    fn sim_time(&self) -> i64 {
+        self.inner.sim_time()
+    }
+
+    #[getter]
+    fn step_index(&self) -> usize {
+        self.inner.step_index()
+    }
+
+    fn snapshot_json(&self) -> String {
+        self.inner.snapshot_json()
+    }
+
+    #[staticmethod]
+    fn restore(scenario: &PyScenario, snapshot_json: &str) -> PyResult<Self> {
+        Ok(PyRun { inner: ok(Run::restore_json(scenario.inner.clone(), snapshot_json))? })
+    }
+}
+
+/// The built-in catalog: (slug, name, description) per entry.
+#[pyfunction]
+fn catalog_entries() -> Vec<(String, String, String)> {
+    catalog::entries().iter().map(|e| (e.slug.into(), e.name.into(), e.description.into())).collect()
+}
+
+/// Every error code with its family, in declaration order.
+#[pyfunction]
+fn error_codes() -> Vec<(String, String)> {
+    ErrorKind::ALL.iter().map(|k| (k.code().to_string(), family_name(k.family()).to_string())).collect()
+}
+
+/// Bars from OHLCV CSV text, JSON list of `{symbol, bars}`; without a symbol column the bars go to
+/// `default_symbol`.
+#[pyfunction]
+#[pyo3(signature = (csv_text, default_symbol=None))]
+fn parse_csv(csv_text: &str, default_symbol: Option<&str>) -> PyResult<String> {
+    Ok(dump(&ok(csv::parse_multi_with(csv_text, default_symbol))?))
+}
+
+/// Parses RFC 3339 text (or a date) into UTC milliseconds.
+#[pyfunction]
+fn parse_timestamp(text: &str) -> PyResult<i64> {
+    ok(vectrade_core::time::parse_timestamp(text))
+}
+
+/// Renders UTC milliseconds as RFC 3339.
+#[pyfunction]
+fn format_timestamp(ms: i64) -> String {
+    vectrade_core::time::format_rfc3339(ms)
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("VecTradeError", py.get_type::<VecTradeError>())?;
+    m.add("InvalidInput", py.get_type::<InvalidInput>())?;
+    m.add("OrderRejected", py.get_type::<OrderRejected>())?;
+    m.add("RiskLimitExceeded", py.get_type::<RiskLimitExceeded>())?;
+    m.add("RateLimited", py.get_type::<RateLimited>())?;
+    m.add("Conflict", py.get_type::<Conflict>())?;
+    m.add("IdempotencyConflict", py.get_type::<IdempotencyConflict>())?;
+    m.add("NotFound", py.get_type::<NotFound>())?;
+    m.add("InvalidState", py.get_type::<InvalidState>())?;
+    m.add("RunFinished", py.get_type::<RunFinished>())?;
+    m.add_class::<PyScenario>()?;
+    m.add_class::<PyRun>()?;
+    m.add_function(wrap_pyfunction!(catalog_entries, m)?)?;
+    m.add_function(wrap_pyfunction!(error_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_timestamp, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(format_timestamp, m)?)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,82 @@
+"""Conversions at the edge of the native module: exact decimals in, JSON text across, typed values out."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any, Union
+
+from . import _native
+
+#: What money, prices and quantities may be given as. Floats are refused: they are inexact.
+DecimalLike = Union[int, str, Decimal]
+
+
+def invalid(code: str, detail: str) -> _native.InvalidInput:
+    """An ``InvalidInput`` carrying ``code`` and ``detail`` like the engine's own errors."""
+    err = _native.InvalidInput(detail)
+    err.code = code  # type: ignore[attr-defined]
+    err.detail = detail  # type: ignore[attr-defined]
+    err.family = "invalid_input"  # type: ignore[attr-defined]
+    return err
+
+
+def to_decimal(value: Any, name: str) -> Decimal:
+    """``value`` as an exact Decimal; ``name`` is the argument named in the error."""
+    if isinstance(value, bool) or isinstance(value, float):
+        kind = type(value).__name__
+        raise invalid(
+            "invalid_argument",
+            f"`{name}` must be an int, str or Decimal, got {kind} {value!r}"
+            + (" (floats are inexact: pass str(x) or Decimal(x))" if kind == "float" else ""),
+        )
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, (int, str)):
+        try:
+            d = Decimal(value)
+        except InvalidOperation:
+            raise invalid("invalid_argument", f"`{name}` is not a number: {value!r}") from None
+    else:
+        raise invalid("invalid_argument", f"`{name}` must be an int, str or Decimal, got {type(value).__name__}")
+    if not d.is_finite():
+        raise invalid("invalid_argument", f"`{name}` must be finite, got {value!r}")
+    return d
+
+
+def opt_decimal(value: Any, name: str) -> Decimal | None:
+    return None if value is None else to_decimal(value, name)
+
+
+def dec_str(d: Decimal) -> str:
+    """Plain notation (no exponent) for the engine."""
+    return format(d, "f")
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, default=_default, separators=(",", ":"))
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, Decimal):
+        return dec_str(o)
+    raise TypeError(f"cannot send {type(o).__name__} to the engine")
+
+
+def loads(text: str) -> Any:
+    return json.loads(text)
+
+
+def dec(v: Any) -> Decimal:
+    """A decimal field of engine JSON (always a string) as Decimal."""
+    return Decimal(v)
+
+
+def opt_dec(v: Any) -> Decimal | None:
+    return None if v is None else Decimal(v)
+
+
+def to_datetime(ms: int) -> _dt.datetime:
+    """UTC milliseconds as an aware datetime."""
+    return _dt.datetime.fromtimestamp(ms / 1000, tz=_dt.timezone.utc)

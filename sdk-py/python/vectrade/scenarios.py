@@ -1,0 +1,180 @@
+"""Scenarios: the built-in catalog, and scenarios from your own bars (CSV)."""
+
+from __future__ import annotations
+
+import builtins
+import datetime as _dt
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from . import _native
+from ._convert import DecimalLike, dumps, invalid, loads, to_decimal
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    """A catalog entry: ``slug`` starts runs, ``name`` and ``description`` say what it is."""
+
+    slug: str
+    name: str
+    description: str
+
+
+class Scenario:
+    """A frozen market: config and bars. Runs started on it never change it."""
+
+    def __init__(self, native: _native.Scenario, source: Tuple[Any, ...]) -> None:
+        self._native = native
+        self._source = source  # how to rebuild it, for pickling runs
+        self._info: Dict[str, Any] = loads(native.info_json())
+
+    @property
+    def slug(self) -> str:
+        return str(self._info["slug"])
+
+    @property
+    def universe(self) -> List[str]:
+        return builtins.list(self._info["universe"])
+
+    @property
+    def benchmark_symbol(self) -> Optional[str]:
+        return self._info.get("benchmark_symbol")
+
+    @property
+    def info(self) -> Dict[str, Any]:
+        """The hosted API's scenario object (slug, universe, starting_cash, bar_resolution, ...)."""
+        return dict(self._info)
+
+    @property
+    def fingerprint(self) -> str:
+        return self._native.fingerprint()
+
+    def __repr__(self) -> str:
+        i = self._info
+        return (
+            f"Scenario({i['slug']!r}, {i['bar_count']} bars of {i['bar_resolution']} from {i['start_ts']} "
+            f"to {i['end_ts']}, universe={i['universe']})"
+        )
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (_rebuild, self._source)
+
+
+def _rebuild(kind: str, *args: Any) -> Scenario:
+    if kind == "builtin":
+        return get(args[0])
+    if kind == "series":
+        return Scenario(_native.Scenario.from_series(*args), (kind, *args))
+    raise ValueError(f"unknown scenario source {kind!r}")
+
+
+def list() -> builtins.list[ScenarioInfo]:  # noqa: A001 - the issue's API: vt.scenarios.list()
+    """The built-in catalog."""
+    return [ScenarioInfo(*e) for e in _native.catalog_entries()]
+
+
+def get(slug: str) -> Scenario:
+    """A built-in scenario by slug (``vt.scenarios.list()`` shows them); the same bars every time."""
+    return Scenario(_native.Scenario.builtin(slug), ("builtin", slug))
+
+
+def build(config: Dict[str, Any], bars: Dict[str, Sequence[Sequence[Any]]]) -> Scenario:
+    """A scenario from the engine's config fields and rows per symbol.
+
+    ``config`` holds the fields of the hosted scenario object plus the engine's rules (``slug``,
+    ``name``, ``universe``, ``starting_cash``, ``leverage_cap``, ``short_enabled``,
+    ``bar_resolution``, ``benchmark_symbol``, ``costs``, ``maintenance_margin``, ``market_hours``);
+    each row is ``(ts, open, high, low, close, volume)`` with ``ts`` an RFC 3339 string, a
+    datetime or UTC milliseconds and prices as int, str or Decimal.
+    """
+    series = [
+        {"symbol": symbol, "bars": [_bar_row(symbol, i, row) for i, row in enumerate(rows)]}
+        for symbol, rows in bars.items()
+    ]
+    args = (dumps(_exact(config)), dumps(series))
+    return Scenario(_native.Scenario.from_series(*args), ("series", *args))
+
+
+def _bar_row(symbol: str, i: int, row: Sequence[Any]) -> Dict[str, Any]:
+    if len(row) != 6:
+        raise invalid("invalid_bar", f"{symbol} row {i}: expected (ts, open, high, low, close, volume), got {len(row)} values")
+    ts, *values = row
+    names = ("open", "high", "low", "close", "volume")
+    out: Dict[str, Any] = {"ts": _millis(ts)}
+    out.update({n: to_decimal(v, f"{symbol}[{i}].{n}") for n, v in zip(names, values)})
+    return out
+
+
+def _millis(ts: Any) -> int:
+    if isinstance(ts, bool):
+        raise invalid("invalid_timestamp", f"not a timestamp: {ts!r}")
+    if isinstance(ts, int):
+        return ts
+    if isinstance(ts, str):
+        return _native.parse_timestamp(ts)
+    if isinstance(ts, _dt.datetime):
+        if ts.tzinfo is None:
+            ts = ts.replace(tzinfo=_dt.timezone.utc)
+        return round(ts.timestamp() * 1000)
+    raise invalid("invalid_timestamp", f"a timestamp must be an RFC 3339 str, datetime or int ms, got {type(ts).__name__}")
+
+
+def _exact(value: Any, key: str = "") -> Any:
+    """Floats in a config would be inexact money: refuse them (bars per year excepted)."""
+    if isinstance(value, float) and key != "periods_per_year":
+        raise invalid("invalid_argument", f"config value `{key}` must not be a float (got {value!r}); use str or Decimal")
+    if isinstance(value, dict):
+        return {k: _exact(v, k) for k, v in value.items()}
+    if isinstance(value, (builtins.list, tuple)):
+        return [_exact(v, key) for v in value]
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
+
+
+def from_csv(
+    source: Union[str, Path],
+    *,
+    slug: str = "custom",
+    name: Optional[str] = None,
+    symbol: Optional[str] = None,
+    starting_cash: DecimalLike = 100_000,
+    leverage_cap: DecimalLike = 1,
+    short_enabled: bool = False,
+    bar_resolution: str = "1Day",
+    benchmark_symbol: Optional[str] = None,
+    market_hours: Optional[Dict[str, Any]] = None,
+    slippage_bps: DecimalLike = 2,
+    commission: Optional[Dict[str, DecimalLike]] = None,
+    max_volume_participation: Optional[DecimalLike] = None,
+    maintenance_margin: DecimalLike = "0.25",
+) -> Scenario:
+    """A scenario from OHLCV CSV (a path, or the text itself when it contains a newline).
+
+    Common layouts are recognised (Yahoo, pandas ``to_csv``, MetaTrader, epoch timestamps); a file
+    without a symbol column needs ``symbol``. Every symbol except ``benchmark_symbol`` is tradable.
+    """
+    text = source if isinstance(source, str) and "\n" in source else Path(source).read_text()
+    series = loads(_native.parse_csv(text, symbol))
+    universe = [s["symbol"] for s in series if s["symbol"] != benchmark_symbol]
+    config = {
+        "slug": slug,
+        "name": name or slug,
+        "universe": universe,
+        "starting_cash": to_decimal(starting_cash, "starting_cash"),
+        "leverage_cap": to_decimal(leverage_cap, "leverage_cap"),
+        "short_enabled": short_enabled,
+        "bar_resolution": bar_resolution,
+        "benchmark_symbol": benchmark_symbol,
+        "costs": {
+            "slippage": {"model": "fixed_bps", "bps": to_decimal(slippage_bps, "slippage_bps")},
+            "commission": {k: to_decimal(v, f"commission.{k}") for k, v in (commission or {}).items()},
+            "max_volume_participation": None if max_volume_participation is None else to_decimal(max_volume_participation, "max_volume_participation"),
+        },
+        "maintenance_margin": to_decimal(maintenance_margin, "maintenance_margin"),
+        "market_hours": market_hours or {"kind": "exchange", "sessions_per_year": 252, "session_minutes": 390},
+    }
+    args = (dumps(config), dumps(series))
+    return Scenario(_native.Scenario.from_series(*args), ("series", *args))

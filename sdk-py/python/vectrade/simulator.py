@@ -1,0 +1,235 @@
+"""Runs: one or more agents trading a scenario bar by bar, as in the hosted benchmark's loop."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from . import _native
+from ._convert import dumps, loads, to_datetime
+from .models import Bar, Fill, Metrics, Order, Portfolio, PlacedOrder, Results, RiskProfile, StepResult
+from .scenarios import Scenario
+
+#: Bars per symbol a market observation returns unless told otherwise (the hosted default).
+DEFAULT_LOOKBACK = 50
+
+
+class Simulator:
+    """Starts runs on a scenario: ``Simulator(scenario).start(agent="my-bot")``.
+
+    ``intrabar_path`` decides which trigger fills first when several fall inside one bar:
+    ``"nearest_extreme_first"`` (default), ``"pessimistic"``, ``"high_first"`` or ``"low_first"``.
+    """
+
+    def __init__(self, scenario: Scenario, *, intrabar_path: str = "nearest_extreme_first") -> None:
+        if not isinstance(scenario, Scenario):
+            from ._convert import invalid
+
+            raise invalid("invalid_argument", "`scenario` must be a vectrade Scenario (vt.scenarios.get(...))")
+        self.scenario = scenario
+        self.intrabar_path = intrabar_path
+
+    def start(self, agent: str = "agent", risk: Optional[RiskProfile] = None) -> "Run":
+        """A run with one agent."""
+        return self.tournament([(agent, risk)]).as_agent(agent)
+
+    def tournament(self, agents: Sequence[Union[str, Tuple[str, Optional[RiskProfile]]]]) -> "Run":
+        """A run with several agents side by side, each with an isolated account."""
+        native = _native.Run(self.scenario._native, dumps({"intrabar_path": self.intrabar_path}))
+        run = Run(native, self.scenario)
+        for entry in agents:
+            name, risk = (entry, None) if isinstance(entry, str) else entry
+            run.add_agent(name, risk)
+        return run
+
+
+class Run:
+    """A run. Methods act for the current agent (the only one, or the one chosen with
+    :meth:`as_agent`); pass ``agent=`` to act for another."""
+
+    def __init__(self, native: _native.Run, scenario: Scenario, agent: int = 0) -> None:
+        self._native = native
+        self.scenario = scenario
+        self._agent = agent
+
+    # -- agents --------------------------------------------------------------------------------
+    def add_agent(self, name: str, risk: Optional[RiskProfile] = None) -> int:
+        """Adds an agent (before the first step only); returns its id."""
+        return self._native.add_agent(name, dumps((risk or RiskProfile()).to_wire()))
+
+    def as_agent(self, name: str) -> "Run":
+        """A view of this run acting for agent ``name``."""
+        return Run(self._native, self.scenario, self._id(name))
+
+    @property
+    def agents(self) -> List[str]:
+        return self._native.agent_names()
+
+    @property
+    def agent(self) -> str:
+        return self.agents[self._agent]
+
+    def _id(self, agent: Optional[str]) -> int:
+        if agent is None:
+            return self._agent
+        names = self.agents
+        if agent not in names:
+            from ._convert import invalid
+
+            raise invalid("invalid_argument", f"`agent` must be one of {names}, got {agent!r}")
+        return names.index(agent)
+
+    def clone_agent(self, name: str, *, agent: Optional[str] = None) -> None:
+        """Adds an agent with the same risk profile and a fresh account."""
+        self._native.clone_agent(self._id(agent), name)
+
+    def reset(self, *, agent: Optional[str] = None) -> None:
+        """Cancels orders, closes positions at their marks, restores cash; results count from here."""
+        self._native.reset_agent(self._id(agent))
+
+    def set_risk(self, risk: RiskProfile, *, agent: Optional[str] = None) -> None:
+        self._native.set_risk_profile(self._id(agent), dumps(risk.to_wire()))
+
+    # -- clock ---------------------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        """True once the scenario is exhausted or every agent was liquidated."""
+        return self._native.done
+
+    @property
+    def sim_time(self) -> _dt.datetime:
+        """Time of the latest bar observed (UTC)."""
+        return to_datetime(self._native.sim_time)
+
+    # -- observing -----------------------------------------------------------------------------
+    def market(
+        self, symbols: Optional[Sequence[str]] = None, lookback: int = DEFAULT_LOOKBACK, *, as_: str = "auto"
+    ) -> Dict[str, Any]:
+        """Bars up to ``sim_time`` per symbol (all universe symbols and the benchmark by default).
+
+        ``as_="bars"`` gives lists of :class:`Bar`; ``"pandas"`` gives DataFrames indexed by time
+        with Decimal columns; ``"auto"`` (default) is pandas when it is installed.
+        """
+        view = loads(self._native.market_json(list(symbols) if symbols is not None else None, lookback))
+        want = _resolve_format(as_)
+        out: Dict[str, Any] = {}
+        for entry in view["bars"]:
+            bars = [Bar.from_wire(b) for b in entry["bars"]]
+            out[entry["symbol"]] = _frame(bars) if want == "pandas" else bars
+        return out
+
+    def scan(self) -> Dict[str, Bar]:
+        """The latest bar of every symbol (a whole-universe scan, lookback 1)."""
+        return {s: bars[-1] for s, bars in self.market(lookback=1, as_="bars").items() if bars}
+
+    # -- acting --------------------------------------------------------------------------------
+    def submit(self, order: Order, *, idempotency_key: Optional[str] = None, agent: Optional[str] = None) -> PlacedOrder:
+        """Queues an order; it first meets the next bar. Raises :class:`OrderRejected`,
+        :class:`RiskLimitExceeded`, ... with the engine's ``code`` when it is refused."""
+        wire = dumps(order.to_wire())
+        return PlacedOrder.from_wire(loads(self._native.submit(self._id(agent), wire, idempotency_key)))
+
+    def cancel(self, order_id: int, *, idempotency_key: Optional[str] = None, agent: Optional[str] = None) -> PlacedOrder:
+        return PlacedOrder.from_wire(loads(self._native.cancel(self._id(agent), order_id, idempotency_key)))
+
+    def step(self, count: int = 1, *, idempotency_key: Optional[str] = None) -> StepResult:
+        """Advances up to ``count`` bars and reports this agent's fills and balances."""
+        return self._step_result(loads(self._native.step(count, idempotency_key)))
+
+    def hold_until_end(self, max_bars: Optional[int] = None, *, require_flat: bool = False) -> StepResult:
+        flat = self._agent if require_flat else None
+        return self._step_result(loads(self._native.hold_until_end(max_bars, flat)))
+
+    def liquidate_and_finish(self, rationale: str = "", max_bars: Optional[int] = None) -> StepResult:
+        return self._step_result(loads(self._native.liquidate_and_finish(self._agent, rationale, max_bars)))
+
+    def advance_until_next_session(self, max_bars: Optional[int] = None) -> StepResult:
+        return self._step_result(loads(self._native.advance_until_next_session(max_bars)))
+
+    def _step_result(self, report: Dict[str, Any]) -> StepResult:
+        mine = report["agents"][self._agent]
+        return StepResult(
+            report["bars_advanced"], to_datetime(report["new_sim_time"]), [Fill.from_wire(f) for f in mine["fills"]],
+            _d(mine["equity"]), _d(mine["cash"]), _d(mine["positions_value"]), report["done"], mine["liquidated"],
+        )
+
+    # -- reading -------------------------------------------------------------------------------
+    def portfolio(self, *, agent: Optional[str] = None) -> Portfolio:
+        return Portfolio.from_wire(loads(self._native.portfolio_json(self._id(agent))))
+
+    def orders(self, *, agent: Optional[str] = None) -> List[PlacedOrder]:
+        """Every order, rejected and ended ones included, oldest first."""
+        return [PlacedOrder.from_wire(o) for o in loads(self._native.orders_json(self._id(agent)))]
+
+    def open_orders(self, *, agent: Optional[str] = None) -> List[PlacedOrder]:
+        return [PlacedOrder.from_wire(o) for o in loads(self._native.open_orders_json(self._id(agent)))]
+
+    def fills(self, *, agent: Optional[str] = None) -> List[Fill]:
+        return [Fill.from_wire(f) for f in loads(self._native.fills_json(self._id(agent)))]
+
+    def equity_curve(self, *, agent: Optional[str] = None) -> List[Tuple[_dt.datetime, Any]]:
+        """(time, equity) at the start and after every bar."""
+        return [(to_datetime(p["ts"]), _d(p["equity"])) for p in loads(self._native.equity_curve_json(self._id(agent)))]
+
+    def trades(self, *, agent: Optional[str] = None) -> List[Dict[str, Any]]:
+        """Round-trip trades with their entries and typed exits (stop, take_profit, trim, manual)."""
+        return list(loads(self._native.trades_json(self._id(agent))))
+
+    def metrics(self, *, agent: Optional[str] = None) -> Metrics:
+        """Metrics so far (available during the run)."""
+        return Metrics.from_wire(loads(self._native.metrics_json(self._id(agent))))
+
+    def results(self, *, agent: Optional[str] = None) -> Results:
+        """The grade, once the run is over (raises :class:`InvalidState` before)."""
+        return Results.from_wire(loads(self._native.results_json(self._id(agent))))
+
+    # -- persistence ---------------------------------------------------------------------------
+    def snapshot(self) -> str:
+        """The run's complete state as JSON; :meth:`restore` continues it byte-identically."""
+        return self._native.snapshot_json()
+
+    @classmethod
+    def restore(cls, scenario: Scenario, snapshot: str, agent: int = 0) -> "Run":
+        return cls(_native.Run.restore(scenario._native, snapshot), scenario, agent)
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (Run.restore, (self.scenario, self.snapshot(), self._agent))
+
+    def __repr__(self) -> str:
+        state = "done" if self.done else f"at {self.sim_time.isoformat()}"
+        return f"Run({self.scenario.slug!r}, agents={self.agents}, {state})"
+
+
+def _d(v: Any) -> Any:
+    from decimal import Decimal
+
+    return Decimal(v)
+
+
+def _resolve_format(as_: str) -> str:
+    if as_ not in ("auto", "bars", "pandas"):
+        from ._convert import invalid
+
+        raise invalid("invalid_enum_value", f"`as_` must be one of {{'auto', 'bars', 'pandas'}}, got {as_!r}")
+    if as_ == "auto":
+        try:
+            import pandas  # noqa: F401
+        except ImportError:
+            return "bars"
+        return "pandas"
+    return as_
+
+
+def _frame(bars: List[Bar]) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "open": [b.open for b in bars],
+            "high": [b.high for b in bars],
+            "low": [b.low for b in bars],
+            "close": [b.close for b in bars],
+            "volume": [b.volume for b in bars],
+        },
+        index=pd.DatetimeIndex([b.ts for b in bars], name="ts"),
+    )
