@@ -10,8 +10,8 @@ use pyo3::prelude::*;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use vectrade_core::{
-    Action, AgentId, Error, ErrorFamily, ErrorKind, Outcome, Run, RunOptions, Scenario, ScenarioConfig, Series,
-    SyntheticSpec, catalog, csv,
+    Action, AgentId, Decimal, Error, ErrorFamily, ErrorKind, Outcome, Run, RunOptions, Scenario, ScenarioConfig,
+    Series, SyntheticSpec, catalog, csv,
 };
 
 create_exception!(
@@ -153,6 +153,22 @@ struct PyRun {
 
 fn agent(id: usize) -> AgentId {
     AgentId(id)
+}
+
+fn f64_of(d: Decimal) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    d.to_f64().unwrap_or(f64::NAN)
+}
+
+impl PyRun {
+    fn series_symbol(&self, index: usize) -> PyResult<&str> {
+        self.inner
+            .scenario()
+            .series()
+            .get(index)
+            .map(|s| s.symbol.as_str())
+            .ok_or_else(|| raise(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}"))))
+    }
 }
 
 #[pymethods]
@@ -311,6 +327,58 @@ impl PyRun {
     #[getter]
     fn step_index(&self) -> usize {
         self.inner.step_index()
+    }
+
+    /// Index of an observable symbol (universe, then benchmark), for the fast getters below.
+    fn symbol_index(&self, symbol: &str) -> PyResult<usize> {
+        let series = self.inner.scenario().series();
+        series.iter().position(|s| s.symbol == symbol).ok_or_else(|| {
+            let known: Vec<&str> = series.iter().map(|s| s.symbol.as_str()).collect();
+            raise(Error::new(
+                ErrorKind::UnknownSymbol,
+                format!("symbol '{symbol}' is not in this scenario; observable symbols: {}", known.join(", ")),
+            ))
+        })
+    }
+
+    /// The last `n` closes of a symbol up to `sim_time`, as floats (for indicators; money stays
+    /// Decimal everywhere else).
+    fn closes_f64(&self, index: usize, n: usize) -> PyResult<Vec<f64>> {
+        let symbol = self.series_symbol(index)?;
+        let bars = ok(self.inner.bars(symbol, n.clamp(1, vectrade_core::run::MAX_LOOKBACK)))?;
+        Ok(bars.iter().map(|b| f64_of(b.close)).collect())
+    }
+
+    /// The latest close of a symbol as a float, or None before its first bar.
+    fn close_f64(&self, index: usize) -> PyResult<Option<f64>> {
+        let symbol = self.series_symbol(index)?;
+        Ok(ok(self.inner.bars(symbol, 1))?.last().map(|b| f64_of(b.close)))
+    }
+
+    /// The latest bar of a symbol, exact: (ts_ms, open, high, low, close, volume).
+    #[allow(clippy::type_complexity, reason = "a plain tuple is the cheapest shape to hand to Python")]
+    fn last_bar(&self, index: usize) -> PyResult<Option<(i64, Decimal, Decimal, Decimal, Decimal, Decimal)>> {
+        let symbol = self.series_symbol(index)?;
+        Ok(ok(self.inner.bars(symbol, 1))?.last().map(|b| (b.ts, b.open, b.high, b.low, b.close, b.volume)))
+    }
+
+    /// Signed position of the agent in a universe symbol.
+    fn position(&self, id: usize, index: usize) -> PyResult<Decimal> {
+        let account = ok(self.inner.engine().account(agent(id)))?;
+        account
+            .positions
+            .get(index)
+            .map(|p| p.quantity)
+            .ok_or_else(|| raise(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}"))))
+    }
+
+    fn cash(&self, id: usize) -> PyResult<Decimal> {
+        Ok(ok(self.inner.engine().account(agent(id)))?.cash)
+    }
+
+    /// Equity at the latest closes.
+    fn equity(&self, id: usize) -> PyResult<Decimal> {
+        Ok(ok(self.inner.engine().equity_curve(agent(id)))?.last().map(|p| p.equity).unwrap_or_default())
     }
 
     fn snapshot_json(&self) -> String {

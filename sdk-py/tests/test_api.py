@@ -110,3 +110,11 @@ def test_scenarios_from_csv_text() -> None:
     with pytest.raises(vt.InvalidInput) as bad:
         vt.scenarios.from_csv("Date,Open\n2024-01-02,abc\n", symbol="X")
     assert bad.value.code == "csv_parse_error"
+
+
+def test_synthetic_scenarios_are_reproducible() -> None:
+    a = vt.scenarios.synthetic(3, 500, seed=11)
+    assert a.fingerprint == vt.scenarios.synthetic(3, 500, seed=11).fingerprint
+    assert a.fingerprint != vt.scenarios.synthetic(3, 500, seed=12).fingerprint
+    assert a.universe == ["SYM000", "SYM001", "SYM002"]
+    assert pickle.loads(pickle.dumps(a)).fingerprint == a.fingerprint

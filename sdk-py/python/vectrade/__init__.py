@@ -13,6 +13,7 @@ booked into isolated accounts, and runs over frozen scenarios are graded. The en
 """
 
 from . import scenarios
+from .backtest import Backtest, Context, Strategy, backtest
 from ._native import (
     Conflict,
     IdempotencyConflict,
@@ -46,7 +47,11 @@ from .simulator import Run, Simulator
 __version__ = _engine_version
 
 __all__ = [
+    "Backtest",
     "Bar",
+    "Context",
+    "Strategy",
+    "backtest",
     "Conflict",
     "Fill",
     "IdempotencyConflict",

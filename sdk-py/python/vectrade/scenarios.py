@@ -65,6 +65,8 @@ class Scenario:
 def _rebuild(kind: str, *args: Any) -> Scenario:
     if kind == "builtin":
         return get(args[0])
+    if kind == "synthetic":
+        return Scenario(_native.Scenario.synthetic(args[0]), (kind, *args))
     if kind == "series":
         return Scenario(_native.Scenario.from_series(*args), (kind, *args))
     raise ValueError(f"unknown scenario source {kind!r}")
@@ -78,6 +80,13 @@ def list() -> builtins.list[ScenarioInfo]:  # noqa: A001 - the issue's API: vt.s
 def get(slug: str) -> Scenario:
     """A built-in scenario by slug (``vt.scenarios.list()`` shows them); the same bars every time."""
     return Scenario(_native.Scenario.builtin(slug), ("builtin", slug))
+
+
+def synthetic(symbols: int = 1, bars: int = 1000, *, seed: int = 1, resolution: str = "1Hour", slug: str = "synthetic") -> Scenario:
+    """A synthetic 24/7 market of ``symbols`` correlated symbols (``SYM000``, ...) and ``bars`` bars,
+    generated from ``seed`` with the catalog's model; the same arguments give the same bars."""
+    spec = dumps({"slug": slug, "symbols": symbols, "bars": bars, "seed": seed, "resolution": resolution})
+    return Scenario(_native.Scenario.synthetic(spec), ("synthetic", spec))
 
 
 def build(config: Dict[str, Any], bars: Dict[str, Sequence[Sequence[Any]]]) -> Scenario:

@@ -1,0 +1,45 @@
+"""Per-bar cost of the Python callback API: `python sdk-py/benchmarks/bench_callback.py [bars]`.
+
+Prints bars per second for an empty strategy (the API's own overhead) and for an SMA-crossover
+strategy. The comparison with backtesting.py and vectorbt on the same bars comes with issue 3.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import vectrade as vt
+
+
+class SmaCross(vt.Strategy):
+    def init(self, ctx: vt.Context) -> None:
+        self.closes: list = []
+        self.long = False
+
+    def on_bar(self, ctx: vt.Context) -> None:
+        c = self.closes
+        c.append(ctx.close("SYM000"))
+        if len(c) < 30:
+            return
+        fast, slow = sum(c[-10:]) / 10, sum(c[-30:]) / 30
+        if fast > slow and not self.long:
+            ctx.buy("SYM000", 10)
+            self.long = True
+        elif fast < slow and self.long:
+            ctx.sell("SYM000", 10)
+            self.long = False
+
+
+def main() -> None:
+    bars = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    scenario = vt.scenarios.synthetic(1, bars, seed=7)
+    for name, strategy in [("empty on_bar", lambda ctx: None), ("SMA 10/30 crossover", SmaCross)]:
+        start = time.perf_counter()
+        bt = vt.backtest(strategy, scenario)
+        seconds = time.perf_counter() - start
+        print(f"{name:<22} {bars:>9} bars  {seconds:7.3f} s  {bars / seconds / 1e6:6.2f} M bars/s  fills {bt.results.trade_count}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Callback backtests: ``vt.backtest(strategy, scenario)`` calls ``strategy.on_bar(ctx)`` once per bar.
+
+In the spirit of backtesting.py's ``Strategy``: subclass :class:`Strategy`, keep your indicators as
+attributes, decide in ``on_bar``. Orders placed in ``on_bar`` meet the *next* bar, as everywhere
+in VecTrade. Prices for indicators are floats (``ctx.close``, ``ctx.closes``); money, positions
+and quantities stay exact ``Decimal``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from typing import Any, Callable, Dict, List, Optional, Union
+
+from ._convert import DecimalLike, to_datetime
+from .models import Bar, Order, PlacedOrder, Results, RiskProfile
+from .scenarios import Scenario
+from .simulator import Run, Simulator
+
+
+class Strategy:
+    """Base class of a callback strategy. Override :meth:`on_bar`; :meth:`init` runs once first."""
+
+    def init(self, ctx: "Context") -> None:
+        """Called once before the first bar is decided on."""
+
+    def on_bar(self, ctx: "Context") -> None:
+        """Called once per bar with the clock at that bar; place orders through ``ctx``."""
+        raise NotImplementedError("a Strategy must implement on_bar(ctx)")
+
+
+class Context:
+    """What a strategy sees and does at one bar. Cheap to use on every bar: the price getters
+    return floats straight from the engine without building objects."""
+
+    __slots__ = ("_run", "_native", "_agent", "_index", "symbols")
+
+    def __init__(self, run: Run) -> None:
+        self._run = run
+        self._native = run._native
+        self._agent = run._agent
+        self.symbols: List[str] = run.scenario.universe
+        self._index: Dict[str, int] = {s: self._native.symbol_index(s) for s in run.scenario.universe}
+        if run.scenario.benchmark_symbol:
+            self._index[run.scenario.benchmark_symbol] = self._native.symbol_index(run.scenario.benchmark_symbol)
+
+    def _i(self, symbol: str) -> int:
+        try:
+            return self._index[symbol]
+        except KeyError:
+            return self._native.symbol_index(symbol)  # raises NotFound-style InvalidInput with the list
+
+    # -- the clock and the market ---------------------------------------------------------------
+    @property
+    def time(self) -> _dt.datetime:
+        """The clock: time of the bar being decided on (UTC)."""
+        return to_datetime(self._native.sim_time)
+
+    @property
+    def bar_index(self) -> int:
+        """0 for the first bar of the scenario, then 1, 2, ..."""
+        return self._native.step_index
+
+    def close(self, symbol: str) -> Optional[float]:
+        """Latest close as a float (None before the symbol's first bar)."""
+        return self._native.close_f64(self._i(symbol))
+
+    def closes(self, symbol: str, n: int) -> List[float]:
+        """The last ``n`` closes (at most 1000), oldest first, as floats."""
+        return self._native.closes_f64(self._i(symbol), n)
+
+    def bar(self, symbol: str) -> Optional[Bar]:
+        """The latest bar, exact."""
+        b = self._native.last_bar(self._i(symbol))
+        return None if b is None else Bar(to_datetime(b[0]), *b[1:])
+
+    # -- the account ----------------------------------------------------------------------------
+    def position(self, symbol: str) -> Decimal:
+        """Signed units held (negative when short)."""
+        return self._native.position(self._agent, self._i(symbol))
+
+    @property
+    def cash(self) -> Decimal:
+        return self._native.cash(self._agent)
+
+    @property
+    def equity(self) -> Decimal:
+        """Cash plus positions at the latest closes."""
+        return self._native.equity(self._agent)
+
+    # -- orders ---------------------------------------------------------------------------------
+    def submit(self, order: Order) -> PlacedOrder:
+        """Queues any order; refusals raise the engine's errors (``OrderRejected``, ...)."""
+        return self._run.submit(order)
+
+    def buy(self, symbol: str, quantity: DecimalLike, **kw: Any) -> PlacedOrder:
+        """A market buy (pass ``limit=`` for a limit order; other keywords go to :class:`Order`)."""
+        return self.submit(_order(symbol, "buy", quantity, kw))
+
+    def sell(self, symbol: str, quantity: DecimalLike, **kw: Any) -> PlacedOrder:
+        return self.submit(_order(symbol, "sell", quantity, kw))
+
+    def short(self, symbol: str, quantity: DecimalLike, **kw: Any) -> PlacedOrder:
+        return self.submit(_order(symbol, "short", quantity, kw))
+
+    def cover(self, symbol: str, quantity: DecimalLike, **kw: Any) -> PlacedOrder:
+        return self.submit(_order(symbol, "cover", quantity, kw))
+
+    def close_position(self, symbol: str) -> Optional[PlacedOrder]:
+        """A market order closing the whole position in ``symbol`` (None when flat)."""
+        held = self.position(symbol)
+        if held == 0:
+            return None
+        return self.submit(Order.market(symbol, "sell" if held > 0 else "cover", abs(held)))
+
+    def cancel(self, order_id: int) -> PlacedOrder:
+        return self._run.cancel(order_id)
+
+    def open_orders(self) -> List[PlacedOrder]:
+        return self._run.open_orders()
+
+
+def _order(symbol: str, side: str, quantity: DecimalLike, kw: Dict[str, Any]) -> Order:
+    limit = kw.pop("limit", None)
+    if limit is not None:
+        return Order.limit(symbol, side, quantity, limit, **kw)
+    return Order.market(symbol, side, quantity, **kw)
+
+
+class Backtest:
+    """The outcome of :func:`backtest`: ``results`` (the grade) and ``run`` (fills, orders, curve)."""
+
+    def __init__(self, run: Run, strategy: Any) -> None:
+        self.run = run
+        self.strategy = strategy
+        self.results: Results = run.results()
+
+    def __repr__(self) -> str:
+        return repr(self.results)
+
+
+OnBar = Callable[[Context], None]
+
+
+def backtest(
+    strategy: Union[Strategy, type, OnBar],
+    scenario: Scenario,
+    *,
+    agent: str = "strategy",
+    risk: Optional[RiskProfile] = None,
+    intrabar_path: str = "nearest_extreme_first",
+) -> Backtest:
+    """Runs ``strategy`` over ``scenario`` bar by bar and grades it.
+
+    ``strategy`` is a :class:`Strategy` instance or subclass, or a plain function ``on_bar(ctx)``.
+    Exceptions from the strategy propagate (with the run left at the failing bar).
+    """
+    if isinstance(strategy, type):
+        strategy = strategy()
+    on_bar: OnBar
+    if isinstance(strategy, Strategy):
+        on_bar = strategy.on_bar
+    elif callable(strategy):
+        on_bar = strategy
+    else:
+        from ._convert import invalid
+
+        raise invalid("invalid_argument", "`strategy` must be a Strategy, a Strategy subclass or a function on_bar(ctx)")
+    run = Simulator(scenario, intrabar_path=intrabar_path).start(agent=agent, risk=risk)
+    ctx = Context(run)
+    if isinstance(strategy, Strategy):
+        strategy.init(ctx)
+    native = run._native
+    advance = native.advance
+    while not native.done:
+        on_bar(ctx)
+        advance(1)
+    return Backtest(run, strategy)
