@@ -25,12 +25,16 @@ rm -f "$log"
 
 step "python: pip install ./sdk-py (maturin builds vectrade._native) into .venv, then pytest"
 python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check "maturin==1.16.0" "pytest>=8"
+.venv/bin/pip install -q --disable-pip-version-check "maturin==1.16.0" "pytest>=8" hypothesis mypy numpy pandas
 .venv/bin/pip install -q --disable-pip-version-check ./sdk-py
 pylog=$(mktemp)
 (cd sdk-py && ../.venv/bin/python -m pytest -q -p no:cacheprovider) 2>&1 | tee "$pylog"
 pypassed=$(grep -Eo '[0-9]+ passed' "$pylog" | tail -n 1 | awk '{print $1+0}')
 rm -f "$pylog"
+
+step "python typing: the .pyi stubs match the compiled module (mypy.stubtest); package, tests, benchmarks type-check"
+(cd "$(mktemp -d)" && "$OLDPWD/.venv/bin/python" -m mypy.stubtest vectrade._native)
+(cd sdk-py && ../.venv/bin/python -m mypy python/vectrade tests benchmarks --ignore-missing-imports)
 
 step "the core builds for WebAssembly (no I/O, no clock)"
 cargo build -p vectrade-core --target wasm32-unknown-unknown --locked

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use vectrade_core::{
     Action, AgentId, Decimal, Error, ErrorFamily, ErrorKind, Outcome, Run, RunOptions, Scenario, ScenarioConfig,
-    Series, SyntheticSpec, catalog, csv,
+    Series, SyntheticSpec, bar::bars_from_columns, catalog, csv,
 };
 
 create_exception!(
@@ -129,6 +130,26 @@ impl PyScenario {
         Ok(PyScenario { inner: Arc::new(ok(Scenario::new(config, series))?) })
     }
 
+    /// A scenario from a config (JSON) and float columns per symbol: `(symbol, ts, open, high,
+    /// low, close, volume)`, `ts` as little-endian i64 milliseconds and the rest as little-endian
+    /// f64 (numpy's `tobytes()`), so no Python object is made per row.
+    #[staticmethod]
+    #[allow(clippy::type_complexity, reason = "the shape numpy hands over")]
+    fn from_columns(
+        config_json: &str,
+        columns: Vec<(String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)>,
+    ) -> PyResult<Self> {
+        let config: ScenarioConfig = parse("scenario config", config_json)?;
+        let mut series = Vec::with_capacity(columns.len());
+        for (symbol, ts, o, h, l, c, v) in columns {
+            let ts: Vec<i64> = words(&ts).map(i64::from_le_bytes).collect();
+            let f = |b: &[u8]| words(b).map(f64::from_le_bytes).collect::<Vec<f64>>();
+            let bars = ok(bars_from_columns(&symbol, &ts, &f(&o), &f(&h), &f(&l), &f(&c), &f(&v)))?;
+            series.push(Series { symbol, bars });
+        }
+        Ok(PyScenario { inner: Arc::new(ok(Scenario::new(config, series))?) })
+    }
+
     /// The hosted API's scenario object, JSON.
     fn info_json(&self) -> String {
         dump(&self.inner.info())
@@ -158,6 +179,11 @@ fn agent(id: usize) -> AgentId {
 fn f64_of(d: Decimal) -> f64 {
     use rust_decimal::prelude::ToPrimitive;
     d.to_f64().unwrap_or(f64::NAN)
+}
+
+/// 8-byte words of a little-endian buffer (a trailing partial word is ignored: numpy never makes one).
+fn words(bytes: &[u8]) -> impl Iterator<Item = [u8; 8]> + '_ {
+    bytes.chunks_exact(8).map(|c| c.try_into().expect("chunks of 8"))
 }
 
 impl PyRun {
@@ -327,6 +353,16 @@ impl PyRun {
     #[getter]
     fn step_index(&self) -> usize {
         self.inner.step_index()
+    }
+
+    /// The equity curve as columns: (ts i64 ms, equity f64, gross exposure f64), little-endian
+    /// bytes for numpy's `frombuffer`. Floats are for analysis and plots; `equity_curve_json` is exact.
+    fn equity_columns(&self, py: Python<'_>, id: usize) -> PyResult<(Py<PyBytes>, Py<PyBytes>, Py<PyBytes>)> {
+        let curve = ok(self.inner.engine().equity_curve(agent(id)))?;
+        let ts: Vec<u8> = curve.iter().flat_map(|p| p.ts.to_le_bytes()).collect();
+        let eq: Vec<u8> = curve.iter().flat_map(|p| f64_of(p.equity).to_le_bytes()).collect();
+        let gross: Vec<u8> = curve.iter().flat_map(|p| f64_of(p.gross_exposure).to_le_bytes()).collect();
+        Ok((PyBytes::new(py, &ts).unbind(), PyBytes::new(py, &eq).unbind(), PyBytes::new(py, &gross).unbind()))
     }
 
     /// Index of an observable symbol (universe, then benchmark), for the fast getters below.

@@ -65,6 +65,61 @@ impl Bar {
     }
 }
 
+/// Bars from columns of floats (numpy arrays, JS typed arrays), as data libraries hold them.
+///
+/// Each float becomes the decimal of its shortest round-trip representation — the number a person
+/// sees when the float is printed (`101.3`, not `101.2999999999999971578...`) — so prices read
+/// from a DataFrame are the prices in the file. Every bar is validated; a NaN, an infinity or a
+/// length mismatch is an error naming the row.
+pub fn bars_from_columns(
+    symbol: &str,
+    ts: &[i64],
+    open: &[f64],
+    high: &[f64],
+    low: &[f64],
+    close: &[f64],
+    volume: &[f64],
+) -> Result<Vec<Bar>> {
+    let n = ts.len();
+    if [open.len(), high.len(), low.len(), close.len(), volume.len()].iter().any(|&l| l != n) {
+        return err(
+            ErrorKind::InvalidBar,
+            format!(
+                "{symbol}: columns differ in length (ts {n}, open {}, high {}, low {}, close {}, volume {})",
+                open.len(),
+                high.len(),
+                low.len(),
+                close.len(),
+                volume.len()
+            ),
+        );
+    }
+    let dec = |row: usize, name: &str, v: f64| -> Result<Decimal> {
+        if !v.is_finite() {
+            return err(ErrorKind::InvalidBar, format!("{symbol} row {row}: {name} is {v}"));
+        }
+        // `Display` of f64 is the shortest representation that reads back as the same float.
+        let text = format!("{v}");
+        text.parse::<Decimal>()
+            .or_else(|_| Decimal::from_scientific(&format!("{v:e}")))
+            .map_err(|_| Error::new(ErrorKind::InvalidBar, format!("{symbol} row {row}: {name} {v} is out of range")))
+    };
+    let mut bars = Vec::with_capacity(n);
+    for i in 0..n {
+        let bar = Bar {
+            ts: ts[i],
+            open: dec(i, "open", open[i])?,
+            high: dec(i, "high", high[i])?,
+            low: dec(i, "low", low[i])?,
+            close: dec(i, "close", close[i])?,
+            volume: dec(i, "volume", volume[i])?,
+        };
+        bar.validate(symbol).map_err(|e| Error::new(e.kind, format!("row {i}: {}", e.detail)))?;
+        bars.push(bar);
+    }
+    Ok(bars)
+}
+
 /// How long one bar lasts. Written as in the hosted API: `1Min`, `5Min`, `1Hour`, `1Day`, `1Week`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BarResolution {
@@ -168,6 +223,28 @@ mod tests {
         }
         assert_eq!(BarResolution::parse("1h").unwrap(), BarResolution::HOUR);
         assert_eq!(BarResolution::parse("2fortnights").unwrap_err().kind, ErrorKind::InvalidEnumValue);
+    }
+
+    #[test]
+    fn float_columns_become_the_decimals_people_see() {
+        let bars = bars_from_columns(
+            "X",
+            &[0, 3_600_000],
+            &[101.3, 0.1],
+            &[102.0, 0.3],
+            &[100.25, 0.1],
+            &[101.9, 0.2],
+            &[1e6, 0.5],
+        )
+        .unwrap();
+        assert_eq!((bars[0].open, bars[0].low, bars[0].volume), (dec!(101.3), dec!(100.25), dec!(1000000)));
+        assert_eq!((bars[1].high, bars[1].close), (dec!(0.3), dec!(0.2)));
+        let e = bars_from_columns("X", &[0], &[f64::NAN], &[1.0], &[1.0], &[1.0], &[1.0]).unwrap_err();
+        assert_eq!(e.detail, "X row 0: open is NaN");
+        let short = bars_from_columns("X", &[0, 1], &[1.0], &[1.0], &[1.0], &[1.0], &[1.0]).unwrap_err();
+        assert!(short.detail.contains("columns differ in length"), "{}", short.detail);
+        let bad = bars_from_columns("X", &[0], &[1.0], &[0.5], &[1.0], &[1.0], &[1.0]).unwrap_err();
+        assert!(bad.detail.starts_with("row 0: X bar at 1970-01-01T00:00:00Z"), "{}", bad.detail);
     }
 
     #[test]

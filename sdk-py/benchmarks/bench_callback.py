@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import Any, List, Tuple
 
 import vectrade as vt
 
@@ -34,7 +35,8 @@ class SmaCross(vt.Strategy):
 def main() -> None:
     bars = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     scenario = vt.scenarios.synthetic(1, bars, seed=7)
-    for name, strategy in [("empty on_bar", lambda ctx: None), ("SMA 10/30 crossover", SmaCross)]:
+    strategies: List[Tuple[str, Any]] = [("empty on_bar", lambda ctx: None), ("SMA 10/30 crossover", SmaCross)]
+    for name, strategy in strategies:
         start = time.perf_counter()
         bt = vt.backtest(strategy, scenario)
         seconds = time.perf_counter() - start

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, Dict
 
 import pytest
 
@@ -55,7 +56,7 @@ def test_callback_backtest_equals_the_explicit_loop() -> None:
 
 
 def test_context_gives_exact_account_values_and_float_prices() -> None:
-    seen = {}
+    seen: Dict[str, Any] = {}
 
     def on_bar(ctx: vt.Context) -> None:
         if ctx.bar_index == 0:

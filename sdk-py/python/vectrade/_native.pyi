@@ -1,7 +1,28 @@
 """Type stubs of the native module (bindings-python/src/lib.rs). Values cross as JSON text."""
 
 from decimal import Decimal
-from typing import Optional
+from typing import Optional, final
+
+__all__ = [
+    "Conflict",
+    "IdempotencyConflict",
+    "InvalidInput",
+    "InvalidState",
+    "NotFound",
+    "OrderRejected",
+    "RateLimited",
+    "RiskLimitExceeded",
+    "Run",
+    "RunFinished",
+    "Scenario",
+    "VecTradeError",
+    "__version__",
+    "catalog_entries",
+    "error_codes",
+    "format_timestamp",
+    "parse_csv",
+    "parse_timestamp",
+]
 
 __version__: str
 
@@ -20,6 +41,7 @@ class NotFound(VecTradeError): ...
 class InvalidState(VecTradeError): ...
 class RunFinished(InvalidState): ...
 
+@final
 class Scenario:
     @staticmethod
     def builtin(slug: str) -> Scenario: ...
@@ -27,10 +49,13 @@ class Scenario:
     def synthetic(spec_json: str) -> Scenario: ...
     @staticmethod
     def from_series(config_json: str, series_json: str) -> Scenario: ...
+    @staticmethod
+    def from_columns(config_json: str, columns: list[tuple[str, bytes, bytes, bytes, bytes, bytes, bytes]]) -> Scenario: ...
     def info_json(self) -> str: ...
     def series_json(self) -> str: ...
     def fingerprint(self) -> str: ...
 
+@final
 class Run:
     def __new__(cls, scenario: Scenario, options_json: Optional[str] = None) -> Run: ...
     def add_agent(self, name: str, risk_json: str) -> int: ...
@@ -63,6 +88,7 @@ class Run:
     def sim_time(self) -> int: ...
     @property
     def step_index(self) -> int: ...
+    def equity_columns(self, id: int) -> tuple[bytes, bytes, bytes]: ...
     def symbol_index(self, symbol: str) -> int: ...
     def closes_f64(self, index: int, n: int) -> list[float]: ...
     def close_f64(self, index: int) -> Optional[float]: ...

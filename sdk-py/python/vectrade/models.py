@@ -304,7 +304,9 @@ class Metrics(_Record):
 
     @classmethod
     def from_wire(cls, m: Dict[str, Any]) -> "Metrics":
-        values = {k: (opt_dec(m[k]) if k in _MONEY_METRICS else m[k]) for k in (f.name for f in dataclasses.fields(cls))}
+        values: Dict[str, Any] = {
+            k: (opt_dec(m[k]) if k in _MONEY_METRICS else m[k]) for k in (f.name for f in dataclasses.fields(cls))
+        }
         return cls(**values)
 
 

@@ -67,6 +67,8 @@ def _rebuild(kind: str, *args: Any) -> Scenario:
         return get(args[0])
     if kind == "synthetic":
         return Scenario(_native.Scenario.synthetic(args[0]), (kind, *args))
+    if kind == "columns":
+        return Scenario(_native.Scenario.from_columns(*args), (kind, *args))
     if kind == "series":
         return Scenario(_native.Scenario.from_series(*args), (kind, *args))
     raise ValueError(f"unknown scenario source {kind!r}")
@@ -143,47 +145,113 @@ def _exact(value: Any, key: str = "") -> Any:
     return value
 
 
-def from_csv(
-    source: Union[str, Path],
-    *,
-    slug: str = "custom",
-    name: Optional[str] = None,
-    symbol: Optional[str] = None,
-    starting_cash: DecimalLike = 100_000,
-    leverage_cap: DecimalLike = 1,
-    short_enabled: bool = False,
-    bar_resolution: str = "1Day",
-    benchmark_symbol: Optional[str] = None,
-    market_hours: Optional[Dict[str, Any]] = None,
-    slippage_bps: DecimalLike = 2,
-    commission: Optional[Dict[str, DecimalLike]] = None,
-    max_volume_participation: Optional[DecimalLike] = None,
-    maintenance_margin: DecimalLike = "0.25",
-) -> Scenario:
+@dataclass(frozen=True)
+class Rules:
+    """The trading rules of a scenario made from your own bars (keyword arguments of the
+    ``from_*`` constructors). Every symbol except ``benchmark_symbol`` is tradable."""
+
+    slug: str = "custom"
+    name: Optional[str] = None
+    starting_cash: DecimalLike = 100_000
+    leverage_cap: DecimalLike = 1
+    short_enabled: bool = False
+    bar_resolution: str = "1Day"
+    benchmark_symbol: Optional[str] = None
+    market_hours: Optional[Dict[str, Any]] = None
+    slippage_bps: DecimalLike = 2
+    commission: Optional[Dict[str, DecimalLike]] = None
+    max_volume_participation: Optional[DecimalLike] = None
+    maintenance_margin: DecimalLike = "0.25"
+
+    def config(self, symbols: Sequence[str]) -> Dict[str, Any]:
+        """The engine's config for a scenario holding ``symbols``."""
+        participation = self.max_volume_participation
+        return {
+            "slug": self.slug,
+            "name": self.name or self.slug,
+            "universe": [s for s in symbols if s != self.benchmark_symbol],
+            "starting_cash": to_decimal(self.starting_cash, "starting_cash"),
+            "leverage_cap": to_decimal(self.leverage_cap, "leverage_cap"),
+            "short_enabled": self.short_enabled,
+            "bar_resolution": self.bar_resolution,
+            "benchmark_symbol": self.benchmark_symbol,
+            "costs": {
+                "slippage": {"model": "fixed_bps", "bps": to_decimal(self.slippage_bps, "slippage_bps")},
+                "commission": {k: to_decimal(v, f"commission.{k}") for k, v in (self.commission or {}).items()},
+                "max_volume_participation": None if participation is None else to_decimal(participation, "max_volume_participation"),
+            },
+            "maintenance_margin": to_decimal(self.maintenance_margin, "maintenance_margin"),
+            "market_hours": self.market_hours or {"kind": "exchange", "sessions_per_year": 252, "session_minutes": 390},
+        }
+
+
+def from_csv(source: Union[str, Path], *, symbol: Optional[str] = None, **rules: Any) -> Scenario:
     """A scenario from OHLCV CSV (a path, or the text itself when it contains a newline).
 
     Common layouts are recognised (Yahoo, pandas ``to_csv``, MetaTrader, epoch timestamps); a file
-    without a symbol column needs ``symbol``. Every symbol except ``benchmark_symbol`` is tradable.
+    without a symbol column needs ``symbol``. ``rules`` are the fields of :class:`Rules`.
     """
     text = source if isinstance(source, str) and "\n" in source else Path(source).read_text()
     series = loads(_native.parse_csv(text, symbol))
-    universe = [s["symbol"] for s in series if s["symbol"] != benchmark_symbol]
-    config = {
-        "slug": slug,
-        "name": name or slug,
-        "universe": universe,
-        "starting_cash": to_decimal(starting_cash, "starting_cash"),
-        "leverage_cap": to_decimal(leverage_cap, "leverage_cap"),
-        "short_enabled": short_enabled,
-        "bar_resolution": bar_resolution,
-        "benchmark_symbol": benchmark_symbol,
-        "costs": {
-            "slippage": {"model": "fixed_bps", "bps": to_decimal(slippage_bps, "slippage_bps")},
-            "commission": {k: to_decimal(v, f"commission.{k}") for k, v in (commission or {}).items()},
-            "max_volume_participation": None if max_volume_participation is None else to_decimal(max_volume_participation, "max_volume_participation"),
-        },
-        "maintenance_margin": to_decimal(maintenance_margin, "maintenance_margin"),
-        "market_hours": market_hours or {"kind": "exchange", "sessions_per_year": 252, "session_minutes": 390},
-    }
+    config = Rules(**rules).config([s["symbol"] for s in series])
     args = (dumps(config), dumps(series))
     return Scenario(_native.Scenario.from_series(*args), ("series", *args))
+
+
+def from_arrays(columns: Dict[str, Dict[str, Any]], **rules: Any) -> Scenario:
+    """A scenario from numpy arrays per symbol: ``{"AAPL": {"ts": ..., "open": ..., ...}}`` with
+    ``ts`` as datetime64 or integer UTC milliseconds and prices as floats. Each float becomes the
+    decimal of its shortest representation (``101.3`` stays ``101.3``). Needs numpy."""
+    import numpy as np
+
+    packed: List[Tuple[str, bytes, bytes, bytes, bytes, bytes, bytes]] = []
+    for symbol, cols in columns.items():
+        missing = [c for c in ("ts", "open", "high", "low", "close") if c not in cols]
+        if missing:
+            raise invalid("invalid_bar", f"{symbol}: missing columns {missing}; have {sorted(cols)}")
+        ts = np.asarray(cols["ts"])
+        if np.issubdtype(ts.dtype, np.datetime64):
+            ts = ts.astype("datetime64[ms]").astype(np.int64)
+        n = len(ts)
+        volume = cols.get("volume", np.zeros(n))
+        def f8(values: Any) -> bytes:
+            return bytes(np.ascontiguousarray(np.asarray(values, dtype="<f8")).tobytes())
+
+        ts_bytes = bytes(np.ascontiguousarray(ts, dtype="<i8").tobytes())
+        packed.append((symbol, ts_bytes, f8(cols["open"]), f8(cols["high"]), f8(cols["low"]), f8(cols["close"]), f8(volume)))
+    config = Rules(**rules).config(builtins.list(columns))
+    return Scenario(_native.Scenario.from_columns(dumps(config), packed), ("columns", dumps(config), packed))
+
+
+def from_dataframe(data: Any, *, symbol: Optional[str] = None, **rules: Any) -> Scenario:
+    """A scenario from pandas: one DataFrame (then ``symbol`` names it) or ``{symbol: DataFrame}``.
+
+    Columns ``open, high, low, close`` and optional ``volume`` (any case); times from a
+    DatetimeIndex or a ``ts``/``date``/``datetime``/``time`` column, naive times taken as UTC.
+    ``rules`` are the fields of :class:`Rules`. Needs pandas.
+    """
+    import pandas as pd
+
+    frames = data if isinstance(data, dict) else {symbol: data}
+    if None in frames:
+        raise invalid("invalid_argument", "a single DataFrame needs `symbol=`")
+    columns: Dict[str, Dict[str, Any]] = {}
+    for sym, df in frames.items():
+        if not isinstance(df, pd.DataFrame):
+            raise invalid("invalid_argument", f"{sym}: expected a pandas DataFrame, got {type(df).__name__}")
+        lower = {str(c).strip().lower(): c for c in df.columns}
+        if isinstance(df.index, pd.DatetimeIndex):
+            times = df.index
+        else:
+            key = next((lower[k] for k in ("ts", "date", "datetime", "time", "timestamp") if k in lower), None)
+            if key is None:
+                raise invalid("invalid_bar", f"{sym}: no DatetimeIndex and no ts/date/datetime/time column; columns are {builtins.list(df.columns)}")
+            times = pd.DatetimeIndex(pd.to_datetime(df[key]))
+        if times.tz is not None:
+            times = times.tz_convert("UTC").tz_localize(None)
+        cols: Dict[str, Any] = {"ts": times.values.astype("datetime64[ms]").astype("int64")}
+        for name in ("open", "high", "low", "close", "volume"):
+            if name in lower:
+                cols[name] = df[lower[name]].to_numpy(dtype="float64")
+        columns[str(sym)] = cols
+    return from_arrays(columns, **rules)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -170,6 +171,27 @@ class Run:
     def equity_curve(self, *, agent: Optional[str] = None) -> List[Tuple[_dt.datetime, Any]]:
         """(time, equity) at the start and after every bar."""
         return [(to_datetime(p["ts"]), _d(p["equity"])) for p in loads(self._native.equity_curve_json(self._id(agent)))]
+
+    def equity_frame(self, *, agent: Optional[str] = None) -> Any:
+        """The equity curve as a pandas DataFrame (float ``equity`` and ``gross_exposure``, UTC time
+        index, plus ``drawdown`` as a fraction), built from arrays without a Python object per row."""
+        import numpy as np
+        import pandas as pd
+
+        ts, equity, gross = self._native.equity_columns(self._id(agent))
+        eq = np.frombuffer(equity, dtype="<f8")
+        peak = np.maximum.accumulate(eq) if len(eq) else eq
+        index = pd.DatetimeIndex(np.frombuffer(ts, dtype="<i8").astype("datetime64[ms]"), name="ts").tz_localize("UTC")
+        drawdown = np.where(peak > 0, (peak - eq) / np.where(peak > 0, peak, 1.0), 0.0)
+        return pd.DataFrame({"equity": eq, "gross_exposure": np.frombuffer(gross, dtype="<f8"), "drawdown": drawdown}, index=index)
+
+    def fills_frame(self, *, agent: Optional[str] = None) -> Any:
+        """Fills as a pandas DataFrame (Decimal columns kept exact)."""
+        import pandas as pd
+
+        rows = [f.to_dict() for f in self.fills(agent=agent)]
+        columns = [f.name for f in dataclasses.fields(Fill)]
+        return pd.DataFrame(rows, columns=columns)
 
     def trades(self, *, agent: Optional[str] = None) -> List[Dict[str, Any]]:
         """Round-trip trades with their entries and typed exits (stop, take_profit, trim, manual)."""
