@@ -39,11 +39,18 @@ step "python typing: the .pyi stubs match the compiled module (mypy.stubtest); p
 step "the core builds for WebAssembly (no I/O, no clock)"
 cargo build -p vectrade-core --target wasm32-unknown-unknown --locked
 
-step "the README's demo runs and prints its results table"
-out=$(cargo run --release --locked -q -p vectrade-core --example demo)
-printf '%s\n' "$out" | tail -n 30
-for want in "final equity" "Sharpe (annualised)" "max drawdown" "benchmark return"; do
+step "the README's demo command runs (Python: SMA crossover, results table, HTML report)"
+out=$(bash scripts/demo.sh)
+printf '%s\n' "$out" | tail -n 16
+for want in "Results(" "Sharpe" "max drawdown" "benchmark return" "report: "; do
   grep -q "$want" <<<"$out" || { echo "demo output lacks '$want'" >&2; exit 1; }
+done
+test -s vectrade-report.html
+
+step "the Rust demo example runs and prints its results table"
+out=$(cargo run --release --locked -q -p vectrade-core --example demo)
+for want in "final equity" "Sharpe (annualised)" "max drawdown" "benchmark return"; do
+  grep -q "$want" <<<"$out" || { echo "Rust demo output lacks '$want'" >&2; exit 1; }
 done
 
 step "the README's tour example runs to the end"

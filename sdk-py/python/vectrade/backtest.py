@@ -149,11 +149,13 @@ def backtest(
     agent: str = "strategy",
     risk: Optional[RiskProfile] = None,
     intrabar_path: str = "nearest_extreme_first",
+    progress: Optional[Callable[[int, int], None]] = None,
 ) -> Backtest:
     """Runs ``strategy`` over ``scenario`` bar by bar and grades it.
 
     ``strategy`` is a :class:`Strategy` instance or subclass, or a plain function ``on_bar(ctx)``.
-    Exceptions from the strategy propagate (with the run left at the failing bar).
+    Exceptions from the strategy propagate (with the run left at the failing bar). ``progress``,
+    if given, is called as ``progress(bars_done, bars_total)`` about a hundred times.
     """
     if isinstance(strategy, type):
         strategy = strategy()
@@ -172,7 +174,17 @@ def backtest(
         strategy.init(ctx)
     native = run._native
     advance = native.advance
-    while not native.done:
-        on_bar(ctx)
-        advance(1)
+    if progress is None:
+        while not native.done:
+            on_bar(ctx)
+            advance(1)
+    else:
+        total = int(scenario.info["bar_count"]) - 1
+        every = max(total // 100, 1)
+        while not native.done:
+            on_bar(ctx)
+            advance(1)
+            if native.step_index % every == 0:
+                progress(native.step_index, total)
+        progress(total, total)
     return Backtest(run, strategy)

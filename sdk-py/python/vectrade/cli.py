@@ -1,0 +1,94 @@
+"""The ``vectrade`` command: list scenarios, run a strategy file, write an HTML report."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import inspect
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, List, Optional
+
+from . import report, scenarios
+from ._native import VecTradeError
+from .backtest import Backtest, Strategy, backtest
+from .strategies import SmaCross
+
+
+def _progress(done: int, total: int, started: float) -> None:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    rate = done / max(time.perf_counter() - started, 1e-9)
+    end = "\n" if done >= total else ""
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} bars  {rate:,.0f} bars/s{end}")
+    sys.stderr.flush()
+
+
+def _load_strategy(path: str) -> Any:
+    spec = importlib.util.spec_from_file_location("vectrade_user_strategy", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"error: cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    classes = [
+        v for v in vars(module).values()
+        if inspect.isclass(v) and issubclass(v, Strategy) and v is not Strategy and v.__module__ == module.__name__
+    ]
+    if classes:
+        return classes[0]
+    if callable(getattr(module, "on_bar", None)):
+        return module.on_bar
+    raise SystemExit(f"error: {path} defines no Strategy subclass and no on_bar(ctx) function")
+
+
+def _run(strategy: Any, slug: str, agent: str, report_path: Optional[str], as_json: bool) -> int:
+    scenario = scenarios.get(slug)
+    total = int(scenario.info["bar_count"])
+    started = time.perf_counter()
+    quiet = as_json or not sys.stderr.isatty()
+    bt: Backtest = backtest(
+        strategy, scenario, agent=agent, progress=None if quiet else (lambda i, n: _progress(i, n, started))
+    )
+    if as_json:
+        print(json.dumps(bt.results.to_dict(), default=str, indent=2))
+    else:
+        print(f"{scenario!r}\n{total} bars in {time.perf_counter() - started:.2f} s")
+        print(bt.results)
+    if report_path:
+        path = report.write(bt.run, report_path)
+        print(f"report: {path.resolve()}", file=sys.stderr if as_json else sys.stdout)
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="vectrade", description="VecTrade: deterministic trading simulator.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("scenarios", help="list the built-in scenarios")
+    run_p = sub.add_parser("run", help="run a strategy file (a Strategy subclass or an on_bar(ctx) function)")
+    run_p.add_argument("strategy", help="path of a Python file")
+    run_p.add_argument("--scenario", "-s", default="tech-2024-q2", help="built-in scenario slug")
+    run_p.add_argument("--agent", default="strategy")
+    run_p.add_argument("--report", metavar="HTML", help="write an HTML report here")
+    run_p.add_argument("--json", action="store_true", help="print the results as JSON")
+    demo_p = sub.add_parser("demo", help="run the SMA-crossover demo and write a report")
+    demo_p.add_argument("--scenario", "-s", default="tech-2024-q2")
+    demo_p.add_argument("--report", metavar="HTML", default="vectrade-report.html")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "scenarios":
+            for s in scenarios.list():
+                info = scenarios.get(s.slug).info
+                print(f"{s.slug:<24} {info['bar_count']:>6} bars of {info['bar_resolution']:<6} {s.name}")
+            return 0
+        if args.command == "run":
+            return _run(_load_strategy(args.strategy), args.scenario, args.agent, args.report, args.json)
+        return _run(SmaCross, args.scenario, "sma-crossover", args.report, False)
+    except VecTradeError as e:
+        print(f"error [{getattr(e, 'code', '?')}]: {getattr(e, 'detail', e)}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
