@@ -385,6 +385,37 @@ impl PyRun {
         Ok(bars.iter().map(|b| f64_of(b.close)).collect())
     }
 
+    /// Every bar of a symbol, including future ones, as columns (little-endian bytes: ts as i64
+    /// milliseconds, then open, high, low, close, volume as f64) — for precomputing causal indicators; the Python layer
+    /// only reveals values up to the current bar.
+    fn series_f64(&self, py: Python<'_>, index: usize) -> PyResult<Vec<Py<PyBytes>>> {
+        let series = self
+            .inner
+            .scenario()
+            .series()
+            .get(index)
+            .ok_or_else(|| raise(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}"))))?;
+        let column = |f: fn(&vectrade_core::Bar) -> Decimal| -> Py<PyBytes> {
+            let bytes: Vec<u8> = series.bars.iter().flat_map(|b| f64_of(f(b)).to_le_bytes()).collect();
+            PyBytes::new(py, &bytes).unbind()
+        };
+        let ts: Vec<u8> = series.bars.iter().flat_map(|b| b.ts.to_le_bytes()).collect();
+        Ok(vec![
+            PyBytes::new(py, &ts).unbind(),
+            column(|b| b.open),
+            column(|b| b.high),
+            column(|b| b.low),
+            column(|b| b.close),
+            column(|b| b.volume),
+        ])
+    }
+
+    /// The scenario's timeline (every bar time of any symbol), little-endian i64 milliseconds.
+    fn timeline_ts<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let bytes: Vec<u8> = self.inner.scenario().timeline().iter().flat_map(|t| t.to_le_bytes()).collect();
+        PyBytes::new(py, &bytes)
+    }
+
     /// The latest close of a symbol as a float, or None before its first bar.
     fn close_f64(&self, index: usize) -> PyResult<Option<f64>> {
         let symbol = self.series_symbol(index)?;

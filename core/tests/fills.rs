@@ -307,3 +307,19 @@ fn a_leveraged_long_is_liquidated_at_the_next_open_after_a_crash() {
     assert!(r.liquidated);
     assert_eq!(run.step(1).unwrap_err().kind, ErrorKind::RunFinished);
 }
+
+#[test]
+fn a_position_flips_with_a_close_and_an_open_queued_on_the_same_bar() {
+    let mut c = config(&["X"]);
+    c.short_enabled = true;
+    let sc = scenario(c, vec![("X", hourly(&[FLAT, FLAT, "101 102 100 101 1000", FLAT]))]);
+    let (mut run, a) = Run::start(sc, "a", RiskProfile::default()).unwrap();
+    run.submit(a, OrderRequest::market("X", Side::Short, d("10"))).unwrap();
+    run.step(1).unwrap();
+    assert_eq!(run.submit(a, buy("10")).unwrap_err().kind, ErrorKind::PositionSideConflict, "not before the cover");
+    run.submit(a, OrderRequest::market("X", Side::Cover, d("10"))).unwrap();
+    run.submit(a, buy("10")).unwrap();
+    let f = run.step(1).unwrap().agents[0].fills.clone();
+    assert_eq!((f[0].side, f[1].side, f[1].fill_price), (Side::Cover, Side::Buy, d("101")), "both at the same open");
+    assert_eq!(run.engine().account(a).unwrap().positions[0].quantity, d("10"));
+}

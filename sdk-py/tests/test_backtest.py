@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import pytest
 
@@ -82,3 +82,49 @@ def test_strategy_errors_propagate_and_bad_strategies_are_refused() -> None:
     assert e.value.code == "insufficient_buying_power"
     with pytest.raises(vt.InvalidInput):
         vt.backtest(42, vt.scenarios.get("tech-2024-q2"))  # type: ignore[arg-type]
+
+
+def _sma(values: Any, n: int) -> Any:
+    import numpy as np
+
+    out = np.full(len(values), np.nan)
+    csum = np.cumsum(values)
+    out[n - 1 :] = (csum[n - 1 :] - np.concatenate(([0.0], csum[:-n]))) / n
+    return out
+
+
+def test_indicators_are_revealed_bar_by_bar_and_must_be_causal() -> None:
+    pytest.importorskip("numpy")
+    seen: List[Any] = []
+
+    class Probe(vt.Strategy):
+        def init(self, ctx: vt.Context) -> None:
+            self.sma = ctx.indicator(_sma, "AAPL", 3)
+
+        def on_bar(self, ctx: vt.Context) -> None:
+            closes = ctx.closes("AAPL", 3)
+            if len(self.sma) >= 3:
+                seen.append((self.sma[-1], sum(closes) / 3))
+            with pytest.raises(IndexError):
+                self.sma[0]  # only relative to the current bar: no way to the future
+            with pytest.raises(IndexError):
+                self.sma[-(len(self.sma) + 1)]
+
+    vt.backtest(Probe, vt.scenarios.get("tech-2024-q2"))
+    assert len(seen) > 400
+    assert all(abs(a - b) < 1e-9 for a, b in seen), "the revealed value is the one computed from past bars"
+
+    def centred(values: Any) -> Any:
+        import numpy as np
+
+        return np.convolve(values, np.ones(5) / 5, mode="same")  # uses future bars
+
+    class Peeking(vt.Strategy):
+        def init(self, ctx: vt.Context) -> None:
+            ctx.indicator(centred, "AAPL")
+
+        def on_bar(self, ctx: vt.Context) -> None:
+            pass
+
+    with pytest.raises(vt.InvalidInput, match="not causal"):
+        vt.backtest(Peeking, vt.scenarios.get("tech-2024-q2"))

@@ -152,9 +152,9 @@ fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
             );
         }
     }
-    let reserved = reserved_notional(engine, a);
+    let committed = committed_exposure(engine, a, gross);
     if let Some(max) = a.profile.max_leverage {
-        let after = gross + reserved + notional;
+        let after = committed + notional;
         if equity <= Decimal::ZERO || after > saturating_mul(max, equity) {
             return err(
                 ErrorKind::LeverageCapExceeded,
@@ -167,7 +167,7 @@ fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
         }
     }
     let need = notional + engine.config.costs.commission.commission(req.quantity, price);
-    let have = saturating_mul(engine.config.leverage_cap, equity) - gross - reserved;
+    let have = saturating_mul(engine.config.leverage_cap, equity) - committed;
     if need > have {
         return err(
             ErrorKind::InsufficientBuyingPower,
@@ -183,7 +183,8 @@ fn check_position(engine: &Engine, a: &Agent, sym: usize, req: &OrderRequest) ->
     let held = a.account.positions[sym].quantity;
     let symbol = &req.symbol;
     match req.side {
-        Side::Buy if held < Decimal::ZERO => err(
+        // A flip is two orders, queued in this order: cover (or sell) everything, then buy (or short).
+        Side::Buy if held + queued_closing(a, Side::Cover, symbol) < Decimal::ZERO => err(
             ErrorKind::PositionSideConflict,
             format!("cannot buy {symbol} while short {}: cover the short first", held.abs()),
         ),
@@ -195,16 +196,13 @@ fn check_position(engine: &Engine, a: &Agent, sym: usize, req: &OrderRequest) ->
                 "shorting is not enabled for this scenario"
             },
         ),
-        Side::Short if held > Decimal::ZERO => err(
+        Side::Short if held - queued_closing(a, Side::Sell, symbol) > Decimal::ZERO => err(
             ErrorKind::PositionSideConflict,
             format!("cannot short {symbol} while long {held}: sell the long first"),
         ),
         Side::Sell | Side::Cover => {
             let owned = if req.side == Side::Sell { held.max(Decimal::ZERO) } else { (-held).max(Decimal::ZERO) };
-            let queued: Decimal = working(a)
-                .filter(|o| o.role == OrderRole::Manual && o.request.side == req.side && o.symbol() == symbol)
-                .map(Order::remaining)
-                .sum();
+            let queued = queued_closing(a, req.side, symbol);
             if req.quantity > owned - queued {
                 let what = if req.side == Side::Sell { "long" } else { "short" };
                 let extra = if queued.is_zero() { String::new() } else { format!(", {queued} already queued") };
@@ -228,6 +226,14 @@ fn check_position(engine: &Engine, a: &Agent, sym: usize, req: &OrderRequest) ->
     }
 }
 
+/// Units the agent's own working `side` orders (sell or cover) in `symbol` will close.
+fn queued_closing(a: &Agent, side: Side, symbol: &str) -> Decimal {
+    working(a)
+        .filter(|o| o.role == OrderRole::Manual && o.request.side == side && o.symbol() == symbol)
+        .map(Order::remaining)
+        .sum()
+}
+
 fn working(a: &Agent) -> impl Iterator<Item = &Order> {
     a.working.iter().filter_map(|&o| a.order(o))
 }
@@ -248,6 +254,18 @@ fn queued_opening(engine: &Engine, a: &Agent, sym: usize) -> Decimal {
         .sum()
 }
 
+/// Exposure the account is committed to: gross exposure, less what the agent's queued sells and
+/// covers will close, plus the notional of working opening orders. A flip (close everything, then
+/// open the other way on the same bar) is therefore judged on the position it leaves; the fill-time
+/// check still refuses an opening order whose close did not happen.
+fn committed_exposure(engine: &Engine, a: &Agent, gross: Decimal) -> Decimal {
+    let freed: Decimal = working(a)
+        .filter(|o| o.role == OrderRole::Manual && !o.request.side.opens())
+        .map(|o| o.remaining() * engine.marks[engine.index[o.symbol()]])
+        .sum();
+    (gross - freed).max(Decimal::ZERO) + reserved_notional(engine, a)
+}
+
 /// Notional (plus commission) held back for working opening orders.
 fn reserved_notional(engine: &Engine, a: &Agent) -> Decimal {
     working(a)
@@ -262,6 +280,6 @@ fn reserved_notional(engine: &Engine, a: &Agent) -> Decimal {
 
 impl Engine {
     pub(super) fn buying_power(&self, a: &Agent, equity: Decimal, gross: Decimal) -> Decimal {
-        (saturating_mul(self.config.leverage_cap, equity) - gross - reserved_notional(self, a)).max(Decimal::ZERO)
+        (saturating_mul(self.config.leverage_cap, equity) - committed_exposure(self, a, gross)).max(Decimal::ZERO)
     }
 }

@@ -145,8 +145,8 @@ pub struct Portfolio {
     pub positions_value: Decimal,
     /// Sum of |position value|.
     pub gross_exposure: Decimal,
-    /// What a new opening order can still use: `leverage_cap × equity − gross exposure −` the
-    /// notional of working opening orders.
+    /// What a new opening order can still use: `leverage_cap × equity −` gross exposure (less what
+    /// queued sells and covers will close) `−` the notional of working opening orders.
     pub buying_power: Decimal,
     /// Non-flat positions, in universe order.
     pub positions: Vec<PositionView>,

@@ -29,16 +29,40 @@ class Strategy:
         raise NotImplementedError("a Strategy must implement on_bar(ctx)")
 
 
+class Indicator:
+    """A causal indicator over one symbol, computed once over the whole series and revealed bar by
+    bar like backtesting.py's ``self.I``: ``ind[-1]`` is its value at the current bar, ``ind[-2]``
+    the bar before; values after the current bar cannot be reached. Made by :meth:`Context.indicator`."""
+
+    __slots__ = ("_values", "_counts", "_ctx")
+
+    def __init__(self, values: List[float], counts: List[int], ctx: "Context") -> None:
+        self._values = values
+        self._counts = counts
+        self._ctx = ctx
+
+    def __len__(self) -> int:
+        return self._counts[self._ctx._step]
+
+    def __getitem__(self, i: int) -> float:
+        n = self._counts[self._ctx._step]
+        if not isinstance(i, int) or i >= 0 or -i > n:
+            raise IndexError(f"indicator index must be -1 (this bar) down to -{n}, got {i!r}")
+        return self._values[n + i]
+
+
 class Context:
     """What a strategy sees and does at one bar. Cheap to use on every bar: the price getters
     return floats straight from the engine without building objects."""
 
-    __slots__ = ("_run", "_native", "_agent", "_index", "symbols")
+    __slots__ = ("_run", "_native", "_agent", "_index", "_step", "_timeline", "symbols")
 
     def __init__(self, run: Run) -> None:
         self._run = run
         self._native = run._native
         self._agent = run._agent
+        self._step = run._native.step_index
+        self._timeline: Optional[List[int]] = None
         self.symbols: List[str] = run.scenario.universe
         self._index: Dict[str, int] = {s: self._native.symbol_index(s) for s in run.scenario.universe}
         if run.scenario.benchmark_symbol:
@@ -59,7 +83,7 @@ class Context:
     @property
     def bar_index(self) -> int:
         """0 for the first bar of the scenario, then 1, 2, ..."""
-        return self._native.step_index
+        return self._step
 
     def close(self, symbol: str) -> Optional[float]:
         """Latest close as a float (None before the symbol's first bar)."""
@@ -73,6 +97,36 @@ class Context:
         """The latest bar, exact."""
         b = self._native.last_bar(self._i(symbol))
         return None if b is None else Bar(to_datetime(b[0]), *b[1:])
+
+    def indicator(self, fn: Callable[..., Any], symbol: str, *args: Any, field: str = "close", **kw: Any) -> Indicator:
+        """``fn(values, *args, **kw)`` over the symbol's whole ``field`` series (a numpy float array),
+        revealed bar by bar. ``fn`` must be causal — its value at a bar may only use that bar and
+        earlier ones (a moving average is; a centred one is not): it is checked by computing it
+        again on the first half of the series. Needs numpy; call it from ``init``."""
+        import numpy as np
+
+        columns = self._native.series_f64(self._i(symbol))
+        names = ("open", "high", "low", "close", "volume")
+        if field not in names:
+            from ._convert import invalid
+
+            raise invalid("invalid_enum_value", f"`field` must be one of {set(names)}, got {field!r}")
+        values = np.frombuffer(columns[1 + names.index(field)], dtype="<f8")
+        full = np.asarray(fn(values, *args, **kw), dtype="f8")
+        if full.shape != values.shape:
+            from ._convert import invalid
+
+            raise invalid("invalid_argument", f"indicator returned {full.shape[0] if full.ndim else 'a scalar'} values for {values.shape[0]} bars")
+        half = len(values) // 2
+        if half and not np.allclose(np.asarray(fn(values[:half].copy(), *args, **kw), dtype="f8"), full[:half], equal_nan=True, rtol=1e-9, atol=0.0):
+            from ._convert import invalid
+
+            raise invalid("invalid_argument", "indicator is not causal: its values change when later bars are removed (look-ahead)")
+        if self._timeline is None:
+            self._timeline = np.frombuffer(self._native.timeline_ts(), dtype="<i8").tolist()
+        ts = np.frombuffer(columns[0], dtype="<i8")
+        counts = np.searchsorted(ts, np.asarray(self._timeline, dtype="<i8"), side="right").tolist()
+        return Indicator(full.tolist(), counts, self)
 
     # -- the account ----------------------------------------------------------------------------
     def position(self, symbol: str) -> Decimal:
@@ -174,17 +228,16 @@ def backtest(
         strategy.init(ctx)
     native = run._native
     advance = native.advance
-    if progress is None:
-        while not native.done:
-            on_bar(ctx)
-            advance(1)
-    else:
-        total = int(scenario.info["bar_count"]) - 1
-        every = max(total // 100, 1)
-        while not native.done:
-            on_bar(ctx)
-            advance(1)
-            if native.step_index % every == 0:
-                progress(native.step_index, total)
+    total = int(scenario.info["bar_count"]) - 1
+    every = max(total // 100, 1) if progress is not None else total + 1
+    step = 0
+    while not native.done:
+        ctx._step = step
+        on_bar(ctx)
+        advance(1)
+        step += 1
+        if step % every == 0 and progress is not None:
+            progress(step, total)
+    if progress is not None:
         progress(total, total)
     return Backtest(run, strategy)
