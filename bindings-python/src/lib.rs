@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use vectrade_core::{
     Action, AgentId, Decimal, Error, ErrorFamily, ErrorKind, Outcome, Run, RunOptions, Scenario, ScenarioConfig,
-    Series, SyntheticSpec, bar::bars_from_columns, catalog, csv,
+    Series, SignalSize, Signals, SyntheticSpec, bar::bars_from_columns, catalog, csv,
 };
 
 create_exception!(
@@ -458,6 +458,40 @@ impl PyRun {
     }
 }
 
+/// Runs entry/exit flags (bytes, one per bar of `symbol`: 0 or 1, numpy's bool `tobytes()`) as a
+/// signal backtest in the engine; returns the finished run (its agent has id 0).
+#[pyfunction]
+#[pyo3(signature = (scenario, symbol, size_json, entries, exits, short_entries=None, short_exits=None, options_json=None))]
+#[allow(clippy::too_many_arguments, reason = "mirrors the Python signature one to one")]
+fn backtest_signals(
+    py: Python<'_>,
+    scenario: &PyScenario,
+    symbol: &str,
+    size_json: &str,
+    entries: Vec<u8>,
+    exits: Vec<u8>,
+    short_entries: Option<Vec<u8>>,
+    short_exits: Option<Vec<u8>>,
+    options_json: Option<&str>,
+) -> PyResult<PyRun> {
+    let flags = |b: Vec<u8>| b.into_iter().map(|x| x != 0).collect::<Vec<bool>>();
+    let signals = Signals {
+        entries: flags(entries),
+        exits: flags(exits),
+        short_entries: short_entries.map(flags).unwrap_or_default(),
+        short_exits: short_exits.map(flags).unwrap_or_default(),
+    };
+    let size: SignalSize = parse("signal size", size_json)?;
+    let options: RunOptions = match options_json {
+        Some(j) => parse("run options", j)?,
+        None => RunOptions::default(),
+    };
+    let scenario = scenario.inner.clone();
+    // The whole run happens in Rust; other Python threads may go on meanwhile.
+    let (run, _) = ok(py.detach(|| vectrade_core::backtest_signals(scenario, symbol, &signals, size, options)))?;
+    Ok(PyRun { inner: run })
+}
+
 /// The built-in catalog: (slug, name, description) per entry.
 #[pyfunction]
 fn catalog_entries() -> Vec<(String, String, String)> {
@@ -509,6 +543,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(parse_timestamp, m)?)?;
     m.add_function(wrap_pyfunction!(parse_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(backtest_signals, m)?)?;
     m.add_function(wrap_pyfunction!(format_timestamp, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

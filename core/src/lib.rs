@@ -21,6 +21,7 @@ pub mod risk;
 pub mod rng;
 pub mod run;
 pub mod scenario;
+pub mod signals;
 pub mod time;
 
 pub use account::{Account, EquityPoint, Fill, Position, PositionView};
@@ -41,3 +42,4 @@ pub use run::{
 };
 pub use rust_decimal::Decimal;
 pub use scenario::{MarketHours, Scenario, ScenarioConfig, ScenarioInfo, ScenarioStatus, Series};
+pub use signals::{SignalSize, Signals, backtest_signals};

@@ -293,6 +293,12 @@ impl Run {
         })
     }
 
+    /// Position in its series of the latest observed bar of series `i` (universe order, then the
+    /// benchmark), if any.
+    pub(crate) fn series_cursor(&self, i: usize) -> Option<usize> {
+        self.cursors.get(i).copied().flatten()
+    }
+
     /// The last `lookback` bars of `symbol` up to `sim_time`, without copying.
     pub fn bars(&self, symbol: &str, lookback: usize) -> Result<&[Bar]> {
         check_lookback(lookback)?;

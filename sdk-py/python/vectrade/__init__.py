@@ -13,7 +13,7 @@ booked into isolated accounts, and runs over frozen scenarios are graded. The en
 """
 
 from . import scenarios
-from .backtest import Backtest, Context, Strategy, backtest
+from .backtest import Backtest, Context, Indicator, Strategy, backtest, backtest_signals
 from ._native import (
     Conflict,
     IdempotencyConflict,
@@ -51,7 +51,9 @@ __all__ = [
     "Bar",
     "Context",
     "Strategy",
+    "Indicator",
     "backtest",
+    "backtest_signals",
     "Conflict",
     "Fill",
     "IdempotencyConflict",

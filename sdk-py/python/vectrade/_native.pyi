@@ -17,6 +17,7 @@ __all__ = [
     "Scenario",
     "VecTradeError",
     "__version__",
+    "backtest_signals",
     "catalog_entries",
     "error_codes",
     "format_timestamp",
@@ -102,6 +103,16 @@ class Run:
     @staticmethod
     def restore(scenario: Scenario, snapshot_json: str) -> Run: ...
 
+def backtest_signals(
+    scenario: Scenario,
+    symbol: str,
+    size_json: str,
+    entries: bytes,
+    exits: bytes,
+    short_entries: Optional[bytes] = None,
+    short_exits: Optional[bytes] = None,
+    options_json: Optional[str] = None,
+) -> Run: ...
 def catalog_entries() -> list[tuple[str, str, str]]: ...
 def error_codes() -> list[tuple[str, str]]: ...
 def parse_timestamp(text: str) -> int: ...

@@ -12,7 +12,7 @@ import datetime as _dt
 from decimal import Decimal
 from typing import Any, Callable, Dict, List, Optional, Union
 
-from ._convert import DecimalLike, to_datetime
+from ._convert import DecimalLike, to_datetime, to_decimal
 from .models import Bar, Order, PlacedOrder, Results, RiskProfile
 from .scenarios import Scenario
 from .simulator import Run, Simulator
@@ -241,3 +241,93 @@ def backtest(
     if progress is not None:
         progress(total, total)
     return Backtest(run, strategy)
+
+
+def backtest_signals(
+    data: Any,
+    entries: Any,
+    exits: Any,
+    *,
+    short_entries: Any = None,
+    short_exits: Any = None,
+    symbol: Optional[str] = None,
+    size: Optional[DecimalLike] = None,
+    size_pct: Optional[DecimalLike] = None,
+    intrabar_path: str = "nearest_extreme_first",
+    **rules: Any,
+) -> Backtest:
+    """A vectorised backtest: entry and exit flags per bar, run entirely inside the engine (no
+    Python call per bar), for parameter sweeps.
+
+    ``data`` is a :class:`Scenario` (with ``symbol`` when its universe has several), a pandas
+    DataFrame of OHLC(V) bars, or a Series / array of prices (each price becomes a flat bar). Flags
+    are booleans, one per bar of the symbol; a flag decided at a bar's close acts at the next open,
+    like any order. Sizing: ``size`` units per entry (default 1), or ``size_pct`` percent of equity
+    at the decision close. ``rules`` (starting_cash, commission, short_enabled, ...) apply when the
+    scenario is built from ``data``; see :class:`vectrade.scenarios.Rules`.
+    """
+    import numpy as np
+
+    from . import _native, scenarios
+    from ._convert import dumps, invalid
+
+    if isinstance(data, Scenario):
+        scenario = data
+        if rules:
+            raise invalid("invalid_argument", f"rules {sorted(rules)} only apply when the scenario is built from data")
+    else:
+        scenario = _scenario_from_prices(data, symbol or "ASSET", rules)
+        symbol = symbol or scenario.universe[0]
+    if symbol is None:
+        if len(scenario.universe) != 1:
+            raise invalid("invalid_argument", f"`symbol` is needed: the universe is {scenario.universe}")
+        symbol = scenario.universe[0]
+    if size is not None and size_pct is not None:
+        raise invalid("invalid_argument", "give `size` or `size_pct`, not both")
+    wire_size = (
+        {"kind": "equity_pct", "value": to_decimal(size_pct, "size_pct")}
+        if size_pct is not None
+        else {"kind": "units", "value": to_decimal(1 if size is None else size, "size")}
+    )
+
+    def flags(name: str, values: Any) -> Optional[bytes]:
+        if values is None:
+            return None
+        arr = np.asarray(values)
+        if arr.dtype != np.bool_:
+            if arr.dtype.kind not in "biu":
+                raise invalid("invalid_argument", f"`{name}` must be booleans, got dtype {arr.dtype}")
+            arr = arr != 0
+        return bytes(np.ascontiguousarray(arr, dtype=np.bool_).tobytes())
+
+    native = _native.backtest_signals(
+        scenario._native,
+        symbol,
+        dumps(wire_size),
+        flags("entries", entries) or b"",
+        flags("exits", exits) or b"",
+        flags("short_entries", short_entries),
+        flags("short_exits", short_exits),
+        dumps({"intrabar_path": intrabar_path}),
+    )
+    return Backtest(Run(native, scenario), None)
+
+
+def _scenario_from_prices(data: Any, symbol: str, rules: Dict[str, Any]) -> Scenario:
+    import numpy as np
+
+    from . import scenarios
+
+    try:
+        import pandas as pd
+    except ImportError:  # arrays work without pandas
+        pd = None
+    if pd is not None and isinstance(data, pd.DataFrame):
+        return scenarios.from_dataframe(data, symbol=symbol, **rules)
+    values = np.asarray(data, dtype="f8")
+    if pd is not None and isinstance(data, pd.Series) and isinstance(data.index, pd.DatetimeIndex):
+        ts = data.index.values
+    else:
+        ts = (np.arange(len(values), dtype="i8") * 86_400_000).astype("datetime64[ms]")
+    cols = {"ts": ts, "open": values, "high": values, "low": values, "close": values, "volume": np.zeros(len(values))}
+    return scenarios.from_arrays({symbol: cols}, **rules)
