@@ -28,7 +28,7 @@ pub use account::{Account, EquityPoint, Fill, Position, PositionView};
 pub use bar::{Bar, BarResolution};
 pub use catalog::{CatalogEntry, SyntheticSpec};
 pub use costs::{CommissionModel, CostModel, SlippageModel};
-pub use engine::{AgentId, AgentStatus, Engine, EngineConfig, Portfolio};
+pub use engine::{AgentId, AgentStatus, Engine, EngineConfig, Portfolio, TrackRecord};
 pub use error::{Error, ErrorFamily, ErrorKind, Result};
 pub use journal::{ExitType, Trade, TradeLeg, TradeStatus, TradeType};
 pub use matching::{BarMatcher, IntrabarPath, MatchingModel};

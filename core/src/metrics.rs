@@ -184,6 +184,12 @@ pub fn returns(equity: &[Decimal]) -> Vec<f64> {
 #[must_use]
 pub fn drawdown_series(equity: &[Decimal]) -> Vec<f64> {
     let mut out = Vec::with_capacity(equity.len());
+    for_each_drawdown(equity, |d| out.push(d));
+    out
+}
+
+/// The drawdown of each point, in order, without storing them.
+fn for_each_drawdown(equity: &[Decimal], mut f: impl FnMut(f64)) {
     let mut peak: Option<Decimal> = None;
     for &e in equity {
         let p = match peak {
@@ -196,9 +202,8 @@ pub fn drawdown_series(equity: &[Decimal]) -> Vec<f64> {
             None => fin((to_f64(p) - to_f64(e)) / to_f64(p)),
             Some(_) => 0.0,
         };
-        out.push(dd);
+        f(dd);
     }
-    out
 }
 
 /// Computes every metric of [`Metrics`] from `input`. Pure and deterministic; never panics, never
@@ -235,21 +240,22 @@ pub fn compute(input: &MetricsInput) -> Metrics {
     let rf = input.risk_free_rate_annual;
     let rf_bar = if ppy > 0.0 && rf.is_finite() && rf > -1.0 { libm::pow(1.0 + rf, 1.0 / ppy) - 1.0 } else { 0.0 };
     let rf_bar = fin(rf_bar);
-    let excess: Vec<f64> = rets.iter().map(|r| r - rf_bar).collect();
+    // Excess returns, produced on the fly rather than stored (a million bars is 8 MB a copy).
+    let excess = || rets.iter().map(move |r| r - rf_bar);
     let (mut volatility_pct, mut sharpe, mut sortino) = (0.0, 0.0, 0.0);
     if rets.len() >= 2 {
         volatility_pct = fin(sample_sd(&rets) * sqrt_ppy * 100.0);
-        let mean_x = mean(&excess);
-        let sd_x = sample_sd(&excess);
+        let mean_x = mean_of(excess(), rets.len());
+        let sd_x = sample_sd_of(excess, rets.len());
         if sd_x > 0.0 && sd_x.is_finite() {
             sharpe = fin(mean_x / sd_x * sqrt_ppy);
         }
         let mut down_sq = 0.0;
-        for &x in &excess {
+        for x in excess() {
             let d = x.min(0.0);
             down_sq += d * d;
         }
-        let dd = libm::sqrt(down_sq / excess.len() as f64);
+        let dd = libm::sqrt(down_sq / rets.len() as f64);
         if dd > 0.0 && dd.is_finite() {
             sortino = fin(mean_x / dd * sqrt_ppy);
         }
@@ -257,11 +263,11 @@ pub fn compute(input: &MetricsInput) -> Metrics {
 
     // Drawdowns.
     let mut max_drawdown = 0.0_f64;
-    for d in drawdown_series(equity) {
+    for_each_drawdown(equity, |d| {
         if d > max_drawdown {
             max_drawdown = d;
         }
-    }
+    });
     let (dd_bars, dd_ms) = drawdown_durations(equity, &ts_at);
     let calmar = if max_drawdown > 0.0 { fin(cagr_pct / 100.0 / max_drawdown) } else { 0.0 };
 
@@ -429,28 +435,38 @@ fn alpha_beta(r: &[f64], b: &[f64], ppy: f64) -> (Option<f64>, Option<f64>) {
 
 /// Arithmetic mean, summed left to right; 0 for an empty slice.
 fn mean(xs: &[f64]) -> f64 {
-    if xs.is_empty() {
+    mean_of(xs.iter().copied(), xs.len())
+}
+
+/// Mean of `n` values, summed left to right (iterator form, so shifted values need no copy).
+fn mean_of(xs: impl Iterator<Item = f64>, n: usize) -> f64 {
+    if n == 0 {
         return 0.0;
     }
     let mut s = 0.0;
-    for &x in xs {
+    for x in xs {
         s += x;
     }
-    s / xs.len() as f64
+    s / n as f64
 }
 
 /// Sample standard deviation (divisor `n − 1`, two-pass); 0 for fewer than 2 values.
 fn sample_sd(xs: &[f64]) -> f64 {
-    if xs.len() < 2 {
+    sample_sd_of(|| xs.iter().copied(), xs.len())
+}
+
+/// Sample standard deviation (n − 1) of `n` values produced twice by `xs`, in the same order.
+fn sample_sd_of<I: Iterator<Item = f64>>(xs: impl Fn() -> I, n: usize) -> f64 {
+    if n < 2 {
         return 0.0;
     }
-    let m = mean(xs);
+    let m = mean_of(xs(), n);
     let mut s = 0.0;
-    for &x in xs {
+    for x in xs() {
         let d = x - m;
         s += d * d;
     }
-    libm::sqrt(s / (xs.len() - 1) as f64)
+    libm::sqrt(s / (n - 1) as f64)
 }
 
 /// `Decimal → f64` through the crate's integer-based conversion.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::account::{EquityPoint, Fill};
+use crate::account::Fill;
 use crate::bar::Bar;
 use crate::engine::{AgentId, AgentStatus, Engine, EngineConfig, Portfolio};
 use crate::error::{Error, ErrorFamily, ErrorKind, Result, err};
@@ -535,15 +535,16 @@ impl Run {
     /// Metrics of the agent's track record so far (since it joined, or since its last reset);
     /// available at any time, while [`Run::results`] waits for the end.
     pub fn metrics(&self, agent: AgentId) -> Result<Metrics> {
-        let (curve, fills) = self.engine.track_record(agent)?;
+        let record = self.engine.track_record(agent)?;
+        let fills = record.fills;
         let trades = journal::trades(fills);
         let closed: Vec<&Trade> = trades.iter().filter(|t| t.status == journal::TradeStatus::Closed).collect();
         let pnls: Vec<Decimal> = closed.iter().map(|t| t.net_pnl).collect();
         let rets: Vec<f64> = closed.iter().map(|t| t.return_pct).collect();
-        let ts: Vec<i64> = curve.iter().map(|p| p.ts).collect();
-        let equity: Vec<Decimal> = curve.iter().map(|p| p.equity).collect();
-        let gross: Vec<Decimal> = curve.iter().map(|p| p.gross_exposure).collect();
-        let benchmark = self.benchmark_closes(&curve);
+        let ts: Vec<i64> = record.equity_points().map(|p| p.ts).collect();
+        let equity: Vec<Decimal> = record.equity_points().map(|p| p.equity).collect();
+        let gross: Vec<Decimal> = record.equity_points().map(|p| p.gross_exposure).collect();
+        let benchmark = self.benchmark_closes(&ts);
         let account = self.engine.account(agent)?;
         Ok(metrics::compute(&MetricsInput {
             timestamps: &ts,
@@ -560,15 +561,15 @@ impl Run {
         }))
     }
 
-    /// The benchmark's close at each point of `curve`: its latest bar at or before the point, or
+    /// The benchmark's close at each of `times`: its latest bar at or before the time, or
     /// its first bar for points before the benchmark starts.
-    fn benchmark_closes(&self, curve: &[EquityPoint]) -> Option<Vec<Decimal>> {
+    fn benchmark_closes(&self, times: &[i64]) -> Option<Vec<Decimal>> {
         let symbol = self.scenario.config().benchmark_symbol.as_ref()?;
         let bars = &self.scenario.series_of(symbol)?.bars;
-        let mut out = Vec::with_capacity(curve.len());
+        let mut out = Vec::with_capacity(times.len());
         let mut j = 0;
-        for p in curve {
-            while j + 1 < bars.len() && bars[j + 1].ts <= p.ts {
+        for &t in times {
+            while j + 1 < bars.len() && bars[j + 1].ts <= t {
                 j += 1;
             }
             // Before the benchmark's first bar its first close stands in (a flat benchmark).

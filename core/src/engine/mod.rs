@@ -134,6 +134,34 @@ pub(crate) struct RecordStart {
     pub(crate) cash: Decimal,
 }
 
+/// An agent's current track record (see [`Engine::track_record`]), borrowed, not copied.
+#[derive(Debug, Clone, Copy)]
+pub struct TrackRecord<'a> {
+    /// The point a reset starts the record with, if any.
+    pub start: Option<EquityPoint>,
+    /// Equity points of the record after `start`.
+    pub points: &'a [EquityPoint],
+    /// Fills of the record.
+    pub fills: &'a [Fill],
+}
+
+impl TrackRecord<'_> {
+    /// Every equity point of the record, `start` first.
+    pub fn equity_points(&self) -> impl Iterator<Item = &EquityPoint> {
+        self.start.iter().chain(self.points)
+    }
+
+    /// Number of equity points.
+    pub fn len(&self) -> usize {
+        self.points.len() + usize::from(self.start.is_some())
+    }
+
+    /// True when the record has no equity point.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// A portfolio as the bot API reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Portfolio {
@@ -478,16 +506,16 @@ impl Engine {
     }
 
     /// The agent's current track record: equity points and fills since it joined, or since its
-    /// last reset (then starting with a point at the reset's time holding the restored cash).
-    pub fn track_record(&self, id: AgentId) -> Result<(Vec<EquityPoint>, &[Fill])> {
+    /// last reset — then with a first point at the reset's time holding the restored cash.
+    pub fn track_record(&self, id: AgentId) -> Result<TrackRecord<'_>> {
         let a = self.agent(id)?;
         Ok(match a.record_start {
-            None => (a.equity_curve.clone(), &a.fills[..]),
-            Some(r) => {
-                let start = EquityPoint { ts: r.ts, equity: r.cash, gross_exposure: Decimal::ZERO };
-                let points = std::iter::once(start).chain(a.equity_curve[r.curve_index..].iter().copied()).collect();
-                (points, &a.fills[r.fill_index..])
-            }
+            None => TrackRecord { start: None, points: &a.equity_curve, fills: &a.fills },
+            Some(r) => TrackRecord {
+                start: Some(EquityPoint { ts: r.ts, equity: r.cash, gross_exposure: Decimal::ZERO }),
+                points: &a.equity_curve[r.curve_index..],
+                fills: &a.fills[r.fill_index..],
+            },
         })
     }
 
