@@ -86,14 +86,27 @@ fn ok<T>(r: vectrade_core::Result<T>) -> PyResult<T> {
     r.map_err(raise)
 }
 
-/// Parses JSON made by the Python layer; a bad value (an unknown enum spelling, ...) is InvalidInput.
+/// Parses JSON made by the Python layer; a bad value (an unknown enum spelling, a wrong type, an
+/// unknown field) is InvalidInput naming the field, e.g. `order.side: ...`.
 fn parse<T: DeserializeOwned>(what: &str, json: &str) -> PyResult<T> {
-    serde_json::from_str(json).map_err(|e| {
-        let text = e.to_string();
-        let text = text.split(" at line ").next().unwrap_or(&text).to_string();
-        let kind =
-            if text.contains("must be one of") { ErrorKind::InvalidEnumValue } else { ErrorKind::InvalidArgument };
-        raise(Error::new(kind, format!("{what}: {text}")))
+    let de = &mut serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let text = e.into_inner().to_string();
+        let text = text.split(" at line ").next().unwrap_or(&text);
+        // Enormous numbers are echoed back in full by serde; a person needs the start of it.
+        let text = if text.chars().count() > 300 {
+            format!("{}...", text.chars().take(300).collect::<String>())
+        } else {
+            text.to_string()
+        };
+        let kind = if text.contains("must be one of") || text.contains("unknown variant") {
+            ErrorKind::InvalidEnumValue
+        } else {
+            ErrorKind::InvalidArgument
+        };
+        let at = if path == "." { what.to_string() } else { format!("{what}.{path}") };
+        raise(Error::new(kind, format!("{at}: {text}")))
     })
 }
 

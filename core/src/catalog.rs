@@ -111,7 +111,7 @@ pub fn list() -> Vec<ScenarioInfo> {
 /// start price, drift, volatility and beta are drawn from `seed`, and a slow mean reversion
 /// (half-life five years) keeps prices in a sensible range over very long series.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct SyntheticSpec {
     /// Slug of the resulting scenario.
     pub slug: String,

@@ -89,6 +89,7 @@ pub(crate) fn bps_between(reference: Decimal, fill: Decimal, buying: bool) -> De
 /// Commission charged on each fill: `max(per_unit * quantity + bps * notional / 10000, minimum)`.
 /// The minimum applies per fill, so an order filled in three parts pays it up to three times.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CommissionModel {
     /// Money per unit traded (e.g. 0.005 per share).
     #[serde(default)]
@@ -126,6 +127,7 @@ impl CommissionModel {
 
 /// The costs of trading in a scenario: slippage, commission and an optional volume participation cap.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CostModel {
     /// Slippage on every fill.
     #[serde(default)]

@@ -170,6 +170,7 @@ impl OrderStatus {
 
 /// A partial exit at a price level (seed 002's `trim` exit with its `trimLevel`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Trim {
     /// 1, 2, ... in the order the levels are meant to be reached.
     pub level: u32,

@@ -11,7 +11,7 @@ use crate::time::MS_PER_MINUTE;
 /// Limits checked before an order is accepted. `None` means no limit. Field names follow the
 /// agent-management API (`max_position_size_pct`, `daily_loss_limit_pct`, `max_open_orders`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RiskProfile {
     /// Largest position in one symbol, as % of equity, after the order (1–100).
     pub max_position_size_pct: Option<Decimal>,

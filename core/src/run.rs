@@ -25,7 +25,7 @@ pub const DEFAULT_LOOKBACK: usize = 50;
 
 /// Options of a run beyond the scenario's own rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct RunOptions {
     /// Path through a bar when several triggers fall inside it.
     pub intrabar_path: IntrabarPath,

@@ -67,6 +67,7 @@ impl MarketHours {
 /// Everything about a scenario except its bars: the fields of the hosted benchmark's scenario
 /// object plus the cost and margin rules.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ScenarioConfig {
     /// Identifier used to start runs, e.g. `tech-2024-q2`.
     pub slug: String,
@@ -218,8 +219,8 @@ pub struct Scenario {
     fingerprint: u64,
 }
 
-/// The scenario object of the hosted API: config plus first and last bar times.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The scenario object of the hosted API: config plus first and last bar times (output only).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScenarioInfo {
     /// The config, flattened into the object.
     #[serde(flatten)]

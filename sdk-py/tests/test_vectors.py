@@ -6,7 +6,7 @@ import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import pytest
 
@@ -44,7 +44,8 @@ def scenario_of(spec: Dict[str, Any]) -> vt.Scenario:
     return vt.scenarios.build(spec["config"], spec["bars"])
 
 
-def apply(run: vt.Run, action: Dict[str, Any]) -> Optional[str]:
+def apply(run: vt.Run, action: Dict[str, Any]) -> Tuple[Optional[str], vt.Run]:
+    """Applies one action; returns the error code (if any) and the run (a new one after a restore)."""
     (name, body), = ((k, v) for k, v in action.items() if k != "expect_error")
     try:
         if name == "submit":
@@ -62,13 +63,12 @@ def apply(run: vt.Run, action: Dict[str, Any]) -> Optional[str]:
         elif name == "reset_agent":
             run.reset(agent=body["agent"])
         elif name == "snapshot_restore":
-            restored = vt.Run.restore(run.scenario, run.snapshot())
-            run._native = restored._native
+            run = vt.Run.restore(run.scenario, run.snapshot())
         else:
             raise AssertionError(f"unknown action {name}")
     except vt.VecTradeError as e:
-        return e.code  # type: ignore[attr-defined, no-any-return]
-    return None
+        return e.code, run  # type: ignore[attr-defined]
+    return None, run
 
 
 def observed(run: vt.Run) -> Dict[str, Any]:
@@ -108,7 +108,8 @@ def test_golden_vector(path: Path) -> None:
     sim = vt.Simulator(scenario_of(vector["scenario"]), **vector.get("options", {}))
     run = sim.tournament([(a["name"], vt.RiskProfile(**a.get("risk", {}))) for a in vector["agents"]])
     for i, action in enumerate(vector["actions"]):
-        assert apply(run, action) == action.get("expect_error"), f"action {i}: {action}"
+        code, run = apply(run, action)
+        assert code == action.get("expect_error"), f"action {i}: {action}"
     assert observed(run) == vector["expected"]
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
 import json
+import operator
 from decimal import Decimal, InvalidOperation
 from typing import Any, Union
 
@@ -55,13 +57,40 @@ def dec_str(d: Decimal) -> str:
 
 
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, default=_default, separators=(",", ":"))
+    """JSON for the engine; a value of a type the engine cannot take is InvalidInput."""
+    try:
+        return json.dumps(obj, default=_default, separators=(",", ":"))
+    except (TypeError, ValueError) as e:
+        raise invalid("invalid_argument", str(e)) from None
 
 
 def _default(o: Any) -> Any:
     if isinstance(o, Decimal):
         return dec_str(o)
-    raise TypeError(f"cannot send {type(o).__name__} to the engine")
+    try:  # numpy integers and booleans, and anything else that is an integer
+        return operator.index(o)
+    except TypeError:
+        pass
+    raise TypeError(f"cannot send a {type(o).__name__} ({o!r}) to the engine")
+
+
+def count(value: Any, name: str, minimum: int = 0) -> int:
+    """``value`` as an int of at least ``minimum`` (numpy integers accepted), else InvalidInput."""
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise invalid("invalid_argument", f"`{name}` must be an integer, got {type(value).__name__} {value!r}") from None
+    if n < minimum or n > 2**32 - 1:
+        raise invalid("invalid_argument", f"`{name}` must be an integer from {minimum} to {2**32 - 1}, got {n}")
+    return n
+
+
+def require(module: str) -> Any:
+    """An optional dependency, or an ImportError saying how to install it."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ImportError(f"this needs {module}: pip install 'vectrade[pandas]' (pandas and numpy)") from None
 
 
 def loads(text: str) -> Any:
@@ -77,6 +106,9 @@ def opt_dec(v: Any) -> Decimal | None:
     return None if v is None else Decimal(v)
 
 
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
 def to_datetime(ms: int) -> _dt.datetime:
-    """UTC milliseconds as an aware datetime."""
-    return _dt.datetime.fromtimestamp(ms / 1000, tz=_dt.timezone.utc)
+    """UTC milliseconds as an aware datetime (exact: no float on the way)."""
+    return _EPOCH + _dt.timedelta(milliseconds=ms)

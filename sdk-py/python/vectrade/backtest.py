@@ -9,8 +9,9 @@ and quantities stay exact ``Decimal``.
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 from ._convert import DecimalLike, to_datetime, to_decimal
 from .models import Bar, Order, PlacedOrder, Results, RiskProfile
@@ -42,13 +43,30 @@ class Indicator:
         self._ctx = ctx
 
     def __len__(self) -> int:
+        """Bars revealed so far."""
         return self._counts[self._ctx._step]
 
-    def __getitem__(self, i: int) -> float:
+    def __getitem__(self, i: Any) -> Any:
+        """``ind[-1]`` now, ``ind[-k]`` k−1 bars ago, ``ind[-k:]`` the last k values as a list."""
         n = self._counts[self._ctx._step]
-        if not isinstance(i, int) or i >= 0 or -i > n:
-            raise IndexError(f"indicator index must be -1 (this bar) down to -{n}, got {i!r}")
-        return self._values[n + i]
+        if isinstance(i, slice):
+            start, stop, step = i.indices(n)
+            return self._values[start:stop:step]
+        try:
+            k = operator.index(i)
+        except TypeError:
+            raise IndexError(f"indicator index must be an integer or a slice, got {i!r}") from None
+        if k >= 0 or -k > n:
+            raise IndexError(f"indicator index must be -1 (this bar) down to -{n}, got {k}")
+        return self._values[n + k]
+
+    def __iter__(self) -> Iterator[float]:
+        """The values revealed so far, oldest first."""
+        return iter(self._values[: self._counts[self._ctx._step]])
+
+    def __repr__(self) -> str:
+        n = len(self)
+        return f"Indicator({n} bars revealed, now {self._values[n - 1] if n else None})"
 
 
 class Context:
@@ -91,7 +109,10 @@ class Context:
 
     def closes(self, symbol: str, n: int) -> List[float]:
         """The last ``n`` closes (at most 1000), oldest first, as floats."""
-        return self._native.closes_f64(self._i(symbol), n)
+        from ._convert import count
+
+        n = count(n, "n")
+        return self._native.closes_f64(self._i(symbol), n) if n else []
 
     def bar(self, symbol: str) -> Optional[Bar]:
         """The latest bar, exact."""
@@ -116,12 +137,19 @@ class Context:
         if full.shape != values.shape:
             from ._convert import invalid
 
-            raise invalid("invalid_argument", f"indicator returned {full.shape[0] if full.ndim else 'a scalar'} values for {values.shape[0]} bars")
-        half = len(values) // 2
-        if half and not np.allclose(np.asarray(fn(values[:half].copy(), *args, **kw), dtype="f8"), full[:half], equal_nan=True, rtol=1e-9, atol=0.0):
-            from ._convert import invalid
+            raise invalid("invalid_argument", f"indicator must return one value per bar ({values.shape[0]}), got shape {full.shape}")
+        # Causal means a prefix of the data gives a prefix of the result: recompute on prefixes
+        # of many lengths, short ones included (a back-filled warm-up only shows there).
+        n = len(values)
+        for cut in sorted({k for k in (1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, n // 4, n // 2, n - 1) if 0 < k < n}):
+            part = np.asarray(fn(values[:cut].copy(), *args, **kw), dtype="f8")
+            if part.shape != (cut,) or not np.allclose(part, full[:cut], equal_nan=True, rtol=1e-9, atol=0.0):
+                from ._convert import invalid
 
-            raise invalid("invalid_argument", "indicator is not causal: its values change when later bars are removed (look-ahead)")
+                raise invalid(
+                    "invalid_argument",
+                    f"indicator is not causal: its first {cut} values change when later bars are removed (look-ahead)",
+                )
         if self._timeline is None:
             self._timeline = np.frombuffer(self._native.timeline_ts(), dtype="<i8").tolist()
         ts = np.frombuffer(columns[0], dtype="<i8")
@@ -135,6 +163,7 @@ class Context:
 
     @property
     def cash(self) -> Decimal:
+        """Cash now (exact)."""
         return self._native.cash(self._agent)
 
     @property
@@ -152,12 +181,15 @@ class Context:
         return self.submit(_order(symbol, "buy", quantity, kw))
 
     def sell(self, symbol: str, quantity: DecimalLike, **kw: Any) -> PlacedOrder:
+        """A market sell closing part or all of a long (``limit=`` for a limit)."""
         return self.submit(_order(symbol, "sell", quantity, kw))
 
     def short(self, symbol: str, quantity: DecimalLike, **kw: Any) -> PlacedOrder:
+        """A market short (``limit=`` for a limit); needs shorting enabled."""
         return self.submit(_order(symbol, "short", quantity, kw))
 
     def cover(self, symbol: str, quantity: DecimalLike, **kw: Any) -> PlacedOrder:
+        """A market cover of part or all of a short (``limit=`` for a limit)."""
         return self.submit(_order(symbol, "cover", quantity, kw))
 
     def close_position(self, symbol: str) -> Optional[PlacedOrder]:
@@ -168,9 +200,11 @@ class Context:
         return self.submit(Order.market(symbol, "sell" if held > 0 else "cover", abs(held)))
 
     def cancel(self, order_id: int) -> PlacedOrder:
+        """Cancels a working order."""
         return self._run.cancel(order_id)
 
     def open_orders(self) -> List[PlacedOrder]:
+        """The agent's working orders, oldest first."""
         return self._run.open_orders()
 
 
@@ -236,7 +270,7 @@ def backtest(
         on_bar(ctx)
         advance(1)
         step += 1
-        if step % every == 0 and progress is not None:
+        if step % every == 0 and progress is not None and step < total:
             progress(step, total)
     if progress is not None:
         progress(total, total)
@@ -276,7 +310,10 @@ def backtest_signals(
         if rules:
             raise invalid("invalid_argument", f"rules {sorted(rules)} only apply when the scenario is built from data")
     else:
-        scenario = _scenario_from_prices(data, symbol or "ASSET", rules)
+        try:
+            scenario = _scenario_from_prices(data, symbol or "ASSET", rules)
+        except TypeError as e:  # an unknown rule
+            raise invalid("invalid_argument", f"{e}; rules are the fields of vt.scenarios.Rules") from None
         symbol = symbol or scenario.universe[0]
     if symbol is None:
         if len(scenario.universe) != 1:
@@ -290,9 +327,14 @@ def backtest_signals(
         else {"kind": "units", "value": to_decimal(1 if size is None else size, "size")}
     )
 
+    index = getattr(data, "index", None)
+
     def flags(name: str, values: Any) -> Optional[bytes]:
         if values is None:
             return None
+        own = getattr(values, "index", None)
+        if own is not None and index is not None and hasattr(own, "equals") and not own.equals(index):
+            raise invalid("invalid_argument", f"`{name}` is indexed differently from the data: align it first")
         arr = np.asarray(values)
         if arr.dtype != np.bool_:
             if arr.dtype.kind not in "biu":

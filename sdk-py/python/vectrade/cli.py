@@ -27,17 +27,28 @@ def _progress(done: int, total: int, started: float) -> None:
 
 
 def _load_strategy(path: str) -> Any:
-    spec = importlib.util.spec_from_file_location("vectrade_user_strategy", path)
+    file = Path(path)
+    if not file.is_file():
+        raise SystemExit(f"error: no strategy file at {path}")
+    spec = importlib.util.spec_from_file_location(file.stem, file)
     if spec is None or spec.loader is None:
         raise SystemExit(f"error: cannot load {path}")
     module = importlib.util.module_from_spec(spec)
+    # Like `python file.py`: the file's folder is importable and the module is registered.
+    sys.path.insert(0, str(file.resolve().parent))
+    sys.modules[file.stem] = module
     spec.loader.exec_module(module)
     classes = [
         v for v in vars(module).values()
         if inspect.isclass(v) and issubclass(v, Strategy) and v is not Strategy and v.__module__ == module.__name__
     ]
-    if classes:
-        return classes[0]
+    # The most derived strategies: a base class that another one extends is not the one to run.
+    leaves = [c for c in classes if not any(o is not c and issubclass(o, c) for o in classes)]
+    if len(leaves) > 1:
+        names = ", ".join(c.__name__ for c in leaves)
+        raise SystemExit(f"error: {path} defines several strategies ({names}); keep one per file")
+    if leaves:
+        return leaves[0]
     if callable(getattr(module, "on_bar", None)):
         return module.on_bar
     raise SystemExit(f"error: {path} defines no Strategy subclass and no on_bar(ctx) function")
@@ -57,7 +68,11 @@ def _run(strategy: Any, slug: str, agent: str, report_path: Optional[str], as_js
         print(f"{scenario!r}\n{total} bars in {time.perf_counter() - started:.2f} s")
         print(bt.results)
     if report_path:
-        path = report.write(bt.run, report_path)
+        try:
+            path = report.write(bt.run, report_path)
+        except OSError as e:
+            print(f"error: cannot write the report: {e}", file=sys.stderr)
+            return 1
         print(f"report: {path.resolve()}", file=sys.stderr if as_json else sys.stdout)
     return 0
 

@@ -45,6 +45,7 @@ class RiskProfile(_Record):
         return cls(max_orders_per_minute=20, max_requests_per_minute=120)
 
     def to_wire(self) -> Dict[str, Any]:
+        """The engine's JSON form (used inside the package); validates the numbers."""
         return {
             "max_position_size_pct": opt_decimal(self.max_position_size_pct, "max_position_size_pct"),
             "daily_loss_limit_pct": opt_decimal(self.daily_loss_limit_pct, "daily_loss_limit_pct"),
@@ -108,6 +109,7 @@ class Order:
         return cls(symbol, side, quantity, "STOP_LIMIT", limit_price=limit, stop_price=stop, **kw)
 
     def to_wire(self) -> Dict[str, Any]:
+        """The engine's JSON form (used inside the package); validates the numbers."""
         if not isinstance(self.symbol, str):
             from ._convert import invalid
 
@@ -122,14 +124,19 @@ class Order:
             "time_in_force": self.time_in_force,
             "stop_loss": opt_decimal(self.stop_loss, "stop_loss"),
             "take_profit": opt_decimal(self.take_profit, "take_profit"),
-            "trims": [
-                {"level": t.level, "price": to_decimal(t.price, "trims.price"), "quantity": to_decimal(t.quantity, "trims.quantity")}
-                for t in self.trims
-            ],
+            "trims": [_trim_wire(t) for t in (self.trims or [])],
             "client_order_id": self.client_order_id,
             "reasoning": self.reasoning,
             "asset_type": self.asset_type,
         }
+
+
+def _trim_wire(t: Any) -> Dict[str, Any]:
+    if not isinstance(t, Trim):
+        from ._convert import invalid
+
+        raise invalid("invalid_argument", f"`trims` must hold vt.Trim(level, price, quantity), got {t!r}")
+    return {"level": t.level, "price": to_decimal(t.price, "trims.price"), "quantity": to_decimal(t.quantity, "trims.quantity")}
 
 
 @dataclass(frozen=True)
@@ -145,6 +152,7 @@ class Bar(_Record):
 
     @classmethod
     def from_wire(cls, b: Dict[str, Any]) -> "Bar":
+        """Built from the engine's JSON (used inside the package)."""
         return cls(to_datetime(b["ts"]), dec(b["open"]), dec(b["high"]), dec(b["low"]), dec(b["close"]), dec(b["volume"]))
 
 
@@ -176,6 +184,7 @@ class PlacedOrder(_Record):
 
     @classmethod
     def from_wire(cls, o: Dict[str, Any]) -> "PlacedOrder":
+        """Built from the engine's JSON (used inside the package)."""
         reason = o.get("end_reason") or {}
         return cls(
             o["id"], o["symbol"], o["side"], dec(o["quantity"]), o["order_type"], opt_dec(o.get("limit_price")),
@@ -207,6 +216,7 @@ class Fill(_Record):
 
     @classmethod
     def from_wire(cls, f: Dict[str, Any]) -> "Fill":
+        """Built from the engine's JSON (used inside the package)."""
         return cls(
             f["id"], f["order_id"], f["symbol"], f["side"], dec(f["quantity"]), dec(f["fill_price"]),
             dec(f["reference_price"]), dec(f["slippage_bps"]), dec(f["commission"]), dec(f["total_value"]), dec(f["realized_pnl"]),
@@ -255,6 +265,7 @@ class Portfolio(_Record):
 
     @classmethod
     def from_wire(cls, p: Dict[str, Any]) -> "Portfolio":
+        """Built from the engine's JSON (used inside the package)."""
         positions = [Position(x["symbol"], *(dec(x[k]) for k in ("quantity", "avg_cost", "current_price", "market_value", "unrealized_pnl", "realized_pnl"))) for x in p["positions"]]
         return cls(
             dec(p["cash"]), dec(p["equity"]), dec(p["positions_value"]), dec(p["gross_exposure"]),
@@ -304,6 +315,7 @@ class Metrics(_Record):
 
     @classmethod
     def from_wire(cls, m: Dict[str, Any]) -> "Metrics":
+        """Built from the engine's JSON (used inside the package)."""
         values: Dict[str, Any] = {
             k: (opt_dec(m[k]) if k in _MONEY_METRICS else m[k]) for k in (f.name for f in dataclasses.fields(cls))
         }
@@ -338,6 +350,7 @@ class Results(_Record):
 
     @classmethod
     def from_wire(cls, r: Dict[str, Any]) -> "Results":
+        """Built from the engine's JSON (used inside the package)."""
         per = [SymbolPnl(x["symbol"], dec(x["realized_pnl"]), dec(x["unrealized_pnl"]), dec(x["fees"]), dec(x["net_pnl"])) for x in r["per_symbol"]]
         return cls(
             r["agent"], dec(r["final_equity"]), r["return_pct"], r["sharpe"], r["sortino"], r["max_drawdown"],

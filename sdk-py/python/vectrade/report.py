@@ -83,10 +83,10 @@ h1{{font-size:20px}}h2{{font-size:16px;margin-top:28px}}</style></head>
 <p>Final equity <b>{results.final_equity:.2f}</b>, return <b>{results.return_pct:.2f} %</b>,
 Sharpe {results.sharpe:.2f}, max drawdown {results.max_drawdown * 100:.2f} %, {results.trade_count} fills,
 liquidated: {results.liquidated}.</p>
-{_chart("Equity against the benchmark", series, "{:,.0f}")}
+{_chart("Equity against the benchmark" if bench else "Equity", series, "{:,.0f}")}
 {_chart("Drawdown (%)", [("drawdown", "#cf222e", dd_pts)], "{:.1f}")}
 <h2>Metrics</h2><table>{metric_rows}</table>
-<h2>Fills</h2><table><tr><th>time (UTC)</th><th>symbol</th><th>side</th><th>quantity</th><th>price</th><th>commission</th><th>role</th></tr>{fill_rows}</table>
+<h2>Fills</h2>{"" if fill_rows else "<p>No fills.</p>"}<table><tr><th>time (UTC)</th><th>symbol</th><th>side</th><th>quantity</th><th>price</th><th>commission</th><th>role</th></tr>{fill_rows}</table>
 </body></html>
 """
 

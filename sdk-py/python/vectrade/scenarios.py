@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import datetime as _dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,14 +33,17 @@ class Scenario:
 
     @property
     def slug(self) -> str:
+        """Identifier of the scenario."""
         return str(self._info["slug"])
 
     @property
     def universe(self) -> List[str]:
+        """Tradable symbols, in order."""
         return builtins.list(self._info["universe"])
 
     @property
     def benchmark_symbol(self) -> Optional[str]:
+        """Observable, untradable symbol whose buy-and-hold return is the benchmark."""
         return self._info.get("benchmark_symbol")
 
     @property
@@ -49,6 +53,7 @@ class Scenario:
 
     @property
     def fingerprint(self) -> str:
+        """Digest of the config and every bar: equal fingerprints, equal markets."""
         return self._native.fingerprint()
 
     def __repr__(self) -> str:
@@ -148,14 +153,16 @@ def _exact(value: Any, key: str = "") -> Any:
 @dataclass(frozen=True)
 class Rules:
     """The trading rules of a scenario made from your own bars (keyword arguments of the
-    ``from_*`` constructors). Every symbol except ``benchmark_symbol`` is tradable."""
+    ``from_*`` constructors). Every symbol except ``benchmark_symbol`` is tradable. Without
+    ``bar_resolution`` it is read off the data (the most common spacing of its bars), so hourly
+    data is annualised as hourly data."""
 
     slug: str = "custom"
     name: Optional[str] = None
     starting_cash: DecimalLike = 100_000
     leverage_cap: DecimalLike = 1
     short_enabled: bool = False
-    bar_resolution: str = "1Day"
+    bar_resolution: Optional[str] = None
     benchmark_symbol: Optional[str] = None
     market_hours: Optional[Dict[str, Any]] = None
     slippage_bps: DecimalLike = 2
@@ -163,8 +170,18 @@ class Rules:
     max_volume_participation: Optional[DecimalLike] = None
     maintenance_margin: DecimalLike = "0.25"
 
-    def config(self, symbols: Sequence[str]) -> Dict[str, Any]:
-        """The engine's config for a scenario holding ``symbols``."""
+    @staticmethod
+    def of(rules: Dict[str, Any]) -> "Rules":
+        """Rules from keyword arguments; an unknown one is InvalidInput listing the known ones."""
+        try:
+            return Rules(**rules)
+        except TypeError:
+            known = [f.name for f in dataclasses.fields(Rules)]
+            unknown = sorted(set(rules) - set(known))
+            raise invalid("invalid_argument", f"unknown rules {unknown}; rules are {known}") from None
+
+    def config(self, symbols: Sequence[str], times: Sequence[int] = ()) -> Dict[str, Any]:
+        """The engine's config for a scenario holding ``symbols`` with bars at ``times`` (UTC ms)."""
         participation = self.max_volume_participation
         return {
             "slug": self.slug,
@@ -173,7 +190,7 @@ class Rules:
             "starting_cash": to_decimal(self.starting_cash, "starting_cash"),
             "leverage_cap": to_decimal(self.leverage_cap, "leverage_cap"),
             "short_enabled": self.short_enabled,
-            "bar_resolution": self.bar_resolution,
+            "bar_resolution": self.bar_resolution or _resolution_of(times),
             "benchmark_symbol": self.benchmark_symbol,
             "costs": {
                 "slippage": {"model": "fixed_bps", "bps": to_decimal(self.slippage_bps, "slippage_bps")},
@@ -185,6 +202,21 @@ class Rules:
         }
 
 
+def _resolution_of(times: Sequence[int]) -> str:
+    """The most common spacing of ``times`` as a resolution like ``1Hour`` (``1Day`` if unknown)."""
+    gaps: Dict[int, int] = {}
+    for a, b in zip(times, times[1:]):
+        if b > a:
+            gaps[b - a] = gaps.get(b - a, 0) + 1
+    if not gaps:
+        return "1Day"
+    minutes = max(1, round(max(gaps, key=lambda g: (gaps[g], -g)) / 60_000))
+    for unit, size in (("Week", 10_080), ("Day", 1440), ("Hour", 60)):
+        if minutes % size == 0:
+            return f"{minutes // size}{unit}"
+    return f"{minutes}Min"
+
+
 def from_csv(source: Union[str, Path], *, symbol: Optional[str] = None, **rules: Any) -> Scenario:
     """A scenario from OHLCV CSV (a path, or the text itself when it contains a newline).
 
@@ -193,7 +225,8 @@ def from_csv(source: Union[str, Path], *, symbol: Optional[str] = None, **rules:
     """
     text = source if isinstance(source, str) and "\n" in source else Path(source).read_text()
     series = loads(_native.parse_csv(text, symbol))
-    config = Rules(**rules).config([s["symbol"] for s in series])
+    times = [b["ts"] for b in series[0]["bars"]] if series else []
+    config = Rules.of(rules).config([s["symbol"] for s in series], times)
     args = (dumps(config), dumps(series))
     return Scenario(_native.Scenario.from_series(*args), ("series", *args))
 
@@ -219,7 +252,9 @@ def from_arrays(columns: Dict[str, Dict[str, Any]], **rules: Any) -> Scenario:
 
         ts_bytes = bytes(np.ascontiguousarray(ts, dtype="<i8").tobytes())
         packed.append((symbol, ts_bytes, f8(cols["open"]), f8(cols["high"]), f8(cols["low"]), f8(cols["close"]), f8(volume)))
-    config = Rules(**rules).config(builtins.list(columns))
+    first = next(iter(packed), None)
+    times = np.frombuffer(first[1], dtype="<i8").tolist() if first else []
+    config = Rules.of(rules).config(builtins.list(columns), times)
     return Scenario(_native.Scenario.from_columns(dumps(config), packed), ("columns", dumps(config), packed))
 
 

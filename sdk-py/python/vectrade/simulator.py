@@ -7,7 +7,7 @@ import datetime as _dt
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _native
-from ._convert import dumps, loads, to_datetime
+from ._convert import count as int_arg, dumps, invalid, loads, require, to_datetime
 from .models import Bar, Fill, Metrics, Order, Portfolio, PlacedOrder, Results, RiskProfile, StepResult
 from .scenarios import Scenario
 
@@ -38,36 +38,66 @@ class Simulator:
         """A run with several agents side by side, each with an isolated account."""
         native = _native.Run(self.scenario._native, dumps({"intrabar_path": self.intrabar_path}))
         run = Run(native, self.scenario)
+        if not agents:
+            raise invalid("invalid_argument", "a run needs at least one agent")
         for entry in agents:
-            name, risk = (entry, None) if isinstance(entry, str) else entry
+            if isinstance(entry, str):
+                name, risk = entry, None
+            elif isinstance(entry, tuple) and len(entry) == 2:
+                name, risk = entry
+            else:
+                raise invalid("invalid_argument", f"each agent is a name or (name, RiskProfile), got {entry!r}")
             run.add_agent(name, risk)
         return run
+
+
+class _Shared:
+    """The native run and its scenario, shared by every agent view of one run; pickles through a
+    snapshot, so views pickled together come back sharing one run."""
+
+    def __init__(self, native: _native.Run, scenario: Scenario) -> None:
+        self.native = native
+        self.scenario = scenario
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (_Shared._restore, (self.scenario, self.native.snapshot_json()))
+
+    @staticmethod
+    def _restore(scenario: Scenario, snapshot: str) -> "_Shared":
+        return _Shared(_native.Run.restore(scenario._native, snapshot), scenario)
 
 
 class Run:
     """A run. Methods act for the current agent (the only one, or the one chosen with
     :meth:`as_agent`); pass ``agent=`` to act for another."""
 
-    def __init__(self, native: _native.Run, scenario: Scenario, agent: int = 0) -> None:
-        self._native = native
+    def __init__(self, native: Union[_native.Run, _Shared], scenario: Scenario, agent: int = 0) -> None:
+        self._shared = native if isinstance(native, _Shared) else _Shared(native, scenario)
+        self._native = self._shared.native
         self.scenario = scenario
         self._agent = agent
 
     # -- agents --------------------------------------------------------------------------------
     def add_agent(self, name: str, risk: Optional[RiskProfile] = None) -> int:
         """Adds an agent (before the first step only); returns its id."""
+        if not isinstance(name, str):
+            raise invalid("invalid_argument", f"`agent` must be a str, got {type(name).__name__}")
+        if risk is not None and not isinstance(risk, RiskProfile):
+            raise invalid("invalid_argument", f"`risk` must be a vt.RiskProfile, got {type(risk).__name__}")
         return self._native.add_agent(name, dumps((risk or RiskProfile()).to_wire()))
 
     def as_agent(self, name: str) -> "Run":
-        """A view of this run acting for agent ``name``."""
-        return Run(self._native, self.scenario, self._id(name))
+        """A view of this run acting for agent ``name`` (the same run, not a copy)."""
+        return Run(self._shared, self.scenario, self._id(name))
 
     @property
     def agents(self) -> List[str]:
+        """Names of the run's agents, in the order they joined."""
         return self._native.agent_names()
 
     @property
     def agent(self) -> str:
+        """Name of the agent this view acts for."""
         return self.agents[self._agent]
 
     def _id(self, agent: Optional[str]) -> int:
@@ -75,9 +105,9 @@ class Run:
             return self._agent
         names = self.agents
         if agent not in names:
-            from ._convert import invalid
-
-            raise invalid("invalid_argument", f"`agent` must be one of {names}, got {agent!r}")
+            err = _native.NotFound(f"no agent named {agent!r}; agents are {names}")
+            err.code, err.detail, err.family = "unknown_agent", str(err), "not_found"  # type: ignore[attr-defined]
+            raise err
         return names.index(agent)
 
     def clone_agent(self, name: str, *, agent: Optional[str] = None) -> None:
@@ -89,6 +119,9 @@ class Run:
         self._native.reset_agent(self._id(agent))
 
     def set_risk(self, risk: RiskProfile, *, agent: Optional[str] = None) -> None:
+        """Replaces the agent's risk profile; it applies from its next order on."""
+        if not isinstance(risk, RiskProfile):
+            raise invalid("invalid_argument", f"`risk` must be a vt.RiskProfile, got {type(risk).__name__}")
         self._native.set_risk_profile(self._id(agent), dumps(risk.to_wire()))
 
     # -- clock ---------------------------------------------------------------------------------
@@ -111,7 +144,11 @@ class Run:
         ``as_="bars"`` gives lists of :class:`Bar`; ``"pandas"`` gives DataFrames indexed by time
         with Decimal columns; ``"auto"`` (default) is pandas when it is installed.
         """
-        view = loads(self._native.market_json(list(symbols) if symbols is not None else None, lookback))
+        if isinstance(symbols, str):
+            symbols = [symbols]
+        lookback = int_arg(lookback, "lookback", 1)
+        # Counted against the agent's requests-per-minute limit, as the hosted API counts them.
+        view = loads(self._native.market_for_json(self._agent, list(symbols) if symbols is not None else None, lookback))
         want = _resolve_format(as_)
         out: Dict[str, Any] = {}
         for entry in view["bars"]:
@@ -127,24 +164,37 @@ class Run:
     def submit(self, order: Order, *, idempotency_key: Optional[str] = None, agent: Optional[str] = None) -> PlacedOrder:
         """Queues an order; it first meets the next bar. Raises :class:`OrderRejected`,
         :class:`RiskLimitExceeded`, ... with the engine's ``code`` when it is refused."""
+        if not isinstance(order, Order):
+            raise invalid("invalid_argument", f"`order` must be a vt.Order (vt.Order.market(...)), got {type(order).__name__}")
+        if idempotency_key is not None and not isinstance(idempotency_key, str):
+            raise invalid("invalid_argument", "`idempotency_key` must be a str")
         wire = dumps(order.to_wire())
         return PlacedOrder.from_wire(loads(self._native.submit(self._id(agent), wire, idempotency_key)))
 
     def cancel(self, order_id: int, *, idempotency_key: Optional[str] = None, agent: Optional[str] = None) -> PlacedOrder:
+        """Cancels a working order (raises ``InvalidState`` once it has ended)."""
+        order_id = int_arg(order_id, "order_id", 1)
         return PlacedOrder.from_wire(loads(self._native.cancel(self._id(agent), order_id, idempotency_key)))
 
     def step(self, count: int = 1, *, idempotency_key: Optional[str] = None) -> StepResult:
         """Advances up to ``count`` bars and reports this agent's fills and balances."""
-        return self._step_result(loads(self._native.step(count, idempotency_key)))
+        n = int_arg(count, "count")
+        return self._step_result(loads(self._native.step(n, idempotency_key)))
 
     def hold_until_end(self, max_bars: Optional[int] = None, *, require_flat: bool = False) -> StepResult:
+        """Steps to the end (or ``max_bars``) without new orders; ``require_flat`` refuses while positions are open."""
+        max_bars = None if max_bars is None else int_arg(max_bars, "max_bars")
         flat = self._agent if require_flat else None
         return self._step_result(loads(self._native.hold_until_end(max_bars, flat)))
 
     def liquidate_and_finish(self, rationale: str = "", max_bars: Optional[int] = None) -> StepResult:
-        return self._step_result(loads(self._native.liquidate_and_finish(self._agent, rationale, max_bars)))
+        """Cancels this agent's orders, closes every position at the next open and steps to the end."""
+        max_bars = None if max_bars is None else int_arg(max_bars, "max_bars")
+        return self._step_result(loads(self._native.liquidate_and_finish(self._agent, str(rationale), max_bars)))
 
     def advance_until_next_session(self, max_bars: Optional[int] = None) -> StepResult:
+        """Steps until the clock enters the next session (skipping closed-market gaps)."""
+        max_bars = None if max_bars is None else int_arg(max_bars, "max_bars")
         return self._step_result(loads(self._native.advance_until_next_session(max_bars)))
 
     def _step_result(self, report: Dict[str, Any]) -> StepResult:
@@ -156,6 +206,7 @@ class Run:
 
     # -- reading -------------------------------------------------------------------------------
     def portfolio(self, *, agent: Optional[str] = None) -> Portfolio:
+        """Cash, equity, buying power and positions at the latest closes."""
         return Portfolio.from_wire(loads(self._native.portfolio_json(self._id(agent))))
 
     def orders(self, *, agent: Optional[str] = None) -> List[PlacedOrder]:
@@ -163,9 +214,11 @@ class Run:
         return [PlacedOrder.from_wire(o) for o in loads(self._native.orders_json(self._id(agent)))]
 
     def open_orders(self, *, agent: Optional[str] = None) -> List[PlacedOrder]:
+        """Working orders, oldest first."""
         return [PlacedOrder.from_wire(o) for o in loads(self._native.open_orders_json(self._id(agent)))]
 
     def fills(self, *, agent: Optional[str] = None) -> List[Fill]:
+        """Every fill, in execution order."""
         return [Fill.from_wire(f) for f in loads(self._native.fills_json(self._id(agent)))]
 
     def equity_curve(self, *, agent: Optional[str] = None) -> List[Tuple[_dt.datetime, Any]]:
@@ -175,8 +228,8 @@ class Run:
     def equity_frame(self, *, agent: Optional[str] = None) -> Any:
         """The equity curve as a pandas DataFrame (float ``equity`` and ``gross_exposure``, UTC time
         index, plus ``drawdown`` as a fraction), built from arrays without a Python object per row."""
-        import numpy as np
-        import pandas as pd
+        np = require("numpy")
+        pd = require("pandas")
 
         ts, equity, gross = self._native.equity_columns(self._id(agent))
         eq = np.frombuffer(equity, dtype="<f8")
@@ -187,7 +240,7 @@ class Run:
 
     def fills_frame(self, *, agent: Optional[str] = None) -> Any:
         """Fills as a pandas DataFrame (Decimal columns kept exact)."""
-        import pandas as pd
+        pd = require("pandas")
 
         rows = [f.to_dict() for f in self.fills(agent=agent)]
         columns = [f.name for f in dataclasses.fields(Fill)]
@@ -211,11 +264,18 @@ class Run:
         return self._native.snapshot_json()
 
     @classmethod
-    def restore(cls, scenario: Scenario, snapshot: str, agent: int = 0) -> "Run":
-        return cls(_native.Run.restore(scenario._native, snapshot), scenario, agent)
+    def restore(cls, scenario: Scenario, snapshot: str, agent: Union[int, str] = 0) -> "Run":
+        """Continues a run from :meth:`snapshot` on the same scenario (refused on any other),
+        acting for ``agent`` (a name, or an index in joining order)."""
+        run = cls(_native.Run.restore(scenario._native, snapshot), scenario)
+        if isinstance(agent, str):
+            return run.as_agent(agent)
+        index, names = int_arg(agent, "agent"), run.agents
+        return run.as_agent(names[index] if index < len(names) else f"#{index}")  # NotFound when out of range
 
     def __reduce__(self) -> Tuple[Any, ...]:
-        return (Run.restore, (self.scenario, self.snapshot(), self._agent))
+        # Through the shared state: views of one run pickled together stay one run.
+        return (Run, (self._shared, self.scenario, self._agent))
 
     def __repr__(self) -> str:
         state = "done" if self.done else f"at {self.sim_time.isoformat()}"
@@ -230,8 +290,6 @@ def _d(v: Any) -> Any:
 
 def _resolve_format(as_: str) -> str:
     if as_ not in ("auto", "bars", "pandas"):
-        from ._convert import invalid
-
         raise invalid("invalid_enum_value", f"`as_` must be one of {{'auto', 'bars', 'pandas'}}, got {as_!r}")
     if as_ == "auto":
         try:
@@ -243,7 +301,7 @@ def _resolve_format(as_: str) -> str:
 
 
 def _frame(bars: List[Bar]) -> Any:
-    import pandas as pd
+    pd = require("pandas")
 
     return pd.DataFrame(
         {
