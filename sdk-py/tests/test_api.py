@@ -49,7 +49,7 @@ def test_fills_are_exact_and_at_the_next_open() -> None:
 def test_errors_carry_stable_codes_and_name_the_argument() -> None:
     run = vt.Simulator(vt.scenarios.get("tech-2024-q2")).start()
     with pytest.raises(vt.InvalidInput) as e:
-        run.submit(vt.Order.market("AAPL", "hold", 1))
+        run.submit(vt.Order.market("AAPL", "hold", 1))  # type: ignore[arg-type]
     assert e.value.code == "invalid_enum_value"
     assert "`side` must be one of {'buy', 'sell', 'short', 'cover'}, got 'hold'" in e.value.detail
     with pytest.raises(vt.InvalidInput, match="`quantity` must be an int, str or Decimal, got float"):
@@ -118,3 +118,16 @@ def test_synthetic_scenarios_are_reproducible() -> None:
     assert a.fingerprint != vt.scenarios.synthetic(3, 500, seed=12).fingerprint
     assert a.universe == ["SYM000", "SYM001", "SYM002"]
     assert pickle.loads(pickle.dumps(a)).fingerprint == a.fingerprint
+
+
+def test_trades_are_typed_round_trips() -> None:
+    run = vt.Simulator(vt.scenarios.get("tech-2024-q2")).start()
+    run.submit(vt.Order.market("AAPL", "buy", 10, trims=[vt.Trim(1, "400", 4)]))
+    run.step(3)
+    run.submit(vt.Order.market("AAPL", "sell", 10))
+    run.step(2)
+    (trade,) = run.trades()
+    assert trade.status == "closed" and trade.trade_type == "long"
+    assert isinstance(trade.net_pnl, Decimal) and trade.closed_at is not None and trade.closed_at > trade.opened_at
+    assert [leg.exit_type for leg in trade.exits] == ["manual"]
+    assert trade.net_pnl == trade.realized_pnl - trade.fees

@@ -11,7 +11,6 @@ bar, which fill at the same open in that order.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, List
 
 import pytest
 
@@ -74,16 +73,15 @@ def test_sma_cross_on_goog_agrees_with_backtesting_py() -> None:
     )
     ours = vt.backtest(VtSmaCross, scenario)
     days = {ts: i for i, ts in enumerate(GOOG.index.tz_localize("UTC"))}
-    closed: List[Any] = [t for t in ours.run.trades() if t["status"] == "closed"]
+    closed = [t for t in ours.run.trades() if t.status == "closed"]
 
     assert len(closed) == len(theirs) > 50
     for mine, row in zip(closed, theirs.itertuples()):
-        entry_day = vt._convert.to_datetime(mine["opened_at"])
-        exit_day = vt._convert.to_datetime(mine["closed_at"])
-        assert days[entry_day] == row.EntryBar and days[exit_day] == row.ExitBar
-        assert Decimal(mine["avg_entry_price"]) == Decimal(repr(row.EntryPrice))
-        assert Decimal(mine["avg_exit_price"]) == Decimal(repr(row.ExitPrice))
-        assert (mine["trade_type"] == "long") == (row.Size > 0)
+        assert mine.closed_at is not None
+        assert days[mine.opened_at] == row.EntryBar and days[mine.closed_at] == row.ExitBar
+        assert mine.avg_entry_price == Decimal(repr(row.EntryPrice))
+        assert mine.avg_exit_price == Decimal(repr(row.ExitPrice))
+        assert (mine.trade_type == "long") == (row.Size > 0)
 
     fills = ours.results.trade_count
     assert abs(float(ours.results.final_equity) - stats["Equity Final [$]"]) <= 0.005 * fills

@@ -4,7 +4,7 @@ restored snapshot continues identically."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import List, Tuple
+from typing import Any, List, Tuple
 
 import pytest
 
@@ -16,7 +16,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 SCENARIO = vt.scenarios.synthetic(2, 60, seed=3)
 SYMBOLS = SCENARIO.universe
-Action = Tuple[str, int, str, int, int]
+Action = Tuple[Any, int, str, int, int]
 
 actions = st.lists(
     st.tuples(

@@ -39,6 +39,8 @@ from .models import (
     RiskProfile,
     StepResult,
     SymbolPnl,
+    Trade,
+    TradeLeg,
     Trim,
 )
 from .scenarios import Scenario, ScenarioInfo
@@ -77,6 +79,8 @@ __all__ = [
     "Simulator",
     "StepResult",
     "SymbolPnl",
+    "Trade",
+    "TradeLeg",
     "Trim",
     "VecTradeError",
     "error_codes",

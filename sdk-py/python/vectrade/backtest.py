@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 from ._convert import DecimalLike, to_datetime, to_decimal
-from .models import Bar, Order, PlacedOrder, Results, RiskProfile
+from .models import Bar, Order, PlacedOrder, Results, RiskProfile, Side
 from .scenarios import Scenario
 from .simulator import Run, Simulator
 
@@ -208,7 +208,7 @@ class Context:
         return self._run.open_orders()
 
 
-def _order(symbol: str, side: str, quantity: DecimalLike, kw: Dict[str, Any]) -> Order:
+def _order(symbol: str, side: Side, quantity: DecimalLike, kw: Dict[str, Any]) -> Order:
     limit = kw.pop("limit", None)
     if limit is not None:
         return Order.limit(symbol, side, quantity, limit, **kw)

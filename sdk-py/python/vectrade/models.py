@@ -10,7 +10,8 @@ from typing import Any, Dict, List, Literal, Optional
 
 from ._convert import DecimalLike, dec, opt_dec, opt_decimal, to_datetime, to_decimal
 
-Side = Literal["buy", "sell", "short", "cover"]
+#: Sides (the bot API's ``BUY``/``SELL`` are accepted too).
+Side = Literal["buy", "sell", "short", "cover", "BUY", "SELL"]
 OrderType = Literal["MARKET", "LIMIT", "STOP", "STOP_LIMIT"]
 TimeInForce = Literal["GTC", "DAY", "IOC", "FOK"]
 OrderStatus = Literal["OPEN", "PARTIALLY_FILLED", "FILLED", "CANCELLED", "REJECTED"]
@@ -73,12 +74,12 @@ class Order:
     :meth:`stop_limit`; money and quantities are ``int``, ``str`` or ``Decimal`` (never float)."""
 
     symbol: str
-    side: str
+    side: Side
     quantity: DecimalLike
-    order_type: str = "MARKET"
+    order_type: OrderType = "MARKET"
     limit_price: Optional[DecimalLike] = None
     stop_price: Optional[DecimalLike] = None
-    time_in_force: str = "GTC"
+    time_in_force: TimeInForce = "GTC"
     stop_loss: Optional[DecimalLike] = None
     take_profit: Optional[DecimalLike] = None
     trims: List[Trim] = field(default_factory=list)
@@ -87,23 +88,23 @@ class Order:
     asset_type: Optional[str] = None
 
     @classmethod
-    def market(cls, symbol: str, side: str, quantity: DecimalLike, **kw: Any) -> "Order":
+    def market(cls, symbol: str, side: Side, quantity: DecimalLike, **kw: Any) -> "Order":
         """Fills at the next bar's open (plus slippage)."""
         return cls(symbol, side, quantity, "MARKET", **kw)
 
     @classmethod
-    def limit(cls, symbol: str, side: str, quantity: DecimalLike, price: DecimalLike, **kw: Any) -> "Order":
+    def limit(cls, symbol: str, side: Side, quantity: DecimalLike, price: DecimalLike, **kw: Any) -> "Order":
         """Fills at ``price`` or better."""
         return cls(symbol, side, quantity, "LIMIT", limit_price=price, **kw)
 
     @classmethod
-    def stop(cls, symbol: str, side: str, quantity: DecimalLike, stop: DecimalLike, **kw: Any) -> "Order":
+    def stop(cls, symbol: str, side: Side, quantity: DecimalLike, stop: DecimalLike, **kw: Any) -> "Order":
         """Becomes a market order once the price touches ``stop`` (a gap fills at the open)."""
         return cls(symbol, side, quantity, "STOP", stop_price=stop, **kw)
 
     @classmethod
     def stop_limit(
-        cls, symbol: str, side: str, quantity: DecimalLike, stop: DecimalLike, limit: DecimalLike, **kw: Any
+        cls, symbol: str, side: Side, quantity: DecimalLike, stop: DecimalLike, limit: DecimalLike, **kw: Any
     ) -> "Order":
         """Becomes a limit order at ``limit`` once the price touches ``stop``."""
         return cls(symbol, side, quantity, "STOP_LIMIT", limit_price=limit, stop_price=stop, **kw)
@@ -270,6 +271,63 @@ class Portfolio(_Record):
         return cls(
             dec(p["cash"]), dec(p["equity"]), dec(p["positions_value"]), dec(p["gross_exposure"]),
             dec(p["buying_power"]), positions, dec(p["total_unrealized_pnl"]), dec(p["realized_pnl"]), dec(p["fees_paid"]),
+        )
+
+
+@dataclass(frozen=True)
+class TradeLeg(_Record):
+    """One fill inside a round trip; exits say how (``stop``, ``take_profit``, ``trim``, ``manual``,
+    ``liquidation``, ``reset``)."""
+
+    fill_id: int
+    order_id: int
+    ts: _dt.datetime
+    quantity: Decimal
+    price: Decimal
+    commission: Decimal
+    exit_type: Optional[str]
+    trim_level: Optional[int]
+
+    @classmethod
+    def from_wire(cls, x: Dict[str, Any]) -> "TradeLeg":
+        """Built from the engine's JSON (used inside the package)."""
+        return cls(
+            x["fill_id"], x["order_id"], to_datetime(x["ts"]), dec(x["quantity"]), dec(x["price"]),
+            dec(x["commission"]), x.get("exit_type"), x.get("trim_level"),
+        )
+
+
+@dataclass(frozen=True)
+class Trade(_Record):
+    """A round trip in one symbol, as the bot trade journal groups fills: long or short, open or
+    closed, its entries and typed exits, PnL net of commissions."""
+
+    id: int
+    symbol: str
+    trade_type: str
+    status: str
+    opened_at: _dt.datetime
+    closed_at: Optional[_dt.datetime]
+    entries: List[TradeLeg]
+    exits: List[TradeLeg]
+    quantity: Decimal
+    open_quantity: Decimal
+    avg_entry_price: Decimal
+    avg_exit_price: Optional[Decimal]
+    realized_pnl: Decimal
+    fees: Decimal
+    net_pnl: Decimal
+    return_pct: float
+
+    @classmethod
+    def from_wire(cls, t: Dict[str, Any]) -> "Trade":
+        """Built from the engine's JSON (used inside the package)."""
+        return cls(
+            t["id"], t["symbol"], t["trade_type"], t["status"], to_datetime(t["opened_at"]),
+            None if t.get("closed_at") is None else to_datetime(t["closed_at"]),
+            [TradeLeg.from_wire(x) for x in t["entries"]], [TradeLeg.from_wire(x) for x in t["exits"]],
+            dec(t["quantity"]), dec(t["open_quantity"]), dec(t["avg_entry_price"]), opt_dec(t.get("avg_exit_price")),
+            dec(t["realized_pnl"]), dec(t["fees"]), dec(t["net_pnl"]), t["return_pct"],
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _native
 from ._convert import count as int_arg, dumps, invalid, loads, require, to_datetime
-from .models import Bar, Fill, Metrics, Order, Portfolio, PlacedOrder, Results, RiskProfile, StepResult
+from .models import Bar, Fill, Metrics, Order, Portfolio, PlacedOrder, Results, RiskProfile, StepResult, Trade
 from .scenarios import Scenario
 
 #: Bars per symbol a market observation returns unless told otherwise (the hosted default).
@@ -246,9 +246,9 @@ class Run:
         columns = [f.name for f in dataclasses.fields(Fill)]
         return pd.DataFrame(rows, columns=columns)
 
-    def trades(self, *, agent: Optional[str] = None) -> List[Dict[str, Any]]:
+    def trades(self, *, agent: Optional[str] = None) -> List[Trade]:
         """Round-trip trades with their entries and typed exits (stop, take_profit, trim, manual)."""
-        return list(loads(self._native.trades_json(self._id(agent))))
+        return [Trade.from_wire(t) for t in loads(self._native.trades_json(self._id(agent)))]
 
     def metrics(self, *, agent: Optional[str] = None) -> Metrics:
         """Metrics so far (available during the run)."""
