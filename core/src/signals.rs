@@ -89,9 +89,13 @@ pub fn backtest_signals(
             && last_decided != Some(i)
         {
             last_decided = Some(i);
-            let held = run.engine().account(agent)?.positions[series].quantity;
             let (enter_long, exit_long) = (flag(&signals.entries, i), flag(&signals.exits, i));
             let (enter_short, exit_short) = (flag(&signals.short_entries, i), flag(&signals.short_exits, i));
+            if !(enter_long || exit_long || enter_short || exit_short) {
+                run.advance(1)?;
+                continue;
+            }
+            let held = run.engine().account(agent)?.positions[series].quantity;
             let mut flat = held.is_zero();
             if held > Decimal::ZERO && exit_long && !enter_long {
                 place(&mut run, agent, symbol, Side::Sell, held)?;
