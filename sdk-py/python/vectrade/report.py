@@ -33,8 +33,8 @@ def _chart(title: str, series: Sequence[Tuple[str, str, Sequence[Tuple[float, fl
     lines = "".join(_polyline(pts, lo, hi, t0, t1, color) for _, color, pts in series)
     legend = " ".join(f'<tspan fill="{color}">&#9632; {html.escape(name)}</tspan>' for name, color, _ in series)
     axis = (
-        f'<text x="4" y="{_PAD}" font-size="11">{fmt.format(hi)}</text>'
-        f'<text x="4" y="{_H - _PAD}" font-size="11">{fmt.format(lo)}</text>'
+        f'<text x="4" y="{_PAD}" font-size="11">{fmt.format(hi + 0.0)}</text>'
+        f'<text x="4" y="{_H - _PAD}" font-size="11">{fmt.format(lo + 0.0)}</text>'
     )
     return (
         f'<h2>{html.escape(title)}</h2><svg width="{_W}" height="{_H}" viewBox="0 0 {_W} {_H}" role="img">'
