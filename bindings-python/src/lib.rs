@@ -525,6 +525,13 @@ fn parse_csv(csv_text: &str, default_symbol: Option<&str>) -> PyResult<String> {
     Ok(dump(&ok(csv::parse_multi_with(csv_text, default_symbol))?))
 }
 
+/// The resolution of bars at the given times (little-endian i64 ms), e.g. `1Hour`.
+#[pyfunction]
+fn infer_resolution(ts: Vec<u8>) -> String {
+    let times: Vec<i64> = words(&ts).map(i64::from_le_bytes).collect();
+    vectrade_core::BarResolution::infer(&times).to_string()
+}
+
 /// Parses RFC 3339 text (or a date) into UTC milliseconds.
 #[pyfunction]
 fn parse_timestamp(text: &str) -> PyResult<i64> {
@@ -556,6 +563,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(parse_timestamp, m)?)?;
     m.add_function(wrap_pyfunction!(parse_csv, m)?)?;
+    m.add_function(wrap_pyfunction!(infer_resolution, m)?)?;
     m.add_function(wrap_pyfunction!(backtest_signals, m)?)?;
     m.add_function(wrap_pyfunction!(format_timestamp, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -159,6 +159,29 @@ impl BarResolution {
         self.millis() >= MS_PER_DAY
     }
 
+    /// The resolution of bars at `times` (UTC ms, ascending): their most common spacing, the
+    /// shorter one on a tie, in whole minutes; one day when there is no spacing to go by.
+    /// Overnight and weekend gaps are rarer than the bar spacing, so they do not decide it.
+    pub fn infer(times: &[i64]) -> BarResolution {
+        let mut gaps: Vec<i64> = times.windows(2).map(|w| w[1] - w[0]).filter(|g| *g > 0).collect();
+        gaps.sort_unstable();
+        let (mut best, mut best_count, mut i) = (None, 0usize, 0usize);
+        while i < gaps.len() {
+            let j = gaps[i..].iter().take_while(|g| **g == gaps[i]).count();
+            if j > best_count {
+                (best, best_count) = (Some(gaps[i]), j);
+            }
+            i += j;
+        }
+        match best {
+            None => BarResolution::DAY,
+            Some(ms) => {
+                let minutes = ((ms + MS_PER_MINUTE / 2) / MS_PER_MINUTE).clamp(1, i64::from(u32::MAX));
+                BarResolution { minutes: minutes as u32 }
+            }
+        }
+    }
+
     /// Parses `1Min`, `15Min`, `1Hour`, `4Hour`, `1Day`, `1Week` (also `1m`, `1h`, `1d`, `1w`).
     pub fn parse(text: &str) -> Result<Self> {
         let digits: String = text.chars().take_while(|c| c.is_ascii_digit()).collect();
@@ -215,6 +238,18 @@ impl<'de> Deserialize<'de> for BarResolution {
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn resolution_is_inferred_from_the_most_common_spacing() {
+        let h = 3_600_000;
+        // Seven hourly bars a day with an overnight gap: hourly, not daily.
+        let times: Vec<i64> = (0..3).flat_map(|d| (0..7).map(move |k| d * 24 * h + k * h)).collect();
+        assert_eq!(BarResolution::infer(&times), BarResolution::HOUR);
+        let days: Vec<i64> = [0, 1, 2, 3, 4, 7, 8].iter().map(|d| d * 24 * h).collect();
+        assert_eq!(BarResolution::infer(&days), BarResolution::DAY);
+        assert_eq!(BarResolution::infer(&[0, 5 * 60_000, 10 * 60_000]).to_string(), "5Min");
+        assert_eq!(BarResolution::infer(&[42]), BarResolution::DAY);
+    }
 
     #[test]
     fn resolution_round_trips() {

@@ -82,10 +82,13 @@ pub struct ScenarioConfig {
     /// The symbols agents may trade, in a fixed order.
     pub universe: Vec<String>,
     /// Cash each agent starts with.
+    #[serde(default = "defaults::starting_cash")]
     pub starting_cash: Decimal,
     /// Maximum gross exposure / equity (1 = cash account).
+    #[serde(default = "defaults::leverage_cap")]
     pub leverage_cap: Decimal,
     /// Whether `short` orders are allowed.
+    #[serde(default)]
     pub short_enabled: bool,
     /// Length of one bar.
     pub bar_resolution: BarResolution,
@@ -96,8 +99,10 @@ pub struct ScenarioConfig {
     #[serde(default)]
     pub costs: CostModel,
     /// Equity below `maintenance_margin × gross exposure` triggers liquidation at the next open.
+    #[serde(default = "defaults::maintenance_margin")]
     pub maintenance_margin: Decimal,
     /// Trading hours, for annualisation.
+    #[serde(default = "defaults::market_hours")]
     pub market_hours: MarketHours,
     /// Sessions (for DAY orders and the daily loss limit) are calendar days shifted by this many
     /// minutes from UTC; 0 suits US equities (a session never crosses UTC midnight) and crypto.
@@ -105,9 +110,29 @@ pub struct ScenarioConfig {
     pub session_utc_offset_minutes: i32,
 }
 
+/// The defaults of a scenario's rules, shared by [`ScenarioConfig::new`] and by configs read from
+/// JSON that leave a field out (so every SDK gets the same defaults from one place).
+mod defaults {
+    use super::{Decimal, MarketHours};
+
+    pub(super) fn starting_cash() -> Decimal {
+        Decimal::from(100_000)
+    }
+    pub(super) fn leverage_cap() -> Decimal {
+        Decimal::ONE
+    }
+    pub(super) fn maintenance_margin() -> Decimal {
+        Decimal::new(25, 2)
+    }
+    pub(super) fn market_hours() -> MarketHours {
+        MarketHours::US_EQUITIES
+    }
+}
+
 impl ScenarioConfig {
-    /// A config with hosted-benchmark defaults: cash account, no shorting, 2 bps slippage, no
-    /// commission, 25 % maintenance margin, US equity hours, hourly bars.
+    /// A config with hosted-benchmark defaults: 100 000 of cash, cash account (leverage 1), no
+    /// shorting, 2 bps slippage, no commission, 25 % maintenance margin, US equity hours, hourly
+    /// bars. JSON configs that leave these fields out get the same values.
     pub fn new(slug: &str, name: &str, universe: &[&str]) -> Self {
         ScenarioConfig {
             slug: slug.to_string(),
@@ -115,14 +140,14 @@ impl ScenarioConfig {
             description: String::new(),
             status: ScenarioStatus::Ready,
             universe: universe.iter().map(|s| s.to_string()).collect(),
-            starting_cash: Decimal::from(100_000),
-            leverage_cap: Decimal::ONE,
+            starting_cash: defaults::starting_cash(),
+            leverage_cap: defaults::leverage_cap(),
             short_enabled: false,
             bar_resolution: BarResolution::HOUR,
             benchmark_symbol: None,
             costs: CostModel::default(),
-            maintenance_margin: Decimal::new(25, 2),
-            market_hours: MarketHours::US_EQUITIES,
+            maintenance_margin: defaults::maintenance_margin(),
+            market_hours: defaults::market_hours(),
             session_utc_offset_minutes: 0,
         }
     }

@@ -153,22 +153,23 @@ def _exact(value: Any, key: str = "") -> Any:
 @dataclass(frozen=True)
 class Rules:
     """The trading rules of a scenario made from your own bars (keyword arguments of the
-    ``from_*`` constructors). Every symbol except ``benchmark_symbol`` is tradable. Without
-    ``bar_resolution`` it is read off the data (the most common spacing of its bars), so hourly
-    data is annualised as hourly data."""
+    ``from_*`` constructors). Every symbol except ``benchmark_symbol`` is tradable. A rule left out
+    takes the engine's default (100 000 of cash, leverage 1, no shorting, 2 bps slippage, no
+    commission, 25 % maintenance margin, US equity hours); ``bar_resolution`` left out is read off
+    the data (the most common spacing of its bars), so hourly data is annualised as hourly."""
 
     slug: str = "custom"
     name: Optional[str] = None
-    starting_cash: DecimalLike = 100_000
-    leverage_cap: DecimalLike = 1
-    short_enabled: bool = False
+    starting_cash: Optional[DecimalLike] = None
+    leverage_cap: Optional[DecimalLike] = None
+    short_enabled: Optional[bool] = None
     bar_resolution: Optional[str] = None
     benchmark_symbol: Optional[str] = None
     market_hours: Optional[Dict[str, Any]] = None
-    slippage_bps: DecimalLike = 2
+    slippage_bps: Optional[DecimalLike] = None
     commission: Optional[Dict[str, DecimalLike]] = None
     max_volume_participation: Optional[DecimalLike] = None
-    maintenance_margin: DecimalLike = "0.25"
+    maintenance_margin: Optional[DecimalLike] = None
 
     @staticmethod
     def of(rules: Dict[str, Any]) -> "Rules":
@@ -180,41 +181,34 @@ class Rules:
             unknown = sorted(set(rules) - set(known))
             raise invalid("invalid_argument", f"unknown rules {unknown}; rules are {known}") from None
 
-    def config(self, symbols: Sequence[str], times: Sequence[int] = ()) -> Dict[str, Any]:
-        """The engine's config for a scenario holding ``symbols`` with bars at ``times`` (UTC ms)."""
-        participation = self.max_volume_participation
-        return {
+    def config(self, symbols: Sequence[str], times: bytes = b"") -> Dict[str, Any]:
+        """The engine's config for a scenario holding ``symbols`` with bars at ``times``
+        (little-endian i64 UTC ms); rules left out are left to the engine's defaults."""
+        config: Dict[str, Any] = {
             "slug": self.slug,
             "name": self.name or self.slug,
             "universe": [s for s in symbols if s != self.benchmark_symbol],
-            "starting_cash": to_decimal(self.starting_cash, "starting_cash"),
-            "leverage_cap": to_decimal(self.leverage_cap, "leverage_cap"),
-            "short_enabled": self.short_enabled,
-            "bar_resolution": self.bar_resolution or _resolution_of(times),
+            "bar_resolution": self.bar_resolution or _native.infer_resolution(times),
             "benchmark_symbol": self.benchmark_symbol,
-            "costs": {
-                "slippage": {"model": "fixed_bps", "bps": to_decimal(self.slippage_bps, "slippage_bps")},
-                "commission": {k: to_decimal(v, f"commission.{k}") for k, v in (self.commission or {}).items()},
-                "max_volume_participation": None if participation is None else to_decimal(participation, "max_volume_participation"),
-            },
-            "maintenance_margin": to_decimal(self.maintenance_margin, "maintenance_margin"),
-            "market_hours": self.market_hours or {"kind": "exchange", "sessions_per_year": 252, "session_minutes": 390},
         }
-
-
-def _resolution_of(times: Sequence[int]) -> str:
-    """The most common spacing of ``times`` as a resolution like ``1Hour`` (``1Day`` if unknown)."""
-    gaps: Dict[int, int] = {}
-    for a, b in zip(times, times[1:]):
-        if b > a:
-            gaps[b - a] = gaps.get(b - a, 0) + 1
-    if not gaps:
-        return "1Day"
-    minutes = max(1, round(max(gaps, key=lambda g: (gaps[g], -g)) / 60_000))
-    for unit, size in (("Week", 10_080), ("Day", 1440), ("Hour", 60)):
-        if minutes % size == 0:
-            return f"{minutes // size}{unit}"
-    return f"{minutes}Min"
+        for key in ("starting_cash", "leverage_cap", "maintenance_margin"):
+            value = getattr(self, key)
+            if value is not None:
+                config[key] = to_decimal(value, key)
+        if self.short_enabled is not None:
+            config["short_enabled"] = bool(self.short_enabled)
+        if self.market_hours is not None:
+            config["market_hours"] = self.market_hours
+        costs: Dict[str, Any] = {}
+        if self.slippage_bps is not None:
+            costs["slippage"] = {"model": "fixed_bps", "bps": to_decimal(self.slippage_bps, "slippage_bps")}
+        if self.commission is not None:
+            costs["commission"] = {k: to_decimal(v, f"commission.{k}") for k, v in self.commission.items()}
+        if self.max_volume_participation is not None:
+            costs["max_volume_participation"] = to_decimal(self.max_volume_participation, "max_volume_participation")
+        if costs:
+            config["costs"] = costs
+        return config
 
 
 def from_csv(source: Union[str, Path], *, symbol: Optional[str] = None, **rules: Any) -> Scenario:
@@ -225,7 +219,7 @@ def from_csv(source: Union[str, Path], *, symbol: Optional[str] = None, **rules:
     """
     text = source if isinstance(source, str) and "\n" in source else Path(source).read_text()
     series = loads(_native.parse_csv(text, symbol))
-    times = [b["ts"] for b in series[0]["bars"]] if series else []
+    times = b"".join(int(b["ts"]).to_bytes(8, "little", signed=True) for b in series[0]["bars"]) if series else b""
     config = Rules.of(rules).config([s["symbol"] for s in series], times)
     args = (dumps(config), dumps(series))
     return Scenario(_native.Scenario.from_series(*args), ("series", *args))
@@ -253,8 +247,7 @@ def from_arrays(columns: Dict[str, Dict[str, Any]], **rules: Any) -> Scenario:
         ts_bytes = bytes(np.ascontiguousarray(ts, dtype="<i8").tobytes())
         packed.append((symbol, ts_bytes, f8(cols["open"]), f8(cols["high"]), f8(cols["low"]), f8(cols["close"]), f8(volume)))
     first = next(iter(packed), None)
-    times = np.frombuffer(first[1], dtype="<i8").tolist() if first else []
-    config = Rules.of(rules).config(builtins.list(columns), times)
+    config = Rules.of(rules).config(builtins.list(columns), first[1] if first else b"")
     return Scenario(_native.Scenario.from_columns(dumps(config), packed), ("columns", dumps(config), packed))
 
 
