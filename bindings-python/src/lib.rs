@@ -368,14 +368,24 @@ impl PyRun {
         self.inner.step_index()
     }
 
-    /// The equity curve as columns: (ts i64 ms, equity f64, gross exposure f64), little-endian
-    /// bytes for numpy's `frombuffer`. Floats are for analysis and plots; `equity_curve_json` is exact.
-    fn equity_columns(&self, py: Python<'_>, id: usize) -> PyResult<(Py<PyBytes>, Py<PyBytes>, Py<PyBytes>)> {
+    /// The equity curve as columns: (ts i64 ms, equity f64, gross exposure f64, drawdown f64 as
+    /// the metrics define it), little-endian bytes for numpy's `frombuffer`. Floats are for analysis
+    /// and plots; `equity_curve_json` is exact.
+    #[allow(clippy::type_complexity, reason = "four byte columns")]
+    fn equity_columns(
+        &self,
+        py: Python<'_>,
+        id: usize,
+    ) -> PyResult<(Py<PyBytes>, Py<PyBytes>, Py<PyBytes>, Py<PyBytes>)> {
         let curve = ok(self.inner.engine().equity_curve(agent(id)))?;
         let ts: Vec<u8> = curve.iter().flat_map(|p| p.ts.to_le_bytes()).collect();
         let eq: Vec<u8> = curve.iter().flat_map(|p| f64_of(p.equity).to_le_bytes()).collect();
         let gross: Vec<u8> = curve.iter().flat_map(|p| f64_of(p.gross_exposure).to_le_bytes()).collect();
-        Ok((PyBytes::new(py, &ts).unbind(), PyBytes::new(py, &eq).unbind(), PyBytes::new(py, &gross).unbind()))
+        let equity: Vec<Decimal> = curve.iter().map(|p| p.equity).collect();
+        let dd: Vec<u8> =
+            vectrade_core::metrics::drawdown_series(&equity).iter().flat_map(|d| d.to_le_bytes()).collect();
+        let b = |v: &[u8]| PyBytes::new(py, v).unbind();
+        Ok((b(&ts), b(&eq), b(&gross), b(&dd)))
     }
 
     /// Index of an observable symbol (universe, then benchmark), for the fast getters below.

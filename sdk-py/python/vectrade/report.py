@@ -59,10 +59,11 @@ def render(run: Run, *, title: Optional[str] = None) -> str:
         last_ts = curve[-1][0].timestamp() * 1000
         bench_pts = [(b["ts"] / 1000, start * float(b["close"]) / base) for b in closes if first_ts <= b["ts"] <= last_ts]
         series.append((f"{bench} buy & hold", "#8b949e", bench_pts))
-    peak, dd_pts = float("-inf"), []
-    for t, v in equity_pts:
-        peak = max(peak, v)
-        dd_pts.append((t, -(peak - v) / peak * 100 if peak > 0 else 0.0))
+    import numpy as np
+
+    ts_b, _, _, dd_b = run._native.equity_columns(run._agent)
+    times = np.frombuffer(ts_b, dtype="<i8") / 1000.0
+    dd_pts = [(t, -d * 100) for t, d in zip(times.tolist(), np.frombuffer(dd_b, dtype="<f8").tolist())]
     metrics = results.metrics.to_dict()
     metric_rows = "".join(
         f"<tr><td>{html.escape(k)}</td><td>{html.escape(_fmt(v))}</td></tr>" for k, v in metrics.items()

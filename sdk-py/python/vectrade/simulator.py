@@ -227,16 +227,15 @@ class Run:
 
     def equity_frame(self, *, agent: Optional[str] = None) -> Any:
         """The equity curve as a pandas DataFrame (float ``equity`` and ``gross_exposure``, UTC time
-        index, plus ``drawdown`` as a fraction), built from arrays without a Python object per row."""
+        index, plus ``drawdown`` as a fraction below the running peak, as the metrics define it),
+        built from arrays without a Python object per row."""
         np = require("numpy")
         pd = require("pandas")
 
-        ts, equity, gross = self._native.equity_columns(self._id(agent))
-        eq = np.frombuffer(equity, dtype="<f8")
-        peak = np.maximum.accumulate(eq) if len(eq) else eq
+        ts, equity, gross, drawdown = self._native.equity_columns(self._id(agent))
         index = pd.DatetimeIndex(np.frombuffer(ts, dtype="<i8").astype("datetime64[ms]"), name="ts").tz_localize("UTC")
-        drawdown = np.where(peak > 0, (peak - eq) / np.where(peak > 0, peak, 1.0), 0.0)
-        return pd.DataFrame({"equity": eq, "gross_exposure": np.frombuffer(gross, dtype="<f8"), "drawdown": drawdown}, index=index)
+        columns = {"equity": equity, "gross_exposure": gross, "drawdown": drawdown}
+        return pd.DataFrame({k: np.frombuffer(v, dtype="<f8") for k, v in columns.items()}, index=index)
 
     def fills_frame(self, *, agent: Optional[str] = None) -> Any:
         """Fills as a pandas DataFrame (Decimal columns kept exact)."""
