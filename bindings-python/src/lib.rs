@@ -390,14 +390,7 @@ impl PyRun {
 
     /// Index of an observable symbol (universe, then benchmark), for the fast getters below.
     fn symbol_index(&self, symbol: &str) -> PyResult<usize> {
-        let series = self.inner.scenario().series();
-        series.iter().position(|s| s.symbol == symbol).ok_or_else(|| {
-            let known: Vec<&str> = series.iter().map(|s| s.symbol.as_str()).collect();
-            raise(Error::new(
-                ErrorKind::UnknownSymbol,
-                format!("symbol '{symbol}' is not in this scenario; observable symbols: {}", known.join(", ")),
-            ))
-        })
+        ok(self.inner.series_index(symbol))
     }
 
     /// The last `n` closes of a symbol up to `sim_time`, as floats (for indicators; money stays

@@ -283,7 +283,8 @@ impl Run {
                     .all(|k| self.engine.status(AgentId(k)) == Ok(AgentStatus::Liquidated)))
     }
 
-    fn series_index(&self, symbol: &str) -> Result<usize> {
+    /// Index of an observable symbol's series (universe in order, then the benchmark).
+    pub fn series_index(&self, symbol: &str) -> Result<usize> {
         self.scenario.series().iter().position(|s| s.symbol == symbol).ok_or_else(|| {
             let known: Vec<&str> = self.scenario.series().iter().map(|s| s.symbol.as_str()).collect();
             Error::new(

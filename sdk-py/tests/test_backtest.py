@@ -93,7 +93,7 @@ def _sma(values: Any, n: int) -> Any:
     return out
 
 
-def test_indicators_are_revealed_bar_by_bar_and_must_be_causal() -> None:
+def test_indicators_are_revealed_bar_by_bar() -> None:
     pytest.importorskip("numpy")
     seen: List[Any] = []
 
@@ -114,14 +114,26 @@ def test_indicators_are_revealed_bar_by_bar_and_must_be_causal() -> None:
     assert len(seen) > 400
     assert all(abs(a - b) < 1e-9 for a, b in seen), "the revealed value is the one computed from past bars"
 
-    def centred(values: Any) -> Any:
-        import numpy as np
 
-        return np.convolve(values, np.ones(5) / 5, mode="same")  # uses future bars
+def _centred(values: Any) -> Any:
+    import numpy as np
+
+    return np.convolve(values, np.ones(5) / 5, mode="same")  # uses the next two bars
+
+
+def _back_filled(values: Any) -> Any:
+    import pandas as pd
+
+    return pd.Series(values).rolling(20).mean().bfill().to_numpy()  # warm-up filled from later bars
+
+
+@pytest.mark.parametrize("fn", [_centred, _back_filled], ids=["centred", "back-filled"])
+def test_indicators_that_peek_at_later_bars_are_refused(fn: Any) -> None:
+    pytest.importorskip("pandas")
 
     class Peeking(vt.Strategy):
         def init(self, ctx: vt.Context) -> None:
-            ctx.indicator(centred, "AAPL")
+            ctx.indicator(fn, "AAPL")
 
         def on_bar(self, ctx: vt.Context) -> None:
             pass

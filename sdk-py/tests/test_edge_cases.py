@@ -22,20 +22,7 @@ def test_views_of_one_tournament_pickle_as_one_run() -> None:
     assert views["b"].sim_time == views["a"].sim_time
 
 
-def test_back_filled_indicators_are_refused_and_indicators_iterate() -> None:
-    def backfilled(v: Any) -> Any:
-        return pd.Series(v).rolling(20).mean().bfill().to_numpy()
-
-    class Peeking(vt.Strategy):
-        def init(self, ctx: vt.Context) -> None:
-            ctx.indicator(backfilled, "AAPL")
-
-        def on_bar(self, ctx: vt.Context) -> None:
-            pass
-
-    with pytest.raises(vt.InvalidInput, match="not causal"):
-        vt.backtest(Peeking, vt.scenarios.get("tech-2024-q2"))
-
+def test_indicators_iterate_and_slice_over_the_revealed_bars() -> None:
     seen = []
 
     class Reader(vt.Strategy):
