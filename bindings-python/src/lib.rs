@@ -4,15 +4,18 @@
 
 use std::sync::Arc;
 
+mod strategy;
+
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use vectrade_core::num::to_f64;
 use vectrade_core::{
-    Action, AgentId, Decimal, Error, ErrorFamily, ErrorKind, Outcome, Run, RunOptions, Scenario, ScenarioConfig,
-    Series, SignalSize, Signals, SyntheticSpec, bar::bars_from_columns, catalog, csv,
+    Action, AgentId, Decimal, Error, ErrorFamily, ErrorKind, OrderRequest, Outcome, Run, RunOptions, Scenario,
+    ScenarioConfig, Series, Side, SignalSize, Signals, SyntheticSpec, bar::bars_from_columns, catalog, csv,
 };
 
 create_exception!(
@@ -47,7 +50,7 @@ create_exception!(
 create_exception!(vectrade, RunFinished, InvalidState, "The run is over; it takes no more steps or orders.");
 
 /// The Python exception for an engine error, with `code`, `detail` and `family` attributes.
-fn raise(e: Error) -> PyErr {
+pub(crate) fn raise(e: Error) -> PyErr {
     let detail = e.detail.clone();
     let err = match (e.kind, e.family()) {
         (ErrorKind::IdempotencyConflict, _) => IdempotencyConflict::new_err(detail),
@@ -82,7 +85,7 @@ fn family_name(f: ErrorFamily) -> &'static str {
     }
 }
 
-fn ok<T>(r: vectrade_core::Result<T>) -> PyResult<T> {
+pub(crate) fn ok<T>(r: vectrade_core::Result<T>) -> PyResult<T> {
     r.map_err(raise)
 }
 
@@ -181,21 +184,16 @@ impl PyScenario {
 
 /// A run over a scenario: agents, orders, steps, results.
 #[pyclass(module = "vectrade._native", name = "Run")]
-struct PyRun {
-    inner: Run,
+pub(crate) struct PyRun {
+    pub(crate) inner: Run,
 }
 
 fn agent(id: usize) -> AgentId {
     AgentId(id)
 }
 
-fn f64_of(d: Decimal) -> f64 {
-    use rust_decimal::prelude::ToPrimitive;
-    d.to_f64().unwrap_or(f64::NAN)
-}
-
 /// 8-byte words of a little-endian buffer (a trailing partial word is ignored: numpy never makes one).
-fn words(bytes: &[u8]) -> impl Iterator<Item = [u8; 8]> + '_ {
+pub(crate) fn words(bytes: &[u8]) -> impl Iterator<Item = [u8; 8]> + '_ {
     bytes.chunks_exact(8).map(|c| c.try_into().expect("chunks of 8"))
 }
 
@@ -259,6 +257,27 @@ impl PyRun {
             None => self.inner.submit(agent(id), request),
         };
         Ok(dump(&ok(order)?))
+    }
+
+    /// The fast path of the callback API's `ctx.buy(...)` & co.: a market order, or a limit order
+    /// with `limit`, in the series `index`; returns the order id. `quantity` and `limit` arrive as
+    /// int or Decimal (checked by the Python layer).
+    #[pyo3(signature = (id, index, side, quantity, limit=None))]
+    fn submit_simple(
+        &mut self,
+        id: usize,
+        index: usize,
+        side: &str,
+        quantity: Decimal,
+        limit: Option<Decimal>,
+    ) -> PyResult<u64> {
+        let side: Side = ok(side.parse())?;
+        let symbol = self.series_symbol(index)?;
+        let request = match limit {
+            Some(price) => OrderRequest::limit(symbol, side, quantity, price),
+            None => OrderRequest::market(symbol, side, quantity),
+        };
+        Ok(ok(self.inner.submit(agent(id), request))?.id)
     }
 
     #[pyo3(signature = (id, order_id, idempotency_key=None))]
@@ -325,6 +344,10 @@ impl PyRun {
         Ok(dump(&ok(self.inner.engine().orders(agent(id)))?))
     }
 
+    fn order_json(&self, id: usize, order_id: u64) -> PyResult<String> {
+        Ok(dump(ok(self.inner.engine().order(agent(id), order_id))?))
+    }
+
     fn open_orders_json(&self, id: usize) -> PyResult<String> {
         Ok(dump(&ok(self.inner.engine().open_orders(agent(id)))?))
     }
@@ -379,8 +402,8 @@ impl PyRun {
     ) -> PyResult<(Py<PyBytes>, Py<PyBytes>, Py<PyBytes>, Py<PyBytes>)> {
         let curve = ok(self.inner.engine().equity_curve(agent(id)))?;
         let ts: Vec<u8> = curve.iter().flat_map(|p| p.ts.to_le_bytes()).collect();
-        let eq: Vec<u8> = curve.iter().flat_map(|p| f64_of(p.equity).to_le_bytes()).collect();
-        let gross: Vec<u8> = curve.iter().flat_map(|p| f64_of(p.gross_exposure).to_le_bytes()).collect();
+        let eq: Vec<u8> = curve.iter().flat_map(|p| to_f64(p.equity).to_le_bytes()).collect();
+        let gross: Vec<u8> = curve.iter().flat_map(|p| to_f64(p.gross_exposure).to_le_bytes()).collect();
         let equity: Vec<Decimal> = curve.iter().map(|p| p.equity).collect();
         let dd: Vec<u8> =
             vectrade_core::metrics::drawdown_series(&equity).iter().flat_map(|d| d.to_le_bytes()).collect();
@@ -398,32 +421,34 @@ impl PyRun {
     fn closes_f64(&self, index: usize, n: usize) -> PyResult<Vec<f64>> {
         let symbol = self.series_symbol(index)?;
         let bars = ok(self.inner.bars(symbol, n.clamp(1, vectrade_core::run::MAX_LOOKBACK)))?;
-        Ok(bars.iter().map(|b| f64_of(b.close)).collect())
+        Ok(bars.iter().map(|b| to_f64(b.close)).collect())
     }
 
-    /// Every bar of a symbol, including future ones, as columns (little-endian bytes: ts as i64
-    /// milliseconds, then open, high, low, close, volume as f64) — for precomputing causal indicators; the Python layer
-    /// only reveals values up to the current bar.
-    fn series_f64(&self, py: Python<'_>, index: usize) -> PyResult<Vec<Py<PyBytes>>> {
+    /// One field (`open`, `high`, `low`, `close` or `volume`) of every bar of a symbol, future
+    /// ones included, as little-endian f64 bytes — for precomputing causal indicators; the
+    /// `Indicator` reveals its values up to the current bar only.
+    fn column_f64<'py>(&self, py: Python<'py>, index: usize, field: &str) -> PyResult<Bound<'py, PyBytes>> {
         let series = self
             .inner
             .scenario()
             .series()
             .get(index)
             .ok_or_else(|| raise(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}"))))?;
-        let column = |f: fn(&vectrade_core::Bar) -> Decimal| -> Py<PyBytes> {
-            let bytes: Vec<u8> = series.bars.iter().flat_map(|b| f64_of(f(b)).to_le_bytes()).collect();
-            PyBytes::new(py, &bytes).unbind()
+        let pick: fn(&vectrade_core::Bar) -> Decimal = match field {
+            "open" => |b| b.open,
+            "high" => |b| b.high,
+            "low" => |b| b.low,
+            "close" => |b| b.close,
+            "volume" => |b| b.volume,
+            other => {
+                return Err(raise(Error::new(
+                    ErrorKind::InvalidEnumValue,
+                    format!("`field` must be one of open, high, low, close, volume, got '{other}'"),
+                )));
+            }
         };
-        let ts: Vec<u8> = series.bars.iter().flat_map(|b| b.ts.to_le_bytes()).collect();
-        Ok(vec![
-            PyBytes::new(py, &ts).unbind(),
-            column(|b| b.open),
-            column(|b| b.high),
-            column(|b| b.low),
-            column(|b| b.close),
-            column(|b| b.volume),
-        ])
+        let bytes: Vec<u8> = series.bars.iter().flat_map(|b| to_f64(pick(b)).to_le_bytes()).collect();
+        Ok(PyBytes::new(py, &bytes))
     }
 
     /// The scenario's timeline (every bar time of any symbol), little-endian i64 milliseconds.
@@ -435,7 +460,7 @@ impl PyRun {
     /// The latest close of a symbol as a float, or None before its first bar.
     fn close_f64(&self, index: usize) -> PyResult<Option<f64>> {
         let symbol = self.series_symbol(index)?;
-        Ok(ok(self.inner.bars(symbol, 1))?.last().map(|b| f64_of(b.close)))
+        Ok(ok(self.inner.bars(symbol, 1))?.last().map(|b| to_f64(b.close)))
     }
 
     /// The latest bar of a symbol, exact: (ts_ms, open, high, low, close, volume).
@@ -562,6 +587,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RunFinished", py.get_type::<RunFinished>())?;
     m.add_class::<PyScenario>()?;
     m.add_class::<PyRun>()?;
+    m.add_class::<strategy::Clock>()?;
+    m.add_class::<strategy::Indicator>()?;
+    m.add_function(wrap_pyfunction!(strategy::crossover, m)?)?;
+    m.add_function(wrap_pyfunction!(strategy::drive, m)?)?;
     m.add_function(wrap_pyfunction!(catalog_entries, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(parse_timestamp, m)?)?;

@@ -89,6 +89,52 @@ pub struct EquityPoint {
     pub gross_exposure: Decimal,
 }
 
+/// An equity curve borrowed from an engine, not copied: an optional first point followed by a
+/// slice of points — how an agent's track record sits in memory after a reset (the reset's
+/// starting point, then the bars since).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Curve<'a> {
+    /// The point before `points`, if any.
+    pub start: Option<EquityPoint>,
+    /// The points after `start`.
+    pub points: &'a [EquityPoint],
+}
+
+impl<'a> Curve<'a> {
+    /// The curve made of `points` alone.
+    #[must_use]
+    pub fn new(points: &'a [EquityPoint]) -> Self {
+        Curve { start: None, points }
+    }
+
+    /// Every point, `start` first.
+    pub fn iter(&self) -> impl Iterator<Item = &EquityPoint> + Clone + '_ {
+        self.start.iter().chain(self.points)
+    }
+
+    /// Point `i` (0 = the first).
+    #[must_use]
+    pub fn get(&self, i: usize) -> Option<&EquityPoint> {
+        match (&self.start, i) {
+            (Some(p), 0) => Some(p),
+            (Some(_), _) => self.points.get(i - 1),
+            (None, _) => self.points.get(i),
+        }
+    }
+
+    /// Number of points.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.points.len() + usize::from(self.start.is_some())
+    }
+
+    /// True when the curve has no point.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Cash and positions of one agent. Positions are indexed by the engine's symbol index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {

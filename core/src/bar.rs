@@ -98,11 +98,8 @@ pub fn bars_from_columns(
         if !v.is_finite() {
             return err(ErrorKind::InvalidBar, format!("{symbol} row {row}: {name} is {v}"));
         }
-        // `Display` of f64 is the shortest representation that reads back as the same float.
-        let text = format!("{v}");
-        text.parse::<Decimal>()
-            .or_else(|_| Decimal::from_scientific(&format!("{v:e}")))
-            .map_err(|_| Error::new(ErrorKind::InvalidBar, format!("{symbol} row {row}: {name} {v} is out of range")))
+        crate::num::decimal_from_f64(v)
+            .ok_or_else(|| Error::new(ErrorKind::InvalidBar, format!("{symbol} row {row}: {name} {v} is out of range")))
     };
     let mut bars = Vec::with_capacity(n);
     for i in 0..n {

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
 use crate::account::Fill;
@@ -177,7 +176,7 @@ pub fn trades(fills: &[Fill]) -> Vec<Trade> {
         t.net_pnl = t.realized_pnl - t.fees;
         let entered = t.avg_entry_price * t.quantity;
         t.return_pct =
-            if entered.is_zero() { 0.0 } else { (t.net_pnl * Decimal::ONE_HUNDRED / entered).to_f64().unwrap_or(0.0) };
+            if entered.is_zero() { 0.0 } else { crate::num::to_f64(t.net_pnl * Decimal::ONE_HUNDRED / entered) };
         if t.open_quantity.is_zero() {
             t.status = TradeStatus::Closed;
             t.closed_at = Some(f.ts);

@@ -16,7 +16,9 @@ pub mod error;
 pub mod journal;
 pub mod matching;
 pub mod metrics;
+pub mod num;
 pub mod order;
+pub mod reveal;
 pub mod risk;
 pub mod rng;
 pub mod run;
@@ -24,7 +26,7 @@ pub mod scenario;
 pub mod signals;
 pub mod time;
 
-pub use account::{Account, EquityPoint, Fill, Position, PositionView};
+pub use account::{Account, Curve, EquityPoint, Fill, Position, PositionView};
 pub use bar::{Bar, BarResolution};
 pub use catalog::{CatalogEntry, SyntheticSpec};
 pub use costs::{CommissionModel, CostModel, SlippageModel};

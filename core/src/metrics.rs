@@ -3,7 +3,7 @@
 //! Everything is computed from the equity curve (one point per bar close, point 0 = starting cash) and
 //! from the closed round trips. Money stays [`Decimal`]; ratios are `f64`, computed deterministically:
 //! `sqrt` and `pow` come from the portable `libm` crate, every sum is a plain left-to-right loop, and
-//! `Decimal → f64` goes through [`ToPrimitive::to_f64`] (pure Rust, no platform math library). The
+//! `Decimal → f64` is [`crate::num::to_f64`] (correctly rounded, pure Rust, no platform math library). The
 //! same input therefore gives byte-identical output on native targets and WebAssembly.
 //!
 //! Conventions shared by every metric:
@@ -16,30 +16,31 @@
 //!   or `None` as documented per field, and a result too large for `f64` saturates at `±f64::MAX`.
 //! - Fewer than two equity points means no returns: every return/risk metric is `0`.
 
-use rust_decimal::prelude::ToPrimitive;
+use std::cmp::Ordering;
+
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
+
+use crate::account::Curve;
+use crate::bar::Bar;
+use crate::num::{cmp, is_non_positive, to_f64};
 
 /// Milliseconds in a year of 365.25 days, the year used by [`Metrics::cagr_pct`].
 pub const MS_PER_YEAR: f64 = 365.25 * 86_400_000.0;
 
 /// What [`compute`] needs: the equity curve of one account and the statistics of its trades.
 ///
-/// `timestamps`, `equity`, `gross_exposure` and `benchmark` describe the same points and should have
-/// the same length; `equity` defines the points, a shorter companion slice is read as far as it goes
-/// (missing exposure counts as flat, missing timestamps give zero elapsed time) and longer ones are
-/// cut to `equity.len()`. Nothing here panics on inconsistent lengths.
+/// The curve is borrowed as the engine holds it — nothing of a million-bar run is copied to grade
+/// it — and the benchmark is its bars, read at each point's time.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MetricsInput<'a> {
-    /// UTC milliseconds of each equity point, ascending; point 0 is the start of the run.
-    pub timestamps: &'a [i64],
-    /// Account equity (cash + marked positions) at each point, marked at bar close; point 0 is the
-    /// starting cash. Money.
-    pub equity: &'a [Decimal],
-    /// Gross exposure `Σ |position value|` at each point. Money.
-    pub gross_exposure: &'a [Decimal],
-    /// Close of the benchmark at each point, for its buy-and-hold return, alpha and beta. Price.
-    pub benchmark: Option<&'a [Decimal]>,
+    /// One point per bar close, ascending in time; point 0 is the start of the run (the starting
+    /// cash). Equity is marked at bar close; gross exposure is `Σ |position value|`. Money.
+    pub curve: Curve<'a>,
+    /// Bars of the benchmark, ascending, for its buy-and-hold return, alpha and beta. Each point
+    /// takes the close of the benchmark's latest bar at or before its time (its first close before
+    /// its first bar). Price.
+    pub benchmark: Option<&'a [Bar]>,
     /// Net PnL (after fees) of each closed round trip, in closing order. Money.
     pub trade_pnls: &'a [Decimal],
     /// Return of each closed round trip in percent, same order as `trade_pnls`.
@@ -159,23 +160,39 @@ pub struct Metrics {
 /// capital left to earn a return on.
 #[must_use]
 pub fn returns(equity: &[Decimal]) -> Vec<f64> {
-    let mut out = Vec::with_capacity(equity.len().saturating_sub(1));
-    let mut ruined = false;
-    for w in equity.windows(2) {
-        let (prev, cur) = (w[0], w[1]);
-        let r = if ruined {
+    returns_of(equity.iter().copied(), equity.len())
+}
+
+/// [`returns`] of the `n` values of `equity`.
+fn returns_of(equity: impl Iterator<Item = Decimal>, n: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(n.saturating_sub(1));
+    let mut stream = ReturnStream::default();
+    out.extend(equity.filter_map(|e| stream.push(e)));
+    out
+}
+
+/// [`returns`] one point at a time.
+#[derive(Default)]
+struct ReturnStream {
+    prev: Option<Decimal>,
+    ruined: bool,
+}
+
+impl ReturnStream {
+    /// The return into `cur` (none for the first point).
+    fn push(&mut self, cur: Decimal) -> Option<f64> {
+        let prev = self.prev.replace(cur)?;
+        Some(if self.ruined {
             0.0
-        } else if prev <= Decimal::ZERO || cur <= Decimal::ZERO {
-            ruined = true;
+        } else if is_non_positive(prev) || is_non_positive(cur) {
+            self.ruined = true;
             -1.0
-        } else if cur == prev {
+        } else if cmp(cur, prev) == Ordering::Equal {
             0.0
         } else {
             bar_ratio(cur - prev, prev)
-        };
-        out.push(r);
+        })
     }
-    out
 }
 
 /// Drawdown at each point: `(peak_t − E_t) / peak_t` with `peak_t = max(E_0..E_t)`, a fraction `>= 0`
@@ -184,25 +201,65 @@ pub fn returns(equity: &[Decimal]) -> Vec<f64> {
 #[must_use]
 pub fn drawdown_series(equity: &[Decimal]) -> Vec<f64> {
     let mut out = Vec::with_capacity(equity.len());
-    for_each_drawdown(equity, |d| out.push(d));
+    for_each_drawdown(equity.iter().copied(), |d| out.push(d));
     out
 }
 
 /// The drawdown of each point, in order, without storing them.
-fn for_each_drawdown(equity: &[Decimal], mut f: impl FnMut(f64)) {
-    let mut peak: Option<Decimal> = None;
-    for &e in equity {
-        let p = match peak {
-            Some(p) if p >= e => p,
-            _ => e,
+fn for_each_drawdown(equity: impl Iterator<Item = Decimal>, mut f: impl FnMut(f64)) {
+    let mut stream = DrawdownStream::default();
+    for e in equity {
+        f(stream.push(e).0);
+    }
+}
+
+/// [`drawdown_series`] one point at a time, with the stretches spent under water.
+#[derive(Default)]
+struct DrawdownStream {
+    /// The running peak and its float (converted only at new highs).
+    peak: Option<(Decimal, f64)>,
+    /// Index of the latest point at the peak (a tie with the peak moves it).
+    peak_i: usize,
+    /// True while below the peak.
+    under: bool,
+    /// Points pushed so far.
+    seen: usize,
+}
+
+impl DrawdownStream {
+    /// The drawdown at `e`; when `e` is back at the peak after a drawdown, also the stretch under
+    /// water it ends, as `(index of the peak, index of e)`.
+    fn push(&mut self, e: Decimal) -> (f64, Option<(usize, usize)>) {
+        let i = self.seen;
+        self.seen += 1;
+        let mut ended = None;
+        let (p, p_f64) = match self.peak {
+            Some((p, p_f64)) if cmp(p, e) == Ordering::Greater => {
+                self.under = true;
+                (p, p_f64)
+            }
+            Some(kept) => {
+                if self.under {
+                    ended = Some((self.peak_i, i));
+                    self.under = false;
+                }
+                self.peak_i = i;
+                if cmp(kept.0, e) == Ordering::Equal { kept } else { (e, to_f64(e)) }
+            }
+            None => (e, to_f64(e)),
         };
-        peak = Some(p);
+        self.peak = Some((p, p_f64));
         let dd = match p.checked_sub(e) {
-            Some(diff) if p > Decimal::ZERO && e < p => bar_ratio(diff, p),
-            None => fin((to_f64(p) - to_f64(e)) / to_f64(p)),
+            Some(diff) if !is_non_positive(p) && cmp(e, p) == Ordering::Less => fin(to_f64(diff) / p_f64),
+            None => fin((p_f64 - to_f64(e)) / p_f64),
             Some(_) => 0.0,
         };
-        f(dd);
+        (dd, ended)
+    }
+
+    /// The stretch still under water after the last point, if any.
+    fn open_stretch(&self) -> Option<(usize, usize)> {
+        self.under.then(|| (self.peak_i, self.seen - 1))
     }
 }
 
@@ -210,20 +267,20 @@ fn for_each_drawdown(equity: &[Decimal], mut f: impl FnMut(f64)) {
 /// returns NaN or infinity.
 #[must_use]
 pub fn compute(input: &MetricsInput) -> Metrics {
-    let equity = input.equity;
-    let n = equity.len();
+    let curve = &input.curve;
+    let n = curve.len();
     let ppy =
         if input.periods_per_year.is_finite() && input.periods_per_year > 0.0 { input.periods_per_year } else { 0.0 };
-    let starting = equity.first().copied().unwrap_or(Decimal::ZERO);
-    let last = equity.last().copied().unwrap_or(Decimal::ZERO);
-    let rets = returns(equity);
-    let ts = &input.timestamps[..input.timestamps.len().min(n)];
-    let ts_at = |i: usize| ts.get(i).copied();
+    let starting = curve.get(0).map_or(Decimal::ZERO, |p| p.equity);
+    let last = n.checked_sub(1).and_then(|i| curve.get(i)).map_or(Decimal::ZERO, |p| p.equity);
+    let ts_at = |i: usize| curve.get(i).map(|p| p.ts);
+    let scan = scan(curve, input.benchmark.filter(|bars| !bars.is_empty()));
+    let rets = &scan.returns;
 
     // Total return and CAGR.
     let total_return_pct = if starting > Decimal::ZERO { pct_change(last, starting) } else { 0.0 };
-    let elapsed_ms = match (ts.first(), ts.last()) {
-        (Some(&a), Some(&b)) if ts.len() == n => b.saturating_sub(a),
+    let elapsed_ms = match (ts_at(0), n.checked_sub(1).and_then(ts_at)) {
+        (Some(a), Some(b)) => b.saturating_sub(a),
         _ => 0,
     };
     let years = elapsed_ms as f64 / MS_PER_YEAR;
@@ -244,7 +301,7 @@ pub fn compute(input: &MetricsInput) -> Metrics {
     let excess = || rets.iter().map(move |r| r - rf_bar);
     let (mut volatility_pct, mut sharpe, mut sortino) = (0.0, 0.0, 0.0);
     if rets.len() >= 2 {
-        volatility_pct = fin(sample_sd(&rets) * sqrt_ppy * 100.0);
+        volatility_pct = fin(sample_sd(rets) * sqrt_ppy * 100.0);
         let mean_x = mean_of(excess(), rets.len());
         let sd_x = sample_sd_of(excess, rets.len());
         if sd_x > 0.0 && sd_x.is_finite() {
@@ -262,13 +319,14 @@ pub fn compute(input: &MetricsInput) -> Metrics {
     }
 
     // Drawdowns.
-    let mut max_drawdown = 0.0_f64;
-    for_each_drawdown(equity, |d| {
-        if d > max_drawdown {
-            max_drawdown = d;
+    let max_drawdown = scan.max_drawdown;
+    let (mut dd_bars, mut dd_ms) = (0u64, 0i64);
+    for (from, to) in scan.stretches.iter().copied() {
+        dd_bars = dd_bars.max((to - from) as u64);
+        if let (Some(a), Some(b)) = (ts_at(from), ts_at(to)) {
+            dd_ms = dd_ms.max(b.saturating_sub(a));
         }
-    });
-    let (dd_bars, dd_ms) = drawdown_durations(equity, &ts_at);
+    }
     let calmar = if max_drawdown > 0.0 { fin(cagr_pct / 100.0 / max_drawdown) } else { 0.0 };
 
     // Closed trades.
@@ -311,37 +369,21 @@ pub fn compute(input: &MetricsInput) -> Metrics {
     }
 
     // Exposure and turnover.
-    let exposure_pct = if n < 2 {
-        0.0
-    } else {
-        let mut held = 0u64;
-        for i in 1..n {
-            if input.gross_exposure.get(i).is_some_and(|g| *g > Decimal::ZERO) {
-                held += 1;
-            }
-        }
-        held as f64 / (n - 1) as f64 * 100.0
-    };
+    let exposure_pct = if n < 2 { 0.0 } else { scan.exposed as f64 / (n - 1) as f64 * 100.0 };
     let turnover = if n == 0 {
         0.0
     } else {
-        let mut sum = Decimal::ZERO;
-        for &e in equity {
-            sum = sum.saturating_add(e);
-        }
-        let avg = sum / Decimal::from(n);
+        let avg = scan.equity_sum / Decimal::from(n);
         if avg > Decimal::ZERO { fin(ratio(input.traded_notional, avg)) } else { 0.0 }
     };
 
     // Benchmark.
-    let bench = input.benchmark.map(|b| &b[..b.len().min(n)]);
-    let benchmark_return_pct = match bench {
-        Some([first, .., last]) if *first > Decimal::ZERO => Some(pct_change(*last, *first)),
-        Some([first]) if *first > Decimal::ZERO => Some(0.0),
+    let benchmark_return_pct = match scan.benchmark_ends {
+        Some((first, last)) if first > Decimal::ZERO => Some(pct_change(last, first)),
         _ => None,
     };
-    let (alpha_annual_pct, beta) = match bench {
-        Some(b) => alpha_beta(&rets, &returns(b), ppy),
+    let (alpha_annual_pct, beta) = match &scan.benchmark_returns {
+        Some(b) => alpha_beta(rets, b, ppy),
         None => (None, None),
     };
 
@@ -380,33 +422,61 @@ pub fn compute(input: &MetricsInput) -> Metrics {
     }
 }
 
-/// Longest underwater stretch `(bars, ms)`, each maximised on its own over all stretches.
-fn drawdown_durations(equity: &[Decimal], ts_at: &dyn Fn(usize) -> Option<i64>) -> (u64, i64) {
-    let (mut best_bars, mut best_ms) = (0u64, 0i64);
-    let mut record = |from: usize, to: usize| {
-        best_bars = best_bars.max((to - from) as u64);
-        if let (Some(a), Some(b)) = (ts_at(from), ts_at(to)) {
-            best_ms = best_ms.max(b.saturating_sub(a));
-        }
+/// What one pass over the curve (and the benchmark beside it) collects for [`compute`].
+struct Scan {
+    /// Per-bar returns ([`returns`]).
+    returns: Vec<f64>,
+    max_drawdown: f64,
+    /// Stretches under water, `(index of the peak, index of the recovery or the last point)`.
+    stretches: Vec<(usize, usize)>,
+    /// Points after the first with a position open.
+    exposed: usize,
+    /// Sum of the equity of every point (saturating).
+    equity_sum: Decimal,
+    /// Benchmark returns on the same points, and its first and last closes.
+    benchmark_returns: Option<Vec<f64>>,
+    benchmark_ends: Option<(Decimal, Decimal)>,
+}
+
+/// One pass over `curve`: a million-bar curve is read once, not once per metric. The benchmark
+/// close at each point is that of its latest bar at or before the point's time (its first close
+/// before its first bar: a flat benchmark).
+fn scan(curve: &Curve, benchmark: Option<&[Bar]>) -> Scan {
+    let n = curve.len();
+    let mut out = Scan {
+        returns: Vec::with_capacity(n.saturating_sub(1)),
+        max_drawdown: 0.0,
+        stretches: Vec::new(),
+        exposed: 0,
+        equity_sum: Decimal::ZERO,
+        benchmark_returns: benchmark.map(|_| Vec::with_capacity(n.saturating_sub(1))),
+        benchmark_ends: None,
     };
-    let Some(&first) = equity.first() else { return (0, 0) };
-    let (mut peak, mut peak_i, mut under) = (first, 0usize, false);
-    for (i, &e) in equity.iter().enumerate().skip(1) {
-        if e >= peak {
-            if under {
-                record(peak_i, i);
-                under = false;
+    let (mut returns, mut drawdown, mut bench_returns) =
+        (ReturnStream::default(), DrawdownStream::default(), ReturnStream::default());
+    let mut j = 0;
+    for (i, p) in curve.iter().enumerate() {
+        out.returns.extend(returns.push(p.equity));
+        let (dd, ended) = drawdown.push(p.equity);
+        if dd > out.max_drawdown {
+            out.max_drawdown = dd;
+        }
+        out.stretches.extend(ended);
+        if i > 0 && !is_non_positive(p.gross_exposure) {
+            out.exposed += 1;
+        }
+        out.equity_sum = out.equity_sum.saturating_add(p.equity);
+        if let (Some(bars), Some(rets)) = (benchmark, out.benchmark_returns.as_mut()) {
+            while j + 1 < bars.len() && bars[j + 1].ts <= p.ts {
+                j += 1;
             }
-            peak = e;
-            peak_i = i;
-        } else {
-            under = true;
+            let close = bars[j].close;
+            rets.extend(bench_returns.push(close));
+            out.benchmark_ends = Some((out.benchmark_ends.map_or(close, |(first, _)| first), close));
         }
     }
-    if under {
-        record(peak_i, equity.len() - 1);
-    }
-    (best_bars, best_ms)
+    out.stretches.extend(drawdown.open_stretch());
+    out
 }
 
 /// `(alpha_annual_pct, beta)` of the OLS regression of `r` on `b` (paired by index).
@@ -469,11 +539,6 @@ fn sample_sd_of<I: Iterator<Item = f64>>(xs: impl Fn() -> I, n: usize) -> f64 {
     libm::sqrt(s / (n - 1) as f64)
 }
 
-/// `Decimal → f64` through the crate's integer-based conversion.
-fn to_f64(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(0.0)
-}
-
 /// `num / den` computed in `Decimal` (28 significant digits) then converted; falls back to `f64`
 /// division if the quotient overflows `Decimal`. `den` must be non-zero.
 /// The per-bar quotient of two money amounts in `f64`: each side converted once, then one IEEE
@@ -512,6 +577,7 @@ fn fin(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::account::EquityPoint;
 
     fn d(s: &str) -> Decimal {
         s.parse().unwrap()
@@ -526,8 +592,28 @@ mod tests {
     fn days(n: usize) -> Vec<i64> {
         (0..n as i64).map(|i| 1_700_000_000_000 + i * DAY).collect()
     }
-    fn curve<'a>(ts: &'a [i64], eq: &'a [Decimal], ppy: f64) -> MetricsInput<'a> {
-        MetricsInput { timestamps: ts, equity: eq, periods_per_year: ppy, ..Default::default() }
+    /// Points of a curve; exposure `gx[i]`, or 0 past its end.
+    fn points(ts: &[i64], eq: &[Decimal], gx: &[Decimal]) -> Vec<EquityPoint> {
+        let gross = |i: usize| gx.get(i).copied().unwrap_or_default();
+        ts.iter()
+            .zip(eq)
+            .enumerate()
+            .map(|(i, (&ts, &equity))| EquityPoint { ts, equity, gross_exposure: gross(i) })
+            .collect()
+    }
+    fn curve(points: &[EquityPoint], ppy: f64) -> MetricsInput<'_> {
+        MetricsInput { curve: Curve::new(points), periods_per_year: ppy, ..Default::default() }
+    }
+    /// Metrics of the curve `eq` at times `ts`, without trades.
+    fn of(ts: &[i64], eq: &[Decimal], ppy: f64) -> Metrics {
+        compute(&curve(&points(ts, eq, &[]), ppy))
+    }
+    /// Bars closing at `closes`, at times `ts`.
+    fn bars(ts: &[i64], closes: &[Decimal]) -> Vec<Bar> {
+        ts.iter()
+            .zip(closes)
+            .map(|(&ts, &c)| Bar { ts, open: c, high: c, low: c, close: c, volume: Decimal::ZERO })
+            .collect()
     }
     fn floats(m: &Metrics) -> Vec<f64> {
         let mut v = vec![
@@ -557,7 +643,7 @@ mod tests {
         let rets = returns(&eq);
         assert_eq!(rets, vec![0.1, -0.1, 22.0 / 99.0]);
         assert_eq!(drawdown_series(&eq), vec![0.0, 0.0, 0.1, 0.0]);
-        let m = compute(&curve(&ts, &eq, 252.0));
+        let m = of(&ts, &eq, 252.0);
         assert_eq!(m.total_return_pct, 21.0);
         assert_eq!((m.max_drawdown, m.max_drawdown_pct), (0.1, 10.0));
         assert_eq!((m.max_drawdown_duration_bars, m.max_drawdown_duration_ms), (2, 2 * DAY));
@@ -580,7 +666,7 @@ mod tests {
         let eq = ds(&["100", "90", "121", "110"]);
         let year = MS_PER_YEAR as i64;
         let ts = [0, year / 2, year, 2 * year];
-        let m = compute(&curve(&ts, &eq, 1.0));
+        let m = of(&ts, &eq, 1.0);
         // 100 → 110 over two years: √1.1 − 1.
         assert!(close(m.cagr_pct, (1.1f64.sqrt() - 1.0) * 100.0, 1e-12));
         // Two stretches: 0→2 (2 bars, one year) and 2→3 unrecovered (1 bar, one year).
@@ -592,7 +678,7 @@ mod tests {
     fn empty_single_point_and_no_trades_are_zero() {
         for eq in [vec![], ds(&["1000"])] {
             let ts = days(eq.len());
-            let m = compute(&curve(&ts, &eq, 252.0));
+            let m = of(&ts, &eq, 252.0);
             assert!(floats(&m).iter().all(|x| *x == 0.0 || *x == 252.0), "{m:?}");
             assert_eq!((m.bars, m.round_trips, m.max_drawdown_duration_bars), (0, 0, 0));
             assert_eq!(m.expectancy, Decimal::ZERO);
@@ -633,13 +719,9 @@ mod tests {
         let eq = ds(&["100", "100", "100", "100", "100"]);
         let gx = ds(&["50", "0", "50", "-0", "80"]);
         let ts = days(5);
-        let m = compute(&MetricsInput {
-            gross_exposure: &gx,
-            traded_notional: d("250"),
-            fees: d("1.25"),
-            fill_count: 3,
-            ..curve(&ts, &eq, 252.0)
-        });
+        let pts = points(&ts, &eq, &gx);
+        let m =
+            compute(&MetricsInput { traded_notional: d("250"), fees: d("1.25"), fill_count: 3, ..curve(&pts, 252.0) });
         assert_eq!((m.exposure_pct, m.turnover, m.fees, m.fill_count), (50.0, 2.5, d("1.25"), 3));
     }
 
@@ -647,18 +729,22 @@ mod tests {
     fn benchmark_identical_to_strategy_has_beta_one() {
         let eq = ds(&["100", "103", "101", "106", "104.5", "108"]);
         let ts = days(eq.len());
-        let m = compute(&MetricsInput { benchmark: Some(&eq), ..curve(&ts, &eq, 252.0) });
+        let pts = points(&ts, &eq, &[]);
+        let same = bars(&ts, &eq);
+        let m = compute(&MetricsInput { benchmark: Some(&same), ..curve(&pts, 252.0) });
         assert_eq!(m.beta, Some(1.0));
         assert!(m.alpha_annual_pct.unwrap().abs() < 1e-12);
         assert_eq!(m.benchmark_return_pct, Some(8.0));
         // A flat benchmark has no variance: no alpha/beta, but a buy-and-hold return of 0.
         let flat = ds(&["50", "50", "50", "50", "50", "50"]);
-        let m = compute(&MetricsInput { benchmark: Some(&flat), ..curve(&ts, &eq, 252.0) });
+        let flat = bars(&ts, &flat);
+        let m = compute(&MetricsInput { benchmark: Some(&flat), ..curve(&pts, 252.0) });
         assert_eq!((m.beta, m.alpha_annual_pct, m.benchmark_return_pct), (None, None, Some(0.0)));
         // Benchmark returns (1 %, −1 %, 3 %), strategy 2·b + 0.1 % each bar → beta 2, alpha 0.1 % × 252.
         let b = ds(&["100", "101", "99.99", "102.9897"]);
         let s = ds(&["100", "102.1", "100.1601", "106.2698661"]);
-        let m = compute(&MetricsInput { benchmark: Some(&b), ..curve(&ts[..4], &s, 252.0) });
+        let (b, s) = (bars(&ts[..4], &b), points(&ts[..4], &s, &[]));
+        let m = compute(&MetricsInput { benchmark: Some(&b), ..curve(&s, 252.0) });
         assert!(close(m.beta.unwrap(), 2.0, 1e-12) && close(m.alpha_annual_pct.unwrap(), 25.2, 1e-9), "{m:?}");
     }
 
@@ -666,14 +752,34 @@ mod tests {
     fn annualisation_scales_sharpe_by_sqrt_ratio() {
         let eq = ds(&["100", "101", "100.5", "102", "101.7", "103"]);
         let ts = days(eq.len());
-        let daily = compute(&curve(&ts, &eq, 252.0));
-        let hourly = compute(&curve(&ts, &eq, 1764.0));
+        let daily = of(&ts, &eq, 252.0);
+        let hourly = of(&ts, &eq, 1764.0);
         assert!(close(hourly.sharpe / daily.sharpe, 7f64.sqrt(), 1e-12));
         assert!(close(hourly.sortino / daily.sortino, 7f64.sqrt(), 1e-12));
         assert!(close(hourly.volatility_pct / daily.volatility_pct, 7f64.sqrt(), 1e-12));
         // A positive risk-free rate lowers the Sharpe ratio.
-        let rf = compute(&MetricsInput { risk_free_rate_annual: 0.05, ..curve(&ts, &eq, 252.0) });
+        let pts = points(&ts, &eq, &[]);
+        let rf = compute(&MetricsInput { risk_free_rate_annual: 0.05, ..curve(&pts, 252.0) });
         assert!(rf.sharpe < daily.sharpe && rf.sharpe > 0.0);
+    }
+
+    #[test]
+    fn a_curve_with_a_start_point_is_the_same_curve() {
+        let eq = ds(&["100", "90", "121", "110", "95"]);
+        let ts = days(eq.len());
+        let pts = points(&ts, &eq, &ds(&["0", "5", "0", "7", "9"]));
+        let split = Curve { start: Some(pts[0]), points: &pts[1..] };
+        assert_eq!((split.len(), split.get(0), split.get(4), split.get(5)), (5, Some(&pts[0]), Some(&pts[4]), None));
+        let bench = bars(&ts, &ds(&["10", "11", "10.5", "12", "11"]));
+        let whole = compute(&MetricsInput { benchmark: Some(&bench), ..curve(&pts, 252.0) });
+        let parts = compute(&MetricsInput {
+            curve: split,
+            benchmark: Some(&bench),
+            periods_per_year: 252.0,
+            ..Default::default()
+        });
+        assert_eq!(whole, parts);
+        assert_eq!((whole.max_drawdown_duration_bars, whole.exposure_pct), (2, 75.0));
     }
 
     #[test]
@@ -704,21 +810,21 @@ mod tests {
         let pnls = ds(&["1", "-2", "0"]);
         let tr = [1.0, f64::NAN, -2.0];
         let ts = days(eq.len());
+        let (pts, bench) = (points(&ts, &eq, &gx), bars(&ts, &bench));
         for ppy in [252.0, 1764.0, 0.0, f64::NAN, f64::INFINITY] {
             let m = compute(&MetricsInput {
-                gross_exposure: &gx,
                 benchmark: Some(&bench),
                 trade_pnls: &pnls,
                 trade_returns_pct: &tr,
                 risk_free_rate_annual: 0.03,
-                ..curve(&ts, &eq, ppy)
+                ..curve(&pts, ppy)
             });
             assert!(floats(&m).iter().all(|x| x.is_finite()), "{m:?}");
             let json = serde_json::to_string(&m).unwrap();
             assert_eq!(serde_json::from_str::<Metrics>(&json).unwrap(), m);
         }
         // A one-minute run compounding 10 % annualises past f64: saturated, not infinite.
-        let m = compute(&curve(&[0, 60_000], &ds(&["100", "110"]), 252.0));
+        let m = of(&[0, 60_000], &ds(&["100", "110"]), 252.0);
         assert_eq!(m.cagr_pct, f64::MAX);
     }
 
@@ -729,7 +835,7 @@ mod tests {
         // sortino = mean/downside*sqrt(252); volatility = sd*sqrt(252)*100; mdd = max((peak-e)/peak).
         let eq = ds(&["10000", "10150", "10080", "9900", "10230", "10410", "10120", "9870", "10350", "10500"]);
         let ts = days(eq.len());
-        let m = compute(&curve(&ts, &eq, 252.0));
+        let m = of(&ts, &eq, 252.0);
         assert!(close(m.volatility_pct, PY_VOL, 1e-12), "{}", m.volatility_pct);
         assert!(close(m.sharpe, PY_SHARPE, 1e-12), "{}", m.sharpe);
         assert!(close(m.sortino, PY_SORTINO, 1e-12), "{}", m.sortino);

@@ -542,16 +542,11 @@ impl Run {
         let closed: Vec<&Trade> = trades.iter().filter(|t| t.status == journal::TradeStatus::Closed).collect();
         let pnls: Vec<Decimal> = closed.iter().map(|t| t.net_pnl).collect();
         let rets: Vec<f64> = closed.iter().map(|t| t.return_pct).collect();
-        let ts: Vec<i64> = record.equity_points().map(|p| p.ts).collect();
-        let equity: Vec<Decimal> = record.equity_points().map(|p| p.equity).collect();
-        let gross: Vec<Decimal> = record.equity_points().map(|p| p.gross_exposure).collect();
-        let benchmark = self.benchmark_closes(&ts);
+        let benchmark = self.scenario.config().benchmark_symbol.as_ref().and_then(|s| self.scenario.series_of(s));
         let account = self.engine.account(agent)?;
         Ok(metrics::compute(&MetricsInput {
-            timestamps: &ts,
-            equity: &equity,
-            gross_exposure: &gross,
-            benchmark: benchmark.as_deref(),
+            curve: record.curve,
+            benchmark: benchmark.map(|series| &series.bars[..]),
             trade_pnls: &pnls,
             trade_returns_pct: &rets,
             fees: account.fees_paid,
@@ -560,23 +555,6 @@ impl Run {
             periods_per_year: self.scenario.periods_per_year(),
             risk_free_rate_annual: 0.0,
         }))
-    }
-
-    /// The benchmark's close at each of `times`: its latest bar at or before the time, or
-    /// its first bar for points before the benchmark starts.
-    fn benchmark_closes(&self, times: &[i64]) -> Option<Vec<Decimal>> {
-        let symbol = self.scenario.config().benchmark_symbol.as_ref()?;
-        let bars = &self.scenario.series_of(symbol)?.bars;
-        let mut out = Vec::with_capacity(times.len());
-        let mut j = 0;
-        for &t in times {
-            while j + 1 < bars.len() && bars[j + 1].ts <= t {
-                j += 1;
-            }
-            // Before the benchmark's first bar its first close stands in (a flat benchmark).
-            out.push(bars[j].close);
-        }
-        Some(out)
     }
 
     /// The agent's grade, once the run is over (or the agent was liquidated).

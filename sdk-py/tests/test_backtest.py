@@ -140,3 +140,127 @@ def test_indicators_that_peek_at_later_bars_are_refused(fn: Any) -> None:
 
     with pytest.raises(vt.InvalidInput, match="not causal"):
         vt.backtest(Peeking, vt.scenarios.get("tech-2024-q2"))
+
+
+def _crosses(values: Any) -> Any:
+    """Bars where the 3-bar SMA crosses the 8-bar one, either way."""
+    import numpy as np
+
+    fast, slow = _sma(values, 3), _sma(values, 8)
+    above, below = fast > slow, fast < slow
+    out = np.zeros(len(values), dtype=bool)
+    out[1:] = (below[:-1] & above[1:]) | (above[:-1] & below[1:])
+    return out
+
+
+class IndicatorCross(vt.Strategy):
+    """Buys on a 3/8 SMA cross up, sells on a cross down; counts its calls."""
+
+    woken = False
+
+    def init(self, ctx: vt.Context) -> None:
+        self.fast = ctx.indicator(_sma, "AAPL", 3)
+        self.slow = ctx.indicator(_sma, "AAPL", 8)
+        self.calls = 0
+        if self.woken:
+            ctx.wake_on(ctx.indicator(_crosses, "AAPL"))
+
+    def on_bar(self, ctx: vt.Context) -> None:
+        self.calls += 1
+        if vt.crossover(self.fast, self.slow) and ctx.position("AAPL") == 0:
+            ctx.buy("AAPL", 10)
+        elif vt.crossover(self.slow, self.fast) and ctx.position("AAPL") > 0:
+            ctx.sell("AAPL", 10)
+
+
+class WokenCross(IndicatorCross):
+    woken = True
+
+
+def test_a_strategy_woken_at_its_events_trades_exactly_as_one_called_every_bar() -> None:
+    pytest.importorskip("numpy")
+    scenario = vt.scenarios.get("tech-2024-q2")
+    every, woken = vt.backtest(IndicatorCross, scenario), vt.backtest(WokenCross, scenario)
+    assert every.strategy.calls == scenario.info["bar_count"] - 1
+    assert 10 < woken.strategy.calls < every.strategy.calls / 3
+    assert woken.run.fills() == every.run.fills() and len(every.run.fills()) > 10
+    assert woken.results == every.results
+
+
+def test_crossover_compares_indicators_and_levels() -> None:
+    pytest.importorskip("numpy")
+    seen: List[Any] = []
+
+    class Probe(vt.Strategy):
+        def init(self, ctx: vt.Context) -> None:
+            self.close = ctx.indicator(lambda v: v, "AAPL")
+
+        def on_bar(self, ctx: vt.Context) -> None:
+            if len(self.close) >= 2:
+                level = (self.close[-1] + self.close[-2]) / 2
+                up = self.close[-2] < level < self.close[-1]
+                seen.append(vt.crossover(self.close, level) == up)
+            else:
+                seen.append(vt.crossover(self.close, 0.0) is False)  # one bar cannot cross
+
+    vt.backtest(Probe, vt.scenarios.get("tech-2024-q2"))
+    assert len(seen) > 100 and all(seen)
+    with pytest.raises(TypeError, match="indicators or numbers, got str"):
+        vt.crossover("AAPL", 1.0)  # type: ignore[arg-type]
+
+
+def test_order_shortcuts_return_ids_and_orders_can_be_looked_up() -> None:
+    seen: Dict[str, Any] = {}
+
+    def on_bar(ctx: vt.Context) -> None:
+        if ctx.bar_index == 0:
+            seen["market"] = ctx.buy("AAPL", 5)
+            seen["limit"] = ctx.buy("AAPL", Decimal("2.5"), limit="1.00")  # far below the market: rests
+            seen["bracket"] = ctx.buy("MSFT", "1", stop_loss="1.00")
+        if ctx.bar_index == 2:
+            seen.update(market_order=ctx.order(seen["market"]), limit_order=ctx.order(seen["limit"]))
+            with pytest.raises(vt.NotFound):
+                ctx.order(999)
+            with pytest.raises(vt.InvalidInput, match="floats are inexact"):
+                ctx.sell("AAPL", 1.5)  # type: ignore[arg-type]
+
+    bt = vt.backtest(on_bar, vt.scenarios.get("tech-2024-q2"))
+    assert all(isinstance(seen[k], int) for k in ("market", "limit", "bracket"))
+    assert seen["market_order"].status == "FILLED" and seen["market_order"].filled_quantity == 5
+    assert seen["limit_order"].status == "OPEN" and seen["limit_order"].limit_price == Decimal("1.00")
+    assert bt.run.order(seen["bracket"]).status == "FILLED"
+    children = [o for o in bt.run.orders() if o.parent_id == seen["bracket"]]
+    assert [(o.role, o.stop_price) for o in children] == [("stop_loss", Decimal("1.00"))]
+
+
+def test_wake_on_is_set_up_in_init_with_an_indicator() -> None:
+    class Late(vt.Strategy):
+        def init(self, ctx: vt.Context) -> None:
+            self.ind = ctx.indicator(lambda v: v > 0, "AAPL")
+
+        def on_bar(self, ctx: vt.Context) -> None:
+            ctx.wake_on(self.ind)
+
+    with pytest.raises(vt.InvalidInput, match="set up in init"):
+        vt.backtest(Late, vt.scenarios.get("tech-2024-q2"))
+
+    class NotAnIndicator(vt.Strategy):
+        def init(self, ctx: vt.Context) -> None:
+            ctx.wake_on([True, False])  # type: ignore[arg-type]
+
+        def on_bar(self, ctx: vt.Context) -> None:
+            pass
+
+    with pytest.raises(vt.InvalidInput, match="takes an Indicator"):
+        vt.backtest(NotAnIndicator, vt.scenarios.get("tech-2024-q2"))
+
+    class BadField(vt.Strategy):
+        def init(self, ctx: vt.Context) -> None:
+            ctx.indicator(lambda v: v, "AAPL", field="adj_close")
+
+        def on_bar(self, ctx: vt.Context) -> None:
+            pass
+
+    with pytest.raises(vt.InvalidInput, match="must be one of open, high, low, close, volume") as e:
+        vt.backtest(BadField, vt.scenarios.get("tech-2024-q2"))
+    assert e.value.code == "invalid_enum_value"

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::account::{Account, EquityPoint, Fill, PositionView};
+use crate::account::{Account, Curve, EquityPoint, Fill, PositionView};
 use crate::bar::Bar;
 use crate::costs::CostModel;
 use crate::error::{Error, ErrorKind, Result, err};
@@ -137,29 +137,10 @@ pub(crate) struct RecordStart {
 /// An agent's current track record (see [`Engine::track_record`]), borrowed, not copied.
 #[derive(Debug, Clone, Copy)]
 pub struct TrackRecord<'a> {
-    /// The point a reset starts the record with, if any.
-    pub start: Option<EquityPoint>,
-    /// Equity points of the record after `start`.
-    pub points: &'a [EquityPoint],
+    /// Equity points of the record: a reset's starting point, if any, then the bars since.
+    pub curve: Curve<'a>,
     /// Fills of the record.
     pub fills: &'a [Fill],
-}
-
-impl TrackRecord<'_> {
-    /// Every equity point of the record, `start` first.
-    pub fn equity_points(&self) -> impl Iterator<Item = &EquityPoint> {
-        self.start.iter().chain(self.points)
-    }
-
-    /// Number of equity points.
-    pub fn len(&self) -> usize {
-        self.points.len() + usize::from(self.start.is_some())
-    }
-
-    /// True when the record has no equity point.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// A portfolio as the bot API reports it.
@@ -510,10 +491,12 @@ impl Engine {
     pub fn track_record(&self, id: AgentId) -> Result<TrackRecord<'_>> {
         let a = self.agent(id)?;
         Ok(match a.record_start {
-            None => TrackRecord { start: None, points: &a.equity_curve, fills: &a.fills },
+            None => TrackRecord { curve: Curve::new(&a.equity_curve), fills: &a.fills },
             Some(r) => TrackRecord {
-                start: Some(EquityPoint { ts: r.ts, equity: r.cash, gross_exposure: Decimal::ZERO }),
-                points: &a.equity_curve[r.curve_index..],
+                curve: Curve {
+                    start: Some(EquityPoint { ts: r.ts, equity: r.cash, gross_exposure: Decimal::ZERO }),
+                    points: &a.equity_curve[r.curve_index..],
+                },
                 fills: &a.fills[r.fill_index..],
             },
         })

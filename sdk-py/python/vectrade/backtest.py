@@ -9,10 +9,10 @@ and quantities stay exact ``Decimal``.
 from __future__ import annotations
 
 import datetime as _dt
-import operator
 from decimal import Decimal
-from typing import Any, Callable, Dict, Iterator, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Union
 
+from . import _native
 from ._convert import DecimalLike, to_datetime, to_decimal
 from .models import Bar, Order, PlacedOrder, Results, RiskProfile, Side
 from .scenarios import Scenario
@@ -30,57 +30,23 @@ class Strategy:
         raise NotImplementedError("a Strategy must implement on_bar(ctx)")
 
 
-class Indicator:
-    """A causal indicator over one symbol, computed once over the whole series and revealed bar by
-    bar like backtesting.py's ``self.I``: ``ind[-1]`` is its value at the current bar, ``ind[-2]``
-    the bar before; values after the current bar cannot be reached. Made by :meth:`Context.indicator`."""
-
-    __slots__ = ("_values", "_counts", "_ctx")
-
-    def __init__(self, values: List[float], counts: List[int], ctx: "Context") -> None:
-        self._values = values
-        self._counts = counts
-        self._ctx = ctx
-
-    def __len__(self) -> int:
-        """Bars revealed so far."""
-        return self._counts[self._ctx._step]
-
-    def __getitem__(self, i: Any) -> Any:
-        """``ind[-1]`` now, ``ind[-k]`` k−1 bars ago, ``ind[-k:]`` the last k values as a list."""
-        n = self._counts[self._ctx._step]
-        if isinstance(i, slice):
-            start, stop, step = i.indices(n)
-            return self._values[start:stop:step]
-        try:
-            k = operator.index(i)
-        except TypeError:
-            raise IndexError(f"indicator index must be an integer or a slice, got {i!r}") from None
-        if k >= 0 or -k > n:
-            raise IndexError(f"indicator index must be -1 (this bar) down to -{n}, got {k}")
-        return self._values[n + k]
-
-    def __iter__(self) -> Iterator[float]:
-        """The values revealed so far, oldest first."""
-        return iter(self._values[: self._counts[self._ctx._step]])
-
-    def __repr__(self) -> str:
-        n = len(self)
-        return f"Indicator({n} bars revealed, now {self._values[n - 1] if n else None})"
+Indicator = _native.Indicator
+crossover = _native.crossover
 
 
 class Context:
     """What a strategy sees and does at one bar. Cheap to use on every bar: the price getters
     return floats straight from the engine without building objects."""
 
-    __slots__ = ("_run", "_native", "_agent", "_index", "_step", "_timeline", "symbols")
+    __slots__ = ("_run", "_native", "_agent", "_index", "_clock", "_wake", "_started", "symbols")
 
-    def __init__(self, run: Run) -> None:
+    def __init__(self, run: Run, clock: Optional[_native.Clock] = None) -> None:
         self._run = run
         self._native = run._native
         self._agent = run._agent
-        self._step = run._native.step_index
-        self._timeline: Optional[List[int]] = None
+        self._clock = clock or _native.Clock()
+        self._wake: List[Indicator] = []
+        self._started = False
         self.symbols: List[str] = run.scenario.universe
         self._index: Dict[str, int] = {s: self._native.symbol_index(s) for s in run.scenario.universe}
         if run.scenario.benchmark_symbol:
@@ -101,7 +67,7 @@ class Context:
     @property
     def bar_index(self) -> int:
         """0 for the first bar of the scenario, then 1, 2, ..."""
-        return self._step
+        return self._clock.step
 
     def close(self, symbol: str) -> Optional[float]:
         """Latest close as a float (None before the symbol's first bar)."""
@@ -123,38 +89,53 @@ class Context:
         """``fn(values, *args, **kw)`` over the symbol's whole ``field`` series (a numpy float array),
         revealed bar by bar. ``fn`` must be causal — its value at a bar may only use that bar and
         earlier ones (a moving average is; a centred one is not): it is checked by computing it
-        again on the first half of the series. Needs numpy; call it from ``init``."""
+        again on prefixes of the series, which must give the same values. A boolean result
+        (``fast > slow``) gives 1.0 / 0.0, usable with :meth:`wake_on`. Needs numpy; call it from
+        ``init``."""
         import numpy as np
 
-        columns = self._native.series_f64(self._i(symbol))
-        names = ("open", "high", "low", "close", "volume")
-        if field not in names:
+        if not isinstance(field, str):
             from ._convert import invalid
 
-            raise invalid("invalid_enum_value", f"`field` must be one of {set(names)}, got {field!r}")
-        values = np.frombuffer(columns[1 + names.index(field)], dtype="<f8")
+            raise invalid("invalid_argument", f"`field` must be a str, got {type(field).__name__}")
+        values = np.frombuffer(self._native.column_f64(self._i(symbol), field), dtype="<f8")
         full = np.asarray(fn(values, *args, **kw), dtype="f8")
         if full.shape != values.shape:
             from ._convert import invalid
 
             raise invalid("invalid_argument", f"indicator must return one value per bar ({values.shape[0]}), got shape {full.shape}")
         # Causal means a prefix of the data gives a prefix of the result: recompute on prefixes
-        # of many lengths, short ones included (a back-filled warm-up only shows there).
+        # of many lengths, short ones included (a back-filled warm-up only shows there), up to
+        # half the series (a long series pays about one and a half computations for the check).
         n = len(values)
-        for cut in sorted({k for k in (1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, n // 4, n // 2, n - 1) if 0 < k < n}):
+        for cut in sorted({k for k in (1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, n // 2) if 0 < k < n}):
             part = np.asarray(fn(values[:cut].copy(), *args, **kw), dtype="f8")
-            if part.shape != (cut,) or not np.allclose(part, full[:cut], equal_nan=True, rtol=1e-9, atol=0.0):
+            same = part.shape == (cut,) and (
+                np.array_equal(part, full[:cut], equal_nan=True)  # the usual case, and cheap
+                or np.allclose(part, full[:cut], equal_nan=True, rtol=1e-9, atol=0.0)
+            )
+            if not same:
                 from ._convert import invalid
 
                 raise invalid(
                     "invalid_argument",
                     f"indicator is not causal: its first {cut} values change when later bars are removed (look-ahead)",
                 )
-        if self._timeline is None:
-            self._timeline = np.frombuffer(self._native.timeline_ts(), dtype="<i8").tolist()
-        ts = np.frombuffer(columns[0], dtype="<i8")
-        counts = np.searchsorted(ts, np.asarray(self._timeline, dtype="<i8"), side="right").tolist()
-        return Indicator(full.tolist(), counts, self)
+        return Indicator(self._native, self._i(symbol), full.astype("<f8").tobytes(), self._clock)
+
+    def wake_on(self, indicator: Indicator) -> None:
+        """Calls ``on_bar`` only at the bars where ``indicator`` is set (neither 0 nor NaN — a
+        boolean indicator is set where it is True) instead of at every bar. Several calls wake
+        on any of them. The engine still steps every bar in between: resting orders, stops and
+        brackets fill as usual; only the Python call is skipped, which is what makes an
+        event-driven strategy cheap. Call it from ``init``."""
+        from ._convert import invalid
+
+        if self._started:
+            raise invalid("invalid_argument", "wake_on is set up in init, before the first bar")
+        if not isinstance(indicator, Indicator):
+            raise invalid("invalid_argument", f"wake_on takes an Indicator from ctx.indicator, got {type(indicator).__name__}")
+        self._wake.append(indicator)
 
     # -- the account ----------------------------------------------------------------------------
     def position(self, symbol: str) -> Decimal:
@@ -176,28 +157,43 @@ class Context:
         """Queues any order; refusals raise the engine's errors (``OrderRejected``, ...)."""
         return self._run.submit(order)
 
-    def buy(self, symbol: str, quantity: DecimalLike, **kw: Any) -> PlacedOrder:
-        """A market buy (pass ``limit=`` for a limit order; other keywords go to :class:`Order`)."""
-        return self.submit(_order(symbol, "buy", quantity, kw))
+    def buy(self, symbol: str, quantity: DecimalLike, *, limit: Optional[DecimalLike] = None, **kw: Any) -> int:
+        """A market buy, or a limit buy with ``limit=``; returns the order id. Other keywords
+        (``stop_loss=``, ``time_in_force=``, ...) go to :class:`Order`."""
+        return self._place(symbol, "buy", quantity, limit, kw)
 
-    def sell(self, symbol: str, quantity: DecimalLike, **kw: Any) -> PlacedOrder:
-        """A market sell closing part or all of a long (``limit=`` for a limit)."""
-        return self.submit(_order(symbol, "sell", quantity, kw))
+    def sell(self, symbol: str, quantity: DecimalLike, *, limit: Optional[DecimalLike] = None, **kw: Any) -> int:
+        """A market (or ``limit=``) sell closing part or all of a long; returns the order id."""
+        return self._place(symbol, "sell", quantity, limit, kw)
 
-    def short(self, symbol: str, quantity: DecimalLike, **kw: Any) -> PlacedOrder:
-        """A market short (``limit=`` for a limit); needs shorting enabled."""
-        return self.submit(_order(symbol, "short", quantity, kw))
+    def short(self, symbol: str, quantity: DecimalLike, *, limit: Optional[DecimalLike] = None, **kw: Any) -> int:
+        """A market (or ``limit=``) short, when shorting is enabled; returns the order id."""
+        return self._place(symbol, "short", quantity, limit, kw)
 
-    def cover(self, symbol: str, quantity: DecimalLike, **kw: Any) -> PlacedOrder:
-        """A market cover of part or all of a short (``limit=`` for a limit)."""
-        return self.submit(_order(symbol, "cover", quantity, kw))
+    def cover(self, symbol: str, quantity: DecimalLike, *, limit: Optional[DecimalLike] = None, **kw: Any) -> int:
+        """A market (or ``limit=``) cover of part or all of a short; returns the order id."""
+        return self._place(symbol, "cover", quantity, limit, kw)
 
-    def close_position(self, symbol: str) -> Optional[PlacedOrder]:
-        """A market order closing the whole position in ``symbol`` (None when flat)."""
+    def close_position(self, symbol: str) -> Optional[int]:
+        """A market order closing the whole position in ``symbol``; its id, or None when flat."""
         held = self.position(symbol)
         if held == 0:
             return None
-        return self.submit(Order.market(symbol, "sell" if held > 0 else "cover", abs(held)))
+        return self._place(symbol, "sell" if held > 0 else "cover", abs(held), None, {})
+
+    def order(self, order_id: int) -> PlacedOrder:
+        """The order with this id as it stands now (status, fills, ...)."""
+        return self._run.order(order_id)
+
+    def _place(self, symbol: str, side: Side, quantity: Any, limit: Any, kw: Dict[str, Any]) -> int:
+        if kw:  # brackets, time in force, ...: the full order
+            return self.submit(_order(symbol, side, quantity, limit, kw)).id
+        # Hot path: one call into the engine, no order object, no JSON.
+        if type(quantity) is not int:
+            quantity = to_decimal(quantity, "quantity")
+        if limit is not None and type(limit) is not int:
+            limit = to_decimal(limit, "limit")
+        return self._native.submit_simple(self._agent, self._i(symbol), side, quantity, limit)
 
     def cancel(self, order_id: int) -> PlacedOrder:
         """Cancels a working order."""
@@ -208,8 +204,7 @@ class Context:
         return self._run.open_orders()
 
 
-def _order(symbol: str, side: Side, quantity: DecimalLike, kw: Dict[str, Any]) -> Order:
-    limit = kw.pop("limit", None)
+def _order(symbol: str, side: Side, quantity: DecimalLike, limit: Optional[DecimalLike], kw: Dict[str, Any]) -> Order:
     if limit is not None:
         return Order.limit(symbol, side, quantity, limit, **kw)
     return Order.market(symbol, side, quantity, **kw)
@@ -242,8 +237,10 @@ def backtest(
     """Runs ``strategy`` over ``scenario`` bar by bar and grades it.
 
     ``strategy`` is a :class:`Strategy` instance or subclass, or a plain function ``on_bar(ctx)``.
-    Exceptions from the strategy propagate (with the run left at the failing bar). ``progress``,
-    if given, is called as ``progress(bars_done, bars_total)`` about a hundred times.
+    The bar loop runs inside the engine: a bar costs one Python call plus what ``on_bar`` does, and
+    none at all at bars skipped by :meth:`Context.wake_on`. Exceptions from the strategy propagate
+    (with the run left at the failing bar); Ctrl-C stops the loop. ``progress``, if given, is
+    called as ``progress(bars_done, bars_total)`` about a hundred times.
     """
     if isinstance(strategy, type):
         strategy = strategy()
@@ -260,18 +257,11 @@ def backtest(
     ctx = Context(run)
     if isinstance(strategy, Strategy):
         strategy.init(ctx)
-    native = run._native
-    advance = native.advance
+    ctx._started = True
     total = int(scenario.info["bar_count"]) - 1
-    every = max(total // 100, 1) if progress is not None else total + 1
-    step = 0
-    while not native.done:
-        ctx._step = step
-        on_bar(ctx)
-        advance(1)
-        step += 1
-        if step % every == 0 and progress is not None and step < total:
-            progress(step, total)
+    every = max(total // 100, 1) if progress is not None else 0
+    # The bar loop runs in the engine and calls on_bar (see bindings-python/src/strategy.rs).
+    _native.drive(run._native, on_bar, ctx, ctx._clock, ctx._wake, progress, every)
     if progress is not None:
         progress(total, total)
     return Backtest(run, strategy)

@@ -213,6 +213,11 @@ class Run:
         """Every order, rejected and ended ones included, oldest first."""
         return [PlacedOrder.from_wire(o) for o in loads(self._native.orders_json(self._id(agent)))]
 
+    def order(self, order_id: int, *, agent: Optional[str] = None) -> PlacedOrder:
+        """The order with this id as it stands now (raises ``NotFound`` for an unknown id)."""
+        order_id = int_arg(order_id, "order_id", 1)
+        return PlacedOrder.from_wire(loads(self._native.order_json(self._id(agent), order_id)))
+
     def open_orders(self, *, agent: Optional[str] = None) -> List[PlacedOrder]:
         """Working orders, oldest first."""
         return [PlacedOrder.from_wire(o) for o in loads(self._native.open_orders_json(self._id(agent)))]

@@ -1,0 +1,180 @@
+//! The callback loop of `vectrade.backtest`: the bar loop runs here, in Rust, and calls the
+//! strategy's `on_bar(ctx)` once per bar (or only at the bars its wake indicators fire), so a
+//! bar costs one Python call plus what the strategy itself does. Indicators are the core's
+//! `Revealed` values behind a shared clock: reading one is an index, never a copy.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use pyo3::exceptions::{PyIndexError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PySlice};
+use vectrade_core::reveal::{self, Revealed};
+use vectrade_core::{Error, ErrorKind};
+
+use crate::{PyRun, ok, raise};
+
+/// The step a callback backtest is at, shared by the context and every indicator of the run.
+#[pyclass(module = "vectrade._native", name = "Clock", frozen)]
+pub(crate) struct Clock {
+    step: AtomicUsize,
+}
+
+#[pymethods]
+impl Clock {
+    #[new]
+    fn new() -> Self {
+        Clock { step: AtomicUsize::new(0) }
+    }
+
+    /// The step (0 for the scenario's first bar time).
+    #[getter]
+    fn step(&self) -> usize {
+        self.step.load(Ordering::Relaxed)
+    }
+}
+
+/// A causal indicator over one symbol, computed once over the whole series and revealed bar by
+/// bar like backtesting.py's `self.I`: `ind[-1]` is its value at the current bar, `ind[-2]` the bar
+/// before, `ind[-k:]` the last k values as a list; values after the current bar cannot be reached.
+/// Made by `Context.indicator`.
+#[pyclass(module = "vectrade._native", name = "Indicator", frozen, sequence)]
+pub(crate) struct Indicator {
+    inner: Revealed,
+    clock: Py<Clock>,
+}
+
+impl Indicator {
+    fn seen(&self) -> &[f64] {
+        self.inner.visible(self.clock.get().step.load(Ordering::Relaxed))
+    }
+}
+
+#[pymethods]
+impl Indicator {
+    /// `values`: one float per bar of the run's series `series` (little-endian f64 bytes).
+    #[new]
+    fn new(run: &PyRun, series: usize, values: &[u8], clock: Py<Clock>) -> PyResult<Self> {
+        let scenario = run.inner.scenario();
+        let bars = &scenario
+            .series()
+            .get(series)
+            .ok_or_else(|| raise(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {series}"))))?
+            .bars;
+        let ts: Vec<i64> = bars.iter().map(|b| b.ts).collect();
+        let values = crate::words(values).map(f64::from_le_bytes).collect();
+        Ok(Indicator { inner: ok(Revealed::new(values, &ts, scenario.timeline()))?, clock })
+    }
+
+    /// Bars revealed so far.
+    fn __len__(&self) -> usize {
+        self.seen().len()
+    }
+
+    /// `ind[-1]` now, `ind[-k]` k−1 bars ago, `ind[-k:]` the last k values as a list.
+    fn __getitem__<'py>(&self, py: Python<'py>, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let seen = self.seen();
+        if let Ok(k) = index.extract::<isize>() {
+            let n = seen.len() as isize;
+            if k >= 0 || -k > n {
+                return Err(PyIndexError::new_err(format!(
+                    "indicator index must be -1 (this bar) down to -{n}, got {k}"
+                )));
+            }
+            return Ok(seen[(n + k) as usize].into_pyobject(py)?.into_any());
+        }
+        if let Ok(slice) = index.cast::<PySlice>() {
+            let s = slice.indices(seen.len() as isize)?;
+            let picked = (0..s.slicelength).map(|i| seen[(s.start + i as isize * s.step) as usize]);
+            return Ok(PyList::new(py, picked)?.into_any());
+        }
+        Err(PyIndexError::new_err(format!("indicator index must be an integer or a slice, got {}", index.repr()?)))
+    }
+
+    /// The values revealed so far, oldest first.
+    fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        PyList::new(py, self.seen())?.as_any().try_iter().map(Bound::into_any)
+    }
+
+    fn __repr__(&self) -> String {
+        let seen = self.seen();
+        match seen.last() {
+            Some(v) => format!("Indicator({} bars revealed, now {v:?})", seen.len()),
+            None => "Indicator(0 bars revealed, now None)".to_string(),
+        }
+    }
+}
+
+/// One side of `crossover`: an indicator's revealed values or a constant level.
+fn last_two(side: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
+    if let Ok(ind) = side.cast::<Indicator>() {
+        let seen = ind.get().seen();
+        return Ok(seen[seen.len().saturating_sub(2)..].to_vec());
+    }
+    match side.extract::<f64>() {
+        Ok(level) => Ok(vec![level, level]),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "crossover compares indicators or numbers, got {}",
+            side.get_type().name()?
+        ))),
+    }
+}
+
+/// True when `a` has just crossed above `b` (an indicator or a number): below it at the previous
+/// bar, above it at this one — backtesting.py's `crossover`.
+#[pyfunction]
+pub(crate) fn crossover(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(reveal::crossover(&last_two(a)?, &last_two(b)?))
+}
+
+/// Runs `on_bar(ctx)` and one step of `run`, bar after bar, until the run is over. With `wake`
+/// indicators, `on_bar` is only called at the steps where one of them fires (a new bar with a
+/// value that is neither zero nor NaN); the engine still steps every bar. `progress(done, total)`
+/// is called every `every` steps. An exception from `on_bar` stops the loop at that bar.
+#[pyfunction]
+#[pyo3(signature = (run, on_bar, ctx, clock, wake, progress=None, every=0))]
+#[allow(clippy::too_many_arguments, reason = "mirrors the Python call one to one")]
+pub(crate) fn drive(
+    py: Python<'_>,
+    run: &Bound<'_, PyRun>,
+    on_bar: &Bound<'_, PyAny>,
+    ctx: &Bound<'_, PyAny>,
+    clock: &Bound<'_, Clock>,
+    wake: Vec<Py<Indicator>>,
+    progress: Option<&Bound<'_, PyAny>>,
+    every: usize,
+) -> PyResult<()> {
+    let steps = run.borrow().inner.scenario().timeline().len();
+    let wakes = {
+        let wake: Vec<&Revealed> = wake.iter().map(|w| &w.get().inner).collect();
+        reveal::wake_steps(steps, &wake)
+    };
+    let total = steps.saturating_sub(1);
+    let mut reported = 0;
+    loop {
+        let (done, step) = {
+            let r = run.borrow();
+            (r.inner.is_done(), r.inner.step_index())
+        };
+        if done {
+            break;
+        }
+        clock.get().step.store(step, Ordering::Relaxed);
+        if wakes.get(step).copied().unwrap_or(true) {
+            on_bar.call1((ctx,))?;
+        }
+        // The steps up to the next call run in the engine alone.
+        let next = wakes.iter().skip(step + 1).position(|&w| w).map_or(steps, |k| step + 1 + k);
+        let count = u32::try_from(next - step).unwrap_or(u32::MAX).min(4096);
+        let done_steps = step + ok(run.borrow_mut().inner.advance(count))? as usize;
+        if every > 0 && done_steps / every > reported {
+            reported = done_steps / every;
+            if let Some(report) = progress
+                && done_steps < total
+            {
+                report.call1((done_steps, total))?;
+            }
+        }
+        py.check_signals()?; // Ctrl-C stops a long backtest
+    }
+    Ok(())
+}

@@ -1,0 +1,124 @@
+//! Conversions between exact decimals and floats, the one place numbers cross that border.
+//!
+//! Both directions are exact where exactness is possible and correctly rounded otherwise, in pure
+//! Rust with no platform math library, so they give the same bits on every target (WebAssembly
+//! included):
+//! - [`decimal_from_f64`] reads a float as the decimal a person sees when it is printed (its
+//!   shortest round-trip representation);
+//! - [`to_f64`] gives the float nearest to a decimal (IEEE round-half-even).
+
+use std::cmp::Ordering;
+
+use rust_decimal::Decimal;
+
+/// Powers of ten that `f64` holds exactly.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+    1e21, 1e22,
+];
+
+/// The `f64` nearest to `d`, correctly rounded.
+///
+/// Money in a run has few digits, so nearly every call takes the fast path: a mantissa below
+/// 2^53 and a scale up to 22 are both exact in `f64`, and one IEEE division of exact operands is
+/// correctly rounded. Anything else goes through Rust's (correctly rounding) decimal parser.
+#[must_use]
+pub fn to_f64(d: Decimal) -> f64 {
+    let mantissa = d.mantissa();
+    let scale = d.scale() as usize;
+    if mantissa.unsigned_abs() < 1u128 << 53 && scale < EXACT_POWERS_OF_TEN.len() {
+        // Both casts are exact: |mantissa| < 2^53 fits i64 and f64.
+        return mantissa as i64 as f64 / EXACT_POWERS_OF_TEN[scale];
+    }
+    d.to_string().parse().unwrap_or(0.0)
+}
+
+/// `a.cmp(&b)`, with a fast path for the usual case of equal scales (a plain integer comparison
+/// of the mantissas); `Decimal`'s own comparison rescales first, which per-bar loops feel.
+#[must_use]
+pub fn cmp(a: Decimal, b: Decimal) -> Ordering {
+    if a.scale() == b.scale() { a.mantissa().cmp(&b.mantissa()) } else { a.cmp(&b) }
+}
+
+/// True when `d` is zero or negative.
+#[must_use]
+pub fn is_non_positive(d: Decimal) -> bool {
+    d.is_zero() || d.is_sign_negative()
+}
+
+/// The decimal of `v`'s shortest round-trip representation (`101.3`, not
+/// `101.2999999999999971578...`); `None` for NaN, infinities and magnitudes `Decimal` cannot hold
+/// (beyond ~7.9e28, or so small that 28 decimal places would round them to zero).
+#[must_use]
+pub fn decimal_from_f64(v: f64) -> Option<Decimal> {
+    if !v.is_finite() {
+        return None;
+    }
+    // `Display` of f64 is the shortest representation that reads back as the same float.
+    let text = format!("{v}");
+    let d = text.parse::<Decimal>().ok().or_else(|| Decimal::from_scientific(&format!("{v:e}")).ok())?;
+    (v == 0.0 || !d.is_zero()).then_some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn to_f64_is_the_nearest_float() {
+        for text in [
+            "0",
+            "-0",
+            "1",
+            "0.1",
+            "0.3",
+            "-2.675",
+            "101.3",
+            "12345.6789",
+            "1e-28",
+            "0.0000000000000000000000000001",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "9007199254740993",
+            "123456789012345678.9",
+            "1.000000000000000000000000001",
+            "3.3333333333333333333333333333",
+        ] {
+            let dec = if text.contains('e') { Decimal::from_scientific(text).unwrap() } else { d(text) };
+            let expected: f64 = dec.to_string().parse().unwrap();
+            assert_eq!(to_f64(dec).to_bits(), expected.to_bits(), "{text}");
+        }
+        // rust_decimal's own `to_f64` is not correctly rounded; ours is.
+        assert_eq!(to_f64(d("0.1")), 0.1);
+        assert_eq!(to_f64(d("2.675")), 2.675);
+    }
+
+    #[test]
+    fn fast_comparison_agrees_with_decimal_ordering() {
+        let values = ["-1.50", "-1.5", "-0", "0", "0.00", "1", "1.0", "1.01", "2", "-79228162514264337593543950335"];
+        for a in values {
+            for b in values {
+                assert_eq!(cmp(d(a), d(b)), d(a).cmp(&d(b)), "{a} vs {b}");
+            }
+            assert_eq!(is_non_positive(d(a)), d(a) <= Decimal::ZERO, "{a}");
+        }
+    }
+
+    #[test]
+    fn floats_read_as_printed() {
+        assert_eq!(decimal_from_f64(101.3), Some(d("101.3")));
+        assert_eq!(decimal_from_f64(0.1 + 0.2), Some(d("0.30000000000000004")));
+        assert_eq!(decimal_from_f64(1e-30), None, "not silently zero");
+        assert_eq!(decimal_from_f64(-0.0), Some(Decimal::ZERO));
+        assert_eq!(decimal_from_f64(f64::NAN), None);
+        assert_eq!(decimal_from_f64(f64::INFINITY), None);
+        assert_eq!(decimal_from_f64(1e30), None);
+        for v in [0.5, -3.25, 1e-7, 123456.789, 9.87654321e15] {
+            assert_eq!(to_f64(decimal_from_f64(v).unwrap()), v, "round trip of {v}");
+        }
+    }
+}

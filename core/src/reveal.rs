@@ -1,0 +1,140 @@
+//! Indicators revealed bar by bar, for strategies written as a callback per bar.
+//!
+//! A data library computes an indicator over a whole series at once (a moving average over a numpy
+//! array, a `Float64Array`); a strategy deciding at step `s` of a run may only see the values of the
+//! bars up to that step. [`Revealed`] holds the whole computation and answers for one step at a time
+//! from the number of bars visible at each step, so a strategy cannot look ahead even by mistake, and
+//! reading a value costs an index, not a copy. Every SDK's callback loop uses it: the same indicator
+//! reveals the same values at the same steps in Python, Node and the browser.
+//!
+//! Whether the function that produced the values is causal (uses only past bars) is checked where it
+//! runs, in the SDK: the engine only sees its output.
+
+use crate::error::{ErrorKind, Result, err};
+
+/// Values over every bar of one series, revealed step by step along a run's timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revealed {
+    values: Vec<f64>,
+    /// Bars of the series visible at each step of the timeline (non-decreasing).
+    counts: Vec<u32>,
+}
+
+impl Revealed {
+    /// `values` holds one value per bar of a series whose bar times are `series_ts` (ascending);
+    /// `timeline` is the run's (every bar time of any symbol, ascending). At step `s` the bars
+    /// at or before `timeline[s]` are visible.
+    pub fn new(values: Vec<f64>, series_ts: &[i64], timeline: &[i64]) -> Result<Self> {
+        if values.len() != series_ts.len() {
+            return err(
+                ErrorKind::InvalidArgument,
+                format!("an indicator needs one value per bar ({}), got {}", series_ts.len(), values.len()),
+            );
+        }
+        if u32::try_from(values.len()).is_err() {
+            return err(ErrorKind::InvalidCount, format!("{} bars is more than an indicator holds", values.len()));
+        }
+        let mut counts = Vec::with_capacity(timeline.len());
+        let mut visible = 0usize;
+        for &t in timeline {
+            while visible < series_ts.len() && series_ts[visible] <= t {
+                visible += 1;
+            }
+            counts.push(visible as u32); // fits: checked above
+        }
+        Ok(Revealed { values, counts })
+    }
+
+    /// Number of steps of the timeline.
+    #[must_use]
+    pub fn steps(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// The values visible at `step`, oldest first (the last count for a step past the timeline).
+    #[must_use]
+    pub fn visible(&self, step: usize) -> &[f64] {
+        let n = self.counts.get(step).or(self.counts.last()).map_or(0, |&c| c as usize);
+        &self.values[..n]
+    }
+
+    /// The value `back` bars before the latest visible one at `step` (`back = 0` is the latest).
+    #[must_use]
+    pub fn back(&self, step: usize, back: usize) -> Option<f64> {
+        let seen = self.visible(step);
+        seen.len().checked_sub(back + 1).map(|i| seen[i])
+    }
+
+    /// True when the series gets a bar at `step` and the indicator's value there is set (neither
+    /// zero nor NaN): the steps a strategy woken by this indicator is called at.
+    #[must_use]
+    pub fn fires_at(&self, step: usize) -> bool {
+        let now = self.counts.get(step).copied().unwrap_or(0);
+        let before = step.checked_sub(1).and_then(|s| self.counts.get(s)).copied().unwrap_or(0);
+        now > before && is_set(self.values[now as usize - 1])
+    }
+}
+
+/// True for a value that counts as a raised flag: neither zero nor NaN.
+fn is_set(v: f64) -> bool {
+    v != 0.0 && !v.is_nan()
+}
+
+/// True when `a` has just crossed above `b`: `a` was below `b` one bar ago and is above it now (the
+/// `crossover` of backtesting.py). Needs two values of each; false otherwise or with a NaN.
+#[must_use]
+pub fn crossover(a: &[f64], b: &[f64]) -> bool {
+    match (a, b) {
+        ([.., a1, a0], [.., b1, b0]) => a1 < b1 && a0 > b0,
+        _ => false,
+    }
+}
+
+/// Steps at which any of `wake` fires ([`Revealed::fires_at`]), one flag per step of the timeline;
+/// with no indicator, every step.
+#[must_use]
+pub fn wake_steps(steps: usize, wake: &[&Revealed]) -> Vec<bool> {
+    if wake.is_empty() {
+        return vec![true; steps];
+    }
+    (0..steps).map(|s| wake.iter().any(|r| r.fires_at(s))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_appear_with_their_bars() {
+        // A symbol with bars at 20 and 40 on a timeline of 10, 20, 30, 40, 50.
+        let r = Revealed::new(vec![1.5, 2.5], &[20, 40], &[10, 20, 30, 40, 50]).unwrap();
+        assert_eq!(r.steps(), 5);
+        let seen: Vec<&[f64]> = (0..5).map(|s| r.visible(s)).collect();
+        assert_eq!(seen, [&[][..], &[1.5], &[1.5], &[1.5, 2.5], &[1.5, 2.5]]);
+        assert_eq!((r.back(3, 0), r.back(3, 1), r.back(3, 2), r.back(0, 0)), (Some(2.5), Some(1.5), None, None));
+        assert_eq!(r.visible(99), &[1.5, 2.5]);
+        // Fires only when a new bar brings a set value.
+        let flags = Revealed::new(vec![1.0, f64::NAN], &[20, 40], &[10, 20, 30, 40, 50]).unwrap();
+        assert_eq!((0..5).map(|s| flags.fires_at(s)).collect::<Vec<_>>(), [false, true, false, false, false]);
+        assert_eq!(wake_steps(5, &[&flags]), [false, true, false, false, false]);
+        assert_eq!(wake_steps(3, &[]), [true; 3]);
+    }
+
+    #[test]
+    fn wrong_lengths_are_refused() {
+        let e = Revealed::new(vec![1.0], &[1, 2], &[1, 2]).unwrap_err();
+        assert_eq!(
+            (e.code(), e.detail.as_str()),
+            ("invalid_argument", "an indicator needs one value per bar (2), got 1")
+        );
+    }
+
+    #[test]
+    fn crossover_needs_a_cross_between_the_last_two_bars() {
+        assert!(crossover(&[1.0, 3.0], &[2.0, 2.0]));
+        assert!(!crossover(&[2.0, 3.0], &[2.0, 2.0])); // touching is not crossing
+        assert!(!crossover(&[3.0, 1.0], &[2.0, 2.0]));
+        assert!(!crossover(&[3.0], &[2.0]));
+        assert!(!crossover(&[f64::NAN, 3.0], &[2.0, 2.0]));
+    }
+}
