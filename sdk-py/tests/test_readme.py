@@ -13,11 +13,11 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def test_readme_python_quickstart_runs() -> None:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
     assert blocks, "the README has a Python example"
-    assert len(blocks) >= 2, "the quickstart and the callback example"
+    assert len(blocks) >= 3, "the quickstart and the two callback examples"
     out = io.StringIO()
     namespace: dict = {}
     with contextlib.redirect_stdout(out):
         for block in blocks:
             exec(compile(block, "README.md", "exec"), namespace)
     printed = out.getvalue()
-    assert "tech-2024-q2" in printed and printed.count("Results(") == 2 and "Sharpe" in printed
+    assert "tech-2024-q2" in printed and printed.count("Results(") == 3 and "Sharpe" in printed

@@ -54,4 +54,4 @@ def test_bad_signals_are_named() -> None:
     with pytest.raises(vt.InvalidInput, match="`symbol` is needed"):
         vt.backtest_signals(scenario, [True] * 441, [False] * 441)
     with pytest.raises(vt.InvalidInput, match="must be booleans"):
-        vt.backtest_signals(scenario, np.zeros(441), np.zeros(441, dtype=bool), symbol="AAPL")
+        vt.backtest_signals(scenario, np.full(441, 0.5), np.zeros(441, dtype=bool), symbol="AAPL")

@@ -12,7 +12,7 @@ booked into isolated accounts, and runs over frozen scenarios are graded. The en
     print(run.results())
 """
 
-from . import scenarios
+from . import scenarios, strategies
 from .backtest import Backtest, Context, Indicator, Strategy, backtest, backtest_signals, crossover
 from ._native import (
     Conflict,
@@ -86,6 +86,7 @@ __all__ = [
     "VecTradeError",
     "error_codes",
     "scenarios",
+    "strategies",
 ]
 
 

@@ -20,7 +20,38 @@ from .simulator import Run, Simulator
 
 
 class Strategy:
-    """Base class of a callback strategy. Override :meth:`on_bar`; :meth:`init` runs once first."""
+    """Base class of a callback strategy. Override :meth:`on_bar`; :meth:`init` runs once first.
+
+    Class attributes are the strategy's parameters: ``SmaCross(fast=5, slow=20)`` runs it with
+    other values, for a parameter sweep or a command line."""
+
+    def __init__(self, **params: Any) -> None:
+        """Overrides parameters (class attributes) by name; an unknown name is refused."""
+        known = self.parameters()
+        for name, value in params.items():
+            if name not in known:
+                from ._convert import invalid
+
+                raise invalid(
+                    "invalid_argument",
+                    f"{type(self).__name__} has no parameter {name!r}; its parameters are {sorted(known)}",
+                )
+            setattr(self, name, value)
+
+    @classmethod
+    def parameters(cls) -> Dict[str, Any]:
+        """The parameters and their defaults: public class attributes that are plain values."""
+        out: Dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if name.startswith("_") or callable(value) or isinstance(value, (classmethod, staticmethod, property)):
+                    continue
+                out[name] = value
+        return out
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.parameters())
+        return f"{type(self).__name__}({values})"
 
     def init(self, ctx: "Context") -> None:
         """Called once before the first bar is decided on."""
@@ -51,6 +82,9 @@ class Context:
         self._index: Dict[str, int] = {s: self._native.symbol_index(s) for s in run.scenario.universe}
         if run.scenario.benchmark_symbol:
             self._index[run.scenario.benchmark_symbol] = self._native.symbol_index(run.scenario.benchmark_symbol)
+
+    def __repr__(self) -> str:
+        return f"Context(agent={self._run.agent!r}, bar_index={self.bar_index}, time={self.time.isoformat()})"
 
     def _i(self, symbol: str) -> int:
         try:
@@ -286,7 +320,7 @@ def backtest_signals(
     ``data`` is a :class:`Scenario` (with ``symbol`` when its universe has several), a pandas
     DataFrame of OHLC(V) bars, or a Series / array of prices (each price becomes a flat bar). Flags
     are booleans, one per bar of the symbol; a flag decided at a bar's close acts at the next open,
-    like any order. Sizing: ``size`` units per entry (default 1), or ``size_pct`` percent of equity
+    like any order (0/1 numbers are read as flags; anything else is refused). Sizing: ``size`` units per entry (default 1), or ``size_pct`` percent of equity
     at the decision close. ``rules`` (starting_cash, commission, short_enabled, ...) apply when the
     scenario is built from ``data``; see :class:`vectrade.scenarios.Rules`.
     """
@@ -326,9 +360,20 @@ def backtest_signals(
         if own is not None and index is not None and hasattr(own, "equals") and not own.equals(index):
             raise invalid("invalid_argument", f"`{name}` is indexed differently from the data: align it first")
         arr = np.asarray(values)
+        if arr.dtype == object:  # pandas' nullable booleans and lists of bools
+            if not all(isinstance(v, (bool, np.bool_)) for v in arr.ravel()):
+                raise invalid("invalid_argument", f"`{name}` must be booleans; it holds other values (missing ones?)")
+            arr = arr.astype(bool)
         if arr.dtype != np.bool_:
-            if arr.dtype.kind not in "biu":
+            if arr.dtype.kind not in "biuf":
                 raise invalid("invalid_argument", f"`{name}` must be booleans, got dtype {arr.dtype}")
+            other = ~((arr == 0) | (arr == 1))
+            if other.any():
+                i = int(np.argmax(other))
+                raise invalid(
+                    "invalid_argument",
+                    f"`{name}` must be booleans or 0/1, got {arr[i].item()!r} at position {i} ({int(other.sum())} such values)",
+                )
             arr = arr != 0
         return bytes(np.ascontiguousarray(arr, dtype=np.bool_).tobytes())
 

@@ -251,16 +251,42 @@ def from_arrays(columns: Dict[str, Dict[str, Any]], **rules: Any) -> Scenario:
     return Scenario(_native.Scenario.from_columns(dumps(config), packed), ("columns", dumps(config), packed))
 
 
+def _by_ticker(df: Any, symbol: Optional[str]) -> Dict[Any, Any]:
+    """Splits two-level (field, ticker) columns into one frame per ticker."""
+    fields = {"open", "high", "low", "close"}
+    if df.columns.nlevels != 2:
+        raise invalid("invalid_bar", f"columns with {df.columns.nlevels} levels: expected one, or two (field, ticker)")
+    level = next(
+        (i for i in (0, 1) if fields <= {str(v).strip().lower() for v in df.columns.get_level_values(i)}),
+        None,
+    )
+    if level is None:
+        raise invalid("invalid_bar", f"neither column level holds open/high/low/close: {builtins.list(df.columns)[:6]}")
+    tickers = builtins.list(dict.fromkeys(df.columns.get_level_values(1 - level)))
+    frames = {str(t): df.xs(t, axis=1, level=1 - level).dropna(how="all") for t in tickers}
+    if symbol is not None:
+        if len(frames) != 1:
+            raise invalid("invalid_argument", f"`symbol=` renames a single ticker; these columns hold {builtins.list(frames)}")
+        frames = {symbol: next(iter(frames.values()))}
+    return frames
+
+
 def from_dataframe(data: Any, *, symbol: Optional[str] = None, **rules: Any) -> Scenario:
     """A scenario from pandas: one DataFrame (then ``symbol`` names it) or ``{symbol: DataFrame}``.
 
-    Columns ``open, high, low, close`` and optional ``volume`` (any case); times from a
-    DatetimeIndex or a ``ts``/``date``/``datetime``/``time`` column, naive times taken as UTC.
+    Columns ``open, high, low, close`` and optional ``volume`` (any case; others such as
+    ``Adj Close`` are ignored); times from a DatetimeIndex or a ``ts``/``date``/``datetime``/``time``
+    column, naive times taken as UTC. Two-level columns as yfinance downloads them
+    (``("Close", "AAPL")``, either level first) give one symbol per ticker, each keeping the rows
+    where it has prices.
     ``rules`` are the fields of :class:`Rules`. Needs pandas.
     """
     import pandas as pd
 
-    frames = data if isinstance(data, dict) else {symbol: data}
+    if isinstance(data, pd.DataFrame) and isinstance(data.columns, pd.MultiIndex):
+        frames = _by_ticker(data, symbol)
+    else:
+        frames = data if isinstance(data, dict) else {symbol: data}
     if None in frames:
         raise invalid("invalid_argument", "a single DataFrame needs `symbol=`")
     columns: Dict[str, Dict[str, Any]] = {}
@@ -283,3 +309,86 @@ def from_dataframe(data: Any, *, symbol: Optional[str] = None, **rules: Any) -> 
                 cols[name] = df[lower[name]].to_numpy(dtype="float64")
         columns[str(sym)] = cols
     return from_arrays(columns, **rules)
+
+
+_TIME_COLUMNS = ("ts", "date", "datetime", "time", "timestamp")
+
+
+def from_arrow(table: Any, *, symbol: Optional[str] = None, **rules: Any) -> Scenario:
+    """A scenario from an Arrow table (``pyarrow.Table`` or ``RecordBatch``), column by column
+    without Python objects per row.
+
+    Columns ``open, high, low, close``, optional ``volume`` (any case), and a time column
+    (``ts``/``date``/``datetime``/``time``/``timestamp``: an Arrow timestamp or date, or integer
+    UTC milliseconds; naive timestamps are taken as UTC). A ``symbol`` (or ``ticker``) column makes
+    a long table of several symbols; otherwise ``symbol=`` names the one series. ``rules`` are the
+    fields of :class:`Rules`. Needs the ``arrow`` extra (``pip install vectrade[arrow]``).
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:
+        raise invalid("invalid_argument", "Arrow input needs pyarrow: pip install 'vectrade[arrow]'") from None
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
+    if not isinstance(table, pa.Table):
+        raise invalid("invalid_argument", f"expected a pyarrow Table or RecordBatch, got {type(table).__name__}")
+    lower = {name.strip().lower(): name for name in table.column_names}
+    time_key = next((lower[k] for k in _TIME_COLUMNS if k in lower), None)
+    if time_key is None:
+        raise invalid("invalid_bar", f"no time column ({'/'.join(_TIME_COLUMNS)}); columns are {table.column_names}")
+    symbol_key = lower.get("symbol") or lower.get("ticker")
+    if symbol_key is not None:
+        if symbol is not None:
+            raise invalid("invalid_argument", f"the table has a {symbol_key!r} column: `symbol=` does not apply")
+        names = pc.unique(table.column(symbol_key)).to_pylist()
+        if None in names:
+            raise invalid("invalid_bar", f"the {symbol_key!r} column has missing values")
+        parts = {str(n): table.filter(pc.equal(table.column(symbol_key), n)) for n in sorted(names)}
+    elif symbol is None:
+        raise invalid("invalid_argument", "a table without a symbol column needs `symbol=`")
+    else:
+        parts = {symbol: table}
+
+    def ms(column: Any) -> Any:
+        kind = column.type
+        if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+            try:  # a safe cast: sub-millisecond times are refused, not truncated
+                column = column.cast(pa.timestamp("ms", tz=kind.tz) if pa.types.is_timestamp(kind) else pa.timestamp("ms"))
+            except pa.ArrowInvalid:
+                raise invalid("invalid_bar", f"time column {time_key!r} has times finer than a millisecond") from None
+            return column.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        if pa.types.is_integer(kind):
+            return column.cast(pa.int64()).to_numpy(zero_copy_only=False)
+        raise invalid("invalid_bar", f"time column {time_key!r} is {kind}: expected a timestamp, a date or integer milliseconds")
+
+    def floats(part: Any, key: str) -> Any:
+        column = part.column(key)
+        if column.null_count:
+            raise invalid("invalid_bar", f"column {key!r} has {column.null_count} missing values")
+        try:
+            return column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise invalid("invalid_bar", f"column {key!r} is {column.type}: expected numbers") from None
+
+    columns: Dict[str, Dict[str, Any]] = {}
+    for name, part in parts.items():
+        cols: Dict[str, Any] = {"ts": ms(part.column(time_key))}
+        for field in ("open", "high", "low", "close", "volume"):
+            if field in lower:
+                cols[field] = floats(part, lower[field])
+        columns[name] = cols
+    return from_arrays(columns, **rules)
+
+
+def from_parquet(path: Union[str, Path], *, symbol: Optional[str] = None, **rules: Any) -> Scenario:
+    """A scenario from a Parquet file, read with pyarrow; columns as for :func:`from_arrow`.
+    Needs the ``arrow`` extra (``pip install vectrade[arrow]``)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise invalid("invalid_argument", "Parquet input needs pyarrow: pip install 'vectrade[arrow]'") from None
+    p = Path(path)
+    if not p.is_file():
+        raise invalid("invalid_argument", f"no such file: {p}")
+    return from_arrow(pq.read_table(p), symbol=symbol, **rules)

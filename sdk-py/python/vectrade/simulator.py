@@ -30,6 +30,9 @@ class Simulator:
         self.scenario = scenario
         self.intrabar_path = intrabar_path
 
+    def __repr__(self) -> str:
+        return f"Simulator({self.scenario.slug!r}, intrabar_path={self.intrabar_path!r})"
+
     def start(self, agent: str = "agent", risk: Optional[RiskProfile] = None) -> "Run":
         """A run with one agent."""
         return self.tournament([(agent, risk)]).as_agent(agent)
