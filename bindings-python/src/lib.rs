@@ -590,6 +590,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<strategy::Clock>()?;
     m.add_class::<strategy::Indicator>()?;
     m.add_function(wrap_pyfunction!(strategy::crossover, m)?)?;
+    m.add_function(wrap_pyfunction!(strategy::crossings, m)?)?;
     m.add_function(wrap_pyfunction!(strategy::drive, m)?)?;
     m.add_function(wrap_pyfunction!(catalog_entries, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;

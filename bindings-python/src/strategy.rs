@@ -126,6 +126,19 @@ pub(crate) fn crossover(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<
     Ok(reveal::crossover(&last_two(a)?, &last_two(b)?))
 }
 
+/// An indicator set (1.0) at the bars where `a` crosses `b` either way, 0.0 elsewhere — computed
+/// in the engine from the two indicators' values, for `Context.wake_on`. Both must be revealed at
+/// the same bars (one symbol, or symbols sharing their bar times).
+#[pyfunction]
+pub(crate) fn crossings(a: &Bound<'_, Indicator>, b: &Bound<'_, Indicator>) -> PyResult<Indicator> {
+    let py = a.py();
+    let (a, b) = (a.get(), b.get());
+    if !a.clock.is(&b.clock) {
+        return Err(raise(Error::new(ErrorKind::InvalidArgument, "crossings compares indicators of one backtest")));
+    }
+    Ok(Indicator { inner: ok(Revealed::crossings(&a.inner, &b.inner))?, clock: a.clock.clone_ref(py) })
+}
+
 /// Runs `on_bar(ctx)` and one step of `run`, bar after bar, until the run is over. With `wake`
 /// indicators, `on_bar` is only called at the steps where one of them fires (a new bar with a
 /// value that is neither zero nor NaN); the engine still steps every bar. `progress(done, total)`

@@ -1,5 +1,6 @@
 //! Engine benchmarks: bar steps per second with no orders, an SMA-crossover strategy written in
-//! Rust, a 50-symbol universe, and fills per second on the matching path. Figures go to
+//! Rust, a 50-symbol universe, fills per second on the matching path, and a signal backtest with
+//! its grading (the signal API's work). Figures go to
 //! BENCHMARKS.md; `cargo bench -p vectrade-core --bench engine` prints them.
 
 use std::hint::black_box;
@@ -89,6 +90,44 @@ fn run_sma(mut run: Run, agent: AgentId) -> usize {
     run.engine().fills(agent).expect("agent").len()
 }
 
+/// Entry and exit flags of a 10/30 SMA cross (f64 averages, as a data library computes them).
+fn sma_cross_signals(bars: &[Bar]) -> signals::Signals {
+    let closes: Vec<f64> = bars.iter().map(|b| num::to_f64(b.close)).collect();
+    let sma = |n: usize| -> Vec<f64> {
+        let mut out = vec![f64::NAN; closes.len()];
+        let mut sum = 0.0;
+        for i in 0..closes.len() {
+            sum += closes[i];
+            if i >= n {
+                sum -= closes[i - n];
+            }
+            if i + 1 >= n {
+                out[i] = sum / n as f64;
+            }
+        }
+        out
+    };
+    let (fast, slow) = (sma(10), sma(30));
+    let cross = |up: bool| -> Vec<bool> {
+        (0..closes.len())
+            .map(|i| {
+                i > 0
+                    && if up {
+                        fast[i] > slow[i] && fast[i - 1] <= slow[i - 1]
+                    } else {
+                        fast[i] < slow[i] && fast[i - 1] >= slow[i - 1]
+                    }
+            })
+            .collect()
+    };
+    signals::Signals { entries: cross(true), exits: cross(false), ..signals::Signals::default() }
+}
+
+fn signal_run(sc: &Arc<Scenario>, flags: &signals::Signals) -> (Run, AgentId) {
+    let size = SignalSize::Units(Decimal::TEN);
+    signals::backtest_signals(sc.clone(), "SYM000", flags, size, RunOptions::default()).expect("signal run")
+}
+
 fn benches(c: &mut Criterion) {
     let one = scenario(1, BARS, false);
     let mut g = c.benchmark_group("engine");
@@ -141,6 +180,18 @@ fn benches(c: &mut Criterion) {
             BatchSize::LargeInput,
         )
     });
+    g.finish();
+
+    // The signal API's work, as vt.backtest_signals does it: SMA 10/30 cross flags in, a graded
+    // run out (the scenario keeps its index series as the benchmark, as in the Python benchmark).
+    let indexed = scenario(1, BARS, true);
+    let signals = sma_cross_signals(&indexed.series()[0].bars);
+    let mut g = c.benchmark_group("signals");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(BARS as u64 - 1));
+    g.bench_function("sma_cross_flags_1M_bars_run", |b| b.iter(|| black_box(signal_run(&indexed, &signals))));
+    let (finished, agent) = signal_run(&indexed, &signals);
+    g.bench_function("grading_1M_bars", |b| b.iter(|| black_box(finished.results(agent).expect("graded"))));
     g.finish();
 
     let wide = scenario(50, 20_000, true);

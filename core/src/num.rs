@@ -33,6 +33,63 @@ pub fn to_f64(d: Decimal) -> f64 {
     d.to_string().parse().unwrap_or(0.0)
 }
 
+/// `to_f64(a - b)` (the float nearest to the exact difference), without building the difference
+/// when `a` and `b` share a scale — the usual case along an equity curve. Same bits either way; a
+/// difference beyond `Decimal` falls back to the difference of the floats.
+#[must_use]
+pub fn diff_to_f64(a: Decimal, b: Decimal) -> f64 {
+    let scale = a.scale() as usize;
+    if scale == b.scale() as usize && scale < EXACT_POWERS_OF_TEN.len() {
+        // Both mantissas are below 2^96 in magnitude: no i128 overflow.
+        let m = a.mantissa() - b.mantissa();
+        if m.unsigned_abs() < 1u128 << 53 {
+            return m as i64 as f64 / EXACT_POWERS_OF_TEN[scale];
+        }
+    }
+    match a.checked_sub(b) {
+        Some(d) => to_f64(d),
+        None => to_f64(a) - to_f64(b),
+    }
+}
+
+/// A running sum of decimals, as repeated `saturating_add` gives it, with the additions of a run of
+/// equal scales done on the mantissas (a plain integer add). Exact while the sum fits `Decimal`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DecimalSum {
+    /// Everything added before the current run of one scale.
+    folded: Decimal,
+    /// The current run: its scale and the sum of its mantissas.
+    scale: u32,
+    run: i128,
+}
+
+impl DecimalSum {
+    /// Largest run kept as an integer: what `Decimal` holds as a mantissa.
+    const MAX_RUN: u128 = (1u128 << 96) - 1;
+
+    /// Adds `d`.
+    pub fn add(&mut self, d: Decimal) {
+        let m = d.mantissa();
+        if d.scale() == self.scale
+            && let Some(next) = self.run.checked_add(m)
+            && next.unsigned_abs() <= Self::MAX_RUN
+        {
+            self.run = next;
+            return;
+        }
+        self.folded = self.total();
+        (self.scale, self.run) = (d.scale(), m);
+    }
+
+    /// The sum so far.
+    #[must_use]
+    pub fn total(&self) -> Decimal {
+        // The run fits a mantissa (checked on every add) and its scale is a Decimal's.
+        let run = Decimal::from_i128_with_scale(self.run, self.scale);
+        self.folded.saturating_add(run)
+    }
+}
+
 /// `a.cmp(&b)`, with a fast path for the usual case of equal scales (a plain integer comparison
 /// of the mantissas); `Decimal`'s own comparison rescales first, which per-bar loops feel.
 #[must_use]
@@ -106,6 +163,29 @@ mod tests {
             }
             assert_eq!(is_non_positive(d(a)), d(a) <= Decimal::ZERO, "{a}");
         }
+    }
+
+    #[test]
+    fn differences_and_sums_match_decimal_arithmetic() {
+        let values = ["100000.2500", "99999.1234", "-5.5", "0", "123.456", "79228162514264337593543950335", "-0.0001"];
+        for a in values {
+            for b in values {
+                let expected = d(a).checked_sub(d(b)).map_or(to_f64(d(a)) - to_f64(d(b)), to_f64);
+                assert_eq!(diff_to_f64(d(a), d(b)).to_bits(), expected.to_bits(), "{a} - {b}");
+            }
+        }
+        let mut sum = DecimalSum::default();
+        let mut expected = Decimal::ZERO;
+        for text in ["100000.2500", "100001.0000", "99999.7500", "5", "5.25", "-3.125", "0.0001"] {
+            sum.add(d(text));
+            expected = expected.saturating_add(d(text));
+            assert_eq!(sum.total(), expected);
+        }
+        let mut big = DecimalSum::default();
+        for _ in 0..3 {
+            big.add(Decimal::MAX);
+        }
+        assert_eq!(big.total(), Decimal::MAX, "saturates like Decimal");
     }
 
     #[test]

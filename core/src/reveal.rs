@@ -75,6 +75,26 @@ impl Revealed {
     }
 }
 
+impl Revealed {
+    /// An indicator set (1.0) at the bars where `a` crosses `b`, either way — below it at the
+    /// previous bar and above it now, or the reverse — and 0.0 elsewhere: the bars a
+    /// crossover strategy acts at, as a wake indicator. Causal when `a` and `b` are. Both must be
+    /// revealed at the same bars (one symbol, or symbols sharing their bar times).
+    pub fn crossings(a: &Revealed, b: &Revealed) -> Result<Revealed> {
+        if a.counts != b.counts || a.values.len() != b.values.len() {
+            return err(ErrorKind::InvalidArgument, "crossings compares two indicators revealed at the same bars");
+        }
+        let mut values = Vec::with_capacity(a.values.len());
+        values.push(0.0);
+        for i in 1..a.values.len() {
+            let (w, x) = (&a.values[i - 1..=i], &b.values[i - 1..=i]);
+            values.push(if crossover(w, x) || crossover(x, w) { 1.0 } else { 0.0 });
+        }
+        values.truncate(a.values.len());
+        Ok(Revealed { values, counts: a.counts.clone() })
+    }
+}
+
 /// True for a value that counts as a raised flag: neither zero nor NaN.
 fn is_set(v: f64) -> bool {
     v != 0.0 && !v.is_nan()
@@ -127,6 +147,20 @@ mod tests {
             (e.code(), e.detail.as_str()),
             ("invalid_argument", "an indicator needs one value per bar (2), got 1")
         );
+    }
+
+    #[test]
+    fn crossings_flag_both_directions_on_the_same_series() {
+        let times = [1, 2, 3, 4, 5];
+        let a = Revealed::new(vec![1.0, 3.0, 3.0, 1.0, f64::NAN], &times, &times).unwrap();
+        let b = Revealed::new(vec![2.0, 2.0, 2.0, 2.0, 2.0], &times, &times).unwrap();
+        let x = Revealed::crossings(&a, &b).unwrap();
+        assert_eq!(x.visible(4), &[0.0, 1.0, 0.0, 1.0, 0.0]);
+        assert_eq!(wake_steps(5, &[&x]), [false, true, false, true, false]);
+        let other = Revealed::new(vec![2.0, 2.0], &[1, 3], &times).unwrap();
+        assert_eq!(Revealed::crossings(&a, &other).unwrap_err().code(), "invalid_argument");
+        let empty = Revealed::new(vec![], &[], &times).unwrap();
+        assert_eq!(Revealed::crossings(&empty, &empty).unwrap().visible(4), &[] as &[f64]);
     }
 
     #[test]

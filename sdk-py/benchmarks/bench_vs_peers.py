@@ -29,20 +29,6 @@ def sma(values: Any, n: int) -> Any:
     return pd.Series(values).rolling(n).mean().to_numpy()
 
 
-def crosses(values: Any) -> Any:
-    """Bars where the 10-bar average crosses the 30-bar one, either way (a causal mask)."""
-    import numpy as np
-
-    fast, slow = sma(values, 10), sma(values, 30)
-    above = fast > slow
-    below = fast < slow
-    up = np.zeros(len(values), dtype=bool)
-    down = np.zeros(len(values), dtype=bool)
-    up[1:] = below[:-1] & above[1:]
-    down[1:] = above[:-1] & below[1:]
-    return up | down
-
-
 class VtSma(vt.Strategy):
     """backtesting.py's SmaCross, line for line: indicators precomputed once and revealed bar by
     bar (``self.I`` there, ``ctx.indicator`` here), ``on_bar`` called at every bar."""
@@ -63,11 +49,11 @@ class VtSma(vt.Strategy):
 
 
 class VtSmaWoken(VtSma):
-    """The same strategy, woken only at the bars where the averages cross (``ctx.wake_on``)."""
+    """The same strategy, called only at the bars where the averages cross (``ctx.wake_on``)."""
 
     def init(self, ctx: vt.Context) -> None:
         super().init(ctx)
-        ctx.wake_on(ctx.indicator(crosses, "SYM000"))
+        ctx.wake_on(vt.crossings(self.fast, self.slow))
 
 
 def frame(scenario: vt.Scenario) -> Any:

@@ -177,6 +177,12 @@ class WokenCross(IndicatorCross):
     woken = True
 
 
+class WokenByCrossings(IndicatorCross):
+    def init(self, ctx: vt.Context) -> None:
+        super().init(ctx)
+        ctx.wake_on(vt.crossings(self.fast, self.slow))  # computed in the engine, no Python function
+
+
 def test_a_strategy_woken_at_its_events_trades_exactly_as_one_called_every_bar() -> None:
     pytest.importorskip("numpy")
     scenario = vt.scenarios.get("tech-2024-q2")
@@ -185,6 +191,17 @@ def test_a_strategy_woken_at_its_events_trades_exactly_as_one_called_every_bar()
     assert 10 < woken.strategy.calls < every.strategy.calls / 3
     assert woken.run.fills() == every.run.fills() and len(every.run.fills()) > 10
     assert woken.results == every.results
+    native = vt.backtest(WokenByCrossings, scenario)
+    assert native.strategy.calls == woken.strategy.calls
+    assert native.run.fills() == every.run.fills()
+    with pytest.raises(vt.InvalidInput, match="indicators of one backtest"):
+
+        class Mixed(IndicatorCross):
+            def init(self, ctx: vt.Context) -> None:
+                super().init(ctx)
+                ctx.wake_on(vt.crossings(self.fast, native.strategy.slow))  # from another backtest
+
+        vt.backtest(Mixed, scenario)
 
 
 def test_crossover_compares_indicators_and_levels() -> None:

@@ -109,12 +109,27 @@ pub(crate) struct Agent {
 }
 
 impl Agent {
+    /// Index of order `id` in `orders`. The orders looked up on every bar are the working ones,
+    /// nearly always the latest: the tail is tried before a binary search over the whole history.
+    fn order_index(&self, id: u64) -> Option<usize> {
+        const TAIL: usize = 4;
+        let n = self.orders.len();
+        for i in (n.saturating_sub(TAIL)..n).rev() {
+            match self.orders[i].id.cmp(&id) {
+                std::cmp::Ordering::Equal => return Some(i),
+                std::cmp::Ordering::Less => return None, // ids ascend: it is not further back
+                std::cmp::Ordering::Greater => {}
+            }
+        }
+        self.orders[..n.saturating_sub(TAIL)].binary_search_by_key(&id, |o| o.id).ok()
+    }
+
     pub(crate) fn order(&self, id: u64) -> Option<&Order> {
-        self.orders.binary_search_by_key(&id, |o| o.id).ok().map(|i| &self.orders[i])
+        self.order_index(id).map(|i| &self.orders[i])
     }
 
     pub(crate) fn order_mut(&mut self, id: u64) -> &mut Order {
-        let i = self.orders.binary_search_by_key(&id, |o| o.id).expect("the order exists");
+        let i = self.order_index(id).expect("the order exists");
         &mut self.orders[i]
     }
 

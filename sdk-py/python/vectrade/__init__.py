@@ -13,7 +13,7 @@ booked into isolated accounts, and runs over frozen scenarios are graded. The en
 """
 
 from . import scenarios, strategies
-from .backtest import Backtest, Context, Indicator, Strategy, backtest, backtest_signals, crossover
+from .backtest import Backtest, Context, Indicator, Strategy, backtest, backtest_signals, crossings, crossover
 from ._native import (
     Conflict,
     IdempotencyConflict,
@@ -56,6 +56,7 @@ __all__ = [
     "Indicator",
     "backtest",
     "backtest_signals",
+    "crossings",
     "crossover",
     "Conflict",
     "Fill",

@@ -21,6 +21,7 @@ __all__ = [
     "__version__",
     "backtest_signals",
     "catalog_entries",
+    "crossings",
     "crossover",
     "drive",
     "error_codes",
@@ -129,6 +130,7 @@ class Indicator:
     def __iter__(self) -> Iterator[float]: ...
 
 def crossover(a: Union[Indicator, float], b: Union[Indicator, float]) -> bool: ...
+def crossings(a: Indicator, b: Indicator) -> Indicator: ...
 def drive(
     run: Run,
     on_bar: Callable[[Any], object],

@@ -63,6 +63,7 @@ class Strategy:
 
 Indicator = _native.Indicator
 crossover = _native.crossover
+crossings = _native.crossings
 
 
 class Context:
