@@ -14,8 +14,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use vectrade_core::num::to_f64;
 use vectrade_core::{
-    Action, AgentId, Decimal, Error, ErrorFamily, ErrorKind, OrderRequest, Outcome, Run, RunOptions, Scenario,
-    ScenarioConfig, Series, Side, SignalSize, Signals, SyntheticSpec, bar::bars_from_columns, catalog, csv,
+    AgentId, Decimal, Error, ErrorFamily, ErrorKind, OrderRequest, Run, Scenario, Side, SignalSize, Signals, catalog,
+    csv, wire,
 };
 
 create_exception!(
@@ -68,53 +68,22 @@ pub(crate) fn raise(e: Error) -> PyErr {
         // Setting attributes on a fresh exception instance cannot fail in practice.
         let _ = value.setattr("code", e.code());
         let _ = value.setattr("detail", e.detail.as_str());
-        let _ = value.setattr("family", family_name(e.family()));
+        let _ = value.setattr("family", e.family().as_str());
     });
     err
-}
-
-fn family_name(f: ErrorFamily) -> &'static str {
-    match f {
-        ErrorFamily::InvalidInput => "invalid_input",
-        ErrorFamily::OrderRejected => "order_rejected",
-        ErrorFamily::RiskLimitExceeded => "risk_limit_exceeded",
-        ErrorFamily::RateLimited => "rate_limited",
-        ErrorFamily::Conflict => "conflict",
-        ErrorFamily::NotFound => "not_found",
-        ErrorFamily::InvalidState => "invalid_state",
-    }
 }
 
 pub(crate) fn ok<T>(r: vectrade_core::Result<T>) -> PyResult<T> {
     r.map_err(raise)
 }
 
-/// Parses JSON made by the Python layer; a bad value (an unknown enum spelling, a wrong type, an
-/// unknown field) is InvalidInput naming the field, e.g. `order.side: ...`.
+/// Parses JSON made by the Python layer (see `wire::from_json`: errors name the field).
 fn parse<T: DeserializeOwned>(what: &str, json: &str) -> PyResult<T> {
-    let de = &mut serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let text = e.into_inner().to_string();
-        let text = text.split(" at line ").next().unwrap_or(&text);
-        // Enormous numbers are echoed back in full by serde; a person needs the start of it.
-        let text = if text.chars().count() > 300 {
-            format!("{}...", text.chars().take(300).collect::<String>())
-        } else {
-            text.to_string()
-        };
-        let kind = if text.contains("must be one of") || text.contains("unknown variant") {
-            ErrorKind::InvalidEnumValue
-        } else {
-            ErrorKind::InvalidArgument
-        };
-        let at = if path == "." { what.to_string() } else { format!("{what}.{path}") };
-        raise(Error::new(kind, format!("{at}: {text}")))
-    })
+    ok(wire::from_json(what, json))
 }
 
 fn dump<T: Serialize>(value: &T) -> String {
-    serde_json::to_string(value).expect("engine values serialise")
+    wire::to_json(value)
 }
 
 /// An immutable scenario (config and bars), shared by every run started on it.
@@ -134,16 +103,13 @@ impl PyScenario {
     /// A synthetic market (JSON of `SyntheticSpec`).
     #[staticmethod]
     fn synthetic(spec_json: &str) -> PyResult<Self> {
-        let spec: SyntheticSpec = parse("synthetic spec", spec_json)?;
-        Ok(PyScenario { inner: Arc::new(ok(catalog::synthetic(&spec))?) })
+        Ok(PyScenario { inner: Arc::new(ok(wire::synthetic(spec_json))?) })
     }
 
     /// A scenario from a config (JSON) and series (JSON list of `{symbol, bars}`).
     #[staticmethod]
     fn from_series(config_json: &str, series_json: &str) -> PyResult<Self> {
-        let config: ScenarioConfig = parse("scenario config", config_json)?;
-        let series: Vec<Series> = parse("series", series_json)?;
-        Ok(PyScenario { inner: Arc::new(ok(Scenario::new(config, series))?) })
+        Ok(PyScenario { inner: Arc::new(ok(wire::scenario_from_series(config_json, series_json))?) })
     }
 
     /// A scenario from a config (JSON) and float columns per symbol: `(symbol, ts, open, high,
@@ -155,15 +121,26 @@ impl PyScenario {
         config_json: &str,
         columns: Vec<(String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)>,
     ) -> PyResult<Self> {
-        let config: ScenarioConfig = parse("scenario config", config_json)?;
-        let mut series = Vec::with_capacity(columns.len());
-        for (symbol, ts, o, h, l, c, v) in columns {
-            let ts: Vec<i64> = words(&ts).map(i64::from_le_bytes).collect();
-            let f = |b: &[u8]| words(b).map(f64::from_le_bytes).collect::<Vec<f64>>();
-            let bars = ok(bars_from_columns(&symbol, &ts, &f(&o), &f(&h), &f(&l), &f(&c), &f(&v)))?;
-            series.push(Series { symbol, bars });
-        }
-        Ok(PyScenario { inner: Arc::new(ok(Scenario::new(config, series))?) })
+        let f = |b: &[u8]| words(b).map(f64::from_le_bytes).collect::<Vec<f64>>();
+        let owned: Vec<_> = columns
+            .into_iter()
+            .map(|(symbol, ts, o, h, l, c, v)| {
+                (symbol, words(&ts).map(i64::from_le_bytes).collect::<Vec<i64>>(), [f(&o), f(&h), f(&l), f(&c), f(&v)])
+            })
+            .collect();
+        let columns = owned
+            .iter()
+            .map(|(symbol, ts, [open, high, low, close, volume])| wire::Columns {
+                symbol: symbol.clone(),
+                ts,
+                open,
+                high,
+                low,
+                close,
+                volume,
+            })
+            .collect();
+        Ok(PyScenario { inner: Arc::new(ok(wire::scenario_from_columns(config_json, columns))?) })
     }
 
     /// The hosted API's scenario object, JSON.
@@ -213,10 +190,7 @@ impl PyRun {
     #[new]
     #[pyo3(signature = (scenario, options_json=None))]
     fn new(scenario: &PyScenario, options_json: Option<&str>) -> PyResult<Self> {
-        let options: RunOptions = match options_json {
-            Some(j) => parse("run options", j)?,
-            None => RunOptions::default(),
-        };
+        let options = ok(wire::run_options(options_json))?;
         Ok(PyRun { inner: ok(Run::with_options(scenario.inner.clone(), options))? })
     }
 
@@ -251,12 +225,7 @@ impl PyRun {
     /// Queues an order (JSON `OrderRequest`); returns the order, JSON.
     #[pyo3(signature = (id, order_json, idempotency_key=None))]
     fn submit(&mut self, id: usize, order_json: &str, idempotency_key: Option<&str>) -> PyResult<String> {
-        let request = parse("order", order_json)?;
-        let order = match idempotency_key {
-            Some(key) => self.inner.submit_with_key(agent(id), request, key),
-            None => self.inner.submit(agent(id), request),
-        };
-        Ok(dump(&ok(order)?))
+        ok(wire::submit(&mut self.inner, agent(id), order_json, idempotency_key))
     }
 
     /// The fast path of the callback API's `ctx.buy(...)` & co.: a market order, or a limit order
@@ -282,24 +251,13 @@ impl PyRun {
 
     #[pyo3(signature = (id, order_id, idempotency_key=None))]
     fn cancel(&mut self, id: usize, order_id: u64, idempotency_key: Option<&str>) -> PyResult<String> {
-        let order = match idempotency_key {
-            Some(key) => match ok(self.inner.perform(Some(key), Action::Cancel { agent: agent(id), order_id }))? {
-                Outcome::Order(r) => *r,
-                Outcome::Step(_) => unreachable!("a cancel is answered with an order"),
-            },
-            None => self.inner.cancel(agent(id), order_id),
-        };
-        Ok(dump(&ok(order)?))
+        ok(wire::cancel(&mut self.inner, agent(id), order_id, idempotency_key))
     }
 
     /// Advances up to `count` bars; returns the step report, JSON.
     #[pyo3(signature = (count=1, idempotency_key=None))]
     fn step(&mut self, count: u32, idempotency_key: Option<&str>) -> PyResult<String> {
-        let report = match idempotency_key {
-            Some(key) => self.inner.step_with_key(count, key),
-            None => self.inner.step(count),
-        };
-        Ok(dump(&ok(report)?))
+        ok(wire::step(&mut self.inner, count, idempotency_key))
     }
 
     /// Advances up to `count` bars without a report; returns bars advanced.
@@ -324,16 +282,14 @@ impl PyRun {
 
     /// Bars up to `sim_time`, JSON `{sim_time, bars: [{symbol, bars}]}`.
     #[pyo3(signature = (symbols=None, lookback=50))]
-    fn market_json(&self, symbols: Option<Vec<String>>, lookback: usize) -> PyResult<String> {
-        let names: Option<Vec<&str>> = symbols.as_ref().map(|s| s.iter().map(String::as_str).collect());
-        Ok(dump(&ok(self.inner.market(names.as_deref(), lookback))?))
+    fn market_json(&mut self, symbols: Option<Vec<String>>, lookback: usize) -> PyResult<String> {
+        ok(wire::market(&mut self.inner, None, symbols.as_deref(), lookback))
     }
 
     /// Like `market_json`, counted against the agent's request rate limit.
     #[pyo3(signature = (id, symbols=None, lookback=50))]
     fn market_for_json(&mut self, id: usize, symbols: Option<Vec<String>>, lookback: usize) -> PyResult<String> {
-        let names: Option<Vec<&str>> = symbols.as_ref().map(|s| s.iter().map(String::as_str).collect());
-        Ok(dump(&ok(self.inner.market_for(agent(id), names.as_deref(), lookback))?))
+        ok(wire::market(&mut self.inner, Some(agent(id)), symbols.as_deref(), lookback))
     }
 
     fn portfolio_json(&self, id: usize) -> PyResult<String> {
@@ -361,7 +317,7 @@ impl PyRun {
     }
 
     fn status(&self, id: usize) -> PyResult<String> {
-        Ok(dump(&ok(self.inner.engine().status(agent(id)))?).trim_matches('"').to_string())
+        ok(wire::status(&self.inner, agent(id)))
     }
 
     fn trades_json(&self, id: usize) -> PyResult<String> {
@@ -523,10 +479,7 @@ fn backtest_signals(
         short_exits: short_exits.map(flags).unwrap_or_default(),
     };
     let size: SignalSize = parse("signal size", size_json)?;
-    let options: RunOptions = match options_json {
-        Some(j) => parse("run options", j)?,
-        None => RunOptions::default(),
-    };
+    let options = ok(wire::run_options(options_json))?;
     let scenario = scenario.inner.clone();
     // The whole run happens in Rust; other Python threads may go on meanwhile.
     let (run, _) = ok(py.detach(|| vectrade_core::backtest_signals(scenario, symbol, &signals, size, options)))?;
@@ -536,13 +489,13 @@ fn backtest_signals(
 /// The built-in catalog: (slug, name, description) per entry.
 #[pyfunction]
 fn catalog_entries() -> Vec<(String, String, String)> {
-    catalog::entries().iter().map(|e| (e.slug.into(), e.name.into(), e.description.into())).collect()
+    wire::catalog_entries()
 }
 
 /// Every error code with its family, in declaration order.
 #[pyfunction]
-fn error_codes() -> Vec<(String, String)> {
-    ErrorKind::ALL.iter().map(|k| (k.code().to_string(), family_name(k.family()).to_string())).collect()
+fn error_codes() -> Vec<(&'static str, &'static str)> {
+    wire::error_codes()
 }
 
 /// Bars from OHLCV CSV text, JSON list of `{symbol, bars}`; without a symbol column the bars go to

@@ -161,6 +161,7 @@ pub(crate) fn drive(
         let wake: Vec<&Revealed> = wake.iter().map(|w| &w.get().inner).collect();
         reveal::wake_steps(steps, &wake)
     };
+    let jumps = reveal::wake_jumps(&wakes, 4096);
     let total = steps.saturating_sub(1);
     let mut reported = 0;
     loop {
@@ -176,8 +177,7 @@ pub(crate) fn drive(
             on_bar.call1((ctx,))?;
         }
         // The steps up to the next call run in the engine alone.
-        let next = wakes.iter().skip(step + 1).position(|&w| w).map_or(steps, |k| step + 1 + k);
-        let count = u32::try_from(next - step).unwrap_or(u32::MAX).min(4096);
+        let count = jumps.get(step).copied().unwrap_or(1);
         let done_steps = step + ok(run.borrow_mut().inner.advance(count))? as usize;
         if every > 0 && done_steps / every > reported {
             reported = done_steps / every;

@@ -25,6 +25,7 @@ pub mod run;
 pub mod scenario;
 pub mod signals;
 pub mod time;
+pub mod wire;
 
 pub use account::{Account, Curve, EquityPoint, Fill, Position, PositionView};
 pub use bar::{Bar, BarResolution};

@@ -31,18 +31,7 @@ impl Revealed {
                 format!("an indicator needs one value per bar ({}), got {}", series_ts.len(), values.len()),
             );
         }
-        if u32::try_from(values.len()).is_err() {
-            return err(ErrorKind::InvalidCount, format!("{} bars is more than an indicator holds", values.len()));
-        }
-        let mut counts = Vec::with_capacity(timeline.len());
-        let mut visible = 0usize;
-        for &t in timeline {
-            while visible < series_ts.len() && series_ts[visible] <= t {
-                visible += 1;
-            }
-            counts.push(visible as u32); // fits: checked above
-        }
-        Ok(Revealed { values, counts })
+        Ok(Revealed { values, counts: visible_counts(series_ts, timeline)? })
     }
 
     /// Number of steps of the timeline.
@@ -81,18 +70,47 @@ impl Revealed {
     /// crossover strategy acts at, as a wake indicator. Causal when `a` and `b` are. Both must be
     /// revealed at the same bars (one symbol, or symbols sharing their bar times).
     pub fn crossings(a: &Revealed, b: &Revealed) -> Result<Revealed> {
-        if a.counts != b.counts || a.values.len() != b.values.len() {
+        if a.counts != b.counts {
             return err(ErrorKind::InvalidArgument, "crossings compares two indicators revealed at the same bars");
         }
-        let mut values = Vec::with_capacity(a.values.len());
-        values.push(0.0);
-        for i in 1..a.values.len() {
-            let (w, x) = (&a.values[i - 1..=i], &b.values[i - 1..=i]);
-            values.push(if crossover(w, x) || crossover(x, w) { 1.0 } else { 0.0 });
-        }
-        values.truncate(a.values.len());
-        Ok(Revealed { values, counts: a.counts.clone() })
+        Ok(Revealed { values: crossings(&a.values, &b.values)?, counts: a.counts.clone() })
     }
+}
+
+/// Bars of a series visible at each step of a run's timeline: at step `s`, the bars at or before
+/// `timeline[s]` (both ascending).
+pub fn visible_counts(series_ts: &[i64], timeline: &[i64]) -> Result<Vec<u32>> {
+    if u32::try_from(series_ts.len()).is_err() {
+        return err(ErrorKind::InvalidCount, format!("{} bars is more than an indicator holds", series_ts.len()));
+    }
+    let mut counts = Vec::with_capacity(timeline.len());
+    let mut visible = 0usize;
+    for &t in timeline {
+        while visible < series_ts.len() && series_ts[visible] <= t {
+            visible += 1;
+        }
+        counts.push(visible as u32); // fits: checked above
+    }
+    Ok(counts)
+}
+
+/// 1.0 at the bars where `a` crosses `b` either way (see [`Revealed::crossings`]), 0.0 elsewhere;
+/// `a` and `b` hold one value per bar of the same bars.
+pub fn crossings(a: &[f64], b: &[f64]) -> Result<Vec<f64>> {
+    if a.len() != b.len() {
+        return err(
+            ErrorKind::InvalidArgument,
+            format!("crossings needs equal lengths, got {} and {}", a.len(), b.len()),
+        );
+    }
+    let mut values = vec![0.0; a.len()];
+    for i in 1..a.len() {
+        let (w, x) = (&a[i - 1..=i], &b[i - 1..=i]);
+        if crossover(w, x) || crossover(x, w) {
+            values[i] = 1.0;
+        }
+    }
+    Ok(values)
 }
 
 /// True for a value that counts as a raised flag: neither zero nor NaN.
@@ -120,6 +138,21 @@ pub fn wake_steps(steps: usize, wake: &[&Revealed]) -> Vec<bool> {
     (0..steps).map(|s| wake.iter().any(|r| r.fires_at(s))).collect()
 }
 
+/// For a callback loop: at each step, how many steps to advance before the strategy is called
+/// again — up to the next step flagged in `wakes` (or the end of the timeline), at most `limit`
+/// at a time (so a loop can report progress). One pass, from the end.
+#[must_use]
+pub fn wake_jumps(wakes: &[bool], limit: u32) -> Vec<u32> {
+    let limit = limit.max(1);
+    let mut jumps = vec![1; wakes.len()];
+    let mut to_next: u32 = 1; // from step s to the next wake after it (or past the end)
+    for s in (0..wakes.len()).rev() {
+        jumps[s] = to_next.min(limit);
+        to_next = if wakes[s] { 1 } else { to_next.saturating_add(1) };
+    }
+    jumps
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +171,15 @@ mod tests {
         assert_eq!((0..5).map(|s| flags.fires_at(s)).collect::<Vec<_>>(), [false, true, false, false, false]);
         assert_eq!(wake_steps(5, &[&flags]), [false, true, false, false, false]);
         assert_eq!(wake_steps(3, &[]), [true; 3]);
+    }
+
+    #[test]
+    fn loops_jump_to_the_next_wake() {
+        let wakes = [true, false, false, true, false];
+        assert_eq!(wake_jumps(&wakes, 100), [3, 2, 1, 2, 1]); // 3 → 5 runs to the end
+        assert_eq!(wake_jumps(&wakes, 2), [2, 2, 1, 2, 1]);
+        assert_eq!(wake_jumps(&[true; 3], 100), [1, 1, 1]);
+        assert_eq!(wake_jumps(&[], 100), [] as [u32; 0]);
     }
 
     #[test]

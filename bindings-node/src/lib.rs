@@ -1,0 +1,608 @@
+//! The native addon under `@vectrade/sdk`: the engine for Node. Conversion only — structured values
+//! cross as the JSON of `vectrade_core::wire` (decimals as strings, so money is never a float),
+//! bulk data as typed arrays, and every engine error is thrown as a JavaScript `Error` whose `code`
+//! is the engine's stable code and whose message is its detail. The TypeScript layer (`sdk-ts/`)
+//! turns those into typed objects and `VecTradeError` subclasses.
+
+use std::sync::Arc;
+
+use napi::Result;
+use napi::bindgen_prelude::{Float64Array, Uint8Array, Uint32Array};
+use napi_derive::napi;
+use vectrade_core::num::to_f64;
+use vectrade_core::reveal;
+use vectrade_core::wire::{self, Columns};
+use vectrade_core::{
+    AgentId, Bar, Decimal, Error, ErrorKind, OrderRequest, Run, Scenario, Side, SignalSize, Signals, catalog, csv,
+};
+
+/// An engine error as a JavaScript `Error` whose `code` is the engine's stable code (every
+/// `Result<_, String>` of this addon carries one).
+fn js(e: Error) -> napi::Error<String> {
+    napi::Error::new(e.code().to_string(), e.detail)
+}
+
+fn ok<T>(r: vectrade_core::Result<T>) -> Result<T, String> {
+    r.map_err(js)
+}
+
+fn invalid(detail: String) -> napi::Error<String> {
+    js(Error::new(ErrorKind::InvalidArgument, detail))
+}
+
+fn agent(id: u32) -> AgentId {
+    AgentId(id as usize)
+}
+
+/// A JavaScript number that must be an integer (times in milliseconds, counts).
+fn integer(v: f64, what: &str) -> Result<i64, String> {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_991.0 {
+        Ok(v as i64)
+    } else {
+        Err(invalid(format!("{what} must be an integer, got {v}")))
+    }
+}
+
+/// A decimal from its string form (the TypeScript layer passes money as strings).
+fn decimal(text: &str, what: &str) -> Result<Decimal, String> {
+    text.trim()
+        .parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(text.trim()))
+        .map_err(|_| invalid(format!("`{what}` is not a decimal number: {text:?}")))
+}
+
+/// An immutable scenario (config and bars), shared by every run started on it.
+#[napi(js_name = "Scenario")]
+pub struct JsScenario {
+    inner: Arc<Scenario>,
+}
+
+/// One symbol's bars as columns: times in UTC milliseconds, then prices and volumes as floats.
+#[napi(object)]
+pub struct ColumnsInput {
+    pub symbol: String,
+    pub ts: Float64Array,
+    pub open: Float64Array,
+    pub high: Float64Array,
+    pub low: Float64Array,
+    pub close: Float64Array,
+    pub volume: Float64Array,
+}
+
+#[napi]
+impl JsScenario {
+    /// A built-in scenario by slug.
+    #[napi(factory)]
+    pub fn builtin(slug: String) -> Result<Self, String> {
+        Ok(JsScenario { inner: Arc::new(ok(catalog::get(&slug))?) })
+    }
+
+    /// A synthetic market (JSON of the core's `SyntheticSpec`).
+    #[napi(factory)]
+    pub fn synthetic(spec_json: String) -> Result<Self, String> {
+        Ok(JsScenario { inner: Arc::new(ok(wire::synthetic(&spec_json))?) })
+    }
+
+    /// A scenario from a config (JSON) and series (JSON list of `{symbol, bars}`).
+    #[napi(factory)]
+    pub fn from_series(config_json: String, series_json: String) -> Result<Self, String> {
+        Ok(JsScenario { inner: Arc::new(ok(wire::scenario_from_series(&config_json, &series_json))?) })
+    }
+
+    /// A scenario from a config (JSON) and float columns per symbol; each float becomes the decimal
+    /// of its shortest representation (`101.3` stays `101.3`).
+    #[napi(factory)]
+    pub fn from_columns(config_json: String, columns: Vec<ColumnsInput>) -> Result<Self, String> {
+        let mut times = Vec::with_capacity(columns.len());
+        for c in &columns {
+            let ts: Result<Vec<i64>, String> =
+                c.ts.iter().map(|&t| integer(t, &format!("{}: bar times (ms)", c.symbol))).collect();
+            times.push(ts?);
+        }
+        let cols = columns
+            .iter()
+            .zip(&times)
+            .map(|(c, ts)| Columns {
+                symbol: c.symbol.clone(),
+                ts,
+                open: &c.open,
+                high: &c.high,
+                low: &c.low,
+                close: &c.close,
+                volume: &c.volume,
+            })
+            .collect();
+        Ok(JsScenario { inner: Arc::new(ok(wire::scenario_from_columns(&config_json, cols))?) })
+    }
+
+    /// The hosted API's scenario object, JSON.
+    #[napi]
+    pub fn info_json(&self) -> String {
+        wire::to_json(&self.inner.info())
+    }
+
+    /// Every series, JSON list of `{symbol, bars}`.
+    #[napi]
+    pub fn series_json(&self) -> String {
+        wire::to_json(&self.inner.series())
+    }
+
+    /// Digest of the config and every bar, hex: equal fingerprints, equal markets.
+    #[napi]
+    pub fn fingerprint(&self) -> String {
+        format!("{:016x}", self.inner.fingerprint())
+    }
+
+    /// The scenario's timeline (every bar time of any symbol), UTC milliseconds.
+    #[napi]
+    pub fn timeline(&self) -> Float64Array {
+        Float64Array::new(self.inner.timeline().iter().map(|&t| t as f64).collect())
+    }
+
+    /// For each step of the timeline, how many bars of series `index` are visible: what reveals a
+    /// precomputed indicator bar by bar.
+    #[napi]
+    pub fn visible_counts(&self, index: u32) -> Result<Uint32Array, String> {
+        let series = self.series(index)?;
+        let ts: Vec<i64> = series.bars.iter().map(|b| b.ts).collect();
+        Ok(Uint32Array::new(ok(reveal::visible_counts(&ts, self.inner.timeline()))?))
+    }
+
+    /// One field (`ts`, `open`, `high`, `low`, `close` or `volume`) of every bar of series
+    /// `index`, future bars included, as floats — for precomputing causal indicators.
+    #[napi]
+    pub fn column(&self, index: u32, field: String) -> Result<Float64Array, String> {
+        let bars = &self.series(index)?.bars;
+        let pick: fn(&Bar) -> f64 = match field.as_str() {
+            "ts" => |b| b.ts as f64,
+            "open" => |b| to_f64(b.open),
+            "high" => |b| to_f64(b.high),
+            "low" => |b| to_f64(b.low),
+            "close" => |b| to_f64(b.close),
+            "volume" => |b| to_f64(b.volume),
+            other => {
+                return Err(js(Error::new(
+                    ErrorKind::InvalidEnumValue,
+                    format!("`field` must be one of ts, open, high, low, close, volume, got '{other}'"),
+                )));
+            }
+        };
+        Ok(Float64Array::new(bars.iter().map(pick).collect()))
+    }
+}
+
+impl JsScenario {
+    fn series(&self, index: u32) -> Result<&vectrade_core::Series, String> {
+        self.inner
+            .series()
+            .get(index as usize)
+            .ok_or_else(|| js(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}"))))
+    }
+}
+
+/// The equity curve as columns (floats for analysis and plots; `equityCurveJson` is exact).
+#[napi(object)]
+pub struct EquityColumns {
+    pub ts: Float64Array,
+    pub equity: Float64Array,
+    pub gross_exposure: Float64Array,
+    /// Drawdown at each point as the metrics define it (a fraction).
+    pub drawdown: Float64Array,
+}
+
+/// A run over a scenario: agents, orders, steps, results.
+#[napi(js_name = "Run")]
+pub struct JsRun {
+    inner: Run,
+}
+
+#[napi]
+impl JsRun {
+    /// A run of `scenario`; `optionsJson` holds the core's `RunOptions` (e.g. the intrabar path).
+    #[napi(constructor)]
+    pub fn new(scenario: &JsScenario, options_json: Option<String>) -> Result<Self, String> {
+        let options = ok(wire::run_options(options_json.as_deref()))?;
+        Ok(JsRun { inner: ok(Run::with_options(scenario.inner.clone(), options))? })
+    }
+
+    /// Adds an agent with a risk profile (JSON); returns its id.
+    #[napi]
+    pub fn add_agent(&mut self, name: String, risk_json: String) -> Result<u32, String> {
+        let profile = ok(wire::from_json("risk profile", &risk_json))?;
+        Ok(ok(self.inner.add_agent(&name, profile))?.0 as u32)
+    }
+
+    #[napi]
+    pub fn clone_agent(&mut self, id: u32, name: String) -> Result<u32, String> {
+        Ok(ok(self.inner.clone_agent(agent(id), &name))?.0 as u32)
+    }
+
+    #[napi]
+    pub fn reset_agent(&mut self, id: u32) -> Result<(), String> {
+        ok(self.inner.reset_agent(agent(id)))
+    }
+
+    #[napi]
+    pub fn set_risk_profile(&mut self, id: u32, risk_json: String) -> Result<(), String> {
+        let profile = ok(wire::from_json("risk profile", &risk_json))?;
+        ok(self.inner.set_risk_profile(agent(id), profile))
+    }
+
+    #[napi]
+    pub fn agent_names(&self) -> Result<Vec<String>, String> {
+        let e = self.inner.engine();
+        (0..e.agent_count()).map(|k| ok(e.agent_name(AgentId(k)).map(String::from))).collect()
+    }
+
+    #[napi]
+    pub fn risk_profile_json(&self, id: u32) -> Result<String, String> {
+        Ok(wire::to_json(ok(self.inner.engine().risk_profile(agent(id)))?))
+    }
+
+    /// Queues an order (JSON `OrderRequest`); returns the order, JSON.
+    #[napi]
+    pub fn submit(&mut self, id: u32, order_json: String, idempotency_key: Option<String>) -> Result<String, String> {
+        ok(wire::submit(&mut self.inner, agent(id), &order_json, idempotency_key.as_deref()))
+    }
+
+    /// The callback API's fast path: a market order, or a limit order with `limit`, on series
+    /// `index`; returns the order id.
+    #[napi]
+    pub fn submit_simple(
+        &mut self,
+        id: u32,
+        index: u32,
+        side: String,
+        quantity: String,
+        limit: Option<String>,
+    ) -> Result<i64, String> {
+        let side: Side = ok(side.parse())?;
+        let quantity = decimal(&quantity, "quantity")?;
+        let limit = limit.as_deref().map(|l| decimal(l, "limit")).transpose()?;
+        let symbol = self.series_symbol(index)?;
+        let request = match limit {
+            Some(price) => OrderRequest::limit(symbol, side, quantity, price),
+            None => OrderRequest::market(symbol, side, quantity),
+        };
+        Ok(ok(self.inner.submit(agent(id), request))?.id as i64)
+    }
+
+    #[napi]
+    pub fn cancel(&mut self, id: u32, order_id: i64, idempotency_key: Option<String>) -> Result<String, String> {
+        let order_id = u64::try_from(order_id).map_err(|_| invalid(format!("no order has id {order_id}")))?;
+        ok(wire::cancel(&mut self.inner, agent(id), order_id, idempotency_key.as_deref()))
+    }
+
+    /// Advances up to `count` bars; returns the step report, JSON.
+    #[napi]
+    pub fn step(&mut self, count: u32, idempotency_key: Option<String>) -> Result<String, String> {
+        ok(wire::step(&mut self.inner, count, idempotency_key.as_deref()))
+    }
+
+    /// Advances up to `count` bars without a report; returns bars advanced.
+    #[napi]
+    pub fn advance(&mut self, count: u32) -> Result<u32, String> {
+        ok(self.inner.advance(count))
+    }
+
+    #[napi]
+    pub fn hold_until_end(&mut self, max_bars: Option<u32>, require_flat: Option<u32>) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.hold_until_end(max_bars, require_flat.map(agent)))?))
+    }
+
+    #[napi]
+    pub fn liquidate_and_finish(
+        &mut self,
+        id: u32,
+        rationale: String,
+        max_bars: Option<u32>,
+    ) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.liquidate_and_finish(agent(id), &rationale, max_bars))?))
+    }
+
+    #[napi]
+    pub fn advance_until_next_session(&mut self, max_bars: Option<u32>) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.advance_until_next_session(max_bars))?))
+    }
+
+    /// Bars up to `simTime`, JSON `{sim_time, bars: [{symbol, bars}]}`; with `id`, the request
+    /// counts against that agent's rate limit.
+    #[napi]
+    pub fn market_json(
+        &mut self,
+        id: Option<u32>,
+        symbols: Option<Vec<String>>,
+        lookback: u32,
+    ) -> Result<String, String> {
+        ok(wire::market(&mut self.inner, id.map(agent), symbols.as_deref(), lookback as usize))
+    }
+
+    #[napi]
+    pub fn portfolio_json(&self, id: u32) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.portfolio(agent(id)))?))
+    }
+
+    #[napi]
+    pub fn orders_json(&self, id: u32) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.engine().orders(agent(id)))?))
+    }
+
+    #[napi]
+    pub fn order_json(&self, id: u32, order_id: i64) -> Result<String, String> {
+        let order_id = u64::try_from(order_id).map_err(|_| invalid(format!("no order has id {order_id}")))?;
+        Ok(wire::to_json(ok(self.inner.engine().order(agent(id), order_id))?))
+    }
+
+    #[napi]
+    pub fn open_orders_json(&self, id: u32) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.engine().open_orders(agent(id)))?))
+    }
+
+    #[napi]
+    pub fn fills_json(&self, id: u32) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.engine().fills(agent(id)))?))
+    }
+
+    #[napi]
+    pub fn equity_curve_json(&self, id: u32) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.engine().equity_curve(agent(id)))?))
+    }
+
+    #[napi]
+    pub fn status(&self, id: u32) -> Result<String, String> {
+        ok(wire::status(&self.inner, agent(id)))
+    }
+
+    #[napi]
+    pub fn trades_json(&self, id: u32) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.trades(agent(id)))?))
+    }
+
+    #[napi]
+    pub fn metrics_json(&self, id: u32) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.metrics(agent(id)))?))
+    }
+
+    #[napi]
+    pub fn results_json(&self, id: u32) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.results(agent(id)))?))
+    }
+
+    /// True once the scenario is exhausted or every agent was liquidated.
+    #[napi(getter)]
+    pub fn done(&self) -> bool {
+        self.inner.is_done()
+    }
+
+    /// The clock: UTC milliseconds of the latest bar time.
+    #[napi(getter)]
+    pub fn sim_time(&self) -> f64 {
+        self.inner.sim_time() as f64
+    }
+
+    /// Steps taken: 0 at the scenario's first bar time.
+    #[napi(getter)]
+    pub fn step_index(&self) -> u32 {
+        self.inner.step_index() as u32
+    }
+
+    /// The equity curve as float columns.
+    #[napi]
+    pub fn equity_columns(&self, id: u32) -> Result<EquityColumns, String> {
+        let curve = ok(self.inner.engine().equity_curve(agent(id)))?;
+        let equity: Vec<Decimal> = curve.iter().map(|p| p.equity).collect();
+        Ok(EquityColumns {
+            ts: Float64Array::new(curve.iter().map(|p| p.ts as f64).collect()),
+            equity: Float64Array::new(equity.iter().map(|&e| to_f64(e)).collect()),
+            gross_exposure: Float64Array::new(curve.iter().map(|p| to_f64(p.gross_exposure)).collect()),
+            drawdown: Float64Array::new(vectrade_core::metrics::drawdown_series(&equity)),
+        })
+    }
+
+    /// Index of an observable symbol (universe, then benchmark), for the fast paths.
+    #[napi]
+    pub fn symbol_index(&self, symbol: String) -> Result<u32, String> {
+        Ok(ok(self.inner.series_index(&symbol))? as u32)
+    }
+
+    /// The latest close of series `index` as a float, or null before its first bar.
+    #[napi]
+    pub fn close_f64(&self, index: u32) -> Result<Option<f64>, String> {
+        let symbol = self.series_symbol(index)?;
+        Ok(ok(self.inner.bars(symbol, 1))?.last().map(|b| to_f64(b.close)))
+    }
+
+    /// The last `n` closes of series `index` up to `simTime` (at most 1000), oldest first.
+    #[napi]
+    pub fn closes_f64(&self, index: u32, n: u32) -> Result<Float64Array, String> {
+        let symbol = self.series_symbol(index)?;
+        let n = (n as usize).clamp(1, vectrade_core::run::MAX_LOOKBACK);
+        Ok(Float64Array::new(ok(self.inner.bars(symbol, n))?.iter().map(|b| to_f64(b.close)).collect()))
+    }
+
+    /// Signed position of the agent in series `index`, as a decimal string.
+    #[napi]
+    pub fn position(&self, id: u32, index: u32) -> Result<String, String> {
+        let account = ok(self.inner.engine().account(agent(id)))?;
+        account
+            .positions
+            .get(index as usize)
+            .map(|p| p.quantity.to_string())
+            .ok_or_else(|| js(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}"))))
+    }
+
+    #[napi]
+    pub fn cash(&self, id: u32) -> Result<String, String> {
+        Ok(ok(self.inner.engine().account(agent(id)))?.cash.to_string())
+    }
+
+    /// Equity at the latest closes, as a decimal string.
+    #[napi]
+    pub fn equity(&self, id: u32) -> Result<String, String> {
+        let curve = ok(self.inner.engine().equity_curve(agent(id)))?;
+        Ok(curve.last().map(|p| p.equity).unwrap_or_default().to_string())
+    }
+
+    #[napi]
+    pub fn snapshot_json(&self) -> String {
+        self.inner.snapshot_json()
+    }
+
+    /// Continues a run from `snapshotJson` on its own scenario.
+    #[napi(factory)]
+    pub fn restore(scenario: &JsScenario, snapshot_json: String) -> Result<Self, String> {
+        Ok(JsRun { inner: ok(Run::restore_json(scenario.inner.clone(), &snapshot_json))? })
+    }
+}
+
+impl JsRun {
+    fn series_symbol(&self, index: u32) -> Result<&str, String> {
+        self.inner
+            .scenario()
+            .series()
+            .get(index as usize)
+            .map(|s| s.symbol.as_str())
+            .ok_or_else(|| js(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}"))))
+    }
+}
+
+/// Where a callback loop calls the strategy: `calls[s]` is 1 at the steps it is called at, and
+/// `jumps[s]` how many steps to advance from step `s` before the next call (at most `limit`).
+#[napi(object)]
+pub struct WakePlan {
+    pub calls: Uint8Array,
+    pub jumps: Uint32Array,
+}
+
+/// The wake plan of indicators (`values` over every bar of series `series[i]`): steps where one
+/// of them gets a bar whose value is set (neither 0 nor NaN). No indicator: every step.
+#[napi]
+pub fn wake_plan(
+    scenario: &JsScenario,
+    series: Vec<u32>,
+    values: Vec<Float64Array>,
+    limit: u32,
+) -> Result<WakePlan, String> {
+    if series.len() != values.len() {
+        return Err(invalid(format!("{} series for {} indicators", series.len(), values.len())));
+    }
+    let mut revealed = Vec::with_capacity(series.len());
+    for (&index, v) in series.iter().zip(&values) {
+        let ts: Vec<i64> = scenario.series(index)?.bars.iter().map(|b| b.ts).collect();
+        revealed.push(ok(reveal::Revealed::new(v.to_vec(), &ts, scenario.inner.timeline()))?);
+    }
+    let refs: Vec<&reveal::Revealed> = revealed.iter().collect();
+    let wakes = reveal::wake_steps(scenario.inner.timeline().len(), &refs);
+    Ok(WakePlan {
+        calls: Uint8Array::new(wakes.iter().map(|&w| u8::from(w)).collect()),
+        jumps: Uint32Array::new(reveal::wake_jumps(&wakes, limit)),
+    })
+}
+
+/// 1 at the bars where `a` crosses `b` either way, 0 elsewhere (both one value per bar of the
+/// same bars): a wake indicator made in the engine.
+#[napi]
+pub fn crossings(a: Float64Array, b: Float64Array) -> Result<Float64Array, String> {
+    Ok(Float64Array::new(ok(reveal::crossings(&a, &b))?))
+}
+
+/// Runs entry/exit flags (one byte per bar of `symbol`, non-zero = set) as a signal backtest in
+/// the engine; returns the finished run (its agent has id 0).
+#[napi]
+#[allow(clippy::too_many_arguments, reason = "mirrors the TypeScript call one to one")]
+pub fn backtest_signals(
+    scenario: &JsScenario,
+    symbol: String,
+    size_json: String,
+    entries: Uint8Array,
+    exits: Uint8Array,
+    short_entries: Option<Uint8Array>,
+    short_exits: Option<Uint8Array>,
+    options_json: Option<String>,
+) -> Result<JsRun, String> {
+    let flags = |b: &[u8]| b.iter().map(|&x| x != 0).collect::<Vec<bool>>();
+    let signals = Signals {
+        entries: flags(&entries),
+        exits: flags(&exits),
+        short_entries: short_entries.as_deref().map(flags).unwrap_or_default(),
+        short_exits: short_exits.as_deref().map(flags).unwrap_or_default(),
+    };
+    let size: SignalSize = ok(wire::from_json("signal size", &size_json))?;
+    let options = ok(wire::run_options(options_json.as_deref()))?;
+    let (run, _) = ok(vectrade_core::backtest_signals(scenario.inner.clone(), &symbol, &signals, size, options))?;
+    Ok(JsRun { inner: run })
+}
+
+/// One entry of the built-in catalog.
+#[napi(object)]
+pub struct CatalogEntry {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// The built-in catalog.
+#[napi]
+pub fn catalog_entries() -> Vec<CatalogEntry> {
+    wire::catalog_entries()
+        .into_iter()
+        .map(|(slug, name, description)| CatalogEntry { slug, name, description })
+        .collect()
+}
+
+/// A stable error code and its family.
+#[napi(object)]
+pub struct ErrorCode {
+    pub code: String,
+    pub family: String,
+}
+
+/// Every error code with its family, in declaration order.
+#[napi]
+pub fn error_codes() -> Vec<ErrorCode> {
+    wire::error_codes()
+        .into_iter()
+        .map(|(code, family)| ErrorCode { code: code.into(), family: family.into() })
+        .collect()
+}
+
+/// The config (JSON) of a scenario made from a user's bars: `rulesJson` holds the core's `Rules`
+/// (snake_case), `symbols` the series in order, `times` the first series' bar times (UTC ms) to read
+/// the bar resolution off when the rules leave it out.
+#[napi]
+pub fn config_from_rules(rules_json: String, symbols: Vec<String>, times: Float64Array) -> Result<String, String> {
+    let times: Result<Vec<i64>, String> = times.iter().map(|&t| integer(t, "bar times (ms)")).collect();
+    ok(wire::config_from_rules(&rules_json, &symbols, &times?))
+}
+
+/// Bars from OHLCV CSV text, JSON list of `{symbol, bars}`; without a symbol column the bars go to
+/// `defaultSymbol`.
+#[napi]
+pub fn parse_csv(csv_text: String, default_symbol: Option<String>) -> Result<String, String> {
+    Ok(wire::to_json(&ok(csv::parse_multi_with(&csv_text, default_symbol.as_deref()))?))
+}
+
+/// The resolution of bars at the given times (UTC ms), e.g. `1Hour`.
+#[napi]
+pub fn infer_resolution(ts: Float64Array) -> Result<String, String> {
+    let times: Result<Vec<i64>, String> = ts.iter().map(|&t| integer(t, "bar times (ms)")).collect();
+    Ok(vectrade_core::BarResolution::infer(&times?).to_string())
+}
+
+/// Parses RFC 3339 text (or a date) into UTC milliseconds.
+#[napi]
+pub fn parse_timestamp(text: String) -> Result<f64, String> {
+    Ok(ok(vectrade_core::time::parse_timestamp(&text))? as f64)
+}
+
+/// Renders UTC milliseconds as RFC 3339.
+#[napi]
+pub fn format_timestamp(ms: f64) -> Result<String, String> {
+    Ok(vectrade_core::time::format_rfc3339(integer(ms, "time (ms)")?))
+}
+
+/// The engine's version.
+#[napi]
+pub fn engine_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

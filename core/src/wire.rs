@@ -1,0 +1,281 @@
+//! The engine as JSON text, the form every binding hands across its language border.
+//!
+//! Structured values cross as the serde JSON of the core's own types (decimals as strings, so
+//! money never becomes a float on the way). Bindings call these functions and only convert
+//! strings, numbers and errors into their language's types: the Python module, the Node addon and
+//! the WebAssembly build therefore parse, validate and answer identically, down to the wording of
+//! an error naming a misspelt field.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::bar::bars_from_columns;
+use crate::error::{Error, ErrorFamily, ErrorKind, Result};
+use crate::run::{Action, Outcome, Run, RunOptions};
+use crate::scenario::{Scenario, ScenarioConfig, Series};
+use crate::{AgentId, SyntheticSpec, catalog};
+
+/// Parses JSON into `T`. A bad value (an unknown enum spelling, a wrong type, an unknown field)
+/// is an `InvalidInput` error naming where it is, e.g. ``order.side: `side` must be one of ...``;
+/// `what` names the whole value.
+pub fn from_json<T: DeserializeOwned>(what: &str, json: &str) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let text = e.into_inner().to_string();
+        let text = text.split(" at line ").next().unwrap_or(&text);
+        // Enormous numbers are echoed back in full by serde; a person needs the start of it.
+        let text = if text.chars().count() > 300 {
+            format!("{}...", text.chars().take(300).collect::<String>())
+        } else {
+            text.to_string()
+        };
+        let kind = if text.contains("must be one of") || text.contains("unknown variant") {
+            ErrorKind::InvalidEnumValue
+        } else {
+            ErrorKind::InvalidArgument
+        };
+        let at = if path == "." { what.to_string() } else { format!("{what}.{path}") };
+        Error::new(kind, format!("{at}: {text}"))
+    })
+}
+
+/// The JSON of an engine value.
+#[must_use]
+pub fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).expect("engine values serialise")
+}
+
+/// Run options from JSON, or the defaults.
+pub fn run_options(json: Option<&str>) -> Result<RunOptions> {
+    json.map_or_else(|| Ok(RunOptions::default()), |j| from_json("run options", j))
+}
+
+/// A synthetic market from the JSON of a [`SyntheticSpec`].
+pub fn synthetic(spec_json: &str) -> Result<Scenario> {
+    catalog::synthetic(&from_json::<SyntheticSpec>("synthetic spec", spec_json)?)
+}
+
+/// A scenario from a config (JSON) and its series (JSON list of `{symbol, bars}`).
+pub fn scenario_from_series(config_json: &str, series_json: &str) -> Result<Scenario> {
+    let config: ScenarioConfig = from_json("scenario config", config_json)?;
+    Scenario::new(config, from_json("series", series_json)?)
+}
+
+/// The trading rules of a scenario made from a user's own bars, as the SDKs take them (every
+/// field optional; a rule left out takes the engine's default: 100 000 of cash, leverage 1, no
+/// shorting, 2 bps slippage, no commission, 25 % maintenance margin, US equity hours). A
+/// misspelt rule is refused.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    /// Slug of the scenario (default `custom`).
+    pub slug: Option<String>,
+    /// Display name (default: the slug).
+    pub name: Option<String>,
+    /// Cash at the start.
+    pub starting_cash: Option<rust_decimal::Decimal>,
+    /// Largest gross exposure as a multiple of equity.
+    pub leverage_cap: Option<rust_decimal::Decimal>,
+    /// Whether agents may sell short.
+    pub short_enabled: Option<bool>,
+    /// Bar length, e.g. `1Hour`; left out, it is read off the bar times.
+    pub bar_resolution: Option<crate::BarResolution>,
+    /// A symbol of the data used as the benchmark, not traded.
+    pub benchmark_symbol: Option<String>,
+    /// Trading hours, for annualisation.
+    pub market_hours: Option<crate::MarketHours>,
+    /// Fixed slippage in basis points.
+    pub slippage_bps: Option<rust_decimal::Decimal>,
+    /// Commission: any of `per_unit`, `bps`, `minimum`.
+    pub commission: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Largest fraction of a bar's volume one agent's order may take.
+    pub max_volume_participation: Option<rust_decimal::Decimal>,
+    /// Maintenance margin as a fraction of gross exposure.
+    pub maintenance_margin: Option<rust_decimal::Decimal>,
+}
+
+/// The config (JSON) of a scenario holding `symbols` whose first series has bars at `times`
+/// (UTC ms), under `rules` (JSON of [`Rules`]). Every symbol but the benchmark is tradable.
+pub fn config_from_rules(rules_json: &str, symbols: &[String], times: &[i64]) -> Result<String> {
+    let rules: Rules = from_json("rules", rules_json)?;
+    let slug = rules.slug.unwrap_or_else(|| "custom".to_string());
+    let resolution = rules.bar_resolution.unwrap_or_else(|| crate::BarResolution::infer(times));
+    let mut config = serde_json::json!({
+        "name": rules.name.unwrap_or_else(|| slug.clone()),
+        "slug": slug,
+        "universe": symbols.iter().filter(|s| Some(*s) != rules.benchmark_symbol.as_ref()).collect::<Vec<_>>(),
+        "bar_resolution": resolution,
+        "benchmark_symbol": rules.benchmark_symbol,
+    });
+    let fields = config.as_object_mut().expect("an object");
+    let mut set = |key: &str, value: Option<serde_json::Value>| {
+        if let Some(v) = value {
+            fields.insert(key.to_string(), v);
+        }
+    };
+    set("starting_cash", rules.starting_cash.map(|d| serde_json::json!(d)));
+    set("leverage_cap", rules.leverage_cap.map(|d| serde_json::json!(d)));
+    set("maintenance_margin", rules.maintenance_margin.map(|d| serde_json::json!(d)));
+    set("short_enabled", rules.short_enabled.map(serde_json::Value::Bool));
+    set("market_hours", rules.market_hours.map(|h| serde_json::json!(h)));
+    let mut costs = serde_json::Map::new();
+    if let Some(bps) = rules.slippage_bps {
+        costs.insert("slippage".into(), serde_json::json!({"model": "fixed_bps", "bps": bps}));
+    }
+    if let Some(c) = rules.commission {
+        costs.insert("commission".into(), serde_json::Value::Object(c));
+    }
+    if let Some(p) = rules.max_volume_participation {
+        costs.insert("max_volume_participation".into(), serde_json::json!(p));
+    }
+    if !costs.is_empty() {
+        fields.insert("costs".into(), serde_json::Value::Object(costs));
+    }
+    // Through the config's own parser: its defaults fill the rest and it checks the result.
+    let parsed: ScenarioConfig = from_json("rules", &config.to_string())?;
+    Ok(to_json(&parsed))
+}
+
+/// One symbol's bars as float columns, as data libraries hold them (numpy, typed arrays): times
+/// in UTC milliseconds, then open, high, low, close and volume.
+pub struct Columns<'a> {
+    /// Ticker.
+    pub symbol: String,
+    /// Bar opening times, UTC milliseconds.
+    pub ts: &'a [i64],
+    /// Opens.
+    pub open: &'a [f64],
+    /// Highs.
+    pub high: &'a [f64],
+    /// Lows.
+    pub low: &'a [f64],
+    /// Closes.
+    pub close: &'a [f64],
+    /// Volumes.
+    pub volume: &'a [f64],
+}
+
+/// A scenario from a config (JSON) and float columns per symbol; each float becomes the decimal
+/// of its shortest representation ([`bars_from_columns`]).
+pub fn scenario_from_columns(config_json: &str, columns: Vec<Columns<'_>>) -> Result<Scenario> {
+    let config: ScenarioConfig = from_json("scenario config", config_json)?;
+    let mut series = Vec::with_capacity(columns.len());
+    for c in columns {
+        let bars = bars_from_columns(&c.symbol, c.ts, c.open, c.high, c.low, c.close, c.volume)?;
+        series.push(Series { symbol: c.symbol, bars });
+    }
+    Scenario::new(config, series)
+}
+
+/// Queues an order (JSON `OrderRequest`), under an idempotency key if given; the order, JSON.
+pub fn submit(run: &mut Run, agent: AgentId, order_json: &str, key: Option<&str>) -> Result<String> {
+    let request = from_json("order", order_json)?;
+    let order = match key {
+        Some(key) => run.submit_with_key(agent, request, key)?,
+        None => run.submit(agent, request)?,
+    };
+    Ok(to_json(&order))
+}
+
+/// Cancels a working order, under an idempotency key if given; the order, JSON.
+pub fn cancel(run: &mut Run, agent: AgentId, order_id: u64, key: Option<&str>) -> Result<String> {
+    let order = match key {
+        Some(key) => match run.perform(Some(key), Action::Cancel { agent, order_id })? {
+            Outcome::Order(r) => *r,
+            Outcome::Step(_) => unreachable!("a cancel is answered with an order"),
+        },
+        None => run.cancel(agent, order_id),
+    }?;
+    Ok(to_json(&order))
+}
+
+/// Advances up to `count` bars, under an idempotency key if given; the step report, JSON.
+pub fn step(run: &mut Run, count: u32, key: Option<&str>) -> Result<String> {
+    let report = match key {
+        Some(key) => run.step_with_key(count, key)?,
+        None => run.step(count)?,
+    };
+    Ok(to_json(&report))
+}
+
+/// Bars up to `sim_time` of `symbols` (all when `None`), JSON `{sim_time, bars: [{symbol, bars}]}`;
+/// with `agent`, the request counts against that agent's rate limit.
+pub fn market(run: &mut Run, agent: Option<AgentId>, symbols: Option<&[String]>, lookback: usize) -> Result<String> {
+    let names: Option<Vec<&str>> = symbols.map(|s| s.iter().map(String::as_str).collect());
+    let view = match agent {
+        Some(agent) => run.market_for(agent, names.as_deref(), lookback)?,
+        None => run.market(names.as_deref(), lookback)?,
+    };
+    Ok(to_json(&view))
+}
+
+/// The agent's status as its wire word (`active`, `margin_call`, `liquidated`).
+pub fn status(run: &Run, agent: AgentId) -> Result<String> {
+    Ok(to_json(&run.engine().status(agent)?).trim_matches('"').to_string())
+}
+
+/// The built-in catalog: `(slug, name, description)` per entry.
+#[must_use]
+pub fn catalog_entries() -> Vec<(String, String, String)> {
+    catalog::entries().iter().map(|e| (e.slug.into(), e.name.into(), e.description.into())).collect()
+}
+
+/// Every error code with its family, in declaration order.
+#[must_use]
+pub fn error_codes() -> Vec<(&'static str, &'static str)> {
+    ErrorKind::ALL.iter().map(|k| (k.code(), k.family().as_str())).collect()
+}
+
+impl ErrorFamily {
+    /// The family's wire word, e.g. `order_rejected`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorFamily::InvalidInput => "invalid_input",
+            ErrorFamily::OrderRejected => "order_rejected",
+            ErrorFamily::RiskLimitExceeded => "risk_limit_exceeded",
+            ErrorFamily::RateLimited => "rate_limited",
+            ErrorFamily::Conflict => "conflict",
+            ErrorFamily::NotFound => "not_found",
+            ErrorFamily::InvalidState => "invalid_state",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::order::OrderRequest;
+
+    #[test]
+    fn bad_json_names_the_field_and_the_kind() {
+        let e = from_json::<OrderRequest>("order", r#"{"symbol":"A","side":"hold","quantity":"1"}"#).unwrap_err();
+        assert_eq!(e.code(), "invalid_enum_value");
+        assert_eq!(e.detail, "order.side: `side` must be one of {'buy', 'sell', 'short', 'cover'}, got 'hold'");
+        let e = from_json::<OrderRequest>("order", r#"{"symbol":"A","side":"buy","quantity":[1]}"#).unwrap_err();
+        assert_eq!((e.code(), e.detail.starts_with("order.quantity: ")), ("invalid_argument", true));
+    }
+
+    #[test]
+    fn rules_become_a_config_with_the_engine_defaults() {
+        let hour = 3_600_000;
+        let symbols = ["A".to_string(), "IDX".to_string()];
+        let json =
+            config_from_rules(r#"{"benchmark_symbol":"IDX","slippage_bps":"1"}"#, &symbols, &[0, hour, 2 * hour])
+                .unwrap();
+        let config: ScenarioConfig = from_json("config", &json).unwrap();
+        assert_eq!((config.slug.as_str(), config.universe.clone()), ("custom", vec!["A".to_string()]));
+        assert_eq!(config.bar_resolution, crate::BarResolution::HOUR);
+        assert_eq!(config.starting_cash, rust_decimal::Decimal::from(100_000));
+        let e = config_from_rules(r#"{"cash":5}"#, &symbols, &[]).unwrap_err();
+        assert!(e.detail.starts_with("rules.cash: unknown field `cash`, expected one of `slug`"), "{}", e.detail);
+    }
+
+    #[test]
+    fn families_have_wire_words() {
+        let words: std::collections::BTreeSet<&str> = error_codes().iter().map(|(_, f)| *f).collect();
+        assert_eq!(words.len(), 7);
+        assert!(error_codes().contains(&("insufficient_buying_power", "order_rejected")));
+    }
+}

@@ -1,0 +1,388 @@
+/**
+ * Callback backtests: `backtest(strategy, scenario)` calls `strategy.onBar(ctx)` once per bar (or
+ * only at the bars its wake indicators fire), and `backtestSignals(...)` runs entry/exit flags
+ * entirely inside the engine. Orders placed in `onBar` meet the next bar, as everywhere in
+ * VecTrade. Indicator values and prices are numbers; money, positions and quantities stay exact
+ * decimal strings.
+ */
+
+import * as native from "../native/index.js";
+import { engine, invalid } from "./errors.js";
+import { type OrderOptions, type OrderRequest, type PlacedOrder, type Results, type RiskProfile, type Side, Order } from "./models.js";
+import { Scenario, fromArrays, type ColumnData, type Rules } from "./scenarios.js";
+import { type IntrabarPath, Run, Simulator } from "./simulator.js";
+import { type Decimal, type DecimalInput, type Timestamp, decimal, describe, toEngine } from "./wire.js";
+
+/** A strategy: `onBar` decides at each bar; `init` runs once before the first. */
+export interface Strategy {
+  init?(ctx: Context): void;
+  onBar(ctx: Context): void;
+}
+
+/** A precomputed series of values over one symbol's bars, revealed bar by bar. */
+export class Indicator {
+  /** @internal every value, future ones included: reachable only through the methods below */
+  readonly #values: Float64Array;
+  readonly #counts: Uint32Array;
+  readonly #ctx: Context;
+  /** @internal */
+  readonly series: number;
+
+  /** @internal Made by {@link Context.indicator}. */
+  constructor(values: Float64Array, counts: Uint32Array, series: number, ctx: Context) {
+    this.#values = values;
+    this.#counts = counts;
+    this.series = series;
+    this.#ctx = ctx;
+  }
+
+  /** Bars revealed so far. */
+  get length(): number {
+    return this.#counts[this.#ctx.barIndex] ?? 0;
+  }
+
+  /**
+   * A revealed value, as `Array.prototype.at` reads an array of the values so far: `at(-1)` is
+   * the value at the current bar, `at(-2)` the bar before, `at(0)` the first; `undefined`
+   * outside them — a later bar cannot be reached.
+   */
+  at(index: number): number | undefined {
+    const n = this.length;
+    const i = index < 0 ? n + index : index;
+    return Number.isInteger(i) && i >= 0 && i < n ? this.#values[i] : undefined;
+  }
+
+  /** The values revealed so far, oldest first (a copy). */
+  values(): Float64Array {
+    return this.#values.slice(0, this.length);
+  }
+
+  /** @internal every value, for the engine's wake plan and crossings. */
+  all(): Float64Array {
+    return this.#values;
+  }
+
+  toString(): string {
+    return `Indicator(${this.length} bars revealed, now ${this.at(-1)})`;
+  }
+}
+
+/**
+ * True when `a` has just crossed above `b` (an indicator or a number): below it at the previous
+ * bar, above it at this one — backtesting.py's `crossover`, the core's `reveal::crossover`.
+ */
+export function crossover(a: Indicator | number, b: Indicator | number): boolean {
+  const last = (x: Indicator | number, k: number): number | undefined => (typeof x === "number" ? x : x.at(k));
+  if (typeof a === "number" && typeof b === "number") return false;
+  const [a1, a0, b1, b0] = [last(a, -2), last(a, -1), last(b, -2), last(b, -1)];
+  return a1 !== undefined && a0 !== undefined && b1 !== undefined && b0 !== undefined && a1 < b1 && a0 > b0;
+}
+
+/**
+ * An indicator set (1) at the bars where `a` crosses `b` either way, 0 elsewhere — computed in
+ * the engine from the two indicators, for {@link Context.wakeOn}. Both of the same symbol.
+ */
+export function crossings(a: Indicator, b: Indicator, ctx: Context): Indicator {
+  if (a.series !== b.series) throw invalid("crossings compares two indicators of the same symbol");
+  return ctx.indicatorOf(engine(() => native.crossings(a.all(), b.all())), a.series);
+}
+
+/** What a strategy sees and does at one bar. */
+export class Context {
+  readonly #run: Run;
+  readonly #native: native.Run;
+  readonly #agent: number;
+  readonly #index = new Map<string, number>();
+  /** @internal */
+  readonly wake: Indicator[] = [];
+  /** @internal */
+  started = false;
+  /** The step being decided on: 0 at the scenario's first bar time. */
+  barIndex = 0;
+  /** Tradable symbols. */
+  readonly symbols: string[];
+
+  /** @internal Made by {@link backtest}. */
+  constructor(run: Run) {
+    this.#run = run;
+    this.#native = run.native;
+    this.#agent = run.agentId;
+    this.symbols = run.scenario.universe;
+  }
+
+  /** @internal Series index of a symbol (throws `NotFound`-style `unknown_symbol` listing them). */
+  series(symbol: string): number {
+    let i = this.#index.get(symbol);
+    if (i === undefined) {
+      i = engine(() => this.#native.symbolIndex(symbol));
+      this.#index.set(symbol, i);
+    }
+    return i;
+  }
+
+  /** The run behind this context. */
+  get run(): Run {
+    return this.#run;
+  }
+
+  /** The clock: time of the bar being decided on. */
+  get time(): Timestamp {
+    return this.#native.simTime;
+  }
+
+  /** Latest close as a number (`undefined` before the symbol's first bar). */
+  close(symbol: string): number | undefined {
+    return this.#native.closeF64(this.series(symbol)) ?? undefined;
+  }
+
+  /** The last `n` closes (at most 1000), oldest first. */
+  closes(symbol: string, n: number): Float64Array {
+    return engine(() => this.#native.closesF64(this.series(symbol), n));
+  }
+
+  /**
+   * `fn(values)` over the symbol's whole `field` series (a `Float64Array`), revealed bar by bar.
+   * `fn` must be causal — its value at a bar may only use that bar and earlier ones: it is
+   * recomputed on prefixes of the series, which must give the same values. A boolean result
+   * reads as 1/0, usable with {@link Context.wakeOn}. Call it from `init`.
+   */
+  indicator(fn: (values: Float64Array) => ArrayLike<number | boolean>, symbol: string, field: "open" | "high" | "low" | "close" | "volume" = "close"): Indicator {
+    if (typeof fn !== "function") throw invalid(`\`fn\` must be a function of the values, got ${describe(fn)}`);
+    const series = this.series(symbol);
+    const values = engine(() => this.#run.scenario.native.column(series, field));
+    const full = toFloats(fn(values), values.length, "indicator");
+    const n = values.length;
+    const cuts = new Set([1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, Math.floor(n / 2)].filter((k) => k > 0 && k < n));
+    for (const cut of [...cuts].sort((x, y) => x - y)) {
+      const part = toFloats(fn(values.slice(0, cut)), cut, "indicator");
+      for (let i = 0; i < cut; i++) {
+        const [p, f] = [part[i] as number, full[i] as number];
+        const same = p === f || (Number.isNaN(p) && Number.isNaN(f)) || Math.abs(p - f) <= 1e-9 * Math.abs(f);
+        if (!same) {
+          throw invalid(`indicator is not causal: its first ${cut} values change when later bars are removed (look-ahead)`);
+        }
+      }
+    }
+    return this.indicatorOf(full, series);
+  }
+
+  /** @internal */
+  indicatorOf(values: Float64Array, series: number): Indicator {
+    return new Indicator(values, engine(() => this.#run.scenario.native.visibleCounts(series)), series, this);
+  }
+
+  /**
+   * Calls `onBar` only at the bars where `indicator` is set (neither 0 nor NaN) instead of at
+   * every bar; several calls wake on any of them. The engine still steps every bar in between, so
+   * resting orders, stops and brackets fill as usual. Call it from `init`.
+   */
+  wakeOn(indicator: Indicator): void {
+    if (this.started) throw invalid("wakeOn is set up in init, before the first bar");
+    if (!(indicator instanceof Indicator)) throw invalid(`wakeOn takes an Indicator from ctx.indicator, got ${describe(indicator)}`);
+    this.wake.push(indicator);
+  }
+
+  /** Signed units held (negative when short), exact. */
+  position(symbol: string): Decimal {
+    return engine(() => this.#native.position(this.#agent, this.series(symbol)));
+  }
+
+  /** Cash now, exact. */
+  get cash(): Decimal {
+    return this.#native.cash(this.#agent);
+  }
+
+  /** Cash plus positions at the latest closes, exact. */
+  get equity(): Decimal {
+    return this.#native.equity(this.#agent);
+  }
+
+  /** Queues any order; refusals throw the engine's errors (`OrderRejected`, ...). */
+  submit(order: OrderRequest): PlacedOrder {
+    return this.#run.submit(order);
+  }
+
+  /** A market buy, or a limit buy with `limit`; returns the order id. Other options make a full {@link Order}. */
+  buy(symbol: string, quantity: DecimalInput, options: OrderOptions & { limit?: DecimalInput } = {}): number {
+    return this.#place(symbol, "buy", quantity, options);
+  }
+
+  /** A market (or `limit`) sell closing part or all of a long; returns the order id. */
+  sell(symbol: string, quantity: DecimalInput, options: OrderOptions & { limit?: DecimalInput } = {}): number {
+    return this.#place(symbol, "sell", quantity, options);
+  }
+
+  /** A market (or `limit`) short, when shorting is enabled; returns the order id. */
+  short(symbol: string, quantity: DecimalInput, options: OrderOptions & { limit?: DecimalInput } = {}): number {
+    return this.#place(symbol, "short", quantity, options);
+  }
+
+  /** A market (or `limit`) cover of part or all of a short; returns the order id. */
+  cover(symbol: string, quantity: DecimalInput, options: OrderOptions & { limit?: DecimalInput } = {}): number {
+    return this.#place(symbol, "cover", quantity, options);
+  }
+
+  /** A market order closing the whole position in `symbol`; its id, or `undefined` when flat. */
+  closePosition(symbol: string): number | undefined {
+    const held = this.position(symbol);
+    if (/^-?0(\.0*)?$/.test(held)) return undefined;
+    return held.startsWith("-") ? this.cover(symbol, held.slice(1)) : this.sell(symbol, held);
+  }
+
+  /** Cancels a working order. */
+  cancel(orderId: number): PlacedOrder {
+    return this.#run.cancel(orderId);
+  }
+
+  /** The order with this id as it stands now. */
+  order(orderId: number): PlacedOrder {
+    return this.#run.order(orderId);
+  }
+
+  /** Working orders, oldest first. */
+  openOrders(): PlacedOrder[] {
+    return this.#run.openOrders();
+  }
+
+  #place(symbol: string, side: Side, quantity: DecimalInput, options: OrderOptions & { limit?: DecimalInput }): number {
+    const { limit, ...rest } = options;
+    if (Object.keys(rest).length > 0) {
+      const order = limit === undefined ? Order.market(symbol, side, quantity, rest) : Order.limit(symbol, side, quantity, limit, rest);
+      return this.#run.submit(order).id;
+    }
+    // Hot path: one call into the engine, no order object, no JSON.
+    const q = decimal(quantity, "quantity");
+    const l = limit === undefined ? null : decimal(limit, "limit");
+    return engine(() => this.#native.submitSimple(this.#agent, this.series(symbol), side, q, l));
+  }
+
+  toString(): string {
+    return `Context(agent=${this.#run.agent}, barIndex=${this.barIndex}, time=${new Date(this.time).toISOString()})`;
+  }
+}
+
+function toFloats(values: ArrayLike<number | boolean>, n: number, what: string): Float64Array {
+  if (values === null || typeof values !== "object" || typeof values.length !== "number") {
+    throw invalid(`${what} must return one number per bar, got ${describe(values)}`);
+  }
+  if (values.length !== n) throw invalid(`${what} must return one value per bar (${n}), got ${values.length}`);
+  if (values instanceof Float64Array) return values;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number(values[i]);
+  return out;
+}
+
+/** The outcome of {@link backtest} and {@link backtestSignals}: the grade and the run. */
+export interface Backtest<S = Strategy | null> {
+  results: Results;
+  run: Run;
+  strategy: S;
+}
+
+/** Options of {@link backtest}. */
+export interface BacktestOptions {
+  agent?: string;
+  risk?: RiskProfile;
+  intrabarPath?: IntrabarPath;
+  /** Called as `progress(barsDone, barsTotal)` about a hundred times. */
+  progress?: (done: number, total: number) => void;
+}
+
+/**
+ * Runs `strategy` (an object with `onBar`, or a function `onBar(ctx)`) over `scenario` bar by bar
+ * and grades it. Bars between wake-ups run in the engine alone. An exception from the strategy
+ * propagates, with the run left at the failing bar.
+ */
+export function backtest<S extends Strategy | ((ctx: Context) => void)>(strategy: S, scenario: Scenario, options: BacktestOptions = {}): Backtest<S> {
+  let onBar: (ctx: Context) => void;
+  if (typeof strategy === "function") onBar = strategy as (ctx: Context) => void;
+  else if (strategy !== null && typeof strategy === "object" && typeof strategy.onBar === "function") onBar = strategy.onBar.bind(strategy);
+  else throw invalid(`\`strategy\` must have an onBar(ctx) method or be a function, got ${describe(strategy)}`);
+  const run = new Simulator(scenario, options.intrabarPath === undefined ? {} : { intrabarPath: options.intrabarPath }).start({
+    agent: options.agent ?? "strategy",
+    ...(options.risk === undefined ? {} : { risk: options.risk }),
+  });
+  const ctx = new Context(run);
+  if (typeof strategy !== "function") (strategy as Strategy).init?.(ctx);
+  ctx.started = true;
+  const total = scenario.info.barCount - 1;
+  const every = options.progress ? Math.max(Math.floor(total / 100), 1) : 0;
+  const plan = engine(() => native.wakePlan(scenario.native, ctx.wake.map((w) => w.series), ctx.wake.map((w) => w.all()), 4096));
+  const { calls, jumps } = plan;
+  const inner = run.native;
+  let step = inner.stepIndex;
+  let reported = 0;
+  while (!inner.done) {
+    ctx.barIndex = step;
+    if (calls[step] === 1) onBar(ctx);
+    step += engine(() => inner.advance(jumps[step] ?? 1));
+    if (every > 0 && Math.floor(step / every) > reported && step < total) {
+      reported = Math.floor(step / every);
+      options.progress?.(step, total);
+    }
+  }
+  options.progress?.(total, total);
+  return { results: run.results(), run, strategy };
+}
+
+/** Options of {@link backtestSignals}. */
+export interface SignalOptions {
+  /** The symbol the flags are for (needed when the scenario has several). */
+  symbol?: string;
+  /** Units per entry (default 1). */
+  size?: DecimalInput;
+  /** Or a percent of equity at the decision close. */
+  sizePct?: DecimalInput;
+  shortEntries?: ArrayLike<boolean | number>;
+  shortExits?: ArrayLike<boolean | number>;
+  intrabarPath?: IntrabarPath;
+  /** Rules when the scenario is built from columns. */
+  rules?: Rules;
+}
+
+function flags(name: string, values: ArrayLike<boolean | number> | undefined, n: number): Uint8Array | null {
+  if (values === undefined) return null;
+  if (values === null || typeof values.length !== "number") throw invalid(`\`${name}\` must be an array of booleans, got ${describe(values)}`);
+  if (values.length !== n) throw invalid(`\`${name}\` has ${values.length} flags for ${n} bars`);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v === true || v === 1) out[i] = 1;
+    else if (v !== false && v !== 0) throw invalid(`\`${name}\` must be booleans or 0/1, got ${describe(v)} at position ${i}`);
+  }
+  return out;
+}
+
+/**
+ * A vectorised backtest: entry and exit flags per bar, run entirely inside the engine (no
+ * JavaScript call per bar), for parameter sweeps. `data` is a {@link Scenario} or the float
+ * columns of one symbol. A flag decided at a bar's close acts at the next open.
+ */
+export function backtestSignals(
+  data: Scenario | ColumnData,
+  entries: ArrayLike<boolean | number>,
+  exits: ArrayLike<boolean | number>,
+  options: SignalOptions = {},
+): Backtest<null> {
+  const scenario = data instanceof Scenario ? data : fromArrays({ [options.symbol ?? "ASSET"]: data }, options.rules ?? {});
+  if (data instanceof Scenario && options.rules !== undefined) throw invalid("`rules` only apply when the scenario is built from columns");
+  const symbol = options.symbol ?? (scenario.universe.length === 1 ? scenario.universe[0] : undefined);
+  if (symbol === undefined) throw invalid(`\`symbol\` is needed: the universe is ${scenario.universe.join(", ")}`);
+  if (options.size !== undefined && options.sizePct !== undefined) throw invalid("give `size` or `sizePct`, not both");
+  const size = options.sizePct !== undefined ? { kind: "equity_pct", value: decimal(options.sizePct, "sizePct") } : { kind: "units", value: decimal(options.size ?? 1, "size") };
+  const n = entries?.length ?? 0;
+  const inner = engine(() =>
+    native.backtestSignals(
+      scenario.native,
+      symbol,
+      JSON.stringify(size),
+      flags("entries", entries, n) ?? new Uint8Array(),
+      flags("exits", exits, n) ?? new Uint8Array(),
+      flags("shortEntries", options.shortEntries, n),
+      flags("shortExits", options.shortExits, n),
+      toEngine({ intrabarPath: options.intrabarPath ?? "nearest_extreme_first" }),
+    ),
+  );
+  const run = new Run(inner, scenario);
+  return { results: run.results(), run, strategy: null };
+}

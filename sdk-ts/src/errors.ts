@@ -1,0 +1,102 @@
+/**
+ * Errors: one base class, {@link VecTradeError}, and a subclass per family, each carrying the
+ * engine's stable `code` (`"insufficient_buying_power"`, ...) and a human `detail`.
+ */
+
+import * as native from "../native/index.js";
+
+/** The families of errors; each has its own class below. */
+export type ErrorFamily =
+  | "invalid_input"
+  | "order_rejected"
+  | "risk_limit_exceeded"
+  | "rate_limited"
+  | "conflict"
+  | "not_found"
+  | "invalid_state";
+
+/** Base class of every VecTrade error. */
+export class VecTradeError extends Error {
+  /** The engine's stable machine code, e.g. `insufficient_buying_power`. */
+  readonly code: string;
+  /** What went wrong, for a person. */
+  readonly detail: string;
+  /** The family of the code. */
+  readonly family: ErrorFamily;
+
+  constructor(code: string, detail: string, family: ErrorFamily) {
+    super(detail);
+    this.name = new.target.name;
+    this.code = code;
+    this.detail = detail;
+    this.family = family;
+  }
+}
+
+/** The input is malformed (bad quantity, unknown value, bad CSV, ...). */
+export class InvalidInput extends VecTradeError {}
+/** The account cannot take the order (buying power, position, shorting). */
+export class OrderRejected extends VecTradeError {}
+/** A check of the agent's risk profile refused the order. */
+export class RiskLimitExceeded extends VecTradeError {}
+/** A rate limit of the risk profile refused the request. */
+export class RateLimited extends VecTradeError {}
+/** An identifier or key was reused for something else. */
+export class Conflict extends VecTradeError {}
+/** The idempotency key was used with a different request. */
+export class IdempotencyConflict extends Conflict {}
+/** The named scenario, agent or order does not exist. */
+export class NotFound extends VecTradeError {}
+/** The call is not valid now (run finished, still running, ...). */
+export class InvalidState extends VecTradeError {}
+/** The run is over; it takes no more steps or orders. */
+export class RunFinished extends InvalidState {}
+
+const FAMILY_CLASSES: Record<ErrorFamily, new (code: string, detail: string, family: ErrorFamily) => VecTradeError> = {
+  invalid_input: InvalidInput,
+  order_rejected: OrderRejected,
+  risk_limit_exceeded: RiskLimitExceeded,
+  rate_limited: RateLimited,
+  conflict: Conflict,
+  not_found: NotFound,
+  invalid_state: InvalidState,
+};
+
+const FAMILIES: ReadonlyMap<string, ErrorFamily> = new Map(
+  native.errorCodes().map((e) => [e.code, e.family as ErrorFamily]),
+);
+
+/** Every stable error code with its family, e.g. `["insufficient_buying_power", "order_rejected"]`. */
+export function errorCodes(): Array<[code: string, family: ErrorFamily]> {
+  return [...FAMILIES.entries()];
+}
+
+/** The error of `code` (an engine code), as its family's class. */
+export function vecTradeError(code: string, detail: string): VecTradeError {
+  const family = FAMILIES.get(code) ?? "invalid_input";
+  if (code === "idempotency_conflict") return new IdempotencyConflict(code, detail, family);
+  if (code === "run_finished") return new RunFinished(code, detail, family);
+  return new FAMILY_CLASSES[family](code, detail, family);
+}
+
+/** An `InvalidInput` raised by this package's own argument checks. */
+export function invalid(detail: string, code = "invalid_argument"): InvalidInput {
+  return vecTradeError(code, detail) as InvalidInput;
+}
+
+/**
+ * Runs a call into the engine, turning the native error it throws (a plain `Error` whose `code`
+ * is an engine code) into the {@link VecTradeError} subclass of its family. Other errors (from a
+ * strategy's own code, say) pass through untouched.
+ */
+export function engine<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    if (e instanceof Error && !(e instanceof VecTradeError)) {
+      const code = (e as { code?: unknown }).code;
+      if (typeof code === "string" && FAMILIES.has(code)) throw vecTradeError(code, e.message);
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * The explicit loop: `new Simulator(scenario).start({agent})`, then observe, submit and step until
+ * the run is done, and read the grade.
+ */
+
+import * as native from "../native/index.js";
+import { engine, invalid, vecTradeError } from "./errors.js";
+import {
+  type Bar,
+  type EquityColumns,
+  type EquityPoint,
+  type Fill,
+  type Metrics,
+  type OrderRequest,
+  type PlacedOrder,
+  type Portfolio,
+  type Results,
+  type RiskProfile,
+  type StepReport,
+  type Trade,
+  orderWire,
+  riskWire,
+} from "./models.js";
+import { Scenario } from "./scenarios.js";
+import { type Timestamp, count, describe, fromEngine, toEngine } from "./wire.js";
+
+/** Which trigger fills first when several fall inside one bar. */
+export type IntrabarPath = "nearest_extreme_first" | "pessimistic";
+
+/** Options of a simulator. */
+export interface SimulatorOptions {
+  intrabarPath?: IntrabarPath;
+}
+
+/** Starts runs on a scenario. */
+export class Simulator {
+  readonly scenario: Scenario;
+  readonly intrabarPath: IntrabarPath;
+
+  constructor(scenario: Scenario, options: SimulatorOptions = {}) {
+    if (!(scenario instanceof Scenario)) throw invalid(`\`scenario\` must be a Scenario (vt.scenarios.get(...)), got ${describe(scenario)}`);
+    this.scenario = scenario;
+    this.intrabarPath = options.intrabarPath ?? "nearest_extreme_first";
+  }
+
+  /** A run with one agent. */
+  start(options: { agent?: string; risk?: RiskProfile } = {}): Run {
+    const name = options.agent ?? "agent";
+    return this.tournament([{ name, risk: options.risk ?? {} }]).asAgent(name);
+  }
+
+  /** A run with several agents side by side, each with an isolated account. */
+  tournament(agents: Array<string | { name: string; risk?: RiskProfile }>): Run {
+    if (!Array.isArray(agents) || agents.length === 0) throw invalid("a run needs at least one agent");
+    const inner = engine(() => new native.Run(this.scenario.native, toEngine({ intrabarPath: this.intrabarPath })));
+    const run = new Run(inner, this.scenario);
+    for (const a of agents) {
+      if (typeof a === "string") run.addAgent(a);
+      else run.addAgent(a.name, a.risk ?? {});
+    }
+    return run;
+  }
+}
+
+/** Selects the agent a call acts for (the view's own when left out). */
+export interface AgentOption {
+  agent?: string;
+}
+
+/** A run. Methods act for the view's agent (the first, or the one chosen with {@link Run.asAgent}). */
+export class Run {
+  /** @internal */
+  readonly native: native.Run;
+  readonly scenario: Scenario;
+  /** @internal */
+  readonly agentId: number;
+
+  /** @internal Start runs with a {@link Simulator}. */
+  constructor(inner: native.Run, scenario: Scenario, agentId = 0) {
+    this.native = inner;
+    this.scenario = scenario;
+    this.agentId = agentId;
+  }
+
+  /** Adds an agent with its own account; returns its id. */
+  addAgent(name: string, risk: RiskProfile = {}): number {
+    if (typeof name !== "string" || name === "") throw invalid(`an agent's name must be a non-empty string, got ${describe(name)}`);
+    return engine(() => this.native.addAgent(name, toEngine(riskWire(risk))));
+  }
+
+  /** A view of the same run acting for another agent. */
+  asAgent(name: string): Run {
+    return new Run(this.native, this.scenario, this.id(name));
+  }
+
+  /** Names of the agents, in joining order. */
+  get agents(): string[] {
+    return this.native.agentNames();
+  }
+
+  /** The agent this view acts for. */
+  get agent(): string {
+    return this.agents[this.agentId] ?? "";
+  }
+
+  /** @internal */
+  id(agent?: string): number {
+    if (agent === undefined) return this.agentId;
+    const i = this.agents.indexOf(agent);
+    if (i < 0) throw vecTradeError("unknown_agent", `no agent named '${agent}'; agents are ${this.agents.join(", ")}`);
+    return i;
+  }
+
+  /** A copy of an agent (account, orders, history) under a new name. */
+  cloneAgent(name: string, options: AgentOption = {}): void {
+    engine(() => this.native.cloneAgent(this.id(options.agent), name));
+  }
+
+  /** Resets an agent to its starting cash; its track record starts again. */
+  reset(options: AgentOption = {}): void {
+    engine(() => this.native.resetAgent(this.id(options.agent)));
+  }
+
+  /** Replaces an agent's risk profile. */
+  setRisk(risk: RiskProfile, options: AgentOption = {}): void {
+    engine(() => this.native.setRiskProfile(this.id(options.agent), toEngine(riskWire(risk))));
+  }
+
+  /** True once the scenario is exhausted (or every agent was liquidated). */
+  get done(): boolean {
+    return this.native.done;
+  }
+
+  /** The clock: time of the latest bar. */
+  get simTime(): Timestamp {
+    return this.native.simTime;
+  }
+
+  /** Bars up to the clock, per symbol (all symbols when left out), at most `lookback` each. */
+  market(options: { symbols?: string[]; lookback?: number } & AgentOption = {}): Record<string, Bar[]> {
+    const lookback = count(options.lookback ?? 50, "lookback", 1);
+    const json = engine(() => this.native.marketJson(this.id(options.agent), options.symbols ?? null, lookback));
+    const view = fromEngine<{ bars: Array<{ symbol: string; bars: Bar[] }> }>(json);
+    return Object.fromEntries(view.bars.map((s) => [s.symbol, s.bars]));
+  }
+
+  /** Queues an order; it first meets the next bar. Refusals throw `OrderRejected`, `RiskLimitExceeded`, ... */
+  submit(order: OrderRequest, options: { idempotencyKey?: string } & AgentOption = {}): PlacedOrder {
+    const wire = toEngine(orderWire(order));
+    return fromEngine(engine(() => this.native.submit(this.id(options.agent), wire, options.idempotencyKey ?? null)));
+  }
+
+  /** Cancels a working order. */
+  cancel(orderId: number, options: { idempotencyKey?: string } & AgentOption = {}): PlacedOrder {
+    const id = count(orderId, "orderId", 1);
+    return fromEngine(engine(() => this.native.cancel(this.id(options.agent), id, options.idempotencyKey ?? null)));
+  }
+
+  /** Advances up to `count` bars and reports every agent's fills and balances. */
+  step(bars = 1, options: { idempotencyKey?: string } = {}): StepReport {
+    const n = count(bars, "count");
+    return fromEngine(engine(() => this.native.step(n, options.idempotencyKey ?? null)));
+  }
+
+  /** Steps to the end (or `maxBars`) without new orders; `requireFlat` refuses while this agent holds positions. */
+  holdUntilEnd(options: { maxBars?: number; requireFlat?: boolean } = {}): StepReport {
+    const flat = options.requireFlat ? this.agentId : null;
+    return fromEngine(engine(() => this.native.holdUntilEnd(options.maxBars ?? null, flat)));
+  }
+
+  /** Closes this agent's positions at the next open and steps to the end. */
+  liquidateAndFinish(rationale = "", options: { maxBars?: number } = {}): StepReport {
+    return fromEngine(engine(() => this.native.liquidateAndFinish(this.agentId, rationale, options.maxBars ?? null)));
+  }
+
+  /** Steps to the first bar of the next session. */
+  advanceUntilNextSession(options: { maxBars?: number } = {}): StepReport {
+    return fromEngine(engine(() => this.native.advanceUntilNextSession(options.maxBars ?? null)));
+  }
+
+  portfolio(options: AgentOption = {}): Portfolio {
+    return fromEngine(engine(() => this.native.portfolioJson(this.id(options.agent))));
+  }
+
+  /** Every order, rejected and ended ones included, oldest first. */
+  orders(options: AgentOption = {}): PlacedOrder[] {
+    return fromEngine(engine(() => this.native.ordersJson(this.id(options.agent))));
+  }
+
+  /** The order with this id as it stands now (throws `NotFound` for an unknown id). */
+  order(orderId: number, options: AgentOption = {}): PlacedOrder {
+    const id = count(orderId, "orderId", 1);
+    return fromEngine(engine(() => this.native.orderJson(this.id(options.agent), id)));
+  }
+
+  /** Working orders, oldest first. */
+  openOrders(options: AgentOption = {}): PlacedOrder[] {
+    return fromEngine(engine(() => this.native.openOrdersJson(this.id(options.agent))));
+  }
+
+  fills(options: AgentOption = {}): Fill[] {
+    return fromEngine(engine(() => this.native.fillsJson(this.id(options.agent))));
+  }
+
+  /** The equity curve, exact: one point at the start, then one per bar close. */
+  equityCurve(options: AgentOption = {}): EquityPoint[] {
+    return fromEngine(engine(() => this.native.equityCurveJson(this.id(options.agent))));
+  }
+
+  /** The equity curve as `Float64Array` columns (ts, equity, gross exposure, drawdown): no object per point. */
+  equityColumns(options: AgentOption = {}): EquityColumns {
+    return engine(() => this.native.equityColumns(this.id(options.agent)));
+  }
+
+  /** `active`, `margin_call` or `liquidated`. */
+  status(options: AgentOption = {}): string {
+    return engine(() => this.native.status(this.id(options.agent)));
+  }
+
+  /** Round trips, open ones included. */
+  trades(options: AgentOption = {}): Trade[] {
+    return fromEngine(engine(() => this.native.tradesJson(this.id(options.agent))));
+  }
+
+  /** Metrics so far. */
+  metrics(options: AgentOption = {}): Metrics {
+    return fromEngine(engine(() => this.native.metricsJson(this.id(options.agent))));
+  }
+
+  /** The grade, once the run is over (throws `InvalidState` before). */
+  results(options: AgentOption = {}): Results {
+    return fromEngine(engine(() => this.native.resultsJson(this.id(options.agent))));
+  }
+
+  /** The whole run as JSON text; {@link Run.restore} continues it identically. */
+  snapshot(): string {
+    return this.native.snapshotJson();
+  }
+
+  /** Continues a run from a snapshot, on its own scenario. */
+  static restore(scenario: Scenario, snapshot: string, agent?: string): Run {
+    const run = new Run(engine(() => native.Run.restore(scenario.native, snapshot)), scenario);
+    return agent === undefined ? run : run.asAgent(agent);
+  }
+
+  toString(): string {
+    return `Run(${this.scenario.slug}, agents=[${this.agents.join(", ")}], ${this.done ? "done" : `at ${new Date(this.simTime).toISOString()}`})`;
+  }
+}
