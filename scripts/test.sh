@@ -36,6 +36,23 @@ step "python typing: the .pyi stubs match the compiled module (mypy.stubtest); p
 (cd "$(mktemp -d)" && "$OLDPWD/.venv/bin/python" -m mypy.stubtest vectrade._native)
 (cd sdk-py && ../.venv/bin/python -m mypy python/vectrade tests benchmarks --ignore-missing-imports)
 
+step "node: npm install, build the addon (napi) and the TypeScript layer, type-check, node --test"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  # A fresh Debian machine: Node.js from the distribution (18+).
+  apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' \
+  || { echo "Node.js 18 or later is needed, found $(node --version)" >&2; exit 1; }
+(cd sdk-ts && npm install --no-audit --no-fund --loglevel=error && npm run build && npm run typecheck)
+nodelog=$(mktemp)
+(cd sdk-ts && npm test) 2>&1 | tee "$nodelog"
+nodepassed=$(grep -Eo '^# pass [0-9]+' "$nodelog" | awk '{print $3+0}')
+nodefailed=$(grep -Eo '^# fail [0-9]+' "$nodelog" | awk '{print $3+0}')
+rm -f "$nodelog"
+[ "$nodefailed" = 0 ] || { echo "node tests failed" >&2; exit 1; }
+(cd sdk-ts && node build-test/examples/quickstart.js | tail -n 2)
+(cd sdk-ts && node --expose-gc build-test/bench/bench.js 20000 >/dev/null)
+
 step "the core builds for WebAssembly (no I/O, no clock)"
 cargo build -p vectrade-core --target wasm32-unknown-unknown --locked
 
@@ -63,4 +80,5 @@ echo
 echo "all checks passed"
 echo "rust: $passed passed, $failed failed"
 echo "python: $pypassed passed, 0 failed"
-echo "total: $((passed + pypassed)) passed, $failed failed"
+echo "node: $nodepassed passed, $nodefailed failed"
+echo "total: $((passed + pypassed + nodepassed)) passed, $failed failed"

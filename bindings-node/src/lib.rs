@@ -4,10 +4,11 @@
 //! is the engine's stable code and whose message is its detail. The TypeScript layer (`sdk-ts/`)
 //! turns those into typed objects and `VecTradeError` subclasses.
 
+use std::cell::RefCell;
 use std::sync::Arc;
 
 use napi::Result;
-use napi::bindgen_prelude::{Float64Array, Uint8Array, Uint32Array};
+use napi::bindgen_prelude::{Float64Array, FnArgs, Function, Uint8Array, Uint32Array, Unknown};
 use napi_derive::napi;
 use vectrade_core::num::to_f64;
 use vectrade_core::reveal;
@@ -193,7 +194,9 @@ pub struct EquityColumns {
 /// A run over a scenario: agents, orders, steps, results.
 #[napi(js_name = "Run")]
 pub struct JsRun {
-    inner: Run,
+    // Methods take `&self` and borrow the run inside: a strategy called from `drive` may call
+    // back into the same run (to place an order) while the loop is running.
+    inner: RefCell<Run>,
 }
 
 #[napi]
@@ -202,54 +205,55 @@ impl JsRun {
     #[napi(constructor)]
     pub fn new(scenario: &JsScenario, options_json: Option<String>) -> Result<Self, String> {
         let options = ok(wire::run_options(options_json.as_deref()))?;
-        Ok(JsRun { inner: ok(Run::with_options(scenario.inner.clone(), options))? })
+        Ok(JsRun { inner: RefCell::new(ok(Run::with_options(scenario.inner.clone(), options))?) })
     }
 
     /// Adds an agent with a risk profile (JSON); returns its id.
     #[napi]
-    pub fn add_agent(&mut self, name: String, risk_json: String) -> Result<u32, String> {
+    pub fn add_agent(&self, name: String, risk_json: String) -> Result<u32, String> {
         let profile = ok(wire::from_json("risk profile", &risk_json))?;
-        Ok(ok(self.inner.add_agent(&name, profile))?.0 as u32)
+        Ok(ok(self.inner.borrow_mut().add_agent(&name, profile))?.0 as u32)
     }
 
     #[napi]
-    pub fn clone_agent(&mut self, id: u32, name: String) -> Result<u32, String> {
-        Ok(ok(self.inner.clone_agent(agent(id), &name))?.0 as u32)
+    pub fn clone_agent(&self, id: u32, name: String) -> Result<u32, String> {
+        Ok(ok(self.inner.borrow_mut().clone_agent(agent(id), &name))?.0 as u32)
     }
 
     #[napi]
-    pub fn reset_agent(&mut self, id: u32) -> Result<(), String> {
-        ok(self.inner.reset_agent(agent(id)))
+    pub fn reset_agent(&self, id: u32) -> Result<(), String> {
+        ok(self.inner.borrow_mut().reset_agent(agent(id)))
     }
 
     #[napi]
-    pub fn set_risk_profile(&mut self, id: u32, risk_json: String) -> Result<(), String> {
+    pub fn set_risk_profile(&self, id: u32, risk_json: String) -> Result<(), String> {
         let profile = ok(wire::from_json("risk profile", &risk_json))?;
-        ok(self.inner.set_risk_profile(agent(id), profile))
+        ok(self.inner.borrow_mut().set_risk_profile(agent(id), profile))
     }
 
     #[napi]
     pub fn agent_names(&self) -> Result<Vec<String>, String> {
-        let e = self.inner.engine();
+        let run = self.inner.borrow();
+        let e = run.engine();
         (0..e.agent_count()).map(|k| ok(e.agent_name(AgentId(k)).map(String::from))).collect()
     }
 
     #[napi]
     pub fn risk_profile_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(ok(self.inner.engine().risk_profile(agent(id)))?))
+        Ok(wire::to_json(ok(self.inner.borrow().engine().risk_profile(agent(id)))?))
     }
 
     /// Queues an order (JSON `OrderRequest`); returns the order, JSON.
     #[napi]
-    pub fn submit(&mut self, id: u32, order_json: String, idempotency_key: Option<String>) -> Result<String, String> {
-        ok(wire::submit(&mut self.inner, agent(id), &order_json, idempotency_key.as_deref()))
+    pub fn submit(&self, id: u32, order_json: String, idempotency_key: Option<String>) -> Result<String, String> {
+        ok(wire::submit(&mut self.inner.borrow_mut(), agent(id), &order_json, idempotency_key.as_deref()))
     }
 
     /// The callback API's fast path: a market order, or a limit order with `limit`, on series
     /// `index`; returns the order id.
     #[napi]
     pub fn submit_simple(
-        &mut self,
+        &self,
         id: u32,
         index: u32,
         side: String,
@@ -261,135 +265,126 @@ impl JsRun {
         let limit = limit.as_deref().map(|l| decimal(l, "limit")).transpose()?;
         let symbol = self.series_symbol(index)?;
         let request = match limit {
-            Some(price) => OrderRequest::limit(symbol, side, quantity, price),
-            None => OrderRequest::market(symbol, side, quantity),
+            Some(price) => OrderRequest::limit(&symbol, side, quantity, price),
+            None => OrderRequest::market(&symbol, side, quantity),
         };
-        Ok(ok(self.inner.submit(agent(id), request))?.id as i64)
+        Ok(ok(self.inner.borrow_mut().submit(agent(id), request))?.id as i64)
     }
 
     #[napi]
-    pub fn cancel(&mut self, id: u32, order_id: i64, idempotency_key: Option<String>) -> Result<String, String> {
+    pub fn cancel(&self, id: u32, order_id: i64, idempotency_key: Option<String>) -> Result<String, String> {
         let order_id = u64::try_from(order_id).map_err(|_| invalid(format!("no order has id {order_id}")))?;
-        ok(wire::cancel(&mut self.inner, agent(id), order_id, idempotency_key.as_deref()))
+        ok(wire::cancel(&mut self.inner.borrow_mut(), agent(id), order_id, idempotency_key.as_deref()))
     }
 
     /// Advances up to `count` bars; returns the step report, JSON.
     #[napi]
-    pub fn step(&mut self, count: u32, idempotency_key: Option<String>) -> Result<String, String> {
-        ok(wire::step(&mut self.inner, count, idempotency_key.as_deref()))
+    pub fn step(&self, count: u32, idempotency_key: Option<String>) -> Result<String, String> {
+        ok(wire::step(&mut self.inner.borrow_mut(), count, idempotency_key.as_deref()))
     }
 
     /// Advances up to `count` bars without a report; returns bars advanced.
     #[napi]
-    pub fn advance(&mut self, count: u32) -> Result<u32, String> {
-        ok(self.inner.advance(count))
+    pub fn advance(&self, count: u32) -> Result<u32, String> {
+        ok(self.inner.borrow_mut().advance(count))
     }
 
     #[napi]
-    pub fn hold_until_end(&mut self, max_bars: Option<u32>, require_flat: Option<u32>) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.hold_until_end(max_bars, require_flat.map(agent)))?))
+    pub fn hold_until_end(&self, max_bars: Option<u32>, require_flat: Option<u32>) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.borrow_mut().hold_until_end(max_bars, require_flat.map(agent)))?))
     }
 
     #[napi]
-    pub fn liquidate_and_finish(
-        &mut self,
-        id: u32,
-        rationale: String,
-        max_bars: Option<u32>,
-    ) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.liquidate_and_finish(agent(id), &rationale, max_bars))?))
+    pub fn liquidate_and_finish(&self, id: u32, rationale: String, max_bars: Option<u32>) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.borrow_mut().liquidate_and_finish(agent(id), &rationale, max_bars))?))
     }
 
     #[napi]
-    pub fn advance_until_next_session(&mut self, max_bars: Option<u32>) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.advance_until_next_session(max_bars))?))
+    pub fn advance_until_next_session(&self, max_bars: Option<u32>) -> Result<String, String> {
+        Ok(wire::to_json(&ok(self.inner.borrow_mut().advance_until_next_session(max_bars))?))
     }
 
     /// Bars up to `simTime`, JSON `{sim_time, bars: [{symbol, bars}]}`; with `id`, the request
     /// counts against that agent's rate limit.
     #[napi]
-    pub fn market_json(
-        &mut self,
-        id: Option<u32>,
-        symbols: Option<Vec<String>>,
-        lookback: u32,
-    ) -> Result<String, String> {
-        ok(wire::market(&mut self.inner, id.map(agent), symbols.as_deref(), lookback as usize))
+    pub fn market_json(&self, id: Option<u32>, symbols: Option<Vec<String>>, lookback: u32) -> Result<String, String> {
+        ok(wire::market(&mut self.inner.borrow_mut(), id.map(agent), symbols.as_deref(), lookback as usize))
     }
 
     #[napi]
     pub fn portfolio_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.portfolio(agent(id)))?))
+        Ok(wire::to_json(&ok(self.inner.borrow().portfolio(agent(id)))?))
     }
 
     #[napi]
     pub fn orders_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.engine().orders(agent(id)))?))
+        Ok(wire::to_json(&ok(self.inner.borrow().engine().orders(agent(id)))?))
     }
 
     #[napi]
     pub fn order_json(&self, id: u32, order_id: i64) -> Result<String, String> {
         let order_id = u64::try_from(order_id).map_err(|_| invalid(format!("no order has id {order_id}")))?;
-        Ok(wire::to_json(ok(self.inner.engine().order(agent(id), order_id))?))
+        Ok(wire::to_json(ok(self.inner.borrow().engine().order(agent(id), order_id))?))
     }
 
     #[napi]
     pub fn open_orders_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.engine().open_orders(agent(id)))?))
+        Ok(wire::to_json(&ok(self.inner.borrow().engine().open_orders(agent(id)))?))
     }
 
     #[napi]
     pub fn fills_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.engine().fills(agent(id)))?))
+        Ok(wire::to_json(&ok(self.inner.borrow().engine().fills(agent(id)))?))
     }
 
     #[napi]
     pub fn equity_curve_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.engine().equity_curve(agent(id)))?))
+        Ok(wire::to_json(&ok(self.inner.borrow().engine().equity_curve(agent(id)))?))
     }
 
     #[napi]
     pub fn status(&self, id: u32) -> Result<String, String> {
-        ok(wire::status(&self.inner, agent(id)))
+        ok(wire::status(&self.inner.borrow(), agent(id)))
     }
 
     #[napi]
     pub fn trades_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.trades(agent(id)))?))
+        Ok(wire::to_json(&ok(self.inner.borrow().trades(agent(id)))?))
     }
 
     #[napi]
     pub fn metrics_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.metrics(agent(id)))?))
+        Ok(wire::to_json(&ok(self.inner.borrow().metrics(agent(id)))?))
     }
 
     #[napi]
     pub fn results_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.results(agent(id)))?))
+        Ok(wire::to_json(&ok(self.inner.borrow().results(agent(id)))?))
     }
 
     /// True once the scenario is exhausted or every agent was liquidated.
     #[napi(getter)]
     pub fn done(&self) -> bool {
-        self.inner.is_done()
+        self.inner.borrow().is_done()
     }
 
     /// The clock: UTC milliseconds of the latest bar time.
     #[napi(getter)]
     pub fn sim_time(&self) -> f64 {
-        self.inner.sim_time() as f64
+        self.inner.borrow().sim_time() as f64
     }
 
     /// Steps taken: 0 at the scenario's first bar time.
     #[napi(getter)]
     pub fn step_index(&self) -> u32 {
-        self.inner.step_index() as u32
+        self.inner.borrow().step_index() as u32
     }
 
     /// The equity curve as float columns.
     #[napi]
     pub fn equity_columns(&self, id: u32) -> Result<EquityColumns, String> {
-        let curve = ok(self.inner.engine().equity_curve(agent(id)))?;
+        let run = self.inner.borrow();
+        let curve = ok(run.engine().equity_curve(agent(id)))?;
         let equity: Vec<Decimal> = curve.iter().map(|p| p.equity).collect();
         Ok(EquityColumns {
             ts: Float64Array::new(curve.iter().map(|p| p.ts as f64).collect()),
@@ -402,14 +397,14 @@ impl JsRun {
     /// Index of an observable symbol (universe, then benchmark), for the fast paths.
     #[napi]
     pub fn symbol_index(&self, symbol: String) -> Result<u32, String> {
-        Ok(ok(self.inner.series_index(&symbol))? as u32)
+        Ok(ok(self.inner.borrow().series_index(&symbol))? as u32)
     }
 
     /// The latest close of series `index` as a float, or null before its first bar.
     #[napi]
     pub fn close_f64(&self, index: u32) -> Result<Option<f64>, String> {
         let symbol = self.series_symbol(index)?;
-        Ok(ok(self.inner.bars(symbol, 1))?.last().map(|b| to_f64(b.close)))
+        Ok(ok(self.inner.borrow().bars(&symbol, 1))?.last().map(|b| to_f64(b.close)))
     }
 
     /// The last `n` closes of series `index` up to `simTime` (at most 1000), oldest first.
@@ -417,13 +412,14 @@ impl JsRun {
     pub fn closes_f64(&self, index: u32, n: u32) -> Result<Float64Array, String> {
         let symbol = self.series_symbol(index)?;
         let n = (n as usize).clamp(1, vectrade_core::run::MAX_LOOKBACK);
-        Ok(Float64Array::new(ok(self.inner.bars(symbol, n))?.iter().map(|b| to_f64(b.close)).collect()))
+        Ok(Float64Array::new(ok(self.inner.borrow().bars(&symbol, n))?.iter().map(|b| to_f64(b.close)).collect()))
     }
 
     /// Signed position of the agent in series `index`, as a decimal string.
     #[napi]
     pub fn position(&self, id: u32, index: u32) -> Result<String, String> {
-        let account = ok(self.inner.engine().account(agent(id)))?;
+        let run = self.inner.borrow();
+        let account = ok(run.engine().account(agent(id)))?;
         account
             .positions
             .get(index as usize)
@@ -433,35 +429,37 @@ impl JsRun {
 
     #[napi]
     pub fn cash(&self, id: u32) -> Result<String, String> {
-        Ok(ok(self.inner.engine().account(agent(id)))?.cash.to_string())
+        Ok(ok(self.inner.borrow().engine().account(agent(id)))?.cash.to_string())
     }
 
     /// Equity at the latest closes, as a decimal string.
     #[napi]
     pub fn equity(&self, id: u32) -> Result<String, String> {
-        let curve = ok(self.inner.engine().equity_curve(agent(id)))?;
+        let run = self.inner.borrow();
+        let curve = ok(run.engine().equity_curve(agent(id)))?;
         Ok(curve.last().map(|p| p.equity).unwrap_or_default().to_string())
     }
 
     #[napi]
     pub fn snapshot_json(&self) -> String {
-        self.inner.snapshot_json()
+        self.inner.borrow().snapshot_json()
     }
 
     /// Continues a run from `snapshotJson` on its own scenario.
     #[napi(factory)]
     pub fn restore(scenario: &JsScenario, snapshot_json: String) -> Result<Self, String> {
-        Ok(JsRun { inner: ok(Run::restore_json(scenario.inner.clone(), &snapshot_json))? })
+        Ok(JsRun { inner: RefCell::new(ok(Run::restore_json(scenario.inner.clone(), &snapshot_json))?) })
     }
 }
 
 impl JsRun {
-    fn series_symbol(&self, index: u32) -> Result<&str, String> {
+    fn series_symbol(&self, index: u32) -> Result<String, String> {
         self.inner
+            .borrow()
             .scenario()
             .series()
             .get(index as usize)
-            .map(|s| s.symbol.as_str())
+            .map(|s| s.symbol.clone())
             .ok_or_else(|| js(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}"))))
     }
 }
@@ -499,6 +497,49 @@ pub fn wake_plan(
     })
 }
 
+/// Runs a callback backtest's bar loop in the engine: at each step of `run` where `calls` holds 1,
+/// calls `onBar(step)`, then advances `jumps[step]` steps (see `wakePlan`), until the run is over;
+/// `progress(done, total)` every `every` steps. Bars between calls never enter JavaScript, and a
+/// bar with a call costs one call into JavaScript. An exception from `onBar` stops the loop there
+/// and is rethrown as it was.
+#[napi]
+pub fn drive(
+    run: &JsRun,
+    on_bar: Function<'_, u32, Unknown<'_>>,
+    calls: Uint8Array,
+    jumps: Uint32Array,
+    progress: Option<Function<'_, FnArgs<(u32, u32)>, Unknown<'_>>>,
+    every: u32,
+) -> napi::Result<()> {
+    let engine_error = |e: Error| napi::Error::from_reason(format!("{}: {}", e.code(), e.detail));
+    let busy = || napi::Error::from_reason("the run is in use by another call");
+    let total = run.inner.try_borrow().map_err(|_| busy())?.scenario().timeline().len().saturating_sub(1);
+    let mut reported = 0;
+    loop {
+        let (done, step) = {
+            let r = run.inner.try_borrow().map_err(|_| busy())?;
+            (r.is_done(), r.step_index())
+        };
+        if done {
+            return Ok(());
+        }
+        if calls.get(step) == Some(&1) {
+            on_bar.call(step as u32)?; // the strategy may call back into the run: no borrow is held
+        }
+        let count = jumps.get(step).copied().unwrap_or(1);
+        let advanced = run.inner.try_borrow_mut().map_err(|_| busy())?.advance(count).map_err(engine_error)?;
+        let done_steps = step + advanced as usize;
+        if let Some(report) = &progress
+            && every > 0
+            && done_steps / every as usize > reported
+            && done_steps < total
+        {
+            reported = done_steps / every as usize;
+            report.call(FnArgs::from((done_steps as u32, total as u32)))?;
+        }
+    }
+}
+
 /// 1 at the bars where `a` crosses `b` either way, 0 elsewhere (both one value per bar of the
 /// same bars): a wake indicator made in the engine.
 #[napi]
@@ -530,7 +571,7 @@ pub fn backtest_signals(
     let size: SignalSize = ok(wire::from_json("signal size", &size_json))?;
     let options = ok(wire::run_options(options_json.as_deref()))?;
     let (run, _) = ok(vectrade_core::backtest_signals(scenario.inner.clone(), &symbol, &signals, size, options))?;
-    Ok(JsRun { inner: run })
+    Ok(JsRun { inner: RefCell::new(run) })
 }
 
 /// One entry of the built-in catalog.

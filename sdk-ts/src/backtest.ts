@@ -47,9 +47,9 @@ export class Indicator {
    * outside them — a later bar cannot be reached.
    */
   at(index: number): number | undefined {
-    const n = this.length;
+    const n = this.#counts[this.#ctx.barIndex] ?? 0;
     const i = index < 0 ? n + index : index;
-    return Number.isInteger(i) && i >= 0 && i < n ? this.#values[i] : undefined;
+    return i >= 0 && i < n && Number.isInteger(i) ? this.#values[i] : undefined;
   }
 
   /** The values revealed so far, oldest first (a copy). */
@@ -62,6 +62,11 @@ export class Indicator {
     return this.#values;
   }
 
+  /** @internal the backtest this indicator belongs to. */
+  context(): Context {
+    return this.#ctx;
+  }
+
   toString(): string {
     return `Indicator(${this.length} bars revealed, now ${this.at(-1)})`;
   }
@@ -72,9 +77,19 @@ export class Indicator {
  * bar, above it at this one — backtesting.py's `crossover`, the core's `reveal::crossover`.
  */
 export function crossover(a: Indicator | number, b: Indicator | number): boolean {
-  const last = (x: Indicator | number, k: number): number | undefined => (typeof x === "number" ? x : x.at(k));
+  // Written out without temporaries: strategies call it on every bar.
+  let a0: number | undefined, a1: number | undefined, b0: number | undefined, b1: number | undefined;
+  if (typeof a === "number") a0 = a1 = a;
+  else {
+    a0 = a.at(-1);
+    a1 = a.at(-2);
+  }
+  if (typeof b === "number") b0 = b1 = b;
+  else {
+    b0 = b.at(-1);
+    b1 = b.at(-2);
+  }
   if (typeof a === "number" && typeof b === "number") return false;
-  const [a1, a0, b1, b0] = [last(a, -2), last(a, -1), last(b, -2), last(b, -1)];
   return a1 !== undefined && a0 !== undefined && b1 !== undefined && b0 !== undefined && a1 < b1 && a0 > b0;
 }
 
@@ -82,9 +97,11 @@ export function crossover(a: Indicator | number, b: Indicator | number): boolean
  * An indicator set (1) at the bars where `a` crosses `b` either way, 0 elsewhere — computed in
  * the engine from the two indicators, for {@link Context.wakeOn}. Both of the same symbol.
  */
-export function crossings(a: Indicator, b: Indicator, ctx: Context): Indicator {
+export function crossings(a: Indicator, b: Indicator): Indicator {
+  if (!(a instanceof Indicator) || !(b instanceof Indicator)) throw invalid("crossings compares two Indicators from ctx.indicator");
+  if (a.context() !== b.context()) throw invalid("crossings compares indicators of one backtest");
   if (a.series !== b.series) throw invalid("crossings compares two indicators of the same symbol");
-  return ctx.indicatorOf(engine(() => native.crossings(a.all(), b.all())), a.series);
+  return a.context().indicatorOf(engine(() => native.crossings(a.all(), b.all())), a.series);
 }
 
 /** What a strategy sees and does at one bar. */
@@ -187,6 +204,11 @@ export class Context {
     return engine(() => this.#native.position(this.#agent, this.series(symbol)));
   }
 
+  /** True when no position is held in `symbol`. */
+  isFlat(symbol: string): boolean {
+    return isZero(this.position(symbol));
+  }
+
   /** Cash now, exact. */
   get cash(): Decimal {
     return this.#native.cash(this.#agent);
@@ -225,7 +247,7 @@ export class Context {
   /** A market order closing the whole position in `symbol`; its id, or `undefined` when flat. */
   closePosition(symbol: string): number | undefined {
     const held = this.position(symbol);
-    if (/^-?0(\.0*)?$/.test(held)) return undefined;
+    if (isZero(held)) return undefined;
     return held.startsWith("-") ? this.cover(symbol, held.slice(1)) : this.sell(symbol, held);
   }
 
@@ -259,6 +281,11 @@ export class Context {
   toString(): string {
     return `Context(agent=${this.#run.agent}, barIndex=${this.barIndex}, time=${new Date(this.time).toISOString()})`;
   }
+}
+
+/** True for the decimal text of zero (`"0"`, `"-0.00"`). */
+function isZero(d: Decimal): boolean {
+  return /^-?0*(\.0*)?$/.test(d) && /0/.test(d);
 }
 
 function toFloats(values: ArrayLike<number | boolean>, n: number, what: string): Float64Array {
@@ -308,19 +335,12 @@ export function backtest<S extends Strategy | ((ctx: Context) => void)>(strategy
   const total = scenario.info.barCount - 1;
   const every = options.progress ? Math.max(Math.floor(total / 100), 1) : 0;
   const plan = engine(() => native.wakePlan(scenario.native, ctx.wake.map((w) => w.series), ctx.wake.map((w) => w.all()), 4096));
-  const { calls, jumps } = plan;
-  const inner = run.native;
-  let step = inner.stepIndex;
-  let reported = 0;
-  while (!inner.done) {
-    ctx.barIndex = step;
-    if (calls[step] === 1) onBar(ctx);
-    step += engine(() => inner.advance(jumps[step] ?? 1));
-    if (every > 0 && Math.floor(step / every) > reported && step < total) {
-      reported = Math.floor(step / every);
-      options.progress?.(step, total);
-    }
-  }
+  // The bar loop runs in the engine, which calls back at the planned steps (bindings-node `drive`).
+  const step = (at: number): void => {
+    ctx.barIndex = at;
+    onBar(ctx);
+  };
+  engine(() => native.drive(run.native, step, plan.calls, plan.jumps, options.progress ?? null, every));
   options.progress?.(total, total);
   return { results: run.results(), run, strategy };
 }
