@@ -46,11 +46,21 @@ node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)
 (cd sdk-ts && npm install --no-audit --no-fund --loglevel=error && npm run build && npm run typecheck)
 nodelog=$(mktemp)
 (cd sdk-ts && npm test) 2>&1 | tee "$nodelog"
-nodepassed=$(grep -Eo '^# pass [0-9]+' "$nodelog" | awk '{print $3+0}')
-nodefailed=$(grep -Eo '^# fail [0-9]+' "$nodelog" | awk '{print $3+0}')
+# node --test's summary: "ℹ pass N" (spec reporter) or "# pass N" (TAP).
+nodepassed=$(grep -Eo '^(ℹ|#) pass [0-9]+' "$nodelog" | tail -n 1 | awk '{print $3+0}')
+nodefailed=$(grep -Eo '^(ℹ|#) fail [0-9]+' "$nodelog" | tail -n 1 | awk '{print $3+0}')
 rm -f "$nodelog"
-[ "$nodefailed" = 0 ] || { echo "node tests failed" >&2; exit 1; }
+[ -n "$nodepassed" ] && [ "$nodefailed" = 0 ] || { echo "node tests failed (passed: ${nodepassed:-?}, failed: ${nodefailed:-?})" >&2; exit 1; }
 (cd sdk-ts && node build-test/examples/quickstart.js | tail -n 2)
+# As a user installs it: the packed tarball into an empty project, then import it.
+consumer=$(mktemp -d)
+tarball=$(cd sdk-ts && npm pack --silent --pack-destination "$consumer" | tail -n 1)
+(cd "$consumer" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "./$tarball" \
+  && node --input-type=module -e "import * as vt from '@vectrade/sdk';
+    const bt = vt.backtest(() => {}, vt.scenarios.get('sideways-etfs'));
+    if (!(new vt.InvalidInput('invalid_argument', 'x', 'invalid_input') instanceof vt.VecTradeError)) process.exit(1);
+    console.log('installed package works: engine', vt.version, 'final equity', bt.results.finalEquity);")
+rm -rf "$consumer"
 (cd sdk-ts && node --expose-gc build-test/bench/bench.js 20000 >/dev/null)
 
 step "the core builds for WebAssembly (no I/O, no clock)"

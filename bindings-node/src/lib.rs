@@ -134,6 +134,12 @@ impl JsScenario {
         format!("{:016x}", self.inner.fingerprint())
     }
 
+    /// Index of a symbol's series (throws `unknown_symbol` listing the symbols).
+    #[napi]
+    pub fn series_index(&self, symbol: String) -> Result<u32, String> {
+        Ok(ok(self.inner.series_index(&symbol))? as u32)
+    }
+
     /// The scenario's timeline (every bar time of any symbol), UTC milliseconds.
     #[napi]
     pub fn timeline(&self) -> Float64Array {

@@ -285,13 +285,7 @@ impl Run {
 
     /// Index of an observable symbol's series (universe in order, then the benchmark).
     pub fn series_index(&self, symbol: &str) -> Result<usize> {
-        self.scenario.series().iter().position(|s| s.symbol == symbol).ok_or_else(|| {
-            let known: Vec<&str> = self.scenario.series().iter().map(|s| s.symbol.as_str()).collect();
-            Error::new(
-                ErrorKind::UnknownSymbol,
-                format!("symbol '{symbol}' is not in this scenario; observable symbols: {}", known.join(", ")),
-            )
-        })
+        self.scenario.series_index(symbol)
     }
 
     /// Position in its series of the latest observed bar of series `i` (universe order, then the

@@ -321,6 +321,18 @@ impl Scenario {
         self.series.iter().find(|s| s.symbol == symbol)
     }
 
+    /// Index of `symbol`'s series (the order of [`Scenario::series`]); an unknown symbol is an
+    /// error listing the scenario's symbols.
+    pub fn series_index(&self, symbol: &str) -> crate::Result<usize> {
+        self.series.iter().position(|s| s.symbol == symbol).ok_or_else(|| {
+            let known: Vec<&str> = self.series.iter().map(|s| s.symbol.as_str()).collect();
+            crate::Error::new(
+                crate::ErrorKind::UnknownSymbol,
+                format!("symbol '{symbol}' is not in this scenario; observable symbols: {}", known.join(", ")),
+            )
+        })
+    }
+
     /// Every bar timestamp of any symbol, ascending, without repeats.
     pub fn timeline(&self) -> &[i64] {
         &self.timeline

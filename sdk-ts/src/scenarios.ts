@@ -70,6 +70,13 @@ export class Scenario {
     return out;
   }
 
+  /** Every bar of one symbol as `Float64Array` columns (times in UTC ms; prices as floats), no object per bar. */
+  columns(symbol: string): { ts: Float64Array; open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array; volume: Float64Array } {
+    const index = engine(() => this.native.seriesIndex(symbol));
+    const col = (field: string): Float64Array => engine(() => this.native.column(index, field));
+    return { ts: col("ts"), open: col("open"), high: col("high"), low: col("low"), close: col("close"), volume: col("volume") };
+  }
+
   toString(): string {
     return `Scenario(${this.slug}, ${this.info.universe.length} symbols, ${this.info.barCount} bars)`;
   }

@@ -104,14 +104,19 @@ test("bulk data crosses as typed arrays", () => {
   const sc = vt.scenarios.fromArrays({ X: { ts, open: close, high: close.map((c) => c + 0.5), low: close.map((c) => c - 0.5), close } });
   assert.equal(sc.info.barResolution, "1Hour");
   assert.equal(sc.bars().X?.[1]?.close, String(close[1])); // each float reads as it prints
+  const cols = sc.columns("X");
+  assert.deepEqual([cols.ts, cols.close].map((c) => c instanceof Float64Array), [true, true]);
+  assert.deepEqual([...cols.close], [...close]);
+  assert.deepEqual([...cols.ts], [...ts]);
+  assert.throws(() => sc.columns("Y"), (e: unknown) => e instanceof vt.VecTradeError && e.code === "unknown_symbol" && /observable symbols: X/.test(e.message));
   const run = new vt.Simulator(sc).start();
   run.submit(vt.Order.market("X", "buy", 10));
   run.holdUntilEnd();
-  const cols = run.equityColumns();
-  assert.ok(cols.equity instanceof Float64Array && cols.ts instanceof Float64Array);
-  assert.equal(cols.equity.length, run.equityCurve().length);
-  assert.equal(cols.equity[cols.equity.length - 1], Number(run.results().finalEquity));
-  assert.ok(Math.abs(Math.max(...cols.drawdown) - run.results().maxDrawdown) < 1e-15);
+  const curve = run.equityColumns();
+  assert.ok(curve.equity instanceof Float64Array && curve.ts instanceof Float64Array);
+  assert.equal(curve.equity.length, run.equityCurve().length);
+  assert.equal(curve.equity[curve.equity.length - 1], Number(run.results().finalEquity));
+  assert.ok(Math.abs(Math.max(...curve.drawdown) - run.results().maxDrawdown) < 1e-15);
   assert.throws(() => vt.scenarios.fromArrays({ X: { ts, open: close, high: close, low: close, close: close.map(() => NaN) } }), (e: unknown) => e instanceof vt.InvalidInput && e.code === "invalid_bar" && /row 0: close is NaN/.test(e.message));
   assert.throws(() => vt.scenarios.fromArrays({ X: { ts, open: close, high: close, low: close, close } }, { cash: 5 } as vt.Rules), (e: unknown) => e instanceof vt.InvalidInput && /unknown field `cash`/.test(e.message));
 });
