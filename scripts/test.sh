@@ -59,7 +59,7 @@ tarball=$(cd sdk-ts && npm pack --silent --pack-destination "$consumer" | tail -
   && node --input-type=module -e "import * as vt from '@vectrade/sdk';
     const bt = vt.backtest(() => {}, vt.scenarios.get('sideways-etfs'));
     if (!(new vt.InvalidInput('invalid_argument', 'x', 'invalid_input') instanceof vt.VecTradeError)) process.exit(1);
-    console.log('installed package works: engine', vt.version, 'final equity', bt.results.finalEquity);")
+    console.log('installed package works: engine', vt.engineVersion(), 'final equity', bt.results.finalEquity);")
 rm -rf "$consumer"
 (cd sdk-ts && node --expose-gc build-test/bench/bench.js 20000 >/dev/null)
 

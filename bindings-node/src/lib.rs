@@ -10,12 +10,9 @@ use std::sync::Arc;
 use napi::Result;
 use napi::bindgen_prelude::{Float64Array, FnArgs, Function, Uint8Array, Uint32Array, Unknown};
 use napi_derive::napi;
-use vectrade_core::num::to_f64;
 use vectrade_core::reveal;
 use vectrade_core::wire::{self, Columns};
-use vectrade_core::{
-    AgentId, Bar, Decimal, Error, ErrorKind, OrderRequest, Run, Scenario, Side, SignalSize, Signals, catalog, csv,
-};
+use vectrade_core::{AgentId, Error, ErrorKind, Run, Scenario, SignalSize, Signals, catalog, csv};
 
 /// An engine error as a JavaScript `Error` whose `code` is the engine's stable code (every
 /// `Result<_, String>` of this addon carries one).
@@ -37,19 +34,7 @@ fn agent(id: u32) -> AgentId {
 
 /// A JavaScript number that must be an integer (times in milliseconds, counts).
 fn integer(v: f64, what: &str) -> Result<i64, String> {
-    if v.is_finite() && v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_991.0 {
-        Ok(v as i64)
-    } else {
-        Err(invalid(format!("{what} must be an integer, got {v}")))
-    }
-}
-
-/// A decimal from its string form (the TypeScript layer passes money as strings).
-fn decimal(text: &str, what: &str) -> Result<Decimal, String> {
-    text.trim()
-        .parse::<Decimal>()
-        .or_else(|_| Decimal::from_scientific(text.trim()))
-        .map_err(|_| invalid(format!("`{what}` is not a decimal number: {text:?}")))
+    ok(wire::data::integer(v, what))
 }
 
 /// An immutable scenario (config and bars), shared by every run started on it.
@@ -150,40 +135,14 @@ impl JsScenario {
     /// precomputed indicator bar by bar.
     #[napi]
     pub fn visible_counts(&self, index: u32) -> Result<Uint32Array, String> {
-        let series = self.series(index)?;
-        let ts: Vec<i64> = series.bars.iter().map(|b| b.ts).collect();
-        Ok(Uint32Array::new(ok(reveal::visible_counts(&ts, self.inner.timeline()))?))
+        Ok(Uint32Array::new(ok(wire::data::visible_counts(&self.inner, index as usize))?))
     }
 
     /// One field (`ts`, `open`, `high`, `low`, `close` or `volume`) of every bar of series
     /// `index`, future bars included, as floats — for precomputing causal indicators.
     #[napi]
     pub fn column(&self, index: u32, field: String) -> Result<Float64Array, String> {
-        let bars = &self.series(index)?.bars;
-        let pick: fn(&Bar) -> f64 = match field.as_str() {
-            "ts" => |b| b.ts as f64,
-            "open" => |b| to_f64(b.open),
-            "high" => |b| to_f64(b.high),
-            "low" => |b| to_f64(b.low),
-            "close" => |b| to_f64(b.close),
-            "volume" => |b| to_f64(b.volume),
-            other => {
-                return Err(js(Error::new(
-                    ErrorKind::InvalidEnumValue,
-                    format!("`field` must be one of ts, open, high, low, close, volume, got '{other}'"),
-                )));
-            }
-        };
-        Ok(Float64Array::new(bars.iter().map(pick).collect()))
-    }
-}
-
-impl JsScenario {
-    fn series(&self, index: u32) -> Result<&vectrade_core::Series, String> {
-        self.inner
-            .series()
-            .get(index as usize)
-            .ok_or_else(|| js(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}"))))
+        Ok(Float64Array::new(ok(wire::data::column(&self.inner, index as usize, &field))?))
     }
 }
 
@@ -246,7 +205,7 @@ impl JsRun {
 
     #[napi]
     pub fn risk_profile_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(ok(self.inner.borrow().engine().risk_profile(agent(id)))?))
+        ok(wire::run::risk_profile(&self.inner.borrow(), agent(id)))
     }
 
     /// Queues an order (JSON `OrderRequest`); returns the order, JSON.
@@ -266,15 +225,10 @@ impl JsRun {
         quantity: String,
         limit: Option<String>,
     ) -> Result<i64, String> {
-        let side: Side = ok(side.parse())?;
-        let quantity = decimal(&quantity, "quantity")?;
-        let limit = limit.as_deref().map(|l| decimal(l, "limit")).transpose()?;
-        let symbol = self.series_symbol(index)?;
-        let request = match limit {
-            Some(price) => OrderRequest::limit(&symbol, side, quantity, price),
-            None => OrderRequest::market(&symbol, side, quantity),
-        };
-        Ok(ok(self.inner.borrow_mut().submit(agent(id), request))?.id as i64)
+        let quantity = ok(wire::run::decimal(&quantity, "quantity"))?;
+        let limit = limit.as_deref().map(|l| ok(wire::run::decimal(l, "limit"))).transpose()?;
+        let run = &mut self.inner.borrow_mut();
+        Ok(ok(wire::run::submit_simple(run, agent(id), index as usize, &side, quantity, limit))? as i64)
     }
 
     #[napi]
@@ -297,17 +251,17 @@ impl JsRun {
 
     #[napi]
     pub fn hold_until_end(&self, max_bars: Option<u32>, require_flat: Option<u32>) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.borrow_mut().hold_until_end(max_bars, require_flat.map(agent)))?))
+        ok(wire::run::hold_until_end(&mut self.inner.borrow_mut(), max_bars, require_flat.map(agent)))
     }
 
     #[napi]
     pub fn liquidate_and_finish(&self, id: u32, rationale: String, max_bars: Option<u32>) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.borrow_mut().liquidate_and_finish(agent(id), &rationale, max_bars))?))
+        ok(wire::run::liquidate_and_finish(&mut self.inner.borrow_mut(), agent(id), &rationale, max_bars))
     }
 
     #[napi]
     pub fn advance_until_next_session(&self, max_bars: Option<u32>) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.borrow_mut().advance_until_next_session(max_bars))?))
+        ok(wire::run::advance_until_next_session(&mut self.inner.borrow_mut(), max_bars))
     }
 
     /// Bars up to `simTime`, JSON `{sim_time, bars: [{symbol, bars}]}`; with `id`, the request
@@ -319,33 +273,33 @@ impl JsRun {
 
     #[napi]
     pub fn portfolio_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.borrow().portfolio(agent(id)))?))
+        ok(wire::run::portfolio(&self.inner.borrow(), agent(id)))
     }
 
     #[napi]
     pub fn orders_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.borrow().engine().orders(agent(id)))?))
+        ok(wire::run::orders(&self.inner.borrow(), agent(id)))
     }
 
     #[napi]
     pub fn order_json(&self, id: u32, order_id: i64) -> Result<String, String> {
         let order_id = u64::try_from(order_id).map_err(|_| invalid(format!("no order has id {order_id}")))?;
-        Ok(wire::to_json(ok(self.inner.borrow().engine().order(agent(id), order_id))?))
+        ok(wire::run::order(&self.inner.borrow(), agent(id), order_id))
     }
 
     #[napi]
     pub fn open_orders_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.borrow().engine().open_orders(agent(id)))?))
+        ok(wire::run::open_orders(&self.inner.borrow(), agent(id)))
     }
 
     #[napi]
     pub fn fills_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.borrow().engine().fills(agent(id)))?))
+        ok(wire::run::fills(&self.inner.borrow(), agent(id)))
     }
 
     #[napi]
     pub fn equity_curve_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.borrow().engine().equity_curve(agent(id)))?))
+        ok(wire::run::equity_curve(&self.inner.borrow(), agent(id)))
     }
 
     #[napi]
@@ -355,17 +309,17 @@ impl JsRun {
 
     #[napi]
     pub fn trades_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.borrow().trades(agent(id)))?))
+        ok(wire::run::trades(&self.inner.borrow(), agent(id)))
     }
 
     #[napi]
     pub fn metrics_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.borrow().metrics(agent(id)))?))
+        ok(wire::run::metrics(&self.inner.borrow(), agent(id)))
     }
 
     #[napi]
     pub fn results_json(&self, id: u32) -> Result<String, String> {
-        Ok(wire::to_json(&ok(self.inner.borrow().results(agent(id)))?))
+        ok(wire::run::results(&self.inner.borrow(), agent(id)))
     }
 
     /// True once the scenario is exhausted or every agent was liquidated.
@@ -389,14 +343,12 @@ impl JsRun {
     /// The equity curve as float columns.
     #[napi]
     pub fn equity_columns(&self, id: u32) -> Result<EquityColumns, String> {
-        let run = self.inner.borrow();
-        let curve = ok(run.engine().equity_curve(agent(id)))?;
-        let equity: Vec<Decimal> = curve.iter().map(|p| p.equity).collect();
+        let [ts, equity, gross_exposure, drawdown] = ok(wire::run::equity_columns(&self.inner.borrow(), agent(id)))?;
         Ok(EquityColumns {
-            ts: Float64Array::new(curve.iter().map(|p| p.ts as f64).collect()),
-            equity: Float64Array::new(equity.iter().map(|&e| to_f64(e)).collect()),
-            gross_exposure: Float64Array::new(curve.iter().map(|p| to_f64(p.gross_exposure)).collect()),
-            drawdown: Float64Array::new(vectrade_core::metrics::drawdown_series(&equity)),
+            ts: Float64Array::new(ts),
+            equity: Float64Array::new(equity),
+            gross_exposure: Float64Array::new(gross_exposure),
+            drawdown: Float64Array::new(drawdown),
         })
     }
 
@@ -409,41 +361,30 @@ impl JsRun {
     /// The latest close of series `index` as a float, or null before its first bar.
     #[napi]
     pub fn close_f64(&self, index: u32) -> Result<Option<f64>, String> {
-        let symbol = self.series_symbol(index)?;
-        Ok(ok(self.inner.borrow().bars(&symbol, 1))?.last().map(|b| to_f64(b.close)))
+        ok(wire::run::close_f64(&self.inner.borrow(), index as usize))
     }
 
     /// The last `n` closes of series `index` up to `simTime` (at most 1000), oldest first.
     #[napi]
     pub fn closes_f64(&self, index: u32, n: u32) -> Result<Float64Array, String> {
-        let symbol = self.series_symbol(index)?;
-        let n = (n as usize).clamp(1, vectrade_core::run::MAX_LOOKBACK);
-        Ok(Float64Array::new(ok(self.inner.borrow().bars(&symbol, n))?.iter().map(|b| to_f64(b.close)).collect()))
+        Ok(Float64Array::new(ok(wire::run::closes_f64(&self.inner.borrow(), index as usize, n as usize))?))
     }
 
     /// Signed position of the agent in series `index`, as a decimal string.
     #[napi]
     pub fn position(&self, id: u32, index: u32) -> Result<String, String> {
-        let run = self.inner.borrow();
-        let account = ok(run.engine().account(agent(id)))?;
-        account
-            .positions
-            .get(index as usize)
-            .map(|p| p.quantity.to_string())
-            .ok_or_else(|| js(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}"))))
+        Ok(ok(wire::run::position(&self.inner.borrow(), agent(id), index as usize))?.to_string())
     }
 
     #[napi]
     pub fn cash(&self, id: u32) -> Result<String, String> {
-        Ok(ok(self.inner.borrow().engine().account(agent(id)))?.cash.to_string())
+        Ok(ok(wire::run::cash(&self.inner.borrow(), agent(id)))?.to_string())
     }
 
     /// Equity at the latest closes, as a decimal string.
     #[napi]
     pub fn equity(&self, id: u32) -> Result<String, String> {
-        let run = self.inner.borrow();
-        let curve = ok(run.engine().equity_curve(agent(id)))?;
-        Ok(curve.last().map(|p| p.equity).unwrap_or_default().to_string())
+        Ok(ok(wire::run::equity(&self.inner.borrow(), agent(id)))?.to_string())
     }
 
     #[napi]
@@ -455,18 +396,6 @@ impl JsRun {
     #[napi(factory)]
     pub fn restore(scenario: &JsScenario, snapshot_json: String) -> Result<Self, String> {
         Ok(JsRun { inner: RefCell::new(ok(Run::restore_json(scenario.inner.clone(), &snapshot_json))?) })
-    }
-}
-
-impl JsRun {
-    fn series_symbol(&self, index: u32) -> Result<String, String> {
-        self.inner
-            .borrow()
-            .scenario()
-            .series()
-            .get(index as usize)
-            .map(|s| s.symbol.clone())
-            .ok_or_else(|| js(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}"))))
     }
 }
 
@@ -487,20 +416,9 @@ pub fn wake_plan(
     values: Vec<Float64Array>,
     limit: u32,
 ) -> Result<WakePlan, String> {
-    if series.len() != values.len() {
-        return Err(invalid(format!("{} series for {} indicators", series.len(), values.len())));
-    }
-    let mut revealed = Vec::with_capacity(series.len());
-    for (&index, v) in series.iter().zip(&values) {
-        let ts: Vec<i64> = scenario.series(index)?.bars.iter().map(|b| b.ts).collect();
-        revealed.push(ok(reveal::Revealed::new(v.to_vec(), &ts, scenario.inner.timeline()))?);
-    }
-    let refs: Vec<&reveal::Revealed> = revealed.iter().collect();
-    let wakes = reveal::wake_steps(scenario.inner.timeline().len(), &refs);
-    Ok(WakePlan {
-        calls: Uint8Array::new(wakes.iter().map(|&w| u8::from(w)).collect()),
-        jumps: Uint32Array::new(reveal::wake_jumps(&wakes, limit)),
-    })
+    let values = values.iter().map(|v| v.to_vec()).collect();
+    let (calls, jumps) = ok(wire::data::wake_plan(&scenario.inner, &series, values, limit))?;
+    Ok(WakePlan { calls: Uint8Array::new(calls), jumps: Uint32Array::new(jumps) })
 }
 
 /// Runs a callback backtest's bar loop in the engine: at each step of `run` where `calls` holds 1,
@@ -567,7 +485,7 @@ pub fn backtest_signals(
     short_exits: Option<Uint8Array>,
     options_json: Option<String>,
 ) -> Result<JsRun, String> {
-    let flags = |b: &[u8]| b.iter().map(|&x| x != 0).collect::<Vec<bool>>();
+    let flags = wire::data::flags;
     let signals = Signals {
         entries: flags(&entries),
         exits: flags(&exits),

@@ -12,10 +12,8 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use vectrade_core::num::to_f64;
 use vectrade_core::{
-    AgentId, Decimal, Error, ErrorFamily, ErrorKind, OrderRequest, Run, Scenario, Side, SignalSize, Signals, catalog,
-    csv, wire,
+    AgentId, Decimal, Error, ErrorFamily, ErrorKind, Run, Scenario, SignalSize, Signals, catalog, csv, wire,
 };
 
 create_exception!(
@@ -219,7 +217,7 @@ impl PyRun {
     }
 
     fn risk_profile_json(&self, id: usize) -> PyResult<String> {
-        Ok(dump(ok(self.inner.engine().risk_profile(agent(id)))?))
+        ok(wire::run::risk_profile(&self.inner, agent(id)))
     }
 
     /// Queues an order (JSON `OrderRequest`); returns the order, JSON.
@@ -240,13 +238,7 @@ impl PyRun {
         quantity: Decimal,
         limit: Option<Decimal>,
     ) -> PyResult<u64> {
-        let side: Side = ok(side.parse())?;
-        let symbol = self.series_symbol(index)?;
-        let request = match limit {
-            Some(price) => OrderRequest::limit(symbol, side, quantity, price),
-            None => OrderRequest::market(symbol, side, quantity),
-        };
-        Ok(ok(self.inner.submit(agent(id), request))?.id)
+        ok(wire::run::submit_simple(&mut self.inner, agent(id), index, side, quantity, limit))
     }
 
     #[pyo3(signature = (id, order_id, idempotency_key=None))]
@@ -267,17 +259,17 @@ impl PyRun {
 
     #[pyo3(signature = (max_bars=None, require_flat=None))]
     fn hold_until_end(&mut self, max_bars: Option<u32>, require_flat: Option<usize>) -> PyResult<String> {
-        Ok(dump(&ok(self.inner.hold_until_end(max_bars, require_flat.map(agent)))?))
+        ok(wire::run::hold_until_end(&mut self.inner, max_bars, require_flat.map(agent)))
     }
 
     #[pyo3(signature = (id, rationale, max_bars=None))]
     fn liquidate_and_finish(&mut self, id: usize, rationale: &str, max_bars: Option<u32>) -> PyResult<String> {
-        Ok(dump(&ok(self.inner.liquidate_and_finish(agent(id), rationale, max_bars))?))
+        ok(wire::run::liquidate_and_finish(&mut self.inner, agent(id), rationale, max_bars))
     }
 
     #[pyo3(signature = (max_bars=None))]
     fn advance_until_next_session(&mut self, max_bars: Option<u32>) -> PyResult<String> {
-        Ok(dump(&ok(self.inner.advance_until_next_session(max_bars))?))
+        ok(wire::run::advance_until_next_session(&mut self.inner, max_bars))
     }
 
     /// Bars up to `sim_time`, JSON `{sim_time, bars: [{symbol, bars}]}`.
@@ -293,27 +285,27 @@ impl PyRun {
     }
 
     fn portfolio_json(&self, id: usize) -> PyResult<String> {
-        Ok(dump(&ok(self.inner.portfolio(agent(id)))?))
+        ok(wire::run::portfolio(&self.inner, agent(id)))
     }
 
     fn orders_json(&self, id: usize) -> PyResult<String> {
-        Ok(dump(&ok(self.inner.engine().orders(agent(id)))?))
+        ok(wire::run::orders(&self.inner, agent(id)))
     }
 
     fn order_json(&self, id: usize, order_id: u64) -> PyResult<String> {
-        Ok(dump(ok(self.inner.engine().order(agent(id), order_id))?))
+        ok(wire::run::order(&self.inner, agent(id), order_id))
     }
 
     fn open_orders_json(&self, id: usize) -> PyResult<String> {
-        Ok(dump(&ok(self.inner.engine().open_orders(agent(id)))?))
+        ok(wire::run::open_orders(&self.inner, agent(id)))
     }
 
     fn fills_json(&self, id: usize) -> PyResult<String> {
-        Ok(dump(&ok(self.inner.engine().fills(agent(id)))?))
+        ok(wire::run::fills(&self.inner, agent(id)))
     }
 
     fn equity_curve_json(&self, id: usize) -> PyResult<String> {
-        Ok(dump(&ok(self.inner.engine().equity_curve(agent(id)))?))
+        ok(wire::run::equity_curve(&self.inner, agent(id)))
     }
 
     fn status(&self, id: usize) -> PyResult<String> {
@@ -321,15 +313,15 @@ impl PyRun {
     }
 
     fn trades_json(&self, id: usize) -> PyResult<String> {
-        Ok(dump(&ok(self.inner.trades(agent(id)))?))
+        ok(wire::run::trades(&self.inner, agent(id)))
     }
 
     fn metrics_json(&self, id: usize) -> PyResult<String> {
-        Ok(dump(&ok(self.inner.metrics(agent(id)))?))
+        ok(wire::run::metrics(&self.inner, agent(id)))
     }
 
     fn results_json(&self, id: usize) -> PyResult<String> {
-        Ok(dump(&ok(self.inner.results(agent(id)))?))
+        ok(wire::run::results(&self.inner, agent(id)))
     }
 
     #[getter]
@@ -356,15 +348,10 @@ impl PyRun {
         py: Python<'_>,
         id: usize,
     ) -> PyResult<(Py<PyBytes>, Py<PyBytes>, Py<PyBytes>, Py<PyBytes>)> {
-        let curve = ok(self.inner.engine().equity_curve(agent(id)))?;
-        let ts: Vec<u8> = curve.iter().flat_map(|p| p.ts.to_le_bytes()).collect();
-        let eq: Vec<u8> = curve.iter().flat_map(|p| to_f64(p.equity).to_le_bytes()).collect();
-        let gross: Vec<u8> = curve.iter().flat_map(|p| to_f64(p.gross_exposure).to_le_bytes()).collect();
-        let equity: Vec<Decimal> = curve.iter().map(|p| p.equity).collect();
-        let dd: Vec<u8> =
-            vectrade_core::metrics::drawdown_series(&equity).iter().flat_map(|d| d.to_le_bytes()).collect();
-        let b = |v: &[u8]| PyBytes::new(py, v).unbind();
-        Ok((b(&ts), b(&eq), b(&gross), b(&dd)))
+        let [ts, eq, gross, dd] = ok(wire::run::equity_columns(&self.inner, agent(id)))?;
+        let ts: Vec<u8> = ts.iter().flat_map(|&t| (t as i64).to_le_bytes()).collect();
+        let b = |v: &[f64]| PyBytes::new(py, &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>()).unbind();
+        Ok((PyBytes::new(py, &ts).unbind(), b(&eq), b(&gross), b(&dd)))
     }
 
     /// Index of an observable symbol (universe, then benchmark), for the fast getters below.
@@ -375,36 +362,15 @@ impl PyRun {
     /// The last `n` closes of a symbol up to `sim_time`, as floats (for indicators; money stays
     /// Decimal everywhere else).
     fn closes_f64(&self, index: usize, n: usize) -> PyResult<Vec<f64>> {
-        let symbol = self.series_symbol(index)?;
-        let bars = ok(self.inner.bars(symbol, n.clamp(1, vectrade_core::run::MAX_LOOKBACK)))?;
-        Ok(bars.iter().map(|b| to_f64(b.close)).collect())
+        ok(wire::run::closes_f64(&self.inner, index, n))
     }
 
     /// One field (`open`, `high`, `low`, `close` or `volume`) of every bar of a symbol, future
     /// ones included, as little-endian f64 bytes — for precomputing causal indicators; the
     /// `Indicator` reveals its values up to the current bar only.
     fn column_f64<'py>(&self, py: Python<'py>, index: usize, field: &str) -> PyResult<Bound<'py, PyBytes>> {
-        let series = self
-            .inner
-            .scenario()
-            .series()
-            .get(index)
-            .ok_or_else(|| raise(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}"))))?;
-        let pick: fn(&vectrade_core::Bar) -> Decimal = match field {
-            "open" => |b| b.open,
-            "high" => |b| b.high,
-            "low" => |b| b.low,
-            "close" => |b| b.close,
-            "volume" => |b| b.volume,
-            other => {
-                return Err(raise(Error::new(
-                    ErrorKind::InvalidEnumValue,
-                    format!("`field` must be one of open, high, low, close, volume, got '{other}'"),
-                )));
-            }
-        };
-        let bytes: Vec<u8> = series.bars.iter().flat_map(|b| to_f64(pick(b)).to_le_bytes()).collect();
-        Ok(PyBytes::new(py, &bytes))
+        let values = ok(wire::data::column(self.inner.scenario(), index, field))?;
+        Ok(PyBytes::new(py, &values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()))
     }
 
     /// The scenario's timeline (every bar time of any symbol), little-endian i64 milliseconds.
@@ -415,8 +381,7 @@ impl PyRun {
 
     /// The latest close of a symbol as a float, or None before its first bar.
     fn close_f64(&self, index: usize) -> PyResult<Option<f64>> {
-        let symbol = self.series_symbol(index)?;
-        Ok(ok(self.inner.bars(symbol, 1))?.last().map(|b| to_f64(b.close)))
+        ok(wire::run::close_f64(&self.inner, index))
     }
 
     /// The latest bar of a symbol, exact: (ts_ms, open, high, low, close, volume).
@@ -428,21 +393,16 @@ impl PyRun {
 
     /// Signed position of the agent in a universe symbol.
     fn position(&self, id: usize, index: usize) -> PyResult<Decimal> {
-        let account = ok(self.inner.engine().account(agent(id)))?;
-        account
-            .positions
-            .get(index)
-            .map(|p| p.quantity)
-            .ok_or_else(|| raise(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}"))))
+        ok(wire::run::position(&self.inner, agent(id), index))
     }
 
     fn cash(&self, id: usize) -> PyResult<Decimal> {
-        Ok(ok(self.inner.engine().account(agent(id)))?.cash)
+        ok(wire::run::cash(&self.inner, agent(id)))
     }
 
     /// Equity at the latest closes.
     fn equity(&self, id: usize) -> PyResult<Decimal> {
-        Ok(ok(self.inner.engine().equity_curve(agent(id)))?.last().map(|p| p.equity).unwrap_or_default())
+        ok(wire::run::equity(&self.inner, agent(id)))
     }
 
     fn snapshot_json(&self) -> String {

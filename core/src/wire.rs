@@ -279,3 +279,243 @@ mod tests {
         assert!(error_codes().contains(&("insufficient_buying_power", "order_rejected")));
     }
 }
+
+/// The read side and the remaining actions of a run, as the bindings expose them: JSON out,
+/// plain numbers and strings in. Every binding's method is one call to one of these.
+pub mod run {
+    use super::{Result, Run, to_json};
+    use crate::error::{Error, ErrorKind};
+    use crate::num::to_f64;
+    use crate::order::{OrderRequest, Side};
+    use crate::{AgentId, Decimal};
+
+    fn symbol(run: &Run, index: usize) -> Result<String> {
+        run.scenario()
+            .series()
+            .get(index)
+            .map(|s| s.symbol.clone())
+            .ok_or_else(|| Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}")))
+    }
+
+    /// A decimal from its text (bindings pass money as strings); `what` names the argument.
+    pub fn decimal(text: &str, what: &str) -> Result<Decimal> {
+        let t = text.trim();
+        t.parse::<Decimal>()
+            .or_else(|_| Decimal::from_scientific(t))
+            .map_err(|_| Error::new(ErrorKind::InvalidArgument, format!("`{what}` is not a decimal number: {text:?}")))
+    }
+
+    /// The callback APIs' fast path: a market order, or a limit order at `limit`, in series
+    /// `index`; returns the order id.
+    pub fn submit_simple(
+        run: &mut Run,
+        agent: AgentId,
+        index: usize,
+        side: &str,
+        quantity: Decimal,
+        limit: Option<Decimal>,
+    ) -> Result<u64> {
+        let side: Side = side.parse()?;
+        let symbol = symbol(run, index)?;
+        let request = match limit {
+            Some(price) => OrderRequest::limit(&symbol, side, quantity, price),
+            None => OrderRequest::market(&symbol, side, quantity),
+        };
+        Ok(run.submit(agent, request)?.id)
+    }
+
+    /// Steps to the end (or `max_bars`) without new orders; the report, JSON.
+    pub fn hold_until_end(run: &mut Run, max_bars: Option<u32>, require_flat: Option<AgentId>) -> Result<String> {
+        Ok(to_json(&run.hold_until_end(max_bars, require_flat)?))
+    }
+
+    /// Closes the agent's positions at the next open and steps to the end; the report, JSON.
+    pub fn liquidate_and_finish(
+        run: &mut Run,
+        agent: AgentId,
+        rationale: &str,
+        max_bars: Option<u32>,
+    ) -> Result<String> {
+        Ok(to_json(&run.liquidate_and_finish(agent, rationale, max_bars)?))
+    }
+
+    /// Steps to the first bar of the next session; the report, JSON.
+    pub fn advance_until_next_session(run: &mut Run, max_bars: Option<u32>) -> Result<String> {
+        Ok(to_json(&run.advance_until_next_session(max_bars)?))
+    }
+
+    /// The agent's risk profile, JSON.
+    pub fn risk_profile(run: &Run, agent: AgentId) -> Result<String> {
+        Ok(to_json(run.engine().risk_profile(agent)?))
+    }
+
+    /// Cash, equity, buying power and positions, JSON.
+    pub fn portfolio(run: &Run, agent: AgentId) -> Result<String> {
+        Ok(to_json(&run.portfolio(agent)?))
+    }
+
+    /// Every order of the agent, JSON.
+    pub fn orders(run: &Run, agent: AgentId) -> Result<String> {
+        Ok(to_json(&run.engine().orders(agent)?))
+    }
+
+    /// One order, JSON.
+    pub fn order(run: &Run, agent: AgentId, order_id: u64) -> Result<String> {
+        Ok(to_json(run.engine().order(agent, order_id)?))
+    }
+
+    /// Working orders, JSON.
+    pub fn open_orders(run: &Run, agent: AgentId) -> Result<String> {
+        Ok(to_json(&run.engine().open_orders(agent)?))
+    }
+
+    /// Fills, JSON.
+    pub fn fills(run: &Run, agent: AgentId) -> Result<String> {
+        Ok(to_json(&run.engine().fills(agent)?))
+    }
+
+    /// The equity curve, JSON.
+    pub fn equity_curve(run: &Run, agent: AgentId) -> Result<String> {
+        Ok(to_json(&run.engine().equity_curve(agent)?))
+    }
+
+    /// Round trips, JSON.
+    pub fn trades(run: &Run, agent: AgentId) -> Result<String> {
+        Ok(to_json(&run.trades(agent)?))
+    }
+
+    /// Metrics so far, JSON.
+    pub fn metrics(run: &Run, agent: AgentId) -> Result<String> {
+        Ok(to_json(&run.metrics(agent)?))
+    }
+
+    /// The grade once the run is over, JSON.
+    pub fn results(run: &Run, agent: AgentId) -> Result<String> {
+        Ok(to_json(&run.results(agent)?))
+    }
+
+    /// The equity curve as float columns: times, equity, gross exposure, drawdown.
+    pub fn equity_columns(run: &Run, agent: AgentId) -> Result<[Vec<f64>; 4]> {
+        let curve = run.engine().equity_curve(agent)?;
+        let equity: Vec<Decimal> = curve.iter().map(|p| p.equity).collect();
+        Ok([
+            curve.iter().map(|p| p.ts as f64).collect(),
+            equity.iter().map(|&e| to_f64(e)).collect(),
+            curve.iter().map(|p| to_f64(p.gross_exposure)).collect(),
+            crate::metrics::drawdown_series(&equity),
+        ])
+    }
+
+    /// The latest close of series `index` as a float, if it has a bar yet.
+    pub fn close_f64(run: &Run, index: usize) -> Result<Option<f64>> {
+        Ok(run.bars(&symbol(run, index)?, 1)?.last().map(|b| to_f64(b.close)))
+    }
+
+    /// The last `n` closes of series `index` (at most `MAX_LOOKBACK`), oldest first, as floats.
+    pub fn closes_f64(run: &Run, index: usize, n: usize) -> Result<Vec<f64>> {
+        let n = n.clamp(1, crate::run::MAX_LOOKBACK);
+        Ok(run.bars(&symbol(run, index)?, n)?.iter().map(|b| to_f64(b.close)).collect())
+    }
+
+    /// Signed position of the agent in series `index`, exact.
+    pub fn position(run: &Run, agent: AgentId, index: usize) -> Result<Decimal> {
+        run.engine()
+            .account(agent)?
+            .positions
+            .get(index)
+            .map(|p| p.quantity)
+            .ok_or_else(|| Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}")))
+    }
+
+    /// Cash, exact.
+    pub fn cash(run: &Run, agent: AgentId) -> Result<Decimal> {
+        Ok(run.engine().account(agent)?.cash)
+    }
+
+    /// Equity at the latest closes, exact.
+    pub fn equity(run: &Run, agent: AgentId) -> Result<Decimal> {
+        Ok(run.engine().equity_curve(agent)?.last().map(|p| p.equity).unwrap_or_default())
+    }
+}
+
+/// Reading a scenario's data and planning callback loops, for the bindings.
+pub mod data {
+    use super::Result;
+    use crate::error::{Error, ErrorKind};
+    use crate::num::to_f64;
+    use crate::reveal::{self, Revealed};
+    use crate::{Bar, Scenario, Series};
+
+    /// Series `index` of `scenario`.
+    pub fn series(scenario: &Scenario, index: usize) -> Result<&Series> {
+        scenario
+            .series()
+            .get(index)
+            .ok_or_else(|| Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}")))
+    }
+
+    /// One field (`ts`, `open`, `high`, `low`, `close`, `volume`) of every bar of series `index`,
+    /// future bars included, as floats — for precomputing causal indicators.
+    pub fn column(scenario: &Scenario, index: usize, field: &str) -> Result<Vec<f64>> {
+        let bars = &series(scenario, index)?.bars;
+        let pick: fn(&Bar) -> f64 = match field {
+            "ts" => |b| b.ts as f64,
+            "open" => |b| to_f64(b.open),
+            "high" => |b| to_f64(b.high),
+            "low" => |b| to_f64(b.low),
+            "close" => |b| to_f64(b.close),
+            "volume" => |b| to_f64(b.volume),
+            other => {
+                return Err(Error::new(
+                    ErrorKind::InvalidEnumValue,
+                    format!("`field` must be one of ts, open, high, low, close, volume, got '{other}'"),
+                ));
+            }
+        };
+        Ok(bars.iter().map(pick).collect())
+    }
+
+    /// Bars of series `index` visible at each step of the timeline.
+    pub fn visible_counts(scenario: &Scenario, index: usize) -> Result<Vec<u32>> {
+        let ts: Vec<i64> = series(scenario, index)?.bars.iter().map(|b| b.ts).collect();
+        reveal::visible_counts(&ts, scenario.timeline())
+    }
+
+    /// The wake plan of indicators (`values[i]` over every bar of series `series[i]`): per step,
+    /// 1 where the strategy is called, and how many steps to advance from there (at most `limit`).
+    pub fn wake_plan(
+        scenario: &Scenario,
+        series_of: &[u32],
+        values: Vec<Vec<f64>>,
+        limit: u32,
+    ) -> Result<(Vec<u8>, Vec<u32>)> {
+        if series_of.len() != values.len() {
+            return Err(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("{} series for {} indicators", series_of.len(), values.len()),
+            ));
+        }
+        let mut revealed = Vec::with_capacity(values.len());
+        for (&index, v) in series_of.iter().zip(values) {
+            let ts: Vec<i64> = series(scenario, index as usize)?.bars.iter().map(|b| b.ts).collect();
+            revealed.push(Revealed::new(v, &ts, scenario.timeline())?);
+        }
+        let refs: Vec<&Revealed> = revealed.iter().collect();
+        let wakes = reveal::wake_steps(scenario.timeline().len(), &refs);
+        Ok((wakes.iter().map(|&w| u8::from(w)).collect(), reveal::wake_jumps(&wakes, limit)))
+    }
+
+    /// A JavaScript number that must be an integer (times in milliseconds).
+    pub fn integer(v: f64, what: &str) -> Result<i64> {
+        if v.is_finite() && v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_991.0 {
+            Ok(v as i64)
+        } else {
+            Err(Error::new(ErrorKind::InvalidArgument, format!("{what} must be an integer, got {v}")))
+        }
+    }
+
+    /// Signal flags from bytes (non-zero = set).
+    pub fn flags(bytes: &[u8]) -> Vec<bool> {
+        bytes.iter().map(|&b| b != 0).collect()
+    }
+}

@@ -278,6 +278,6 @@ def test_wake_on_is_set_up_in_init_with_an_indicator() -> None:
         def on_bar(self, ctx: vt.Context) -> None:
             pass
 
-    with pytest.raises(vt.InvalidInput, match="must be one of open, high, low, close, volume") as e:
+    with pytest.raises(vt.InvalidInput, match="must be one of ts, open, high, low, close, volume") as e:
         vt.backtest(BadField, vt.scenarios.get("tech-2024-q2"))
     assert e.value.code == "invalid_enum_value"

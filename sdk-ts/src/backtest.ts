@@ -6,7 +6,7 @@
  * decimal strings.
  */
 
-import * as native from "../native/index.js";
+import { type NativeRun, engineBuild } from "./backend.js";
 import { engine, invalid } from "./errors.js";
 import { type OrderOptions, type OrderRequest, type PlacedOrder, type Results, type RiskProfile, type Side, Order } from "./models.js";
 import { Scenario, fromArrays, type ColumnData, type Rules } from "./scenarios.js";
@@ -101,13 +101,13 @@ export function crossings(a: Indicator, b: Indicator): Indicator {
   if (!(a instanceof Indicator) || !(b instanceof Indicator)) throw invalid("crossings compares two Indicators from ctx.indicator");
   if (a.context() !== b.context()) throw invalid("crossings compares indicators of one backtest");
   if (a.series !== b.series) throw invalid("crossings compares two indicators of the same symbol");
-  return a.context().indicatorOf(engine(() => native.crossings(a.all(), b.all())), a.series);
+  return a.context().indicatorOf(engine(() => engineBuild().crossings(a.all(), b.all())), a.series);
 }
 
 /** What a strategy sees and does at one bar. */
 export class Context {
   readonly #run: Run;
-  readonly #native: native.Run;
+  readonly #native: NativeRun;
   readonly #agent: number;
   readonly #index = new Map<string, number>();
   /** @internal */
@@ -334,13 +334,13 @@ export function backtest<S extends Strategy | ((ctx: Context) => void)>(strategy
   ctx.started = true;
   const total = scenario.info.barCount - 1;
   const every = options.progress ? Math.max(Math.floor(total / 100), 1) : 0;
-  const plan = engine(() => native.wakePlan(scenario.native, ctx.wake.map((w) => w.series), ctx.wake.map((w) => w.all()), 4096));
+  const plan = engine(() => engineBuild().wakePlan(scenario.native, ctx.wake.map((w) => w.series), ctx.wake.map((w) => w.all()), 4096));
   // The bar loop runs in the engine, which calls back at the planned steps (bindings-node `drive`).
   const step = (at: number): void => {
     ctx.barIndex = at;
     onBar(ctx);
   };
-  engine(() => native.drive(run.native, step, plan.calls, plan.jumps, options.progress ?? null, every));
+  engine(() => engineBuild().drive(run.native, step, plan.calls, plan.jumps, options.progress ?? null, every));
   options.progress?.(total, total);
   return { results: run.results(), run, strategy };
 }
@@ -392,7 +392,7 @@ export function backtestSignals(
   const size = options.sizePct !== undefined ? { kind: "equity_pct", value: decimal(options.sizePct, "sizePct") } : { kind: "units", value: decimal(options.size ?? 1, "size") };
   const n = entries?.length ?? 0;
   const inner = engine(() =>
-    native.backtestSignals(
+    engineBuild().backtestSignals(
       scenario.native,
       symbol,
       JSON.stringify(size),

@@ -3,7 +3,7 @@
  * engine's stable `code` (`"insufficient_buying_power"`, ...) and a human `detail`.
  */
 
-import * as native from "../native/index.js";
+import { engineBuild } from "./backend.js";
 
 /** The families of errors; each has its own class below. */
 export type ErrorFamily =
@@ -62,18 +62,23 @@ const FAMILY_CLASSES: Record<ErrorFamily, new (code: string, detail: string, fam
   invalid_state: InvalidState,
 };
 
-const FAMILIES: ReadonlyMap<string, ErrorFamily> = new Map(
-  native.errorCodes().map((e) => [e.code, e.family as ErrorFamily]),
-);
+let families: ReadonlyMap<string, ErrorFamily> | undefined;
+
+/** The engine's table of codes and families, read once. */
+function familyOf(code: string): ErrorFamily | undefined {
+  families ??= new Map(engineBuild().errorCodes().map((e) => [e.code, e.family as ErrorFamily]));
+  return families.get(code);
+}
 
 /** Every stable error code with its family, e.g. `["insufficient_buying_power", "order_rejected"]`. */
 export function errorCodes(): Array<[code: string, family: ErrorFamily]> {
-  return [...FAMILIES.entries()];
+  familyOf("");
+  return [...(families ?? new Map<string, ErrorFamily>()).entries()];
 }
 
 /** The error of `code` (an engine code), as its family's class. */
 export function vecTradeError(code: string, detail: string): VecTradeError {
-  const family = FAMILIES.get(code) ?? "invalid_input";
+  const family = familyOf(code) ?? "invalid_input";
   if (code === "idempotency_conflict") return new IdempotencyConflict(code, detail, family);
   if (code === "run_finished") return new RunFinished(code, detail, family);
   return new FAMILY_CLASSES[family](code, detail, family);
@@ -95,7 +100,7 @@ export function engine<T>(call: () => T): T {
   } catch (e) {
     if (e instanceof Error && !(e instanceof VecTradeError)) {
       const code = (e as { code?: unknown }).code;
-      if (typeof code === "string" && FAMILIES.has(code)) throw vecTradeError(code, e.message);
+      if (typeof code === "string" && familyOf(code) !== undefined) throw vecTradeError(code, e.message);
     }
     throw e;
   }

@@ -1,64 +1,11 @@
 /**
- * VecTrade: a deterministic trading simulator for AI agents and trading bots. Orders are validated
- * against per-agent risk profiles, filled against bars with documented rules, booked into isolated
- * accounts, and runs over frozen scenarios are graded. The engine is Rust (a native addon); this
- * package is its TypeScript face:
- *
- * ```ts
- * import * as vt from "@vectrade/sdk";
- * const run = new vt.Simulator(vt.scenarios.get("tech-2024-q2")).start({ agent: "my-bot" });
- * while (!run.done) {
- *   run.submit(vt.Order.market("AAPL", "buy", 10));
- *   run.step();
- * }
- * console.log(run.results());
- * ```
+ * `@vectrade/sdk` in Node: the TypeScript API on the native addon (`sdk-ts/native/`, built by
+ * `napi build`). The browser entry (`@vectrade/sdk/browser`) is the same API on WebAssembly.
  */
 
 import * as native from "../native/index.js";
-import { engine } from "./errors.js";
+import { useBackend } from "./backend.js";
 
-export * as scenarios from "./scenarios.js";
-export { Scenario, type ScenarioEntry, type ScenarioInfo, type Rules, type ColumnData, type BarRow } from "./scenarios.js";
-export { Simulator, Run, type SimulatorOptions, type IntrabarPath, type AgentOption } from "./simulator.js";
-export {
-  backtest,
-  backtestSignals,
-  crossover,
-  crossings,
-  Context,
-  Indicator,
-  type Strategy,
-  type Backtest,
-  type BacktestOptions,
-  type SignalOptions,
-} from "./backtest.js";
-export * from "./models.js";
-export {
-  VecTradeError,
-  InvalidInput,
-  OrderRejected,
-  RiskLimitExceeded,
-  RateLimited,
-  Conflict,
-  IdempotencyConflict,
-  NotFound,
-  InvalidState,
-  RunFinished,
-  errorCodes,
-  type ErrorFamily,
-} from "./errors.js";
-export { type Decimal, type DecimalInput, type Timestamp } from "./wire.js";
+useBackend(native);
 
-/** The engine's version. */
-export const version: string = native.engineVersion();
-
-/** RFC 3339 text of a time in UTC milliseconds, as the engine writes it: `2024-04-01T13:30:00Z`. */
-export function formatTimestamp(ms: number): string {
-  return engine(() => native.formatTimestamp(ms));
-}
-
-/** UTC milliseconds of RFC 3339 text or a date (`2024-04-01`, `2024-04-01T09:30:00-04:00`). */
-export function parseTimestamp(text: string): number {
-  return engine(() => native.parseTimestamp(text));
-}
+export * from "./api.js";

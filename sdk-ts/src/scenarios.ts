@@ -3,7 +3,7 @@
  * columns such as `Float64Array`s).
  */
 
-import * as native from "../native/index.js";
+import { type NativeScenario, engineBuild } from "./backend.js";
 import { engine, invalid } from "./errors.js";
 import { type Bar } from "./models.js";
 import { type DecimalInput, type Timestamp, decimal, describe, fromEngine, toEngine } from "./wire.js";
@@ -39,12 +39,12 @@ export interface ScenarioInfo {
 /** An immutable market: a config and bars on one timeline. Runs share it. */
 export class Scenario {
   /** @internal */
-  readonly native: native.Scenario;
+  readonly native: NativeScenario;
   /** The scenario object (slug, universe, rules, first and last bar time, bar count). */
   readonly info: ScenarioInfo;
 
   /** @internal Use the functions of `scenarios` to make one. */
-  constructor(inner: native.Scenario) {
+  constructor(inner: NativeScenario) {
     this.native = inner;
     this.info = fromEngine<ScenarioInfo>(inner.infoJson());
   }
@@ -84,19 +84,19 @@ export class Scenario {
 
 /** The built-in catalog. */
 export function list(): ScenarioEntry[] {
-  return native.catalogEntries();
+  return engineBuild().catalogEntries();
 }
 
 /** A built-in scenario by slug (throws `NotFound` listing the slugs). */
 export function get(slug: string): Scenario {
   if (typeof slug !== "string") throw invalid(`\`slug\` must be a string, got ${describe(slug)}`);
-  return new Scenario(engine(() => native.Scenario.builtin(slug)));
+  return new Scenario(engine(() => engineBuild().Scenario.builtin(slug)));
 }
 
 /** A synthetic market: `symbols` correlated random walks of `bars` bars each, plus an index. */
 export function synthetic(options: { symbols?: number; bars?: number; seed?: number; resolution?: string; slug?: string } = {}): Scenario {
   const spec = { slug: "synthetic", symbols: 1, bars: 1000, seed: 1, resolution: "1Hour", ...options };
-  return new Scenario(engine(() => native.Scenario.synthetic(toEngine(spec))));
+  return new Scenario(engine(() => engineBuild().Scenario.synthetic(toEngine(spec))));
 }
 
 /**
@@ -133,14 +133,14 @@ function rulesJson(rules: Rules): string {
 }
 
 function config(rules: Rules, symbols: string[], times: Float64Array): string {
-  return engine(() => native.configFromRules(rulesJson(rules), symbols, times));
+  return engine(() => engineBuild().configFromRules(rulesJson(rules), symbols, times));
 }
 
 /** One row of bars: time (UTC ms or RFC 3339 text), open, high, low, close, volume. */
 export type BarRow = [ts: Timestamp | string, open: DecimalInput, high: DecimalInput, low: DecimalInput, close: DecimalInput, volume: DecimalInput];
 
 function millis(ts: Timestamp | string, where: string): number {
-  if (typeof ts === "string") return engine(() => native.parseTimestamp(ts));
+  if (typeof ts === "string") return engine(() => engineBuild().parseTimestamp(ts));
   if (typeof ts === "number" && Number.isSafeInteger(ts)) return ts;
   throw invalid(`${where}: the time must be UTC milliseconds or RFC 3339 text, got ${describe(ts)}`, "invalid_bar");
 }
@@ -167,7 +167,7 @@ export function fromRows(rows: Record<string, BarRow[]>, rules: Rules = {}): Sce
   const series = seriesOf(rows);
   const first = Float64Array.from(series[0]?.bars.map((b) => b.ts as number) ?? []);
   const cfg = config(rules, Object.keys(rows), first);
-  return new Scenario(engine(() => native.Scenario.fromSeries(cfg, JSON.stringify(series))));
+  return new Scenario(engine(() => engineBuild().Scenario.fromSeries(cfg, JSON.stringify(series))));
 }
 
 /**
@@ -176,7 +176,7 @@ export function fromRows(rows: Record<string, BarRow[]>, rules: Rules = {}): Sce
  */
 export function build(configFields: Record<string, unknown>, rows: Record<string, BarRow[]>): Scenario {
   const series = seriesOf(rows);
-  return new Scenario(engine(() => native.Scenario.fromSeries(toEngine(configFields), JSON.stringify(series))));
+  return new Scenario(engine(() => engineBuild().Scenario.fromSeries(toEngine(configFields), JSON.stringify(series))));
 }
 
 /**
@@ -185,11 +185,11 @@ export function build(configFields: Record<string, unknown>, rows: Record<string
  */
 export function fromCsv(text: string, options: Rules & { symbol?: string } = {}): Scenario {
   const { symbol, ...rules } = options;
-  const seriesJson = engine(() => native.parseCsv(text, symbol ?? null));
+  const seriesJson = engine(() => engineBuild().parseCsv(text, symbol ?? null));
   const series = JSON.parse(seriesJson) as Array<{ symbol: string; bars: Array<{ ts: number }> }>;
   const times = Float64Array.from(series[0]?.bars.map((b) => b.ts) ?? []);
   const cfg = config(rules, series.map((s) => s.symbol), times);
-  return new Scenario(engine(() => native.Scenario.fromSeries(cfg, seriesJson)));
+  return new Scenario(engine(() => engineBuild().Scenario.fromSeries(cfg, seriesJson)));
 }
 
 /** Float columns of one symbol: `ts` in UTC milliseconds, prices and volumes as numbers. */
@@ -224,5 +224,5 @@ export function fromArrays(columns: Record<string, ColumnData>, rules: Rules = {
     };
   });
   const cfg = config(rules, Object.keys(columns), input[0]?.ts ?? new Float64Array());
-  return new Scenario(engine(() => native.Scenario.fromColumns(cfg, input)));
+  return new Scenario(engine(() => engineBuild().Scenario.fromColumns(cfg, input)));
 }

@@ -3,7 +3,7 @@
  * the run is done, and read the grade.
  */
 
-import * as native from "../native/index.js";
+import { type NativeRun, engineBuild } from "./backend.js";
 import { engine, invalid, vecTradeError } from "./errors.js";
 import {
   type Bar,
@@ -52,7 +52,7 @@ export class Simulator {
   /** A run with several agents side by side, each with an isolated account. */
   tournament(agents: Array<string | { name: string; risk?: RiskProfile }>): Run {
     if (!Array.isArray(agents) || agents.length === 0) throw invalid("a run needs at least one agent");
-    const inner = engine(() => new native.Run(this.scenario.native, toEngine({ intrabarPath: this.intrabarPath })));
+    const inner = engine(() => new (engineBuild().Run)(this.scenario.native, toEngine({ intrabarPath: this.intrabarPath })));
     const run = new Run(inner, this.scenario);
     for (const a of agents) {
       if (typeof a === "string") run.addAgent(a);
@@ -70,13 +70,13 @@ export interface AgentOption {
 /** A run. Methods act for the view's agent (the first, or the one chosen with {@link Run.asAgent}). */
 export class Run {
   /** @internal */
-  readonly native: native.Run;
+  readonly native: NativeRun;
   readonly scenario: Scenario;
   /** @internal */
   readonly agentId: number;
 
   /** @internal Start runs with a {@link Simulator}. */
-  constructor(inner: native.Run, scenario: Scenario, agentId = 0) {
+  constructor(inner: NativeRun, scenario: Scenario, agentId = 0) {
     this.native = inner;
     this.scenario = scenario;
     this.agentId = agentId;
@@ -239,7 +239,7 @@ export class Run {
 
   /** Continues a run from a snapshot, on its own scenario. */
   static restore(scenario: Scenario, snapshot: string, agent?: string): Run {
-    const run = new Run(engine(() => native.Run.restore(scenario.native, snapshot)), scenario);
+    const run = new Run(engine(() => engineBuild().Run.restore(scenario.native, snapshot)), scenario);
     return agent === undefined ? run : run.asAgent(agent);
   }
 
