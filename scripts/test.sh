@@ -36,7 +36,15 @@ step "python typing: the .pyi stubs match the compiled module (mypy.stubtest); p
 (cd "$(mktemp -d)" && "$OLDPWD/.venv/bin/python" -m mypy.stubtest vectrade._native)
 (cd sdk-py && ../.venv/bin/python -m mypy python/vectrade tests benchmarks --ignore-missing-imports)
 
-step "node: npm install, build the addon (napi) and the TypeScript layer, type-check, node --test"
+step "wasm-bindgen CLI at the exact version of the wasm-bindgen crate in Cargo.lock"
+want=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+  # --locked first; its lockfile can want a crate the registry lacks, then resolve afresh.
+  cargo install -q wasm-bindgen-cli --version "$want" --locked || cargo install -q wasm-bindgen-cli --version "$want"
+fi
+wasm-bindgen --version
+
+step "node: npm install, build the addon (napi), the WebAssembly build and the TypeScript layer, type-check, node --test"
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   # A fresh Debian machine: Node.js from the distribution (18+).
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
@@ -59,7 +67,12 @@ tarball=$(cd sdk-ts && npm pack --silent --pack-destination "$consumer" | tail -
   && node --input-type=module -e "import * as vt from '@vectrade/sdk';
     const bt = vt.backtest(() => {}, vt.scenarios.get('sideways-etfs'));
     if (!(new vt.InvalidInput('invalid_argument', 'x', 'invalid_input') instanceof vt.VecTradeError)) process.exit(1);
-    console.log('installed package works: engine', vt.engineVersion(), 'final equity', bt.results.finalEquity);")
+    console.log('installed package works: engine', vt.engineVersion(), 'final equity', bt.results.finalEquity);" \
+  && node --input-type=module -e "import { readFileSync } from 'node:fs';
+    import * as vt from '@vectrade/sdk/browser';
+    await vt.load(readFileSync('node_modules/@vectrade/sdk/wasm/vectrade_bg.wasm'));
+    const bt = vt.backtest(() => {}, vt.scenarios.get('sideways-etfs'));
+    console.log('installed WebAssembly build works: final equity', bt.results.finalEquity);")
 rm -rf "$consumer"
 (cd sdk-ts && node --expose-gc build-test/bench/bench.js 20000 >/dev/null)
 

@@ -1,0 +1,498 @@
+//! The engine for WebAssembly: the same classes, methods and functions as the Node addon
+//! (`bindings-node`, whose generated `.d.ts` is the contract the TypeScript layer is written
+//! against), so one TypeScript API runs in Node and in browsers. Conversion only: structured
+//! values cross as the JSON of `vectrade_core::wire`, bulk data as typed arrays, and engine errors
+//! are thrown as `Error`s whose `code` is the engine's stable code.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use js_sys::{Array, Float64Array, Function, Object, Reflect, Uint8Array};
+use serde::Serialize;
+use vectrade_core::wire::{self, Columns};
+use vectrade_core::{AgentId, Error, ErrorKind, Run, Scenario, SignalSize, Signals, catalog, csv};
+use wasm_bindgen::prelude::*;
+
+/// An engine error as a JavaScript `Error` with the engine's `code`.
+fn js(e: Error) -> JsValue {
+    let err = js_sys::Error::new(&e.detail);
+    // Setting a property on a fresh Error cannot fail.
+    let _ = Reflect::set(&err, &"code".into(), &e.code().into());
+    err.into()
+}
+
+fn ok<T>(r: vectrade_core::Result<T>) -> Result<T, JsValue> {
+    r.map_err(js)
+}
+
+fn agent(id: u32) -> AgentId {
+    AgentId(id as usize)
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    serde_wasm_bindgen::to_value(value).map_err(|e| js(Error::new(ErrorKind::InvalidArgument, e.to_string())))
+}
+
+fn object(fields: &[(&str, JsValue)]) -> Result<Object, JsValue> {
+    let out = Object::new();
+    for (k, v) in fields {
+        Reflect::set(&out, &(*k).into(), v)?;
+    }
+    Ok(out)
+}
+
+fn times(values: &[f64], what: &str) -> Result<Vec<i64>, JsValue> {
+    values.iter().map(|&t| ok(wire::data::integer(t, what))).collect()
+}
+
+/// An immutable scenario (config and bars), shared by every run started on it.
+#[wasm_bindgen(js_name = Scenario)]
+pub struct WasmScenario {
+    inner: Arc<Scenario>,
+}
+
+#[wasm_bindgen(js_class = Scenario)]
+impl WasmScenario {
+    /// A built-in scenario by slug.
+    pub fn builtin(slug: &str) -> Result<WasmScenario, JsValue> {
+        Ok(WasmScenario { inner: Arc::new(ok(catalog::get(slug))?) })
+    }
+
+    /// A synthetic market (JSON of the core's `SyntheticSpec`).
+    pub fn synthetic(spec_json: &str) -> Result<WasmScenario, JsValue> {
+        Ok(WasmScenario { inner: Arc::new(ok(wire::synthetic(spec_json))?) })
+    }
+
+    /// A scenario from a config (JSON) and series (JSON list of `{symbol, bars}`).
+    #[wasm_bindgen(js_name = fromSeries)]
+    pub fn from_series(config_json: &str, series_json: &str) -> Result<WasmScenario, JsValue> {
+        Ok(WasmScenario { inner: Arc::new(ok(wire::scenario_from_series(config_json, series_json))?) })
+    }
+
+    /// A scenario from a config (JSON) and float columns per symbol (`{symbol, ts, open, high,
+    /// low, close, volume}` with `Float64Array`s).
+    #[wasm_bindgen(js_name = fromColumns)]
+    pub fn from_columns(config_json: &str, columns: Array) -> Result<WasmScenario, JsValue> {
+        let field = |c: &JsValue, name: &str| -> Result<Vec<f64>, JsValue> {
+            Ok(Float64Array::new(&Reflect::get(c, &name.into())?).to_vec())
+        };
+        let mut owned = Vec::new();
+        for c in columns.iter() {
+            let symbol = Reflect::get(&c, &"symbol".into())?.as_string().unwrap_or_default();
+            let ts = times(&field(&c, "ts")?, &format!("{symbol}: bar times (ms)"))?;
+            let cols =
+                [field(&c, "open")?, field(&c, "high")?, field(&c, "low")?, field(&c, "close")?, field(&c, "volume")?];
+            owned.push((symbol, ts, cols));
+        }
+        let columns = owned
+            .iter()
+            .map(|(symbol, ts, [open, high, low, close, volume])| Columns {
+                symbol: symbol.clone(),
+                ts,
+                open,
+                high,
+                low,
+                close,
+                volume,
+            })
+            .collect();
+        Ok(WasmScenario { inner: Arc::new(ok(wire::scenario_from_columns(config_json, columns))?) })
+    }
+
+    /// The hosted API's scenario object, JSON.
+    #[wasm_bindgen(js_name = infoJson)]
+    pub fn info_json(&self) -> String {
+        wire::to_json(&self.inner.info())
+    }
+
+    /// Every series, JSON list of `{symbol, bars}`.
+    #[wasm_bindgen(js_name = seriesJson)]
+    pub fn series_json(&self) -> String {
+        wire::to_json(&self.inner.series())
+    }
+
+    /// Digest of the config and every bar, hex.
+    pub fn fingerprint(&self) -> String {
+        format!("{:016x}", self.inner.fingerprint())
+    }
+
+    /// Index of a symbol's series.
+    #[wasm_bindgen(js_name = seriesIndex)]
+    pub fn series_index(&self, symbol: &str) -> Result<u32, JsValue> {
+        Ok(ok(self.inner.series_index(symbol))? as u32)
+    }
+
+    /// The timeline (every bar time of any symbol), UTC milliseconds.
+    pub fn timeline(&self) -> Vec<f64> {
+        self.inner.timeline().iter().map(|&t| t as f64).collect()
+    }
+
+    /// Bars of series `index` visible at each step of the timeline.
+    #[wasm_bindgen(js_name = visibleCounts)]
+    pub fn visible_counts(&self, index: u32) -> Result<Vec<u32>, JsValue> {
+        ok(wire::data::visible_counts(&self.inner, index as usize))
+    }
+
+    /// One field of every bar of series `index`, as floats.
+    pub fn column(&self, index: u32, field: &str) -> Result<Vec<f64>, JsValue> {
+        ok(wire::data::column(&self.inner, index as usize, field))
+    }
+}
+
+/// A run over a scenario: agents, orders, steps, results.
+#[wasm_bindgen(js_name = Run)]
+pub struct WasmRun {
+    // `&self` methods borrowing inside: a strategy called from `drive` may call back into the run.
+    inner: RefCell<Run>,
+}
+
+#[wasm_bindgen(js_class = Run)]
+impl WasmRun {
+    /// A run of `scenario`; `optionsJson` holds the core's `RunOptions`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(scenario: &WasmScenario, options_json: Option<String>) -> Result<WasmRun, JsValue> {
+        let options = ok(wire::run_options(options_json.as_deref()))?;
+        Ok(WasmRun { inner: RefCell::new(ok(Run::with_options(scenario.inner.clone(), options))?) })
+    }
+
+    #[wasm_bindgen(js_name = addAgent)]
+    pub fn add_agent(&self, name: &str, risk_json: &str) -> Result<u32, JsValue> {
+        let profile = ok(wire::from_json("risk profile", risk_json))?;
+        Ok(ok(self.inner.borrow_mut().add_agent(name, profile))?.0 as u32)
+    }
+
+    #[wasm_bindgen(js_name = cloneAgent)]
+    pub fn clone_agent(&self, id: u32, name: &str) -> Result<u32, JsValue> {
+        Ok(ok(self.inner.borrow_mut().clone_agent(agent(id), name))?.0 as u32)
+    }
+
+    #[wasm_bindgen(js_name = resetAgent)]
+    pub fn reset_agent(&self, id: u32) -> Result<(), JsValue> {
+        ok(self.inner.borrow_mut().reset_agent(agent(id)))
+    }
+
+    #[wasm_bindgen(js_name = setRiskProfile)]
+    pub fn set_risk_profile(&self, id: u32, risk_json: &str) -> Result<(), JsValue> {
+        let profile = ok(wire::from_json("risk profile", risk_json))?;
+        ok(self.inner.borrow_mut().set_risk_profile(agent(id), profile))
+    }
+
+    #[wasm_bindgen(js_name = agentNames)]
+    pub fn agent_names(&self) -> Result<Vec<String>, JsValue> {
+        let run = self.inner.borrow();
+        let e = run.engine();
+        (0..e.agent_count()).map(|k| ok(e.agent_name(AgentId(k)).map(String::from))).collect()
+    }
+
+    #[wasm_bindgen(js_name = riskProfileJson)]
+    pub fn risk_profile_json(&self, id: u32) -> Result<String, JsValue> {
+        ok(wire::run::risk_profile(&self.inner.borrow(), agent(id)))
+    }
+
+    /// Queues an order (JSON `OrderRequest`); returns the order, JSON.
+    pub fn submit(&self, id: u32, order_json: &str, idempotency_key: Option<String>) -> Result<String, JsValue> {
+        ok(wire::submit(&mut self.inner.borrow_mut(), agent(id), order_json, idempotency_key.as_deref()))
+    }
+
+    /// A market order, or a limit order with `limit`, on series `index`; returns the order id.
+    #[wasm_bindgen(js_name = submitSimple)]
+    pub fn submit_simple(
+        &self,
+        id: u32,
+        index: u32,
+        side: &str,
+        quantity: &str,
+        limit: Option<String>,
+    ) -> Result<f64, JsValue> {
+        let quantity = ok(wire::run::decimal(quantity, "quantity"))?;
+        let limit = limit.as_deref().map(|l| ok(wire::run::decimal(l, "limit"))).transpose()?;
+        let run = &mut self.inner.borrow_mut();
+        Ok(ok(wire::run::submit_simple(run, agent(id), index as usize, side, quantity, limit))? as f64)
+    }
+
+    pub fn cancel(&self, id: u32, order_id: f64, idempotency_key: Option<String>) -> Result<String, JsValue> {
+        let order_id = ok(wire::data::integer(order_id, "orderId"))?.max(0) as u64;
+        ok(wire::cancel(&mut self.inner.borrow_mut(), agent(id), order_id, idempotency_key.as_deref()))
+    }
+
+    pub fn step(&self, count: u32, idempotency_key: Option<String>) -> Result<String, JsValue> {
+        ok(wire::step(&mut self.inner.borrow_mut(), count, idempotency_key.as_deref()))
+    }
+
+    pub fn advance(&self, count: u32) -> Result<u32, JsValue> {
+        ok(self.inner.borrow_mut().advance(count))
+    }
+
+    #[wasm_bindgen(js_name = holdUntilEnd)]
+    pub fn hold_until_end(&self, max_bars: Option<u32>, require_flat: Option<u32>) -> Result<String, JsValue> {
+        ok(wire::run::hold_until_end(&mut self.inner.borrow_mut(), max_bars, require_flat.map(agent)))
+    }
+
+    #[wasm_bindgen(js_name = liquidateAndFinish)]
+    pub fn liquidate_and_finish(&self, id: u32, rationale: &str, max_bars: Option<u32>) -> Result<String, JsValue> {
+        ok(wire::run::liquidate_and_finish(&mut self.inner.borrow_mut(), agent(id), rationale, max_bars))
+    }
+
+    #[wasm_bindgen(js_name = advanceUntilNextSession)]
+    pub fn advance_until_next_session(&self, max_bars: Option<u32>) -> Result<String, JsValue> {
+        ok(wire::run::advance_until_next_session(&mut self.inner.borrow_mut(), max_bars))
+    }
+
+    #[wasm_bindgen(js_name = marketJson)]
+    pub fn market_json(&self, id: Option<u32>, symbols: Option<Vec<String>>, lookback: u32) -> Result<String, JsValue> {
+        ok(wire::market(&mut self.inner.borrow_mut(), id.map(agent), symbols.as_deref(), lookback as usize))
+    }
+
+    #[wasm_bindgen(js_name = portfolioJson)]
+    pub fn portfolio_json(&self, id: u32) -> Result<String, JsValue> {
+        ok(wire::run::portfolio(&self.inner.borrow(), agent(id)))
+    }
+
+    #[wasm_bindgen(js_name = ordersJson)]
+    pub fn orders_json(&self, id: u32) -> Result<String, JsValue> {
+        ok(wire::run::orders(&self.inner.borrow(), agent(id)))
+    }
+
+    #[wasm_bindgen(js_name = orderJson)]
+    pub fn order_json(&self, id: u32, order_id: f64) -> Result<String, JsValue> {
+        let order_id = ok(wire::data::integer(order_id, "orderId"))?.max(0) as u64;
+        ok(wire::run::order(&self.inner.borrow(), agent(id), order_id))
+    }
+
+    #[wasm_bindgen(js_name = openOrdersJson)]
+    pub fn open_orders_json(&self, id: u32) -> Result<String, JsValue> {
+        ok(wire::run::open_orders(&self.inner.borrow(), agent(id)))
+    }
+
+    #[wasm_bindgen(js_name = fillsJson)]
+    pub fn fills_json(&self, id: u32) -> Result<String, JsValue> {
+        ok(wire::run::fills(&self.inner.borrow(), agent(id)))
+    }
+
+    #[wasm_bindgen(js_name = equityCurveJson)]
+    pub fn equity_curve_json(&self, id: u32) -> Result<String, JsValue> {
+        ok(wire::run::equity_curve(&self.inner.borrow(), agent(id)))
+    }
+
+    pub fn status(&self, id: u32) -> Result<String, JsValue> {
+        ok(wire::status(&self.inner.borrow(), agent(id)))
+    }
+
+    #[wasm_bindgen(js_name = tradesJson)]
+    pub fn trades_json(&self, id: u32) -> Result<String, JsValue> {
+        ok(wire::run::trades(&self.inner.borrow(), agent(id)))
+    }
+
+    #[wasm_bindgen(js_name = metricsJson)]
+    pub fn metrics_json(&self, id: u32) -> Result<String, JsValue> {
+        ok(wire::run::metrics(&self.inner.borrow(), agent(id)))
+    }
+
+    #[wasm_bindgen(js_name = resultsJson)]
+    pub fn results_json(&self, id: u32) -> Result<String, JsValue> {
+        ok(wire::run::results(&self.inner.borrow(), agent(id)))
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn done(&self) -> bool {
+        self.inner.borrow().is_done()
+    }
+
+    #[wasm_bindgen(getter, js_name = simTime)]
+    pub fn sim_time(&self) -> f64 {
+        self.inner.borrow().sim_time() as f64
+    }
+
+    #[wasm_bindgen(getter, js_name = stepIndex)]
+    pub fn step_index(&self) -> u32 {
+        self.inner.borrow().step_index() as u32
+    }
+
+    /// The equity curve as `{ts, equity, grossExposure, drawdown}` `Float64Array`s.
+    #[wasm_bindgen(js_name = equityColumns)]
+    pub fn equity_columns(&self, id: u32) -> Result<Object, JsValue> {
+        let [ts, equity, gross, drawdown] = ok(wire::run::equity_columns(&self.inner.borrow(), agent(id)))?;
+        let f = |v: &[f64]| JsValue::from(Float64Array::from(v));
+        object(&[("ts", f(&ts)), ("equity", f(&equity)), ("grossExposure", f(&gross)), ("drawdown", f(&drawdown))])
+    }
+
+    #[wasm_bindgen(js_name = symbolIndex)]
+    pub fn symbol_index(&self, symbol: &str) -> Result<u32, JsValue> {
+        Ok(ok(self.inner.borrow().series_index(symbol))? as u32)
+    }
+
+    #[wasm_bindgen(js_name = closeF64)]
+    pub fn close_f64(&self, index: u32) -> Result<Option<f64>, JsValue> {
+        ok(wire::run::close_f64(&self.inner.borrow(), index as usize))
+    }
+
+    #[wasm_bindgen(js_name = closesF64)]
+    pub fn closes_f64(&self, index: u32, n: u32) -> Result<Vec<f64>, JsValue> {
+        ok(wire::run::closes_f64(&self.inner.borrow(), index as usize, n as usize))
+    }
+
+    pub fn position(&self, id: u32, index: u32) -> Result<String, JsValue> {
+        Ok(ok(wire::run::position(&self.inner.borrow(), agent(id), index as usize))?.to_string())
+    }
+
+    pub fn cash(&self, id: u32) -> Result<String, JsValue> {
+        Ok(ok(wire::run::cash(&self.inner.borrow(), agent(id)))?.to_string())
+    }
+
+    pub fn equity(&self, id: u32) -> Result<String, JsValue> {
+        Ok(ok(wire::run::equity(&self.inner.borrow(), agent(id)))?.to_string())
+    }
+
+    #[wasm_bindgen(js_name = snapshotJson)]
+    pub fn snapshot_json(&self) -> String {
+        self.inner.borrow().snapshot_json()
+    }
+
+    /// Continues a run from `snapshotJson` on its own scenario.
+    pub fn restore(scenario: &WasmScenario, snapshot_json: &str) -> Result<WasmRun, JsValue> {
+        Ok(WasmRun { inner: RefCell::new(ok(Run::restore_json(scenario.inner.clone(), snapshot_json))?) })
+    }
+}
+
+/// The wake plan of indicators: `{calls: Uint8Array, jumps: Uint32Array}` (see the Node addon).
+#[wasm_bindgen(js_name = wakePlan)]
+pub fn wake_plan(scenario: &WasmScenario, series: Vec<u32>, values: Array, limit: u32) -> Result<Object, JsValue> {
+    let values = values.iter().map(|v| Float64Array::new(&v).to_vec()).collect();
+    let (calls, jumps) = ok(wire::data::wake_plan(&scenario.inner, &series, values, limit))?;
+    object(&[("calls", Uint8Array::from(&calls[..]).into()), ("jumps", js_sys::Uint32Array::from(&jumps[..]).into())])
+}
+
+/// 1 at the bars where `a` crosses `b` either way, 0 elsewhere.
+#[wasm_bindgen]
+pub fn crossings(a: &[f64], b: &[f64]) -> Result<Vec<f64>, JsValue> {
+    ok(vectrade_core::reveal::crossings(a, b))
+}
+
+/// The callback loop (see the Node addon's `drive`): calls `onBar(step)` at the planned steps and
+/// advances the run in between; exceptions from `onBar` propagate as they are.
+#[wasm_bindgen]
+pub fn drive(
+    run: &WasmRun,
+    on_bar: &Function,
+    calls: &[u8],
+    jumps: &[u32],
+    progress: Option<Function>,
+    every: u32,
+) -> Result<(), JsValue> {
+    let total = run.inner.borrow().scenario().timeline().len().saturating_sub(1);
+    let mut reported = 0;
+    loop {
+        let (done, step) = {
+            let r = run.inner.borrow();
+            (r.is_done(), r.step_index())
+        };
+        if done {
+            return Ok(());
+        }
+        if calls.get(step) == Some(&1) {
+            on_bar.call1(&JsValue::NULL, &JsValue::from(step as u32))?; // no borrow held: it may order
+        }
+        let count = jumps.get(step).copied().unwrap_or(1);
+        let advanced = ok(run.inner.borrow_mut().advance(count))?;
+        let done_steps = step + advanced as usize;
+        if let Some(report) = &progress
+            && every > 0
+            && done_steps / every as usize > reported
+            && done_steps < total
+        {
+            reported = done_steps / every as usize;
+            report.call2(&JsValue::NULL, &(done_steps as u32).into(), &(total as u32).into())?;
+        }
+    }
+}
+
+/// Runs entry/exit flags (one byte per bar, non-zero = set) as a signal backtest in the engine.
+#[wasm_bindgen(js_name = backtestSignals)]
+#[allow(clippy::too_many_arguments, reason = "mirrors the TypeScript call one to one")]
+pub fn backtest_signals(
+    scenario: &WasmScenario,
+    symbol: &str,
+    size_json: &str,
+    entries: &[u8],
+    exits: &[u8],
+    short_entries: Option<Vec<u8>>,
+    short_exits: Option<Vec<u8>>,
+    options_json: Option<String>,
+) -> Result<WasmRun, JsValue> {
+    let flags = wire::data::flags;
+    let signals = Signals {
+        entries: flags(entries),
+        exits: flags(exits),
+        short_entries: short_entries.as_deref().map(flags).unwrap_or_default(),
+        short_exits: short_exits.as_deref().map(flags).unwrap_or_default(),
+    };
+    let size: SignalSize = ok(wire::from_json("signal size", size_json))?;
+    let options = ok(wire::run_options(options_json.as_deref()))?;
+    let (run, _) = ok(vectrade_core::backtest_signals(scenario.inner.clone(), symbol, &signals, size, options))?;
+    Ok(WasmRun { inner: RefCell::new(run) })
+}
+
+#[derive(Serialize)]
+struct CatalogEntry {
+    slug: String,
+    name: String,
+    description: String,
+}
+
+/// The built-in catalog: `{slug, name, description}` per entry.
+#[wasm_bindgen(js_name = catalogEntries)]
+pub fn catalog_entries() -> Result<JsValue, JsValue> {
+    let entries: Vec<CatalogEntry> = wire::catalog_entries()
+        .into_iter()
+        .map(|(slug, name, description)| CatalogEntry { slug, name, description })
+        .collect();
+    to_js(&entries)
+}
+
+#[derive(Serialize)]
+struct ErrorCode {
+    code: &'static str,
+    family: &'static str,
+}
+
+/// Every error code with its family: `{code, family}` per entry.
+#[wasm_bindgen(js_name = errorCodes)]
+pub fn error_codes() -> Result<JsValue, JsValue> {
+    to_js(&wire::error_codes().into_iter().map(|(code, family)| ErrorCode { code, family }).collect::<Vec<_>>())
+}
+
+/// The config (JSON) of a scenario made from a user's bars (see `wire::config_from_rules`).
+#[wasm_bindgen(js_name = configFromRules)]
+pub fn config_from_rules(rules_json: &str, symbols: Vec<String>, times_ms: &[f64]) -> Result<String, JsValue> {
+    ok(wire::config_from_rules(rules_json, &symbols, &times(times_ms, "bar times (ms)")?))
+}
+
+/// Bars from OHLCV CSV text, JSON list of `{symbol, bars}`.
+#[wasm_bindgen(js_name = parseCsv)]
+pub fn parse_csv(csv_text: &str, default_symbol: Option<String>) -> Result<String, JsValue> {
+    Ok(wire::to_json(&ok(csv::parse_multi_with(csv_text, default_symbol.as_deref()))?))
+}
+
+/// The resolution of bars at the given times (UTC ms), e.g. `1Hour`.
+#[wasm_bindgen(js_name = inferResolution)]
+pub fn infer_resolution(ts: &[f64]) -> Result<String, JsValue> {
+    Ok(vectrade_core::BarResolution::infer(&times(ts, "bar times (ms)")?).to_string())
+}
+
+/// Parses RFC 3339 text (or a date) into UTC milliseconds.
+#[wasm_bindgen(js_name = parseTimestamp)]
+pub fn parse_timestamp(text: &str) -> Result<f64, JsValue> {
+    Ok(ok(vectrade_core::time::parse_timestamp(text))? as f64)
+}
+
+/// Renders UTC milliseconds as RFC 3339.
+#[wasm_bindgen(js_name = formatTimestamp)]
+pub fn format_timestamp(ms: f64) -> Result<String, JsValue> {
+    Ok(vectrade_core::time::format_rfc3339(ok(wire::data::integer(ms, "time (ms)"))?))
+}
+
+/// The engine's version.
+#[wasm_bindgen(js_name = engineVersion)]
+pub fn engine_version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
