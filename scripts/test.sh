@@ -36,6 +36,12 @@ step "python typing: the .pyi stubs match the compiled module (mypy.stubtest); p
 (cd "$(mktemp -d)" && "$OLDPWD/.venv/bin/python" -m mypy.stubtest vectrade._native)
 (cd sdk-py && ../.venv/bin/python -m mypy python/vectrade tests benchmarks --ignore-missing-imports)
 
+step "chromium for the playground's end-to-end test (Debian's package)"
+if [ ! -x /usr/bin/chromium ]; then
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+/usr/bin/chromium --version 2>/dev/null | head -n 1 || true
+
 step "wasm-bindgen CLI at the exact version of the wasm-bindgen crate in Cargo.lock"
 want=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
