@@ -79,25 +79,13 @@ impl JsScenario {
     /// of its shortest representation (`101.3` stays `101.3`).
     #[napi(factory)]
     pub fn from_columns(config_json: String, columns: Vec<ColumnsInput>) -> Result<Self, String> {
-        let mut times = Vec::with_capacity(columns.len());
-        for c in &columns {
+        let mut cols = Vec::with_capacity(columns.len());
+        for c in columns {
             let ts: Result<Vec<i64>, String> =
                 c.ts.iter().map(|&t| integer(t, &format!("{}: bar times (ms)", c.symbol))).collect();
-            times.push(ts?);
+            let ohlcv = [c.open.to_vec(), c.high.to_vec(), c.low.to_vec(), c.close.to_vec(), c.volume.to_vec()];
+            cols.push(Columns { symbol: c.symbol, ts: ts?, ohlcv });
         }
-        let cols = columns
-            .iter()
-            .zip(&times)
-            .map(|(c, ts)| Columns {
-                symbol: c.symbol.clone(),
-                ts,
-                open: &c.open,
-                high: &c.high,
-                low: &c.low,
-                close: &c.close,
-                volume: &c.volume,
-            })
-            .collect();
         Ok(JsScenario { inner: Arc::new(ok(wire::scenario_from_columns(&config_json, cols))?) })
     }
 
@@ -435,33 +423,16 @@ pub fn drive(
     progress: Option<Function<'_, FnArgs<(u32, u32)>, Unknown<'_>>>,
     every: u32,
 ) -> napi::Result<()> {
-    let engine_error = |e: Error| napi::Error::from_reason(format!("{}: {}", e.code(), e.detail));
-    let busy = || napi::Error::from_reason("the run is in use by another call");
-    let total = run.inner.try_borrow().map_err(|_| busy())?.scenario().timeline().len().saturating_sub(1);
-    let mut reported = 0;
-    loop {
-        let (done, step) = {
-            let r = run.inner.try_borrow().map_err(|_| busy())?;
-            (r.is_done(), r.step_index())
-        };
-        if done {
-            return Ok(());
-        }
-        if calls.get(step) == Some(&1) {
-            on_bar.call(step as u32)?; // the strategy may call back into the run: no borrow is held
-        }
-        let count = jumps.get(step).copied().unwrap_or(1);
-        let advanced = run.inner.try_borrow_mut().map_err(|_| busy())?.advance(count).map_err(engine_error)?;
-        let done_steps = step + advanced as usize;
-        if let Some(report) = &progress
-            && every > 0
-            && done_steps / every as usize > reported
-            && done_steps < total
-        {
-            reported = done_steps / every as usize;
-            report.call(FnArgs::from((done_steps as u32, total as u32)))?;
-        }
-    }
+    let progress = progress.map(|f| move |done: u32, total: u32| f.call(FnArgs::from((done, total))).map(|_| ()));
+    wire::data::drive(
+        &run.inner,
+        &calls,
+        &jumps,
+        every,
+        |step| on_bar.call(step).map(|_| ()), // the strategy may call back into the run
+        progress,
+        |e: Error| napi::Error::from_reason(format!("{}: {}", e.code(), e.detail)),
+    )
 }
 
 /// 1 at the bars where `a` crosses `b` either way, 0 elsewhere (both one value per bar of the

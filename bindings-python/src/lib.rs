@@ -120,22 +120,12 @@ impl PyScenario {
         columns: Vec<(String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)>,
     ) -> PyResult<Self> {
         let f = |b: &[u8]| words(b).map(f64::from_le_bytes).collect::<Vec<f64>>();
-        let owned: Vec<_> = columns
+        let columns = columns
             .into_iter()
-            .map(|(symbol, ts, o, h, l, c, v)| {
-                (symbol, words(&ts).map(i64::from_le_bytes).collect::<Vec<i64>>(), [f(&o), f(&h), f(&l), f(&c), f(&v)])
-            })
-            .collect();
-        let columns = owned
-            .iter()
-            .map(|(symbol, ts, [open, high, low, close, volume])| wire::Columns {
-                symbol: symbol.clone(),
-                ts,
-                open,
-                high,
-                low,
-                close,
-                volume,
+            .map(|(symbol, ts, o, h, l, c, v)| wire::Columns {
+                symbol,
+                ts: words(&ts).map(i64::from_le_bytes).collect(),
+                ohlcv: [f(&o), f(&h), f(&l), f(&c), f(&v)],
             })
             .collect();
         Ok(PyScenario { inner: Arc::new(ok(wire::scenario_from_columns(config_json, columns))?) })

@@ -76,26 +76,15 @@ impl WasmScenario {
         let field = |c: &JsValue, name: &str| -> Result<Vec<f64>, JsValue> {
             Ok(Float64Array::new(&Reflect::get(c, &name.into())?).to_vec())
         };
-        let mut owned = Vec::new();
+        let mut cols = Vec::new();
         for c in columns.iter() {
             let symbol = Reflect::get(&c, &"symbol".into())?.as_string().unwrap_or_default();
             let ts = times(&field(&c, "ts")?, &format!("{symbol}: bar times (ms)"))?;
-            let cols =
+            let ohlcv =
                 [field(&c, "open")?, field(&c, "high")?, field(&c, "low")?, field(&c, "close")?, field(&c, "volume")?];
-            owned.push((symbol, ts, cols));
+            cols.push(Columns { symbol, ts, ohlcv });
         }
-        let columns = owned
-            .iter()
-            .map(|(symbol, ts, [open, high, low, close, volume])| Columns {
-                symbol: symbol.clone(),
-                ts,
-                open,
-                high,
-                low,
-                close,
-                volume,
-            })
-            .collect();
+        let columns = cols;
         Ok(WasmScenario { inner: Arc::new(ok(wire::scenario_from_columns(config_json, columns))?) })
     }
 
@@ -379,31 +368,17 @@ pub fn drive(
     progress: Option<Function>,
     every: u32,
 ) -> Result<(), JsValue> {
-    let total = run.inner.borrow().scenario().timeline().len().saturating_sub(1);
-    let mut reported = 0;
-    loop {
-        let (done, step) = {
-            let r = run.inner.borrow();
-            (r.is_done(), r.step_index())
-        };
-        if done {
-            return Ok(());
-        }
-        if calls.get(step) == Some(&1) {
-            on_bar.call1(&JsValue::NULL, &JsValue::from(step as u32))?; // no borrow held: it may order
-        }
-        let count = jumps.get(step).copied().unwrap_or(1);
-        let advanced = ok(run.inner.borrow_mut().advance(count))?;
-        let done_steps = step + advanced as usize;
-        if let Some(report) = &progress
-            && every > 0
-            && done_steps / every as usize > reported
-            && done_steps < total
-        {
-            reported = done_steps / every as usize;
-            report.call2(&JsValue::NULL, &(done_steps as u32).into(), &(total as u32).into())?;
-        }
-    }
+    let progress =
+        progress.map(|f| move |done: u32, total: u32| f.call2(&JsValue::NULL, &done.into(), &total.into()).map(|_| ()));
+    wire::data::drive(
+        &run.inner,
+        calls,
+        jumps,
+        every,
+        |step| on_bar.call1(&JsValue::NULL, &JsValue::from(step)).map(|_| ()), // it may order on the run
+        progress,
+        js,
+    )
 }
 
 /// Runs entry/exit flags (one byte per bar, non-zero = set) as a signal backtest in the engine.

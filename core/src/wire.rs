@@ -139,30 +139,23 @@ pub fn config_from_rules(rules_json: &str, symbols: &[String], times: &[i64]) ->
 
 /// One symbol's bars as float columns, as data libraries hold them (numpy, typed arrays): times
 /// in UTC milliseconds, then open, high, low, close and volume.
-pub struct Columns<'a> {
+pub struct Columns {
     /// Ticker.
     pub symbol: String,
     /// Bar opening times, UTC milliseconds.
-    pub ts: &'a [i64],
-    /// Opens.
-    pub open: &'a [f64],
-    /// Highs.
-    pub high: &'a [f64],
-    /// Lows.
-    pub low: &'a [f64],
-    /// Closes.
-    pub close: &'a [f64],
-    /// Volumes.
-    pub volume: &'a [f64],
+    pub ts: Vec<i64>,
+    /// Opens, highs, lows, closes and volumes, in that order.
+    pub ohlcv: [Vec<f64>; 5],
 }
 
 /// A scenario from a config (JSON) and float columns per symbol; each float becomes the decimal
 /// of its shortest representation ([`bars_from_columns`]).
-pub fn scenario_from_columns(config_json: &str, columns: Vec<Columns<'_>>) -> Result<Scenario> {
+pub fn scenario_from_columns(config_json: &str, columns: Vec<Columns>) -> Result<Scenario> {
     let config: ScenarioConfig = from_json("scenario config", config_json)?;
     let mut series = Vec::with_capacity(columns.len());
     for c in columns {
-        let bars = bars_from_columns(&c.symbol, c.ts, c.open, c.high, c.low, c.close, c.volume)?;
+        let [open, high, low, close, volume] = &c.ohlcv;
+        let bars = bars_from_columns(&c.symbol, &c.ts, open, high, low, close, volume)?;
         series.push(Series { symbol: c.symbol, bars });
     }
     Scenario::new(config, series)
@@ -511,6 +504,48 @@ pub mod data {
             Ok(v as i64)
         } else {
             Err(Error::new(ErrorKind::InvalidArgument, format!("{what} must be an integer, got {v}")))
+        }
+    }
+
+    /// The callback loop of the JavaScript SDKs (Node and WebAssembly): at each step of `run` with
+    /// `calls[step] == 1`, `on_bar(step)`; then `jumps[step]` steps in the engine alone (see
+    /// [`wake_plan`]); `progress(done, total)` every `every` steps; until the run is over. No
+    /// borrow of the run is held while the host is called, so a strategy can place orders on it;
+    /// `fail` turns an engine error (or a run found borrowed) into the host's error.
+    pub fn drive<E>(
+        run: &std::cell::RefCell<crate::Run>,
+        calls: &[u8],
+        jumps: &[u32],
+        every: u32,
+        mut on_bar: impl FnMut(u32) -> std::result::Result<(), E>,
+        mut progress: Option<impl FnMut(u32, u32) -> std::result::Result<(), E>>,
+        fail: impl Fn(Error) -> E,
+    ) -> std::result::Result<(), E> {
+        let busy = || fail(Error::new(ErrorKind::InvalidArgument, "the run is in use by another call"));
+        let total = run.try_borrow().map_err(|_| busy())?.scenario().timeline().len().saturating_sub(1);
+        let mut reported = 0;
+        loop {
+            let (done, step) = {
+                let r = run.try_borrow().map_err(|_| busy())?;
+                (r.is_done(), r.step_index())
+            };
+            if done {
+                return Ok(());
+            }
+            if calls.get(step) == Some(&1) {
+                on_bar(step as u32)?;
+            }
+            let count = jumps.get(step).copied().unwrap_or(1);
+            let advanced = run.try_borrow_mut().map_err(|_| busy())?.advance(count).map_err(&fail)?;
+            let done_steps = step + advanced as usize;
+            if let Some(report) = progress.as_mut()
+                && every > 0
+                && done_steps / every as usize > reported
+                && done_steps < total
+            {
+                reported = done_steps / every as usize;
+                report(done_steps as u32, total as u32)?;
+            }
         }
     }
 

@@ -14,6 +14,8 @@ from typing import Any, List, Tuple
 
 import vectrade as vt
 
+from bench_vs_peers import VtSma  # the SMA cross on precomputed indicators, shared with the peer comparison
+
 
 class SmaCross(vt.Strategy):
     def init(self, ctx: vt.Context) -> None:
@@ -34,37 +36,13 @@ class SmaCross(vt.Strategy):
             self.long = False
 
 
-def sma(values: Any, n: int) -> Any:
-    import numpy as np
-
-    out, c = np.full(len(values), np.nan), np.cumsum(values)
-    out[n - 1 :] = (c[n - 1 :] - np.concatenate(([0.0], c[:-n]))) / n
-    return out
-
-
-class IndicatorCross(vt.Strategy):
-    def init(self, ctx: vt.Context) -> None:
-        self.fast = ctx.indicator(sma, "SYM000", 10)
-        self.slow = ctx.indicator(sma, "SYM000", 30)
-        self.long = False
-
-    def on_bar(self, ctx: vt.Context) -> None:
-        if vt.crossover(self.fast, self.slow):
-            if not self.long:
-                ctx.buy("SYM000", 10)
-                self.long = True
-        elif vt.crossover(self.slow, self.fast) and self.long:
-            ctx.sell("SYM000", 10)
-            self.long = False
-
-
 def main() -> None:
     bars = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     scenario = vt.scenarios.synthetic(1, bars, seed=7)
     strategies: List[Tuple[str, Any]] = [
         ("empty on_bar", lambda ctx: None),
         ("SMA 10/30, own lists", SmaCross),
-        ("SMA 10/30, indicators", IndicatorCross),
+        ("SMA 10/30, indicators", VtSma),
     ]
     for name, strategy in strategies:
         start = time.perf_counter()
