@@ -42,15 +42,8 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 /usr/bin/chromium --version 2>/dev/null | head -n 1 || true
 
-step "wasm-bindgen CLI at the exact version of the wasm-bindgen crate in Cargo.lock"
-want=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
-  # --locked first; its lockfile can want a crate the registry lacks, then resolve afresh.
-  cargo install -q wasm-bindgen-cli --version "$want" --locked || cargo install -q wasm-bindgen-cli --version "$want"
-fi
-wasm-bindgen --version
-
 step "node: npm install, build the addon (napi), the WebAssembly build and the TypeScript layer, type-check, node --test"
+# npm run build installs the wasm32 target and wasm-bindgen-cli at the locked version when missing.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   # A fresh Debian machine: Node.js from the distribution (18+).
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
