@@ -537,6 +537,12 @@ pub fn format_timestamp(ms: f64) -> Result<String, String> {
     Ok(vectrade_core::time::format_rfc3339(integer(ms, "time (ms)")?))
 }
 
+/// Prefix lengths an indicator is recomputed on to check it is causal.
+#[napi]
+pub fn causality_cuts(n: u32) -> Vec<u32> {
+    vectrade_core::reveal::causality_cuts(n as usize).into_iter().map(|k| k as u32).collect()
+}
+
 /// The engine's version.
 #[napi]
 pub fn engine_version() -> String {

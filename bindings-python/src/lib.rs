@@ -436,6 +436,12 @@ fn backtest_signals(
     Ok(PyRun { inner: run })
 }
 
+/// Prefix lengths an indicator is recomputed on to check it is causal (`reveal::causality_cuts`).
+#[pyfunction]
+fn causality_cuts(n: usize) -> Vec<usize> {
+    vectrade_core::reveal::causality_cuts(n)
+}
+
 /// The built-in catalog: (slug, name, description) per entry.
 #[pyfunction]
 fn catalog_entries() -> Vec<(String, String, String)> {
@@ -496,6 +502,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(strategy::crossings, m)?)?;
     m.add_function(wrap_pyfunction!(strategy::drive, m)?)?;
     m.add_function(wrap_pyfunction!(catalog_entries, m)?)?;
+    m.add_function(wrap_pyfunction!(causality_cuts, m)?)?;
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(parse_timestamp, m)?)?;
     m.add_function(wrap_pyfunction!(parse_csv, m)?)?;

@@ -466,6 +466,12 @@ pub fn format_timestamp(ms: f64) -> Result<String, JsValue> {
     Ok(vectrade_core::time::format_rfc3339(ok(wire::data::integer(ms, "time (ms)"))?))
 }
 
+/// Prefix lengths an indicator is recomputed on to check it is causal.
+#[wasm_bindgen(js_name = causalityCuts)]
+pub fn causality_cuts(n: u32) -> Vec<u32> {
+    vectrade_core::reveal::causality_cuts(n as usize).into_iter().map(|k| k as u32).collect()
+}
+
 /// The engine's version.
 #[wasm_bindgen(js_name = engineVersion)]
 pub fn engine_version() -> String {

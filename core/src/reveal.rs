@@ -113,6 +113,26 @@ pub fn crossings(a: &[f64], b: &[f64]) -> Result<Vec<f64>> {
     Ok(values)
 }
 
+/// Prefix lengths an SDK recomputes an indicator on to check it is causal (a prefix of the data
+/// must give a prefix of the result): short ones, where a back-filled warm-up shows, and long ones,
+/// where a centred window of `w` bars shows once the prefix is longer than `w/2` — the Fibonacci
+/// numbers up to 75,025, and half the series when that is shorter. A long series thus pays a
+/// small, fixed price for the check.
+#[must_use]
+pub fn causality_cuts(n: usize) -> Vec<usize> {
+    const LONGEST: usize = 75_025;
+    let (mut a, mut b) = (1usize, 2usize);
+    let mut cuts = vec![n / 2];
+    while a <= LONGEST {
+        cuts.push(a);
+        (a, b) = (b, a + b);
+    }
+    cuts.retain(|&k| k > 0 && k < n && k <= LONGEST);
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
+}
+
 /// True for a value that counts as a raised flag: neither zero nor NaN.
 fn is_set(v: f64) -> bool {
     v != 0.0 && !v.is_nan()
@@ -171,6 +191,15 @@ mod tests {
         assert_eq!((0..5).map(|s| flags.fires_at(s)).collect::<Vec<_>>(), [false, true, false, false, false]);
         assert_eq!(wake_steps(5, &[&flags]), [false, true, false, false, false]);
         assert_eq!(wake_steps(3, &[]), [true; 3]);
+    }
+
+    #[test]
+    fn causality_is_checked_on_short_and_long_prefixes() {
+        assert_eq!(causality_cuts(10), [1, 2, 3, 5, 8]);
+        assert_eq!(causality_cuts(1), [] as [usize; 0]);
+        let long = causality_cuts(1_000_000);
+        assert_eq!((long.first(), long.last(), long.len()), (Some(&1), Some(&75_025), 24));
+        assert!(causality_cuts(40_000).contains(&20_000));
     }
 
     #[test]

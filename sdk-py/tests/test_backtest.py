@@ -281,3 +281,19 @@ def test_wake_on_is_set_up_in_init_with_an_indicator() -> None:
     with pytest.raises(vt.InvalidInput, match="must be one of ts, open, high, low, close, volume") as e:
         vt.backtest(BadField, vt.scenarios.get("tech-2024-q2"))
     assert e.value.code == "invalid_enum_value"
+
+
+def test_a_long_centred_window_is_caught_on_a_long_series() -> None:
+    """Look-ahead that only shows once a prefix is long (a centred 4001-bar window) is refused too,
+    while the check stays cheap on a long series."""
+    pd = pytest.importorskip("pandas")
+
+    class Centred(vt.Strategy):
+        def init(self, ctx: vt.Context) -> None:
+            ctx.indicator(lambda v: pd.Series(v).rolling(4001, center=True).mean().to_numpy(), "SYM000")
+
+        def on_bar(self, ctx: vt.Context) -> None:
+            pass
+
+    with pytest.raises(vt.InvalidInput, match="not causal"):
+        vt.backtest(Centred, vt.scenarios.synthetic(1, 20_000, seed=3))

@@ -13,6 +13,7 @@ export type Backend = Pick<
   | "Run"
   | "backtestSignals"
   | "catalogEntries"
+  | "causalityCuts"
   | "configFromRules"
   | "crossings"
   | "drive"

@@ -169,8 +169,9 @@ export class Context {
     const values = engine(() => this.#run.scenario.native.column(series, field));
     const full = toFloats(fn(values), values.length, "indicator");
     const n = values.length;
-    const cuts = new Set([1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610, 987, Math.floor(n / 2)].filter((k) => k > 0 && k < n));
-    for (const cut of [...cuts].sort((x, y) => x - y)) {
+    // Causal means a prefix of the data gives a prefix of the result: recompute on the engine's
+    // prefix lengths (short and long ones, a fixed price for a long series).
+    for (const cut of engineBuild().causalityCuts(n)) {
       const part = toFloats(fn(values.slice(0, cut)), cut, "indicator");
       for (let i = 0; i < cut; i++) {
         const [p, f] = [part[i] as number, full[i] as number];
