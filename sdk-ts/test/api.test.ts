@@ -139,3 +139,15 @@ test("the README's TypeScript quickstart is the example the tests run", async ()
   const lines = block.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("import") && l !== "console.log(run.results());");
   for (const line of lines) assert.ok(example.includes(line), `README line not in examples/quickstart.ts: ${line}`);
 });
+
+test("the package README's example runs", async () => {
+  const { readFileSync } = await import("node:fs");
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const block = /```ts\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+  assert.ok(block.startsWith('import * as vt from "@vectrade/sdk";'), "the example imports the package");
+  const logged: unknown[] = [];
+  const body = block.replace(/^import .*\n/, "").replace(/console\.log\(/g, "log(");
+  new Function("vt", "log", body)(vt, (x: unknown) => logged.push(x));
+  assert.equal(logged.length, 1);
+  assert.equal(typeof logged[0], "number", "it prints the Sharpe ratio");
+});
