@@ -97,6 +97,16 @@ test("the playground runs the example like the native engine and shows errors wi
     await run(page, good.replace("Number(ctx.equity) * 0.5", "Number(ctx.equity) * 50"), "tech-2024-q2");
     await page.waitForSelector("#error:not([hidden])");
     assert.match((await page.textContent("#error")) ?? "", /\[insufficient_buying_power\]/);
+
+    // A runaway strategy: Stop ends its worker; the page keeps working.
+    await run(page, good.replace("  onBar(ctx) {\n", "  onBar(ctx) {\n    for (;;) {}\n"), "tech-2024-q2");
+    await page.waitForFunction(() => document.getElementById("run")?.textContent === "Stop");
+    await page.waitForTimeout(300);
+    await page.click("#run");
+    await page.waitForSelector("#error:not([hidden])");
+    assert.match((await page.textContent("#error")) ?? "", /Stopped — the run was stopped/);
+
+    await page.waitForFunction(() => (document.getElementById("run") as HTMLButtonElement).textContent === "Run");
     await run(page, good, "crash-and-rebound");
     assert.deepEqual(await metricsShown(page), metricRows(native.results));
     assert.deepEqual(consoleErrors, [], "no console errors");
