@@ -12,7 +12,7 @@ use napi::bindgen_prelude::{Float64Array, FnArgs, Function, Uint8Array, Uint32Ar
 use napi_derive::napi;
 use vectrade_core::reveal;
 use vectrade_core::wire::{self, Columns};
-use vectrade_core::{AgentId, Error, ErrorKind, Run, Scenario, SignalSize, Signals, catalog, csv};
+use vectrade_core::{AgentId, Error, Run, Scenario, SignalSize, Signals, catalog, csv};
 
 /// An engine error as a JavaScript `Error` whose `code` is the engine's stable code (every
 /// `Result<_, String>` of this addon carries one).
@@ -22,10 +22,6 @@ fn js(e: Error) -> napi::Error<String> {
 
 fn ok<T>(r: vectrade_core::Result<T>) -> Result<T, String> {
     r.map_err(js)
-}
-
-fn invalid(detail: String) -> napi::Error<String> {
-    js(Error::new(ErrorKind::InvalidArgument, detail))
 }
 
 fn agent(id: u32) -> AgentId {
@@ -220,8 +216,8 @@ impl JsRun {
     }
 
     #[napi]
-    pub fn cancel(&self, id: u32, order_id: i64, idempotency_key: Option<String>) -> Result<String, String> {
-        let order_id = u64::try_from(order_id).map_err(|_| invalid(format!("no order has id {order_id}")))?;
+    pub fn cancel(&self, id: u32, order_id: f64, idempotency_key: Option<String>) -> Result<String, String> {
+        let order_id = ok(wire::data::order_id(order_id))?;
         ok(wire::cancel(&mut self.inner.borrow_mut(), agent(id), order_id, idempotency_key.as_deref()))
     }
 
@@ -270,8 +266,8 @@ impl JsRun {
     }
 
     #[napi]
-    pub fn order_json(&self, id: u32, order_id: i64) -> Result<String, String> {
-        let order_id = u64::try_from(order_id).map_err(|_| invalid(format!("no order has id {order_id}")))?;
+    pub fn order_json(&self, id: u32, order_id: f64) -> Result<String, String> {
+        let order_id = ok(wire::data::order_id(order_id))?;
         ok(wire::run::order(&self.inner.borrow(), agent(id), order_id))
     }
 
@@ -424,14 +420,15 @@ pub fn drive(
     every: u32,
 ) -> napi::Result<()> {
     let progress = progress.map(|f| move |done: u32, total: u32| f.call(FnArgs::from((done, total))).map(|_| ()));
+    let fail = |e: Error| napi::Error::from_reason(format!("{}: {}", e.code(), e.detail));
     wire::data::drive(
-        &run.inner,
+        || run.inner.try_borrow_mut().map_err(|_| fail(wire::data::busy())),
         &calls,
         &jumps,
         every,
         |step| on_bar.call(step).map(|_| ()), // the strategy may call back into the run
         progress,
-        |e: Error| napi::Error::from_reason(format!("{}: {}", e.code(), e.detail)),
+        fail,
     )
 }
 
@@ -516,13 +513,6 @@ pub fn config_from_rules(rules_json: String, symbols: Vec<String>, times: Float6
 #[napi]
 pub fn parse_csv(csv_text: String, default_symbol: Option<String>) -> Result<String, String> {
     Ok(wire::to_json(&ok(csv::parse_multi_with(&csv_text, default_symbol.as_deref()))?))
-}
-
-/// The resolution of bars at the given times (UTC ms), e.g. `1Hour`.
-#[napi]
-pub fn infer_resolution(ts: Float64Array) -> Result<String, String> {
-    let times: Result<Vec<i64>, String> = ts.iter().map(|&t| integer(t, "bar times (ms)")).collect();
-    Ok(vectrade_core::BarResolution::infer(&times?).to_string())
 }
 
 /// Parses RFC 3339 text (or a date) into UTC milliseconds.

@@ -462,11 +462,12 @@ fn parse_csv(csv_text: &str, default_symbol: Option<&str>) -> PyResult<String> {
     Ok(dump(&ok(csv::parse_multi_with(csv_text, default_symbol))?))
 }
 
-/// The resolution of bars at the given times (little-endian i64 ms), e.g. `1Hour`.
+/// The config (JSON) of a scenario made from a user's bars under `rules_json` (the core's `Rules`),
+/// the first series' bar times given as little-endian i64 milliseconds.
 #[pyfunction]
-fn infer_resolution(ts: Vec<u8>) -> String {
-    let times: Vec<i64> = words(&ts).map(i64::from_le_bytes).collect();
-    vectrade_core::BarResolution::infer(&times).to_string()
+fn config_from_rules(rules_json: &str, symbols: Vec<String>, times: Vec<u8>) -> PyResult<String> {
+    let times: Vec<i64> = words(&times).map(i64::from_le_bytes).collect();
+    ok(wire::config_from_rules(rules_json, &symbols, &times))
 }
 
 /// Parses RFC 3339 text (or a date) into UTC milliseconds.
@@ -506,7 +507,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(error_codes, m)?)?;
     m.add_function(wrap_pyfunction!(parse_timestamp, m)?)?;
     m.add_function(wrap_pyfunction!(parse_csv, m)?)?;
-    m.add_function(wrap_pyfunction!(infer_resolution, m)?)?;
+    m.add_function(wrap_pyfunction!(config_from_rules, m)?)?;
     m.add_function(wrap_pyfunction!(backtest_signals, m)?)?;
     m.add_function(wrap_pyfunction!(format_timestamp, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -9,9 +9,10 @@ use pyo3::exceptions::{PyIndexError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PySlice};
 use vectrade_core::reveal::{self, Revealed};
-use vectrade_core::{Error, ErrorKind};
+use vectrade_core::{Error, ErrorKind, wire};
 
 use crate::{PyRun, ok, raise};
+use pyo3::PyRefMut;
 
 /// The step a callback backtest is at, shared by the context and every indicator of the run.
 #[pyclass(module = "vectrade._native", name = "Clock", frozen)]
@@ -139,10 +140,27 @@ pub(crate) fn crossings(a: &Bound<'_, Indicator>, b: &Bound<'_, Indicator>) -> P
     Ok(Indicator { inner: ok(Revealed::crossings(&a.inner, &b.inner))?, clock: a.clock.clone_ref(py) })
 }
 
-/// Runs `on_bar(ctx)` and one step of `run`, bar after bar, until the run is over. With `wake`
-/// indicators, `on_bar` is only called at the steps where one of them fires (a new bar with a
-/// value that is neither zero nor NaN); the engine still steps every bar. `progress(done, total)`
-/// is called every `every` steps. An exception from `on_bar` stops the loop at that bar.
+/// The run inside a borrowed `PyRun`, for the core's callback loop.
+struct RunMut<'py>(PyRefMut<'py, PyRun>);
+
+impl std::ops::Deref for RunMut<'_> {
+    type Target = vectrade_core::Run;
+    fn deref(&self) -> &Self::Target {
+        &self.0.inner
+    }
+}
+
+impl std::ops::DerefMut for RunMut<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0.inner
+    }
+}
+
+/// Runs `on_bar(ctx)` and one step of `run`, bar after bar, until the run is over (the core's
+/// `wire::data::drive`). With `wake` indicators, `on_bar` is only called at the steps where one of
+/// them fires (a new bar with a value that is neither zero nor NaN); the engine still steps every
+/// bar. `progress(done, total)` is called every `every` steps. An exception from `on_bar` stops
+/// the loop at that bar; Ctrl-C stops it too.
 #[pyfunction]
 #[pyo3(signature = (run, on_bar, ctx, clock, wake, progress=None, every=0))]
 #[allow(clippy::too_many_arguments, reason = "mirrors the Python call one to one")]
@@ -154,40 +172,26 @@ pub(crate) fn drive(
     clock: &Bound<'_, Clock>,
     wake: Vec<Py<Indicator>>,
     progress: Option<&Bound<'_, PyAny>>,
-    every: usize,
+    every: u32,
 ) -> PyResult<()> {
     let steps = run.borrow().inner.scenario().timeline().len();
-    let wakes = {
+    let (calls, jumps) = {
         let wake: Vec<&Revealed> = wake.iter().map(|w| &w.get().inner).collect();
-        reveal::wake_steps(steps, &wake)
+        reveal::wake_plan(steps, &wake, 4096)
     };
-    let jumps = reveal::wake_jumps(&wakes, 4096);
-    let total = steps.saturating_sub(1);
-    let mut reported = 0;
-    loop {
-        let (done, step) = {
-            let r = run.borrow();
-            (r.inner.is_done(), r.inner.step_index())
-        };
-        if done {
-            break;
-        }
-        clock.get().step.store(step, Ordering::Relaxed);
-        if wakes.get(step).copied().unwrap_or(true) {
-            on_bar.call1((ctx,))?;
-        }
-        // The steps up to the next call run in the engine alone.
-        let count = jumps.get(step).copied().unwrap_or(1);
-        let done_steps = step + ok(run.borrow_mut().inner.advance(count))? as usize;
-        if every > 0 && done_steps / every > reported {
-            reported = done_steps / every;
-            if let Some(report) = progress
-                && done_steps < total
-            {
-                report.call1((done_steps, total))?;
-            }
-        }
-        py.check_signals()?; // Ctrl-C stops a long backtest
-    }
-    Ok(())
+    wire::data::drive(
+        || {
+            py.check_signals()?; // Ctrl-C stops a long backtest
+            Ok(RunMut(run.try_borrow_mut()?))
+        },
+        &calls,
+        &jumps,
+        every,
+        |step| {
+            clock.get().step.store(step as usize, Ordering::Relaxed);
+            on_bar.call1((ctx,)).map(|_| ())
+        },
+        progress.map(|report| move |done: u32, total: u32| report.call1((done, total)).map(|_| ())),
+        raise,
+    )
 }

@@ -78,7 +78,9 @@ impl WasmScenario {
         };
         let mut cols = Vec::new();
         for c in columns.iter() {
-            let symbol = Reflect::get(&c, &"symbol".into())?.as_string().unwrap_or_default();
+            let symbol = Reflect::get(&c, &"symbol".into())?
+                .as_string()
+                .ok_or_else(|| js(Error::new(ErrorKind::InvalidBar, "each set of columns needs a `symbol` string")))?;
             let ts = times(&field(&c, "ts")?, &format!("{symbol}: bar times (ms)"))?;
             let ohlcv =
                 [field(&c, "open")?, field(&c, "high")?, field(&c, "low")?, field(&c, "close")?, field(&c, "volume")?];
@@ -200,7 +202,7 @@ impl WasmRun {
     }
 
     pub fn cancel(&self, id: u32, order_id: f64, idempotency_key: Option<String>) -> Result<String, JsValue> {
-        let order_id = ok(wire::data::integer(order_id, "orderId"))?.max(0) as u64;
+        let order_id = ok(wire::data::order_id(order_id))?;
         ok(wire::cancel(&mut self.inner.borrow_mut(), agent(id), order_id, idempotency_key.as_deref()))
     }
 
@@ -244,7 +246,7 @@ impl WasmRun {
 
     #[wasm_bindgen(js_name = orderJson)]
     pub fn order_json(&self, id: u32, order_id: f64) -> Result<String, JsValue> {
-        let order_id = ok(wire::data::integer(order_id, "orderId"))?.max(0) as u64;
+        let order_id = ok(wire::data::order_id(order_id))?;
         ok(wire::run::order(&self.inner.borrow(), agent(id), order_id))
     }
 
@@ -371,7 +373,7 @@ pub fn drive(
     let progress =
         progress.map(|f| move |done: u32, total: u32| f.call2(&JsValue::NULL, &done.into(), &total.into()).map(|_| ()));
     wire::data::drive(
-        &run.inner,
+        || run.inner.try_borrow_mut().map_err(|_| js(wire::data::busy())),
         calls,
         jumps,
         every,
@@ -446,12 +448,6 @@ pub fn config_from_rules(rules_json: &str, symbols: Vec<String>, times_ms: &[f64
 #[wasm_bindgen(js_name = parseCsv)]
 pub fn parse_csv(csv_text: &str, default_symbol: Option<String>) -> Result<String, JsValue> {
     Ok(wire::to_json(&ok(csv::parse_multi_with(csv_text, default_symbol.as_deref()))?))
-}
-
-/// The resolution of bars at the given times (UTC ms), e.g. `1Hour`.
-#[wasm_bindgen(js_name = inferResolution)]
-pub fn infer_resolution(ts: &[f64]) -> Result<String, JsValue> {
-    Ok(vectrade_core::BarResolution::infer(&times(ts, "bar times (ms)")?).to_string())
 }
 
 /// Parses RFC 3339 text (or a date) into UTC milliseconds.

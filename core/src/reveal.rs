@@ -148,6 +148,15 @@ pub fn crossover(a: &[f64], b: &[f64]) -> bool {
     }
 }
 
+/// Where a callback loop calls the strategy: `calls[s]` is 1 at the steps where any of `wake`
+/// fires (every step with no indicator), and `jumps[s]` how many steps to advance from `s`
+/// before the next call, at most `limit` at a time ([`wake_steps`], [`wake_jumps`]).
+#[must_use]
+pub fn wake_plan(steps: usize, wake: &[&Revealed], limit: u32) -> (Vec<u8>, Vec<u32>) {
+    let wakes = wake_steps(steps, wake);
+    (wakes.iter().map(|&w| u8::from(w)).collect(), wake_jumps(&wakes, limit))
+}
+
 /// Steps at which any of `wake` fires ([`Revealed::fires_at`]), one flag per step of the timeline;
 /// with no indicator, every step.
 #[must_use]

@@ -266,6 +266,14 @@ mod tests {
     }
 
     #[test]
+    fn order_ids_from_javascript_numbers_are_checked() {
+        assert_eq!(data::order_id(7.0).unwrap(), 7);
+        for bad in [0.0, -3.0, 1.5, f64::NAN] {
+            assert_eq!(data::order_id(bad).unwrap_err().code(), "invalid_argument", "{bad}");
+        }
+    }
+
+    #[test]
     fn families_have_wire_words() {
         let words: std::collections::BTreeSet<&str> = error_codes().iter().map(|(_, f)| *f).collect();
         assert_eq!(words.len(), 7);
@@ -283,11 +291,7 @@ pub mod run {
     use crate::{AgentId, Decimal};
 
     fn symbol(run: &Run, index: usize) -> Result<String> {
-        run.scenario()
-            .series()
-            .get(index)
-            .map(|s| s.symbol.clone())
-            .ok_or_else(|| Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}")))
+        Ok(super::data::series(run.scenario(), index)?.symbol.clone())
     }
 
     /// A decimal from its text (bindings pass money as strings); `what` names the argument.
@@ -494,8 +498,7 @@ pub mod data {
             revealed.push(Revealed::new(v, &ts, scenario.timeline())?);
         }
         let refs: Vec<&Revealed> = revealed.iter().collect();
-        let wakes = reveal::wake_steps(scenario.timeline().len(), &refs);
-        Ok((wakes.iter().map(|&w| u8::from(w)).collect(), reveal::wake_jumps(&wakes, limit)))
+        Ok(reveal::wake_plan(scenario.timeline().len(), &refs, limit))
     }
 
     /// A JavaScript number that must be an integer (times in milliseconds).
@@ -507,13 +510,20 @@ pub mod data {
         }
     }
 
-    /// The callback loop of the JavaScript SDKs (Node and WebAssembly): at each step of `run` with
-    /// `calls[step] == 1`, `on_bar(step)`; then `jumps[step]` steps in the engine alone (see
-    /// [`wake_plan`]); `progress(done, total)` every `every` steps; until the run is over. No
-    /// borrow of the run is held while the host is called, so a strategy can place orders on it;
-    /// `fail` turns an engine error (or a run found borrowed) into the host's error.
-    pub fn drive<E>(
-        run: &std::cell::RefCell<crate::Run>,
+    /// The error of a run found borrowed by another call while a callback loop needs it.
+    #[must_use]
+    pub fn busy() -> Error {
+        Error::new(ErrorKind::InvalidArgument, "the run is in use by another call")
+    }
+
+    /// The callback loop of every SDK: at each step of the run with `calls[step] == 1`,
+    /// `on_bar(step)`; then `jumps[step]` steps in the engine alone (see [`wake_plan`]);
+    /// `progress(done, total)` every `every` steps; until the run is over. The run is reached
+    /// through `run()`, a short borrow taken anew each time and never held while the host is
+    /// called, so a strategy can place orders on the same run; `fail` turns an engine error into
+    /// the host's.
+    pub fn drive<E, G: std::ops::DerefMut<Target = crate::Run>>(
+        mut run: impl FnMut() -> std::result::Result<G, E>,
         calls: &[u8],
         jumps: &[u32],
         every: u32,
@@ -521,12 +531,11 @@ pub mod data {
         mut progress: Option<impl FnMut(u32, u32) -> std::result::Result<(), E>>,
         fail: impl Fn(Error) -> E,
     ) -> std::result::Result<(), E> {
-        let busy = || fail(Error::new(ErrorKind::InvalidArgument, "the run is in use by another call"));
-        let total = run.try_borrow().map_err(|_| busy())?.scenario().timeline().len().saturating_sub(1);
+        let total = run()?.scenario().timeline().len().saturating_sub(1);
         let mut reported = 0;
         loop {
             let (done, step) = {
-                let r = run.try_borrow().map_err(|_| busy())?;
+                let r = run()?;
                 (r.is_done(), r.step_index())
             };
             if done {
@@ -536,7 +545,7 @@ pub mod data {
                 on_bar(step as u32)?;
             }
             let count = jumps.get(step).copied().unwrap_or(1);
-            let advanced = run.try_borrow_mut().map_err(|_| busy())?.advance(count).map_err(&fail)?;
+            let advanced = run()?.advance(count).map_err(&fail)?;
             let done_steps = step + advanced as usize;
             if let Some(report) = progress.as_mut()
                 && every > 0
@@ -546,6 +555,14 @@ pub mod data {
                 reported = done_steps / every as usize;
                 report(done_steps as u32, total as u32)?;
             }
+        }
+    }
+
+    /// An order id from a JavaScript number: a positive integer, or an error naming it.
+    pub fn order_id(v: f64) -> Result<u64> {
+        match integer(v, "orderId") {
+            Ok(id) if id > 0 => Ok(id as u64),
+            _ => Err(Error::new(ErrorKind::InvalidArgument, format!("`orderId` must be a positive integer, got {v}"))),
         }
     }
 

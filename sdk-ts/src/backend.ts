@@ -20,7 +20,6 @@ export type Backend = Pick<
   | "engineVersion"
   | "errorCodes"
   | "formatTimestamp"
-  | "inferResolution"
   | "parseCsv"
   | "parseTimestamp"
   | "wakePlan"

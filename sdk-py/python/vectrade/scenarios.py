@@ -183,32 +183,20 @@ class Rules:
 
     def config(self, symbols: Sequence[str], times: bytes = b"") -> Dict[str, Any]:
         """The engine's config for a scenario holding ``symbols`` with bars at ``times``
-        (little-endian i64 UTC ms); rules left out are left to the engine's defaults."""
-        config: Dict[str, Any] = {
-            "slug": self.slug,
-            "name": self.name or self.slug,
-            "universe": [s for s in symbols if s != self.benchmark_symbol],
-            "bar_resolution": self.bar_resolution or _native.infer_resolution(times),
-            "benchmark_symbol": self.benchmark_symbol,
-        }
-        for key in ("starting_cash", "leverage_cap", "maintenance_margin"):
-            value = getattr(self, key)
-            if value is not None:
-                config[key] = to_decimal(value, key)
-        if self.short_enabled is not None:
-            config["short_enabled"] = bool(self.short_enabled)
-        if self.market_hours is not None:
-            config["market_hours"] = self.market_hours
-        costs: Dict[str, Any] = {}
-        if self.slippage_bps is not None:
-            costs["slippage"] = {"model": "fixed_bps", "bps": to_decimal(self.slippage_bps, "slippage_bps")}
-        if self.commission is not None:
-            costs["commission"] = {k: to_decimal(v, f"commission.{k}") for k, v in self.commission.items()}
-        if self.max_volume_participation is not None:
-            costs["max_volume_participation"] = to_decimal(self.max_volume_participation, "max_volume_participation")
-        if costs:
-            config["costs"] = costs
-        return config
+        (little-endian i64 UTC ms); the engine fills in the rules left out (``wire::config_from_rules``)."""
+        decimals = ("starting_cash", "leverage_cap", "maintenance_margin", "slippage_bps", "max_volume_participation")
+        wire: Dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if f.name in decimals:
+                value = to_decimal(value, f.name)
+            elif f.name == "commission":
+                value = {k: to_decimal(v, f"commission.{k}") for k, v in value.items()}
+            wire[f.name] = value
+        result: Dict[str, Any] = loads(_native.config_from_rules(dumps(wire), builtins.list(symbols), times))
+        return result
 
 
 def from_csv(source: Union[str, Path], *, symbol: Optional[str] = None, **rules: Any) -> Scenario:
