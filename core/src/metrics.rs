@@ -21,7 +21,7 @@ use std::cmp::Ordering;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
-use crate::account::Curve;
+use crate::account::{Curve, EquityPoint};
 use crate::bar::Bar;
 use crate::num::{DecimalSum, cmp, diff_to_f64, is_non_positive, to_f64};
 
@@ -160,42 +160,29 @@ pub struct Metrics {
 /// capital left to earn a return on.
 #[must_use]
 pub fn returns(equity: &[Decimal]) -> Vec<f64> {
-    returns_of(equity.iter().copied(), equity.len())
+    returns_of(equity.iter().copied(), equity.last().copied(), equity.len())
 }
 
-/// [`returns`] of the `n` values of `equity`.
-fn returns_of(equity: impl Iterator<Item = Decimal>, n: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(n.saturating_sub(1));
-    let mut stream = ReturnStream::default();
-    out.extend(equity.filter_map(|e| stream.push(e)));
-    out
+/// [`returns`] of the `n` values of `values` (an iterator read twice or three times).
+fn returns_of(values: impl Iterator<Item = Decimal> + Clone, last: Option<Decimal>, n: usize) -> Vec<f64> {
+    fast_or_exact(
+        values.clone(),
+        last,
+        |s| complete(return_series(s, values.clone().map_while(|d| s.value(d))), n),
+        || return_series(Exact, values.clone()),
+    )
 }
 
-/// [`returns`] one point at a time.
-#[derive(Default)]
-struct ReturnStream {
-    prev: Option<Decimal>,
-    ruined: bool,
-}
-
-impl ReturnStream {
-    /// The return into `cur` (none for the first point).
-    fn push(&mut self, cur: Decimal) -> Option<f64> {
-        let prev = self.prev.replace(cur)?;
-        Some(if self.ruined {
-            0.0
-        } else if is_non_positive(prev) || is_non_positive(cur) {
-            self.ruined = true;
-            -1.0
-        } else if cmp(cur, prev) == Ordering::Equal {
-            0.0
-        } else {
-            // The exact difference and the previous value, each converted once, then one IEEE
-            // division: correctly rounded, so identical everywhere, and a million bars cost a few
-            // milliseconds where `Decimal` divisions would cost a quarter of a second.
-            fin(diff_to_f64(cur, prev) / to_f64(prev))
-        })
+/// The returns of `values` (see [`returns`]), and how many values were read.
+fn return_series<R: Reading>(reading: R, values: impl Iterator<Item = R::V>) -> (Vec<f64>, usize) {
+    let mut out = Vec::with_capacity(values.size_hint().0.saturating_sub(1));
+    let mut stream = ReturnStream::new(reading);
+    let mut read = 0;
+    for v in values {
+        read += 1;
+        out.extend(stream.push(v));
     }
+    (out, read)
 }
 
 /// Drawdown at each point: `(peak_t − E_t) / peak_t` with `peak_t = max(E_0..E_t)`, a fraction `>= 0`
@@ -203,24 +190,202 @@ impl ReturnStream {
 /// the running peak is `<= 0`. Same length as `equity`.
 #[must_use]
 pub fn drawdown_series(equity: &[Decimal]) -> Vec<f64> {
-    let mut out = Vec::with_capacity(equity.len());
-    for_each_drawdown(equity.iter().copied(), |d| out.push(d));
-    out
+    fn series<R: Reading>(reading: R, values: impl Iterator<Item = R::V>) -> (Vec<f64>, usize) {
+        let mut stream = DrawdownStream::new(reading);
+        let out: Vec<f64> = values.map(|v| stream.push(v).0).collect();
+        let read = out.len();
+        (out, read)
+    }
+    let values = equity.iter().copied();
+    fast_or_exact(
+        values.clone(),
+        equity.last().copied(),
+        |s| complete(series(s, values.clone().map_while(|d| s.value(d))), equity.len()),
+        || series(Exact, values.clone()),
+    )
 }
 
-/// The drawdown of each point, in order, without storing them.
-fn for_each_drawdown(equity: impl Iterator<Item = Decimal>, mut f: impl FnMut(f64)) {
-    let mut stream = DrawdownStream::default();
-    for e in equity {
-        f(stream.push(e).0);
+/// How the per-point streams read an amount: as an exact [`Decimal`] ([`Exact`]), or as an integer
+/// at one scale shared by the whole curve ([`Scaled`], the usual case). Both give the same floats,
+/// bit for bit: every conversion is correctly rounded.
+trait Reading: Copy {
+    type V: Copy;
+    fn non_positive(self, v: Self::V) -> bool;
+    fn cmp(self, a: Self::V, b: Self::V) -> Ordering;
+    /// The float nearest to `v`.
+    fn float(self, v: Self::V) -> f64;
+    /// The float nearest to `a − b`.
+    fn float_diff(self, a: Self::V, b: Self::V) -> f64;
+    /// A running sum of amounts (exact; saturating at `Decimal`'s bounds).
+    type Sum: Default;
+    fn add(self, sum: &mut Self::Sum, v: Self::V);
+    fn total(self, sum: &Self::Sum) -> Decimal;
+}
+
+/// Amounts read as they are.
+#[derive(Clone, Copy)]
+struct Exact;
+
+impl Reading for Exact {
+    type V = Decimal;
+    fn non_positive(self, v: Decimal) -> bool {
+        is_non_positive(v)
+    }
+    fn cmp(self, a: Decimal, b: Decimal) -> Ordering {
+        cmp(a, b)
+    }
+    fn float(self, v: Decimal) -> f64 {
+        to_f64(v)
+    }
+    fn float_diff(self, a: Decimal, b: Decimal) -> f64 {
+        diff_to_f64(a, b)
+    }
+    type Sum = DecimalSum;
+    fn add(self, sum: &mut DecimalSum, v: Decimal) {
+        sum.add(v);
+    }
+    fn total(self, sum: &DecimalSum) -> Decimal {
+        sum.total()
+    }
+}
+
+/// Amounts read as integers `m` standing for `m / 10^scale`, with `|m| < 2^52` and `scale <= 22`:
+/// `m`, the difference of two such and `10^scale` are exact in `f64`, so one IEEE division is the
+/// correctly rounded float — the bits [`to_f64`] gives — and comparisons are integer ones. A
+/// million-point curve is graded several times faster this way than through `Decimal`.
+#[derive(Clone, Copy)]
+struct Scaled {
+    scale: u32,
+    pow: f64,
+}
+
+impl Scaled {
+    /// Magnitude bound of the integers.
+    const LIMIT: i128 = 1 << 52;
+    /// Powers of ten up to the largest scale `f64` holds exactly.
+    const POWERS: [i128; 23] = {
+        let mut p = [1i128; 23];
+        let mut i = 1;
+        while i < 23 {
+            p[i] = p[i - 1] * 10;
+            i += 1;
+        }
+        p
+    };
+
+    /// The reading at `scale`, if that scale is exact in `f64`.
+    fn at(scale: u32) -> Option<Scaled> {
+        let pow = *crate::num::EXACT_POWERS_OF_TEN.get(scale as usize)?;
+        Some(Scaled { scale, pow })
+    }
+
+    /// `d` as an integer at this scale, or `None` when it does not fit.
+    #[inline]
+    fn value(self, d: Decimal) -> Option<i64> {
+        let m = d.mantissa();
+        // A scale above ours or a mantissa out of bounds: not this reading. In bounds, the product
+        // stays below 2^52 · 10^22 < 2^127.
+        let k = self.scale.checked_sub(d.scale())? as usize;
+        if m.abs() >= Self::LIMIT {
+            return None;
+        }
+        let v = m * Self::POWERS[k];
+        // In bounds, the cast is exact.
+        (v.abs() < Self::LIMIT).then_some(v as i64)
+    }
+}
+
+impl Reading for Scaled {
+    type V = i64;
+    fn non_positive(self, v: i64) -> bool {
+        v <= 0
+    }
+    fn cmp(self, a: i64, b: i64) -> Ordering {
+        a.cmp(&b)
+    }
+    fn float(self, v: i64) -> f64 {
+        v as f64 / self.pow
+    }
+    fn float_diff(self, a: i64, b: i64) -> f64 {
+        // |a − b| < 2^53: exact.
+        (a - b) as f64 / self.pow
+    }
+    type Sum = i128;
+    fn add(self, sum: &mut i128, v: i64) {
+        // Below 2^52 each: 2^75 additions before an i128 could overflow.
+        *sum += i128::from(v);
+    }
+    fn total(self, sum: &i128) -> Decimal {
+        Decimal::try_from_i128_with_scale(*sum, self.scale).unwrap_or(if *sum > 0 {
+            Decimal::MAX
+        } else {
+            Decimal::MIN
+        })
+    }
+}
+
+/// `fast` on `values` read at one scale when one holds them all, otherwise `exact`; both give the
+/// same result. The scale tried first is that of `last`, the last value: along a curve, cash and
+/// positions only gain decimal places, so the last point usually has the largest scale and one
+/// pass does. Otherwise a pass over the scales finds the largest one and `fast` runs again.
+fn fast_or_exact<T>(
+    values: impl Iterator<Item = Decimal>,
+    last: Option<Decimal>,
+    fast: impl Fn(Scaled) -> Option<T>,
+    exact: impl FnOnce() -> (T, usize),
+) -> T {
+    let last = last.map_or(0, |d| d.scale());
+    if let Some(out) = Scaled::at(last).and_then(&fast) {
+        return out;
+    }
+    let largest = values.map(|d| d.scale()).max().unwrap_or(0);
+    let retry = if largest > last { Scaled::at(largest).and_then(fast) } else { None };
+    retry.unwrap_or_else(|| exact().0)
+}
+
+/// The result of a fast read, if it read all `n` values.
+fn complete<T>((out, read): (T, usize), n: usize) -> Option<T> {
+    (read == n).then_some(out)
+}
+
+/// [`returns`] one point at a time.
+struct ReturnStream<R: Reading> {
+    reading: R,
+    prev: Option<R::V>,
+    ruined: bool,
+}
+
+impl<R: Reading> ReturnStream<R> {
+    fn new(reading: R) -> Self {
+        ReturnStream { reading, prev: None, ruined: false }
+    }
+
+    /// The return into `cur` (none for the first point).
+    #[inline]
+    fn push(&mut self, cur: R::V) -> Option<f64> {
+        let r = self.reading;
+        let prev = self.prev.replace(cur)?;
+        Some(if self.ruined {
+            0.0
+        } else if r.non_positive(prev) || r.non_positive(cur) {
+            self.ruined = true;
+            -1.0
+        } else if r.cmp(cur, prev) == Ordering::Equal {
+            0.0
+        } else {
+            // The exact difference and the previous value, each converted once, then one IEEE
+            // division: correctly rounded, so identical everywhere, and a million bars cost a few
+            // milliseconds where `Decimal` divisions would cost a quarter of a second.
+            fin(r.float_diff(cur, prev) / r.float(prev))
+        })
     }
 }
 
 /// [`drawdown_series`] one point at a time, with the stretches spent under water.
-#[derive(Default)]
-struct DrawdownStream {
+struct DrawdownStream<R: Reading> {
+    reading: R,
     /// The running peak and its float (converted only at new highs).
-    peak: Option<(Decimal, f64)>,
+    peak: Option<(R::V, f64)>,
     /// Index of the latest point at the peak (a tie with the peak moves it).
     peak_i: usize,
     /// True while below the peak.
@@ -229,15 +394,21 @@ struct DrawdownStream {
     seen: usize,
 }
 
-impl DrawdownStream {
+impl<R: Reading> DrawdownStream<R> {
+    fn new(reading: R) -> Self {
+        DrawdownStream { reading, peak: None, peak_i: 0, under: false, seen: 0 }
+    }
+
     /// The drawdown at `e`; when `e` is back at the peak after a drawdown, also the stretch under
     /// water it ends, as `(index of the peak, index of e)`.
-    fn push(&mut self, e: Decimal) -> (f64, Option<(usize, usize)>) {
+    #[inline]
+    fn push(&mut self, e: R::V) -> (f64, Option<(usize, usize)>) {
+        let r = self.reading;
         let i = self.seen;
         self.seen += 1;
         let mut ended = None;
         let (p, p_f64) = match self.peak {
-            Some((p, p_f64)) if cmp(p, e) == Ordering::Greater => {
+            Some((p, p_f64)) if r.cmp(p, e) == Ordering::Greater => {
                 self.under = true;
                 (p, p_f64)
             }
@@ -247,14 +418,15 @@ impl DrawdownStream {
                     self.under = false;
                 }
                 self.peak_i = i;
-                if cmp(kept.0, e) == Ordering::Equal { kept } else { (e, to_f64(e)) }
+                if r.cmp(kept.0, e) == Ordering::Equal { kept } else { (e, r.float(e)) }
             }
-            None => (e, to_f64(e)),
+            None => (e, r.float(e)),
         };
         self.peak = Some((p, p_f64));
         // Below a positive peak, (p − e) / p: the difference is exact, or the difference of the
         // floats if it overflows `Decimal` (which needs p > 0 > e anyway).
-        let dd = if !is_non_positive(p) && cmp(e, p) == Ordering::Less { fin(diff_to_f64(p, e) / p_f64) } else { 0.0 };
+        let dd =
+            if !r.non_positive(p) && r.cmp(e, p) == Ordering::Less { fin(r.float_diff(p, e) / p_f64) } else { 0.0 };
         (dd, ended)
     }
 
@@ -298,24 +470,16 @@ pub fn compute(input: &MetricsInput) -> Metrics {
     let rf = input.risk_free_rate_annual;
     let rf_bar = if ppy > 0.0 && rf.is_finite() && rf > -1.0 { libm::pow(1.0 + rf, 1.0 / ppy) - 1.0 } else { 0.0 };
     let rf_bar = fin(rf_bar);
-    // Excess returns, produced on the fly rather than stored (a million bars is 8 MB a copy).
-    let excess = || rets.iter().map(move |r| r - rf_bar);
+    let m = moments(rets, scan.benchmark_returns.as_deref(), rf_bar);
     let (mut volatility_pct, mut sharpe, mut sortino) = (0.0, 0.0, 0.0);
     if rets.len() >= 2 {
-        volatility_pct = fin(sample_sd(rets) * sqrt_ppy * 100.0);
-        let mean_x = mean_of(excess(), rets.len());
-        let sd_x = sample_sd_of(excess, rets.len());
-        if sd_x > 0.0 && sd_x.is_finite() {
-            sharpe = fin(mean_x / sd_x * sqrt_ppy);
+        volatility_pct = fin(m.sd_r * sqrt_ppy * 100.0);
+        if m.sd_x > 0.0 && m.sd_x.is_finite() {
+            sharpe = fin(m.mean_x / m.sd_x * sqrt_ppy);
         }
-        let mut down_sq = 0.0;
-        for x in excess() {
-            let d = x.min(0.0);
-            down_sq += d * d;
-        }
-        let dd = libm::sqrt(down_sq / rets.len() as f64);
+        let dd = libm::sqrt(m.down_sq / rets.len() as f64);
         if dd > 0.0 && dd.is_finite() {
-            sortino = fin(mean_x / dd * sqrt_ppy);
+            sortino = fin(m.mean_x / dd * sqrt_ppy);
         }
     }
 
@@ -374,7 +538,7 @@ pub fn compute(input: &MetricsInput) -> Metrics {
     let turnover = if n == 0 {
         0.0
     } else {
-        let avg = scan.equity_sum.total() / Decimal::from(n);
+        let avg = scan.equity_sum / Decimal::from(n);
         if avg > Decimal::ZERO { fin(ratio(input.traded_notional, avg)) } else { 0.0 }
     };
 
@@ -383,10 +547,7 @@ pub fn compute(input: &MetricsInput) -> Metrics {
         Some((first, last)) if first > Decimal::ZERO => Some(pct_change(last, first)),
         _ => None,
     };
-    let (alpha_annual_pct, beta) = match &scan.benchmark_returns {
-        Some(b) => alpha_beta(rets, b, ppy),
-        None => (None, None),
-    };
+    let (alpha_annual_pct, beta) = alpha_beta(&m, rets.len(), ppy);
 
     Metrics {
         starting_equity: starting,
@@ -423,7 +584,7 @@ pub fn compute(input: &MetricsInput) -> Metrics {
     }
 }
 
-/// What one pass over the curve (and the benchmark beside it) collects for [`compute`].
+/// What the pass over the curve (and the one over the benchmark beside it) collect for [`compute`].
 struct Scan {
     /// Per-bar returns ([`returns`]).
     returns: Vec<f64>,
@@ -433,111 +594,150 @@ struct Scan {
     /// Points after the first with a position open.
     exposed: usize,
     /// Sum of the equity of every point (saturating).
-    equity_sum: DecimalSum,
+    equity_sum: Decimal,
     /// Benchmark returns on the same points, and its first and last closes.
     benchmark_returns: Option<Vec<f64>>,
     benchmark_ends: Option<(Decimal, Decimal)>,
 }
 
-/// One pass over `curve`: a million-bar curve is read once, not once per metric. The benchmark
-/// close at each point is that of its latest bar at or before the point's time (its first close
-/// before its first bar: a flat benchmark).
+/// One pass over `curve` (a million-bar curve is read once, not once per metric, at one scale
+/// when it can be), and one over the benchmark's closes at the curve's points: the close of its
+/// latest bar at or before the point's time (its first close before its first bar: a flat
+/// benchmark).
 fn scan(curve: &Curve, benchmark: Option<&[Bar]>) -> Scan {
     let n = curve.len();
+    let equity = curve.iter().map(|p| p.equity);
+    let exposed = |p: &EquityPoint| !is_non_positive(p.gross_exposure);
+    let mut out = fast_or_exact(
+        equity,
+        n.checked_sub(1).and_then(|i| curve.get(i)).map(|p| p.equity),
+        |s| complete(scan_equity(s, curve.iter().map_while(|p| Some((s.value(p.equity)?, exposed(p))))), n),
+        || scan_equity(Exact, curve.iter().map(|p| (p.equity, exposed(p)))),
+    );
+    if let Some(bars) = benchmark.filter(|bars| !bars.is_empty())
+        && let Some(last) = n.checked_sub(1).and_then(|i| curve.get(i))
+    {
+        let closes = curve.iter().scan(0usize, move |j, p| {
+            while *j + 1 < bars.len() && bars[*j + 1].ts <= p.ts {
+                *j += 1;
+            }
+            Some(bars[*j].close)
+        });
+        let at_last = bars.partition_point(|b| b.ts <= last.ts).saturating_sub(1);
+        out.benchmark_ends = closes.clone().next().map(|first| (first, bars[at_last].close));
+        out.benchmark_returns = Some(returns_of(closes, Some(bars[at_last].close), n));
+    }
+    out
+}
+
+/// The equity part of [`Scan`] from each point's equity and whether it holds a position, and how
+/// many points were read.
+fn scan_equity<R: Reading>(reading: R, points: impl Iterator<Item = (R::V, bool)>) -> (Scan, usize) {
     let mut out = Scan {
-        returns: Vec::with_capacity(n.saturating_sub(1)),
+        returns: Vec::with_capacity(points.size_hint().0.saturating_sub(1)),
         max_drawdown: 0.0,
         stretches: Vec::new(),
         exposed: 0,
-        equity_sum: DecimalSum::default(),
-        benchmark_returns: benchmark.map(|_| Vec::with_capacity(n.saturating_sub(1))),
+        equity_sum: Decimal::ZERO,
+        benchmark_returns: None,
         benchmark_ends: None,
     };
-    let (mut returns, mut drawdown, mut bench_returns) =
-        (ReturnStream::default(), DrawdownStream::default(), ReturnStream::default());
-    let mut j = 0;
-    for (i, p) in curve.iter().enumerate() {
-        out.returns.extend(returns.push(p.equity));
-        let (dd, ended) = drawdown.push(p.equity);
+    let (mut returns, mut drawdown) = (ReturnStream::new(reading), DrawdownStream::new(reading));
+    let mut sum = R::Sum::default();
+    let mut read = 0;
+    for (e, exposed) in points {
+        out.returns.extend(returns.push(e));
+        let (dd, ended) = drawdown.push(e);
         if dd > out.max_drawdown {
             out.max_drawdown = dd;
         }
         out.stretches.extend(ended);
-        if i > 0 && !is_non_positive(p.gross_exposure) {
+        if read > 0 && exposed {
             out.exposed += 1;
         }
-        out.equity_sum.add(p.equity);
-        if let (Some(bars), Some(rets)) = (benchmark, out.benchmark_returns.as_mut()) {
-            while j + 1 < bars.len() && bars[j + 1].ts <= p.ts {
-                j += 1;
-            }
-            let close = bars[j].close;
-            rets.extend(bench_returns.push(close));
-            out.benchmark_ends = Some((out.benchmark_ends.map_or(close, |(first, _)| first), close));
-        }
+        reading.add(&mut sum, e);
+        read += 1;
     }
     out.stretches.extend(drawdown.open_stretch());
-    out
+    out.equity_sum = reading.total(&sum);
+    (out, read)
 }
 
-/// `(alpha_annual_pct, beta)` of the OLS regression of `r` on `b` (paired by index).
-fn alpha_beta(r: &[f64], b: &[f64], ppy: f64) -> (Option<f64>, Option<f64>) {
-    let m = r.len().min(b.len());
-    if m < 2 {
+/// The sums behind volatility, Sharpe, Sortino, alpha and beta. `x_i = r_i − rf_bar`.
+#[derive(Default)]
+struct Moments {
+    /// Sample standard deviation of `r` (0 with fewer than 2 returns).
+    sd_r: f64,
+    /// Mean and sample standard deviation of `x`.
+    mean_x: f64,
+    sd_x: f64,
+    /// `Σ min(x_i, 0)²`.
+    down_sq: f64,
+    /// `Σ (r_i − mean r)(b_i − mean b)`, `Σ (b_i − mean b)²` and the benchmark's mean, when there
+    /// is a benchmark (its returns pair with `r` by index).
+    co: Option<(f64, f64, f64)>,
+    mean_r: f64,
+}
+
+/// [`Moments`] in two passes over the returns, the first for the means, the second for the
+/// squares around them. Every sum is still added left to right on its own: the same bits as one
+/// pass per sum, with the sums' dependency chains running side by side.
+fn moments(r: &[f64], b: Option<&[f64]>, rf_bar: f64) -> Moments {
+    let n = r.len();
+    // The benchmark's returns are taken on the same points as the strategy's.
+    let b = b.filter(|b| b.len() == n);
+    let mut m = Moments::default();
+    if n == 0 {
+        return m;
+    }
+    let (mut sum_r, mut sum_x, mut sum_b, mut down_sq) = (0.0, 0.0, 0.0, 0.0);
+    for i in 0..n {
+        let x = r[i] - rf_bar;
+        sum_r += r[i];
+        sum_x += x;
+        let d = x.min(0.0);
+        down_sq += d * d;
+        if let Some(b) = b {
+            sum_b += b[i];
+        }
+    }
+    let count = n as f64;
+    (m.mean_r, m.mean_x, m.down_sq) = (sum_r / count, sum_x / count, down_sq);
+    let mean_b = sum_b / count;
+    let (mut sq_r, mut sq_x, mut cov, mut var) = (0.0, 0.0, 0.0, 0.0);
+    for i in 0..n {
+        let dr = r[i] - m.mean_r;
+        sq_r += dr * dr;
+        let dx = (r[i] - rf_bar) - m.mean_x;
+        sq_x += dx * dx;
+        if let Some(b) = b {
+            let db = b[i] - mean_b;
+            cov += dr * db;
+            var += db * db;
+        }
+    }
+    if n >= 2 {
+        let denom = (n - 1) as f64;
+        (m.sd_r, m.sd_x) = (libm::sqrt(sq_r / denom), libm::sqrt(sq_x / denom));
+    }
+    m.co = b.map(|_| (cov, var, mean_b));
+    m
+}
+
+/// `(alpha_annual_pct, beta)` of the OLS regression of the `n` returns on the benchmark's.
+fn alpha_beta(m: &Moments, n: usize, ppy: f64) -> (Option<f64>, Option<f64>) {
+    let Some((cov, var, mean_b)) = m.co else { return (None, None) };
+    if n < 2 {
         return (None, None);
     }
-    let (r, b) = (&r[..m], &b[..m]);
-    let (mr, mb) = (mean(r), mean(b));
-    let (mut cov, mut var) = (0.0, 0.0);
-    for i in 0..m {
-        let db = b[i] - mb;
-        cov += (r[i] - mr) * db;
-        var += db * db;
-    }
-    let denom = (m - 1) as f64;
+    let denom = (n - 1) as f64;
     let (cov, var) = (cov / denom, var / denom);
     if !(var > 0.0 && var.is_finite() && cov.is_finite()) {
         return (None, None);
     }
     let beta = fin(cov / var);
-    let alpha = fin((mr - beta * mb) * ppy * 100.0);
+    let alpha = fin((m.mean_r - beta * mean_b) * ppy * 100.0);
     (Some(alpha), Some(beta))
-}
-
-/// Arithmetic mean, summed left to right; 0 for an empty slice.
-fn mean(xs: &[f64]) -> f64 {
-    mean_of(xs.iter().copied(), xs.len())
-}
-
-/// Mean of `n` values, summed left to right (iterator form, so shifted values need no copy).
-fn mean_of(xs: impl Iterator<Item = f64>, n: usize) -> f64 {
-    if n == 0 {
-        return 0.0;
-    }
-    let mut s = 0.0;
-    for x in xs {
-        s += x;
-    }
-    s / n as f64
-}
-
-/// Sample standard deviation (divisor `n − 1`, two-pass); 0 for fewer than 2 values.
-fn sample_sd(xs: &[f64]) -> f64 {
-    sample_sd_of(|| xs.iter().copied(), xs.len())
-}
-
-/// Sample standard deviation (n − 1) of `n` values produced twice by `xs`, in the same order.
-fn sample_sd_of<I: Iterator<Item = f64>>(xs: impl Fn() -> I, n: usize) -> f64 {
-    if n < 2 {
-        return 0.0;
-    }
-    let m = mean_of(xs(), n);
-    let mut s = 0.0;
-    for x in xs() {
-        let d = x - m;
-        s += d * d;
-    }
-    libm::sqrt(s / (n - 1) as f64)
 }
 
 /// `num / den` computed in `Decimal` (28 significant digits) then converted; falls back to `f64`

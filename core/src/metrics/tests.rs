@@ -263,3 +263,74 @@ const PY_VOL: f64 = 42.284681340529936;
 const PY_SHARPE: f64 = 3.42601356543673;
 const PY_SORTINO: f64 = 6.539301449486706;
 const PY_MDD: f64 = 0.05187319884726225;
+
+mod one_scale_reading {
+    //! The integer reading at one scale ([`Scaled`]) gives exactly what reading each `Decimal`
+    //! ([`Exact`]) gives: same returns, drawdowns, stretches, sums and benchmark series, bit for bit.
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Money: a few decimals, sometimes zero or negative.
+    fn money() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            8 => (1i64..20_000_000, 0u32..5).prop_map(|(m, s)| Decimal::new(m, s)),
+            1 => (-5_000i64..=0, 0u32..3).prop_map(|(m, s)| Decimal::new(m, s)),
+        ]
+    }
+
+    /// Amounts along a curve: money only (read at one scale), or now and then a scale the fast
+    /// path cannot hold or a mantissa too large for it (so the reading falls back midway).
+    fn amounts(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<Decimal>> {
+        let odd = prop_oneof![
+            8 => money(),
+            1 => (1i64..1_000, 23u32..28).prop_map(|(m, s)| Decimal::new(m, s)),
+            1 => (1i64 << 52..i64::MAX, 0u32..3).prop_map(|(m, s)| Decimal::new(m, s)),
+        ];
+        prop_oneof![prop::collection::vec(money(), len.clone()), prop::collection::vec(odd, len)]
+    }
+
+    fn exact_scan(curve: &Curve, bench: &[Bar]) -> (Scan, Vec<f64>) {
+        let (scan, _) = scan_equity(Exact, curve.iter().map(|p| (p.equity, !is_non_positive(p.gross_exposure))));
+        let closes = curve.iter().map(|p| {
+            let j = bench.partition_point(|b| b.ts <= p.ts).saturating_sub(1);
+            bench[j].close
+        });
+        (scan, return_series(Exact, closes).0)
+    }
+
+    fn bits(v: &[f64]) -> Vec<u64> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    proptest! {
+        #[test]
+        fn integer_reading_matches_decimal_reading(
+            eq in amounts(0..60),
+            closes in amounts(1..40),
+            offset in 0i64..30,
+        ) {
+            let ts = days(eq.len());
+            let gx: Vec<Decimal> = eq.iter().map(|e| if e.is_sign_negative() { Decimal::ZERO } else { *e }).collect();
+            let pts = points(&ts, &eq, &gx);
+            let bench_ts: Vec<i64> = days(closes.len()).iter().map(|t| t + offset * DAY / 3).collect();
+            let bench = bars(&bench_ts, &closes);
+            let curve = Curve::new(&pts);
+            let fast = scan(&curve, Some(&bench));
+            let (exact, exact_bench) = exact_scan(&curve, &bench);
+            prop_assert_eq!(bits(&fast.returns), bits(&exact.returns));
+            prop_assert_eq!(fast.max_drawdown.to_bits(), exact.max_drawdown.to_bits());
+            prop_assert_eq!(&fast.stretches, &exact.stretches);
+            prop_assert_eq!(fast.exposed, exact.exposed);
+            prop_assert_eq!(fast.equity_sum, exact.equity_sum);
+            prop_assert_eq!(fast.equity_sum.scale(), exact.equity_sum.scale());
+            if !eq.is_empty() {
+                prop_assert_eq!(bits(fast.benchmark_returns.as_deref().unwrap()), bits(&exact_bench));
+            }
+            prop_assert_eq!(bits(&returns(&eq)), bits(&return_series(Exact, eq.iter().copied()).0));
+            let mut stream = DrawdownStream::new(Exact);
+            let dd: Vec<f64> = eq.iter().map(|&e| stream.push(e).0).collect();
+            prop_assert_eq!(bits(&drawdown_series(&eq)), bits(&dd));
+        }
+    }
+}
