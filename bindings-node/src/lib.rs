@@ -14,6 +14,11 @@ use vectrade_core::reveal;
 use vectrade_core::wire::{self, Columns};
 use vectrade_core::{AgentId, Error, Run, Scenario, SignalSize, Signals, catalog, csv};
 
+/// A run's histories are megabytes; mimalloc keeps them for the next run (see the workspace's
+/// Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// An engine error as a JavaScript `Error` whose `code` is the engine's stable code (every
 /// `Result<_, String>` of this addon carries one).
 fn js(e: Error) -> napi::Error<String> {

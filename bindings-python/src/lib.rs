@@ -6,6 +6,11 @@ use std::sync::Arc;
 
 mod strategy;
 
+/// A run's histories are megabytes; mimalloc keeps them for the next run (see the workspace's
+/// Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;

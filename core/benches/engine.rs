@@ -1,6 +1,6 @@
 //! Engine benchmarks: bar steps per second with no orders, an SMA-crossover strategy written in
 //! Rust, a 50-symbol universe, fills per second on the matching path, and a signal backtest with
-//! its grading (the signal API's work). Figures go to
+//! its grading (the signal API's work), with the SDKs' allocator. Figures go to
 //! BENCHMARKS.md; `cargo bench -p vectrade-core --bench engine` prints them.
 
 use std::hint::black_box;
@@ -9,6 +9,10 @@ use std::sync::Arc;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use vectrade_core::catalog::{SyntheticSpec, synthetic};
 use vectrade_core::*;
+
+/// The allocator the Python and Node SDKs ship, so these figures are what they get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const BARS: usize = 1_000_000;
 

@@ -659,10 +659,14 @@ impl Engine {
                 record_point(&mut a.equity_curve, EquityPoint { ts, equity: cash, gross_exposure: Decimal::ZERO });
                 continue;
             }
-            let (net, gross) = a.account.valuation(&self.marks);
-            let equity = cash + net;
+            let marked = a.account.marked(&self.marks);
+            let (equity, gross) = (cash + marked.net, marked.gross);
             record_point(&mut a.equity_curve, EquityPoint { ts, equity, gross_exposure: gross });
-            if a.status == AgentStatus::Active && equity < mm * gross {
+            // Without a short and with cash >= 0, equity = cash + gross >= gross > mm × gross
+            // (marks are positive bar prices, mm < 1 is validated): no margin call is possible,
+            // and the check is skipped.
+            let exposed = marked.short || cash.is_sign_negative();
+            if a.status == AgentStatus::Active && exposed && equity < mm * gross {
                 a.status = AgentStatus::MarginCall;
                 a.margin_call_ts = Some(ts);
             }
