@@ -260,6 +260,12 @@ impl Run {
         &self.scenario
     }
 
+    /// Reserves room for `orders` more orders and fills of `agent` (a run that knows how many it
+    /// will place, like a signal backtest, then never regrows its history).
+    pub fn reserve_orders(&mut self, agent: AgentId, orders: usize) -> Result<()> {
+        self.engine.reserve_orders(agent, orders)
+    }
+
     /// The engine (accounts, orders, fills, equity curves).
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -337,11 +343,17 @@ impl Run {
 
     /// Queues an order for `agent`; it first meets the bar after `sim_time`.
     pub fn submit(&mut self, agent: AgentId, request: OrderRequest) -> Result<Order> {
+        let order_id = self.place(agent, request)?;
+        Ok(self.engine.order(agent, order_id)?.clone())
+    }
+
+    /// [`Run::submit`] answering with the order's id alone (see [`Engine::place`]).
+    pub fn place(&mut self, agent: AgentId, request: OrderRequest) -> Result<u64> {
         if self.is_done() {
             return err(ErrorKind::RunFinished, "the run is over; it takes no more orders");
         }
         self.engine.note_request(agent)?;
-        self.engine.submit(agent, request)
+        self.engine.place(agent, request)
     }
 
     /// Cancels a working order.

@@ -225,6 +225,12 @@ pub fn session_of(ts: i64, offset_minutes: i32) -> i64 {
     (ts + i64::from(offset_minutes) * MS_PER_MINUTE).div_euclid(MS_PER_DAY)
 }
 
+/// True when `ts` falls in `session` ([`session_of`] without its division: a per-bar check).
+pub(crate) fn in_session(ts: i64, session: i64, offset_minutes: i32) -> bool {
+    let start = session * MS_PER_DAY - i64::from(offset_minutes) * MS_PER_MINUTE;
+    ts >= start && ts - start < MS_PER_DAY
+}
+
 /// The bars of one symbol, strictly ascending in time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Series {

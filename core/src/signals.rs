@@ -83,6 +83,12 @@ pub fn backtest_signals(
     let flag = |v: &Vec<bool>, i: usize| v.get(i).copied().unwrap_or(false);
     let mut run = Run::with_options(scenario, options)?;
     let agent = run.add_agent("signals", RiskProfile::default())?;
+    // Each flag places at most one order, and each order fills at most once.
+    let flagged = [&signals.entries, &signals.exits, &signals.short_entries, &signals.short_exits]
+        .iter()
+        .map(|v| v.iter().filter(|&&f| f).count())
+        .sum();
+    run.reserve_orders(agent, flagged)?;
     let mut last_decided = None;
     while !run.is_done() {
         if let Some(i) = run.series_cursor(series)
@@ -131,7 +137,7 @@ pub fn backtest_signals(
 /// Places a signal's order; a refusal (buying power after a loss, ...) skips the signal, as an
 /// agent would, and stays in the order history with its reason.
 fn place(run: &mut Run, agent: AgentId, symbol: &str, side: Side, quantity: Decimal) -> Result<()> {
-    match run.submit(agent, OrderRequest::market(symbol, side, quantity)) {
+    match run.place(agent, OrderRequest::market(symbol, side, quantity)) {
         Ok(_) => Ok(()),
         Err(e) if matches!(e.family(), crate::ErrorFamily::OrderRejected | crate::ErrorFamily::RiskLimitExceeded) => {
             Ok(())

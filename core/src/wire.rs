@@ -318,7 +318,7 @@ pub mod run {
             Some(price) => OrderRequest::limit(&symbol, side, quantity, price),
             None => OrderRequest::market(&symbol, side, quantity),
         };
-        Ok(run.submit(agent, request)?.id)
+        run.place(agent, request)
     }
 
     /// Steps to the end (or `max_bars`) without new orders; the report, JSON.

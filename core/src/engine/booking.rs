@@ -96,16 +96,20 @@ impl OrderBook for AgentBook<'_> {
 
     fn execute(&mut self, ex: Execution) -> Booked {
         let (sym, ts) = (self.sym, self.ts);
-        let order = self.agent().order(ex.order_id).expect("executions name working orders").clone();
-        let side = order.request.side;
+        let order = self.agent().order(ex.order_id).expect("executions name working orders");
+        let (side, role, parent_id) = (order.request.side, order.role, order.parent_id);
+        // The entry of a bracket as it was before this fill, for its exits; no other order is
+        // copied on the fill path.
+        let entry = (role == OrderRole::Manual && order.request.has_exits()).then(|| order.clone());
         let held = self.agent().account.positions[sym].quantity;
         let mut quantity = ex.quantity;
-        let symbol = order.request.symbol.clone();
+        // Matching only executes orders on the symbol of the bar.
+        let symbol = &self.engine.symbols[sym];
         match side {
             Side::Sell | Side::Cover => {
                 let owned = if side == Side::Sell { held.max(Decimal::ZERO) } else { (-held).max(Decimal::ZERO) };
                 if quantity > owned {
-                    if order.role == OrderRole::Manual {
+                    if role == OrderRole::Manual {
                         let what = if side == Side::Sell { "long" } else { "short" };
                         return self.refuse(
                             ex.order_id,
@@ -148,12 +152,14 @@ impl OrderBook for AgentBook<'_> {
         }
         let fill_id = self.engine.next_fill_id;
         self.engine.next_fill_id += 1;
+        let symbol = symbol.clone();
         let a = self.agent();
         let realized_pnl = a.account.apply_fill(sym, side, quantity, ex.price, commission);
+        let reasoning = a.order(ex.order_id).and_then(|o| o.request.reasoning.clone());
         a.fills.push(Fill {
             id: fill_id,
             order_id: ex.order_id,
-            symbol: symbol.clone(),
+            symbol,
             side,
             quantity,
             fill_price: ex.price,
@@ -163,11 +169,11 @@ impl OrderBook for AgentBook<'_> {
             total_value: quantity * ex.price,
             realized_pnl,
             ts,
-            role: order.role,
-            reasoning: order.request.reasoning.clone(),
+            role,
+            reasoning,
         });
         let mut booked = Booked { quantity, ..Booked::default() };
-        if quantity < ex.quantity && order.role.is_bracket_exit() {
+        if quantity < ex.quantity && role.is_bracket_exit() {
             // The exit was larger than the position: it is done once the position is closed.
             let o = a.order_mut(ex.order_id);
             o.request.quantity = o.filled_quantity + quantity;
@@ -177,11 +183,11 @@ impl OrderBook for AgentBook<'_> {
             a.working.retain(|&w| w != ex.order_id);
             booked.ended.push(ex.order_id);
         }
-        if order.role == OrderRole::Manual && order.request.has_exits() {
-            self.attach_exits(&order, quantity, &mut booked);
+        if let Some(entry) = entry {
+            self.attach_exits(&entry, quantity, &mut booked);
         }
         if !side.opens() {
-            self.after_reduction(&order, &mut booked);
+            self.after_reduction(ex.order_id, role, parent_id, &mut booked);
         }
         booked
     }
@@ -252,18 +258,19 @@ impl AgentBook<'_> {
     /// After a position shrank: a filled stop-loss or take-profit cancels its siblings and the rest
     /// of its entry, and every bracket exit of the symbol is cut to the position that is left
     /// (cancelled at zero).
-    fn after_reduction(&mut self, order: &Order, booked: &mut Booked) {
+    fn after_reduction(&mut self, order_id: u64, role: OrderRole, parent_id: Option<u64>, booked: &mut Booked) {
         let (sym, ts) = (self.sym, self.ts);
-        let a = self.agent();
-        let filled = a.order(order.id).is_some_and(|o| o.status == OrderStatus::Filled);
-        let oco = filled && matches!(order.role, OrderRole::StopLoss | OrderRole::TakeProfit);
+        let engine = &mut *self.engine;
+        let (symbol, a) = (&engine.symbols[sym], &mut engine.agents[self.k]);
+        let filled = a.order(order_id).is_some_and(|o| o.status == OrderStatus::Filled);
+        let oco = filled && matches!(role, OrderRole::StopLoss | OrderRole::TakeProfit);
         let left = a.account.positions[sym].quantity.abs();
         if oco
-            && let Some(parent) = order.parent_id
+            && let Some(parent) = parent_id
             && a.order(parent).is_some_and(|p| p.status.is_working())
         {
             // The bracket is over: its entry must not reopen the position it just closed.
-            let detail = format!("order {} closed the bracket; the entry's unfilled rest is cancelled", order.id);
+            let detail = format!("order {order_id} closed the bracket; the entry's unfilled rest is cancelled");
             a.end_order(parent, OrderStatus::Cancelled, EndReason::new("bracket_closed", detail), ts);
             booked.ended.push(parent);
         }
@@ -271,17 +278,15 @@ impl AgentBook<'_> {
             .working
             .iter()
             .copied()
-            .filter(|&o| {
-                a.order(o).is_some_and(|x| x.role.is_bracket_exit() && x.request.symbol == order.request.symbol)
-            })
+            .filter(|&o| a.order(o).is_some_and(|x| x.role.is_bracket_exit() && x.request.symbol == *symbol))
             .collect();
         for id in exits {
-            let sibling = order.parent_id.is_some() && a.order(id).and_then(|o| o.parent_id) == order.parent_id;
+            let sibling = parent_id.is_some() && a.order(id).and_then(|o| o.parent_id) == parent_id;
             if oco && sibling {
                 a.end_order(
                     id,
                     OrderStatus::Cancelled,
-                    EndReason::new("oco_sibling_filled", format!("one-cancels-other: order {} filled", order.id)),
+                    EndReason::new("oco_sibling_filled", format!("one-cancels-other: order {order_id} filled")),
                     ts,
                 );
                 booked.ended.push(id);

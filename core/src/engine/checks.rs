@@ -11,7 +11,8 @@ use super::{Agent, AgentId, AgentStatus, Engine, money, saturating_mul};
 use crate::error::{Error, ErrorKind, Result, err};
 use crate::order::{EndReason, MAX_QUANTITY, Order, OrderRequest, OrderRole, OrderStatus, OrderType, Side};
 
-pub(super) fn submit(engine: &mut Engine, id: AgentId, request: OrderRequest) -> Result<Order> {
+/// Records the order (rejected ones too, with their reason) and returns its id, or the rejection.
+pub(super) fn submit(engine: &mut Engine, id: AgentId, request: OrderRequest) -> Result<u64> {
     request.validate()?;
     let now = engine.clock.unwrap_or(0);
     let agent = engine.agent(id)?;
@@ -26,7 +27,7 @@ pub(super) fn submit(engine: &mut Engine, id: AgentId, request: OrderRequest) ->
                     ErrorKind::from_code(&r.code).unwrap_or(ErrorKind::InvalidArgument),
                     r.detail.clone(),
                 )),
-                _ => Ok(order.clone()),
+                _ => Ok(existing),
             };
         }
         return err(
@@ -65,14 +66,11 @@ pub(super) fn submit(engine: &mut Engine, id: AgentId, request: OrderRequest) ->
     if let Some(coid) = &order.request.client_order_id {
         a.client_ids.insert(coid.clone(), order_id);
     }
-    a.orders.push(order.clone());
-    match verdict {
-        Ok(()) => {
-            a.working.push(order_id);
-            Ok(order)
-        }
-        Err(e) => Err(e),
-    }
+    a.orders.push(order);
+    verdict.map(|()| {
+        a.working.push(order_id);
+        order_id
+    })
 }
 
 fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {

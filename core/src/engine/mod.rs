@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorKind, Result, err};
 use crate::matching::{BarMatcher, IntrabarPath, MatchingModel};
 use crate::order::{EndReason, Order, OrderRequest, OrderRole, OrderStatus, Side, TimeInForce};
 use crate::risk::{RateWindow, RiskProfile};
-use crate::scenario::{ScenarioConfig, session_of};
+use crate::scenario::{ScenarioConfig, in_session, session_of};
 use crate::time::format_rfc3339;
 
 pub(crate) use booking::money;
@@ -624,25 +624,22 @@ impl Engine {
     /// [`Engine::push_slice`] for bars already validated (a [`crate::Scenario`]'s bars, on its
     /// timeline): the run's hot path skips re-checking every bar on every step.
     pub(crate) fn apply_slice<'b>(&mut self, ts: i64, bars: impl Iterator<Item = (usize, &'b Bar)> + Clone) {
-        let session = session_of(ts, self.config.session_utc_offset_minutes);
-        if self.session != Some(session) {
-            self.roll_session(session, ts);
-        }
-        for (i, bar) in bars.clone() {
-            self.marks[i] = bar.open;
-        }
-        for k in 0..self.agents.len() {
-            let a = &mut self.agents[k];
-            if a.status == AgentStatus::MarginCall && a.margin_call_ts == Some(ts) {
-                // More bars of the timestamp that raised the call: it is re-checked at the end.
-                a.status = AgentStatus::Active;
+        let offset = self.config.session_utc_offset_minutes;
+        if !self.session.is_some_and(|s| in_session(ts, s, offset)) {
+            let session = session_of(ts, offset);
+            if self.session != Some(session) {
+                self.roll_session(session, ts);
             }
-            match a.status {
-                AgentStatus::Liquidated => {}
-                AgentStatus::MarginCall => self.liquidate(k, ts, bars.clone()),
-                AgentStatus::Active if !a.working.is_empty() => self.match_agent(k, ts, bars.clone()),
-                AgentStatus::Active => {}
-            }
+        }
+        // The open marks are seen only by matching and liquidation; with no agent to match or
+        // liquidate they would be overwritten by the closes below unseen.
+        let busy = self.agents.iter().any(|a| match a.status {
+            AgentStatus::Active => !a.working.is_empty(),
+            AgentStatus::MarginCall => true,
+            AgentStatus::Liquidated => false,
+        });
+        if busy {
+            self.match_slice(ts, bars.clone());
         }
         for (i, bar) in bars {
             self.marks[i] = bar.close;
@@ -669,6 +666,27 @@ impl Engine {
             if a.status == AgentStatus::Active && exposed && equity < mm * gross {
                 a.status = AgentStatus::MarginCall;
                 a.margin_call_ts = Some(ts);
+            }
+        }
+    }
+
+    /// The slice's bars at their opens: each agent's working orders are matched against them, and
+    /// agents under a margin call are liquidated.
+    fn match_slice<'b>(&mut self, ts: i64, bars: impl Iterator<Item = (usize, &'b Bar)> + Clone) {
+        for (i, bar) in bars.clone() {
+            self.marks[i] = bar.open;
+        }
+        for k in 0..self.agents.len() {
+            let a = &mut self.agents[k];
+            if a.status == AgentStatus::MarginCall && a.margin_call_ts == Some(ts) {
+                // More bars of the timestamp that raised the call: it is re-checked at the end.
+                a.status = AgentStatus::Active;
+            }
+            match a.status {
+                AgentStatus::Liquidated => {}
+                AgentStatus::MarginCall => self.liquidate(k, ts, bars.clone()),
+                AgentStatus::Active if !a.working.is_empty() => self.match_agent(k, ts, bars.clone()),
+                AgentStatus::Active => {}
             }
         }
     }
@@ -767,7 +785,22 @@ impl Engine {
 
     /// Submits an order for the agent at the current clock; see [`checks`] for the checks in order.
     pub fn submit(&mut self, id: AgentId, request: OrderRequest) -> Result<Order> {
+        let order_id = checks::submit(self, id, request)?;
+        Ok(self.agents[id.0].order(order_id).expect("just recorded").clone())
+    }
+
+    /// [`Engine::submit`] answering with the order's id alone: what a strategy placing orders in
+    /// a loop needs, without a copy of the order each time.
+    pub fn place(&mut self, id: AgentId, request: OrderRequest) -> Result<u64> {
         checks::submit(self, id, request)
+    }
+
+    /// Reserves room for `orders` more orders and fills in the agent's history.
+    pub fn reserve_orders(&mut self, id: AgentId, orders: usize) -> Result<()> {
+        let a = self.agent_mut(id)?;
+        a.orders.reserve(orders);
+        a.fills.reserve(orders);
+        Ok(())
     }
 }
 
