@@ -73,6 +73,10 @@ impl SlippageModel {
 
 /// `price * (1 ± bps / 10000)`, against a buyer (up) or a seller (down).
 pub(crate) fn apply_bps(price: Decimal, bps: Decimal, buying: bool) -> Decimal {
+    if bps.is_zero() {
+        // What the formula gives (price × 1, the same digits), without its division.
+        return price;
+    }
     let factor = bps / BPS;
     if buying { price * (Decimal::ONE + factor) } else { price * (Decimal::ONE - factor) }
 }
@@ -83,6 +87,10 @@ pub(crate) fn bps_between(reference: Decimal, fill: Decimal, buying: bool) -> De
         return Decimal::ZERO;
     }
     let diff = if buying { fill - reference } else { reference - fill };
+    if diff.is_zero() {
+        // What the formula gives (zero times anything is `Decimal::ZERO`), without its division.
+        return Decimal::ZERO;
+    }
     (diff * BPS / reference).round_dp(4)
 }
 
@@ -119,7 +127,12 @@ impl CommissionModel {
 
     /// Commission for one fill, rounded to cents (half away from zero).
     pub fn commission(&self, quantity: Decimal, price: Decimal) -> Decimal {
-        let raw = self.per_unit * quantity + self.bps / BPS * quantity * price;
+        // Without per-unit or bps charges every product is `Decimal::ZERO`: skip the division.
+        let raw = if self.per_unit.is_zero() && self.bps.is_zero() {
+            Decimal::ZERO
+        } else {
+            self.per_unit * quantity + self.bps / BPS * quantity * price
+        };
         let c = raw.max(self.minimum);
         c.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
     }
@@ -162,6 +175,26 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn zero_cost_shortcuts_give_the_formulas_digits() {
+        // The shortcuts must give the very representation (digits and scale) of the formulas.
+        for price in ["48.45", "0.00012345", "123456.789", "7"] {
+            for zero in ["0", "0.00", "0.0000"] {
+                let (p, z) = (d(price), d(zero));
+                for buying in [true, false] {
+                    let formula = if buying { p * (Decimal::ONE + z / BPS) } else { p * (Decimal::ONE - z / BPS) };
+                    assert_eq!(apply_bps(p, z, buying).serialize(), formula.serialize(), "{price} {zero}");
+                    assert_eq!(bps_between(p, p, buying).serialize(), ((p - p) * BPS / p).round_dp(4).serialize());
+                }
+                let m = CommissionModel { per_unit: z, bps: z, minimum: z };
+                let formula = (z * d("10") + z / BPS * d("10") * p)
+                    .max(z)
+                    .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+                assert_eq!(m.commission(d("10"), p).serialize(), formula.serialize(), "{price} {zero}");
+            }
+        }
     }
 
     #[test]
