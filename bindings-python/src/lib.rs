@@ -167,6 +167,22 @@ pub(crate) fn words(bytes: &[u8]) -> impl Iterator<Item = [u8; 8]> + '_ {
     bytes.chunks_exact(8).map(|c| c.try_into().expect("chunks of 8"))
 }
 
+/// `values` as one `bytes` of little-endian 8-byte words, written in place (numpy's `frombuffer`
+/// reads them without a copy).
+pub(crate) fn le_words<'py, T: Copy>(
+    py: Python<'py>,
+    values: &[T],
+    word: fn(T) -> [u8; 8],
+) -> PyResult<Bound<'py, PyBytes>> {
+    let fill = |buf: &mut [u8]| {
+        for (chunk, &v) in buf.chunks_exact_mut(8).zip(values) {
+            chunk.copy_from_slice(&word(v));
+        }
+        Ok(())
+    };
+    PyBytes::new_with(py, values.len() * 8, fill)
+}
+
 impl PyRun {
     fn series_symbol(&self, index: usize) -> PyResult<&str> {
         self.inner
@@ -344,9 +360,8 @@ impl PyRun {
         id: usize,
     ) -> PyResult<(Py<PyBytes>, Py<PyBytes>, Py<PyBytes>, Py<PyBytes>)> {
         let [ts, eq, gross, dd] = ok(wire::run::equity_columns(&self.inner, agent(id)))?;
-        let ts: Vec<u8> = ts.iter().flat_map(|&t| (t as i64).to_le_bytes()).collect();
-        let b = |v: &[f64]| PyBytes::new(py, &v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>()).unbind();
-        Ok((PyBytes::new(py, &ts).unbind(), b(&eq), b(&gross), b(&dd)))
+        let b = |v: &[f64]| le_words(py, v, f64::to_le_bytes).map(Bound::unbind);
+        Ok((le_words(py, &ts, |t| (t as i64).to_le_bytes())?.unbind(), b(&eq)?, b(&gross)?, b(&dd)?))
     }
 
     /// Index of an observable symbol (universe, then benchmark), for the fast getters below.
@@ -365,13 +380,12 @@ impl PyRun {
     /// `Indicator` reveals its values up to the current bar only.
     fn column_f64<'py>(&self, py: Python<'py>, index: usize, field: &str) -> PyResult<Bound<'py, PyBytes>> {
         let values = ok(wire::data::column(self.inner.scenario(), index, field))?;
-        Ok(PyBytes::new(py, &values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()))
+        le_words(py, &values, f64::to_le_bytes)
     }
 
     /// The scenario's timeline (every bar time of any symbol), little-endian i64 milliseconds.
-    fn timeline_ts<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let bytes: Vec<u8> = self.inner.scenario().timeline().iter().flat_map(|t| t.to_le_bytes()).collect();
-        PyBytes::new(py, &bytes)
+    fn timeline_ts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        le_words(py, self.inner.scenario().timeline(), i64::to_le_bytes)
     }
 
     /// The latest close of a symbol as a float, or None before its first bar.

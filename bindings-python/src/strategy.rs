@@ -55,15 +55,8 @@ impl Indicator {
     /// `values`: one float per bar of the run's series `series` (little-endian f64 bytes).
     #[new]
     fn new(run: &PyRun, series: usize, values: &[u8], clock: Py<Clock>) -> PyResult<Self> {
-        let scenario = run.inner.scenario();
-        let bars = &scenario
-            .series()
-            .get(series)
-            .ok_or_else(|| raise(Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {series}"))))?
-            .bars;
-        let ts: Vec<i64> = bars.iter().map(|b| b.ts).collect();
         let values = crate::words(values).map(f64::from_le_bytes).collect();
-        Ok(Indicator { inner: ok(Revealed::new(values, &ts, scenario.timeline()))?, clock })
+        Ok(Indicator { inner: ok(Revealed::of_series(values, run.inner.scenario(), series))?, clock })
     }
 
     /// Bars revealed so far.
@@ -105,14 +98,18 @@ impl Indicator {
     }
 }
 
-/// One side of `crossover`: an indicator's revealed values or a constant level.
-fn last_two(side: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
+/// One side of `crossover`: the last two revealed values of an indicator (fewer at its start) or a
+/// constant level twice, and how many of the two there are (kept at the end of the array).
+fn last_two(side: &Bound<'_, PyAny>) -> PyResult<([f64; 2], usize)> {
     if let Ok(ind) = side.cast::<Indicator>() {
-        let seen = ind.get().seen();
-        return Ok(seen[seen.len().saturating_sub(2)..].to_vec());
+        return Ok(match *ind.get().seen() {
+            [.., x, y] => ([x, y], 2),
+            [y] => ([f64::NAN, y], 1),
+            [] => ([f64::NAN; 2], 0),
+        });
     }
     match side.extract::<f64>() {
-        Ok(level) => Ok(vec![level, level]),
+        Ok(level) => Ok(([level, level], 2)),
         Err(_) => Err(PyTypeError::new_err(format!(
             "crossover compares indicators or numbers, got {}",
             side.get_type().name()?
@@ -124,7 +121,8 @@ fn last_two(side: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
 /// bar, above it at this one — backtesting.py's `crossover`.
 #[pyfunction]
 pub(crate) fn crossover(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<bool> {
-    Ok(reveal::crossover(&last_two(a)?, &last_two(b)?))
+    let ((a, na), (b, nb)) = (last_two(a)?, last_two(b)?);
+    Ok(reveal::crossover(&a[2 - na..], &b[2 - nb..]))
 }
 
 /// An indicator set (1.0) at the bars where `a` crosses `b` either way, 0.0 elsewhere — computed

@@ -10,14 +10,41 @@
 //! Whether the function that produced the values is causal (uses only past bars) is checked where it
 //! runs, in the SDK: the engine only sees its output.
 
-use crate::error::{ErrorKind, Result, err};
+use crate::error::{Error, ErrorKind, Result, err};
+use crate::scenario::Scenario;
 
 /// Values over every bar of one series, revealed step by step along a run's timeline.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Revealed {
     values: Vec<f64>,
-    /// Bars of the series visible at each step of the timeline (non-decreasing).
-    counts: Vec<u32>,
+    /// Bars of the series visible at each step of the timeline.
+    counts: Counts,
+}
+
+/// How many bars of a series are visible at each step of a timeline.
+#[derive(Debug, Clone, PartialEq)]
+enum Counts {
+    /// The series has a bar at each of these many steps (the usual case): `step + 1` at `step`.
+    Every(usize),
+    /// Per step, non-decreasing: a series with gaps against the timeline.
+    Table(Vec<u32>),
+}
+
+impl Counts {
+    /// Visible bars at `step`, `None` past the last step.
+    fn get(&self, step: usize) -> Option<usize> {
+        match self {
+            Counts::Every(steps) => (step < *steps).then_some(step + 1),
+            Counts::Table(t) => t.get(step).map(|&c| c as usize),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Counts::Every(steps) => *steps,
+            Counts::Table(t) => t.len(),
+        }
+    }
 }
 
 impl Revealed {
@@ -31,7 +58,28 @@ impl Revealed {
                 format!("an indicator needs one value per bar ({}), got {}", series_ts.len(), values.len()),
             );
         }
-        Ok(Revealed { values, counts: visible_counts(series_ts, timeline)? })
+        // Bars are a subset of the timeline: as many bars as steps means one at every step.
+        let counts = if series_ts.len() == timeline.len() {
+            Counts::Every(timeline.len())
+        } else {
+            Counts::Table(visible_counts(series_ts, timeline)?)
+        };
+        Ok(Revealed { values, counts })
+    }
+
+    /// [`Revealed::new`] for series `index` of `scenario`.
+    pub fn of_series(values: Vec<f64>, scenario: &Scenario, index: usize) -> Result<Self> {
+        let bars = &scenario
+            .series()
+            .get(index)
+            .ok_or_else(|| Error::new(ErrorKind::UnknownSymbol, format!("no symbol with index {index}")))?
+            .bars;
+        let timeline = scenario.timeline();
+        if bars.len() == timeline.len() && values.len() == bars.len() {
+            return Ok(Revealed { values, counts: Counts::Every(timeline.len()) });
+        }
+        let ts: Vec<i64> = bars.iter().map(|b| b.ts).collect();
+        Revealed::new(values, &ts, timeline)
     }
 
     /// Number of steps of the timeline.
@@ -43,7 +91,8 @@ impl Revealed {
     /// The values visible at `step`, oldest first (the last count for a step past the timeline).
     #[must_use]
     pub fn visible(&self, step: usize) -> &[f64] {
-        let n = self.counts.get(step).or(self.counts.last()).map_or(0, |&c| c as usize);
+        let last = self.counts.len().checked_sub(1).and_then(|s| self.counts.get(s));
+        let n = self.counts.get(step).or(last).unwrap_or(0);
         &self.values[..n]
     }
 
@@ -58,9 +107,9 @@ impl Revealed {
     /// zero nor NaN): the steps a strategy woken by this indicator is called at.
     #[must_use]
     pub fn fires_at(&self, step: usize) -> bool {
-        let now = self.counts.get(step).copied().unwrap_or(0);
-        let before = step.checked_sub(1).and_then(|s| self.counts.get(s)).copied().unwrap_or(0);
-        now > before && is_set(self.values[now as usize - 1])
+        let now = self.counts.get(step).unwrap_or(0);
+        let before = step.checked_sub(1).and_then(|s| self.counts.get(s)).unwrap_or(0);
+        now > before && is_set(self.values[now - 1])
     }
 }
 
@@ -200,6 +249,21 @@ mod tests {
         assert_eq!((0..5).map(|s| flags.fires_at(s)).collect::<Vec<_>>(), [false, true, false, false, false]);
         assert_eq!(wake_steps(5, &[&flags]), [false, true, false, false, false]);
         assert_eq!(wake_steps(3, &[]), [true; 3]);
+    }
+
+    #[test]
+    fn a_series_with_a_bar_at_every_step_reveals_as_the_step_table_does() {
+        let times = [10, 20, 30, 40];
+        let values = vec![1.0, 0.0, f64::NAN, 4.0];
+        let every = Revealed::new(values.clone(), &times, &times).unwrap();
+        assert_eq!(every.counts, Counts::Every(4), "no table for a full series");
+        let table = Revealed { values, counts: Counts::Table(visible_counts(&times, &times).unwrap()) };
+        for step in 0..6 {
+            assert_eq!(every.visible(step).len(), table.visible(step).len(), "step {step}");
+            assert_eq!(every.fires_at(step), table.fires_at(step), "step {step}");
+            assert_eq!(every.back(step, 1).map(f64::to_bits), table.back(step, 1).map(f64::to_bits));
+        }
+        assert_eq!(every.steps(), table.steps());
     }
 
     #[test]

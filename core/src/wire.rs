@@ -494,8 +494,7 @@ pub mod data {
         }
         let mut revealed = Vec::with_capacity(values.len());
         for (&index, v) in series_of.iter().zip(values) {
-            let ts: Vec<i64> = series(scenario, index as usize)?.bars.iter().map(|b| b.ts).collect();
-            revealed.push(Revealed::new(v, &ts, scenario.timeline())?);
+            revealed.push(Revealed::of_series(v, scenario, index as usize)?);
         }
         let refs: Vec<&Revealed> = revealed.iter().collect();
         Ok(reveal::wake_plan(scenario.timeline().len(), &refs, limit))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import _native
 from ._convert import DecimalLike, to_datetime, to_decimal
@@ -70,7 +70,7 @@ class Context:
     """What a strategy sees and does at one bar. Cheap to use on every bar: the price getters
     return floats straight from the engine without building objects."""
 
-    __slots__ = ("_run", "_native", "_agent", "_index", "_clock", "_wake", "_started", "symbols")
+    __slots__ = ("_run", "_native", "_agent", "_index", "_clock", "_wake", "_started", "_columns", "symbols")
 
     def __init__(self, run: Run, clock: Optional[_native.Clock] = None) -> None:
         self._run = run
@@ -79,6 +79,7 @@ class Context:
         self._clock = clock or _native.Clock()
         self._wake: List[Indicator] = []
         self._started = False
+        self._columns: Dict[Tuple[int, str], Any] = {}  # (series, field) → read-only float array
         self.symbols: List[str] = run.scenario.universe
         self._index: Dict[str, int] = {s: self._native.symbol_index(s) for s in run.scenario.universe}
         if run.scenario.benchmark_symbol:
@@ -133,7 +134,10 @@ class Context:
             from ._convert import invalid
 
             raise invalid("invalid_argument", f"`field` must be a str, got {type(field).__name__}")
-        values = np.frombuffer(self._native.column_f64(self._i(symbol), field), dtype="<f8")
+        key = (self._i(symbol), field)
+        if key not in self._columns:  # several indicators of one column read it once
+            self._columns[key] = np.frombuffer(self._native.column_f64(*key), dtype="<f8")
+        values = self._columns[key]
         full = np.asarray(fn(values, *args, **kw), dtype="f8")
         if full.shape != values.shape:
             from ._convert import invalid
