@@ -174,14 +174,17 @@ pub fn trades(fills: &[Fill]) -> Vec<Trade> {
             t.exits.push(leg(Some(exit_type(f.role))));
         }
         t.net_pnl = t.realized_pnl - t.fees;
-        let entered = t.avg_entry_price * t.quantity;
-        t.return_pct =
-            if entered.is_zero() { 0.0 } else { crate::num::to_f64(t.net_pnl * Decimal::ONE_HUNDRED / entered) };
         if t.open_quantity.is_zero() {
             t.status = TradeStatus::Closed;
             t.closed_at = Some(f.ts);
             open.remove(f.symbol.as_str());
         }
+    }
+    // Once per trade, from its state after its last fill.
+    for t in &mut out {
+        let entered = t.avg_entry_price * t.quantity;
+        t.return_pct =
+            if entered.is_zero() { 0.0 } else { crate::num::to_f64(t.net_pnl * Decimal::ONE_HUNDRED / entered) };
     }
     out
 }

@@ -87,7 +87,8 @@ def main() -> None:
     for name, strategy in (("vectrade on_bar every bar", VtSma), ("vectrade on_bar at crosses", VtSmaWoken)):
         start = time.perf_counter()
         ours = vt.backtest(strategy, scenario)
-        rows.append((name, time.perf_counter() - start, ours.results.metrics.round_trips))
+        rows.append((name, time.perf_counter() - start, ours.results.metrics.round_trips, ours.results.final_equity))
+        del ours  # released before the next run starts, as every peer's run is
     try:
         from backtesting import Backtest, Strategy
         from backtesting.lib import crossover
@@ -112,18 +113,22 @@ def main() -> None:
             warnings.simplefilter("ignore")
             start = time.perf_counter()
             stats = Backtest(df, BtSma, cash=100_000).run()
-            rows.append(("backtesting.py", time.perf_counter() - start, len(stats["_trades"])))
+            rows.append(("backtesting.py", time.perf_counter() - start, len(stats["_trades"]), stats["Equity Final [$]"]))
     report(bars, rows)
     signals(scenario, bars)
 
 
 def report(bars: int, rows: Any) -> None:
-    """One line per engine; VecTrade's rows say how many times faster than the peer (last row)."""
+    """One line per engine (time, throughput, round trips, final equity); VecTrade's rows say how
+    many times faster than the peer (last row)."""
     print(f"{bars:,} bars, SMA 10/30 cross")
     peer_name, peer_seconds = (rows[-1][0], rows[-1][1]) if not rows[-1][0].startswith("vectrade") else (None, None)
-    for name, seconds, trips in rows:
+    for name, seconds, trips, final in rows:
         ratio = f"{peer_seconds / seconds:6.2f}x faster than {peer_name}" if peer_name and name != peer_name else ""
-        print(f"  {name:<28} {seconds:8.3f} s  {bars / seconds:>12,.0f} bars/s  round trips {trips:>6}  {ratio}")
+        print(
+            f"  {name:<28} {seconds:8.3f} s  {bars / seconds:>12,.0f} bars/s  round trips {trips:>6}"
+            f"  final equity {float(final):>12,.2f}  {ratio}"
+        )
 
 
 def signals(scenario: vt.Scenario, bars: int) -> None:
@@ -139,7 +144,9 @@ def signals(scenario: vt.Scenario, bars: int) -> None:
         bt = vt.backtest_signals(scenario, entries, exits, size=10)
         bt.results.sharpe
         best = min(best, time.perf_counter() - start)
-    rows.append(("vectrade signal API", best, bt.results.metrics.round_trips))
+        trips, final = bt.results.metrics.round_trips, bt.results.final_equity
+        del bt  # released before the next run starts
+    rows.append(("vectrade signal API", best, trips, final))
     try:
         import vectorbt as vbt
     except ImportError:
@@ -161,7 +168,7 @@ def signals(scenario: vt.Scenario, bars: int) -> None:
                 start = time.perf_counter()
                 pf = run(len(close))
                 best = min(best, time.perf_counter() - start)
-            rows.append(("vectorbt from_signals", best, int(pf.trades.closed.count())))
+            rows.append(("vectorbt from_signals", best, int(pf.trades.closed.count()), pf.final_value()))
     report(bars, rows)
 
 
