@@ -70,6 +70,12 @@ impl JsScenario {
         Ok(JsScenario { inner: Arc::new(ok(wire::synthetic(&spec_json))?) })
     }
 
+    /// The same bars under other rules (JSON of the core's `Rules`; see `wire::with_rules`).
+    #[napi]
+    pub fn with_rules(&self, rules_json: String) -> Result<JsScenario, String> {
+        Ok(JsScenario { inner: Arc::new(ok(wire::with_rules(&self.inner, &rules_json))?) })
+    }
+
     /// A scenario from a config (JSON) and series (JSON list of `{symbol, bars}`).
     #[napi(factory)]
     pub fn from_series(config_json: String, series_json: String) -> Result<Self, String> {

@@ -109,6 +109,11 @@ impl PyScenario {
         Ok(PyScenario { inner: Arc::new(ok(wire::synthetic(spec_json))?) })
     }
 
+    /// The same bars under other rules (JSON of the core's `Rules`; see `wire::with_rules`).
+    fn with_rules(&self, rules_json: &str) -> PyResult<Self> {
+        Ok(PyScenario { inner: Arc::new(ok(wire::with_rules(&self.inner, rules_json))?) })
+    }
+
     /// A scenario from a config (JSON) and series (JSON list of `{symbol, bars}`).
     #[staticmethod]
     fn from_series(config_json: &str, series_json: &str) -> PyResult<Self> {

@@ -63,6 +63,12 @@ impl WasmScenario {
         Ok(WasmScenario { inner: Arc::new(ok(wire::synthetic(spec_json))?) })
     }
 
+    /// The same bars under other rules (JSON of the core's `Rules`; see `wire::with_rules`).
+    #[wasm_bindgen(js_name = withRules)]
+    pub fn with_rules(&self, rules_json: &str) -> Result<WasmScenario, JsValue> {
+        Ok(WasmScenario { inner: Arc::new(ok(wire::with_rules(&self.inner, rules_json))?) })
+    }
+
     /// A scenario from a config (JSON) and series (JSON list of `{symbol, bars}`).
     #[wasm_bindgen(js_name = fromSeries)]
     pub fn from_series(config_json: &str, series_json: &str) -> Result<WasmScenario, JsValue> {

@@ -312,6 +312,28 @@ impl Scenario {
         Ok(Scenario { config, series: ordered, timeline, fingerprint })
     }
 
+    /// The same bars under `config` (checked; the bars were when this scenario was built). Its
+    /// universe and benchmark must name every series of this scenario.
+    pub fn with_config(&self, config: ScenarioConfig) -> Result<Self> {
+        config.validate()?;
+        let wanted: Vec<&String> = config.universe.iter().chain(config.benchmark_symbol.as_ref()).collect();
+        let mut series = Vec::with_capacity(wanted.len());
+        for symbol in wanted {
+            let s = self.series_of(symbol).ok_or_else(|| {
+                crate::Error::new(ErrorKind::InvalidScenario, format!("'{symbol}' is not a symbol of this scenario"))
+            })?;
+            series.push(s.clone());
+        }
+        if let Some(left) = self.series.iter().find(|s| !series.iter().any(|kept| kept.symbol == s.symbol)) {
+            return err(
+                ErrorKind::InvalidScenario,
+                format!("'{}' must stay in the universe or be the benchmark", left.symbol),
+            );
+        }
+        let fingerprint = fingerprint(&config, &series);
+        Ok(Scenario { config, series, timeline: self.timeline.clone(), fingerprint })
+    }
+
     /// The config.
     pub fn config(&self) -> &ScenarioConfig {
         &self.config

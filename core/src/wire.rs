@@ -99,27 +99,49 @@ pub struct Rules {
 /// (UTC ms), under `rules` (JSON of [`Rules`]). Every symbol but the benchmark is tradable.
 pub fn config_from_rules(rules_json: &str, symbols: &[String], times: &[i64]) -> Result<String> {
     let rules: Rules = from_json("rules", rules_json)?;
-    let slug = rules.slug.unwrap_or_else(|| "custom".to_string());
-    let resolution = rules.bar_resolution.unwrap_or_else(|| crate::BarResolution::infer(times));
-    let mut config = serde_json::json!({
-        "name": rules.name.unwrap_or_else(|| slug.clone()),
+    let slug = rules.slug.clone().unwrap_or_else(|| "custom".to_string());
+    let base = serde_json::json!({
+        "name": slug.clone(),
         "slug": slug,
-        "universe": symbols.iter().filter(|s| Some(*s) != rules.benchmark_symbol.as_ref()).collect::<Vec<_>>(),
-        "bar_resolution": resolution,
-        "benchmark_symbol": rules.benchmark_symbol,
+        "bar_resolution": crate::BarResolution::infer(times),
     });
-    let fields = config.as_object_mut().expect("an object");
+    Ok(to_json(&apply_rules(base, rules, symbols)?))
+}
+
+/// `scenario`'s bars under other rules (JSON of [`Rules`]): each rule given replaces the
+/// scenario's (a commission replaces its whole commission model), the others are kept. Every
+/// symbol but the benchmark is tradable. The bars are copied, not checked again.
+pub fn with_rules(scenario: &Scenario, rules_json: &str) -> Result<Scenario> {
+    let rules: Rules = from_json("rules", rules_json)?;
+    let symbols: Vec<String> = scenario.series().iter().map(|s| s.symbol.clone()).collect();
+    let base = serde_json::to_value(scenario.config()).expect("configs serialise");
+    scenario.with_config(apply_rules(base, rules, &symbols)?)
+}
+
+/// `config` (a scenario config as JSON) with the fields `rules` gives replaced, the universe set
+/// to every symbol but the benchmark, read back through the config's own parser (its defaults
+/// fill what is left out and it checks the result).
+fn apply_rules(mut config: serde_json::Value, rules: Rules, symbols: &[String]) -> Result<ScenarioConfig> {
+    let fields = config.as_object_mut().expect("a config is an object");
     let mut set = |key: &str, value: Option<serde_json::Value>| {
         if let Some(v) = value {
             fields.insert(key.to_string(), v);
         }
     };
+    set("slug", rules.slug.map(serde_json::Value::String));
+    set("name", rules.name.map(serde_json::Value::String));
+    set("bar_resolution", rules.bar_resolution.map(|r| serde_json::json!(r)));
+    set("benchmark_symbol", rules.benchmark_symbol.map(serde_json::Value::String));
     set("starting_cash", rules.starting_cash.map(|d| serde_json::json!(d)));
     set("leverage_cap", rules.leverage_cap.map(|d| serde_json::json!(d)));
     set("maintenance_margin", rules.maintenance_margin.map(|d| serde_json::json!(d)));
     set("short_enabled", rules.short_enabled.map(serde_json::Value::Bool));
     set("market_hours", rules.market_hours.map(|h| serde_json::json!(h)));
-    let mut costs = serde_json::Map::new();
+    let benchmark = fields.get("benchmark_symbol").and_then(serde_json::Value::as_str).map(str::to_string);
+    let universe: Vec<&String> = symbols.iter().filter(|s| Some(*s) != benchmark.as_ref()).collect();
+    fields.insert("universe".into(), serde_json::json!(universe));
+    let costs = fields.entry("costs").or_insert_with(|| serde_json::json!({}));
+    let costs = costs.as_object_mut().expect("costs are an object");
     if let Some(bps) = rules.slippage_bps {
         costs.insert("slippage".into(), serde_json::json!({"model": "fixed_bps", "bps": bps}));
     }
@@ -129,12 +151,7 @@ pub fn config_from_rules(rules_json: &str, symbols: &[String], times: &[i64]) ->
     if let Some(p) = rules.max_volume_participation {
         costs.insert("max_volume_participation".into(), serde_json::json!(p));
     }
-    if !costs.is_empty() {
-        fields.insert("costs".into(), serde_json::Value::Object(costs));
-    }
-    // Through the config's own parser: its defaults fill the rest and it checks the result.
-    let parsed: ScenarioConfig = from_json("rules", &config.to_string())?;
-    Ok(to_json(&parsed))
+    from_json("rules", &config.to_string())
 }
 
 /// One symbol's bars as float columns, as data libraries hold them (numpy, typed arrays): times
@@ -263,6 +280,39 @@ mod tests {
         assert_eq!(config.starting_cash, rust_decimal::Decimal::from(100_000));
         let e = config_from_rules(r#"{"cash":5}"#, &symbols, &[]).unwrap_err();
         assert!(e.detail.starts_with("rules.cash: unknown field `cash`, expected one of `slug`"), "{}", e.detail);
+    }
+
+    #[test]
+    fn a_scenario_takes_other_rules_over_the_same_bars() {
+        let original = crate::catalog::get("crash-and-rebound").unwrap();
+        let costs = original.config().costs.clone();
+        let free = with_rules(&original, r#"{"slippage_bps":"0","starting_cash":"5000"}"#).unwrap();
+        let c = free.config();
+        assert_eq!(c.costs.slippage, crate::costs::SlippageModel::FixedBps { bps: rust_decimal::Decimal::ZERO });
+        assert_eq!(
+            (c.costs.commission.clone(), c.costs.max_volume_participation),
+            (costs.commission, costs.max_volume_participation)
+        );
+        assert_eq!(c.starting_cash, rust_decimal::Decimal::from(5000));
+        // Everything else is the scenario's own: bars, timeline, universe, benchmark, hours, name.
+        let (o, f) = (original.config(), free.config());
+        assert_eq!(
+            (&f.slug, &f.universe, &f.benchmark_symbol, &f.market_hours),
+            (&o.slug, &o.universe, &o.benchmark_symbol, &o.market_hours)
+        );
+        assert_eq!((original.series(), original.timeline()), (free.series(), free.timeline()));
+        assert_ne!(original.fingerprint(), free.fingerprint(), "other rules, another scenario");
+        // The benchmark may become a traded symbol, a traded symbol the benchmark.
+        let first = o.universe[0].clone();
+        let swapped = with_rules(&original, &format!(r#"{{"benchmark_symbol":"{first}"}}"#)).unwrap();
+        assert!(swapped.config().universe.contains(o.benchmark_symbol.as_ref().unwrap()));
+        assert!(!swapped.config().universe.contains(&first));
+        let e = with_rules(&original, r#"{"benchmark_symbol":"NOPE"}"#).unwrap_err();
+        assert_eq!((e.code(), e.detail.as_str()), ("invalid_scenario", "'NOPE' is not a symbol of this scenario"));
+        let e = with_rules(&original, r#"{"slipage_bps":"0"}"#).unwrap_err();
+        assert!(e.detail.starts_with("rules.slipage_bps: unknown field"), "{}", e.detail);
+        let e = with_rules(&original, r#"{"leverage_cap":"-1"}"#).unwrap_err();
+        assert_eq!(e.code(), "invalid_scenario", "{}", e.detail);
     }
 
     #[test]

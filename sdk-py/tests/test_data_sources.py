@@ -104,3 +104,29 @@ def test_reprs_say_what_an_object_is() -> None:
 
     vt.backtest(on_bar, sc)
     assert seen[0].startswith("Context(agent='strategy', bar_index=2, time=2024-")
+
+
+def test_a_scenario_takes_other_rules_over_the_same_bars() -> None:
+    import pickle
+
+    base = vt.scenarios.get("crash-and-rebound")
+    free = base.with_rules(slippage_bps=0, commission={"per_unit": 0}, starting_cash="25000")
+    assert free.info["costs"]["slippage"] == {"model": "fixed_bps", "bps": "0"}
+    assert free.info["starting_cash"] == "25000"
+    assert (free.universe, free.benchmark_symbol, free.slug) == (base.universe, base.benchmark_symbol, base.slug)
+    assert free.fingerprint != base.fingerprint
+    # Fills land on the touched price: no slippage, no commission.
+    run = vt.Simulator(free).start(agent="a")
+    run.submit(vt.Order.market(free.universe[0], "buy", 3))
+    run.step()
+    fill = run.fills()[0]
+    assert (fill.fill_price, fill.slippage_bps, fill.commission) == (fill.reference_price, 0, 0)
+    # Pickled scenarios rebuild through their rules.
+    again = pickle.loads(pickle.dumps(free))
+    assert again.fingerprint == free.fingerprint
+    with pytest.raises(vt.InvalidInput, match="unknown rules"):
+        base.with_rules(slipage_bps=0)
+    with pytest.raises(vt.InvalidInput, match="not a symbol of this scenario"):
+        base.with_rules(benchmark_symbol="NOPE")
+    with pytest.raises(vt.InvalidInput, match="`commission` is a dict"):
+        base.with_rules(commission=5)

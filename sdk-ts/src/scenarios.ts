@@ -77,6 +77,15 @@ export class Scenario {
     return { ts: col("ts"), open: col("open"), high: col("high"), low: col("low"), close: col("close"), volume: col("volume") };
   }
 
+  /**
+   * The same bars under other rules: each rule given replaces the scenario's and the others are
+   * kept (a `commission` replaces the whole commission model); every symbol but the benchmark is
+   * tradable. `scenarios.get("crash-and-rebound").withRules({ slippageBps: 0 })`.
+   */
+  withRules(rules: Rules): Scenario {
+    return new Scenario(engine(() => this.native.withRules(rulesJson(rules))));
+  }
+
   toString(): string {
     return `Scenario(${this.slug}, ${this.info.universe.length} symbols, ${this.info.barCount} bars)`;
   }
@@ -100,7 +109,7 @@ export function synthetic(options: { symbols?: number; bars?: number; seed?: num
 }
 
 /**
- * The trading rules of a scenario made from your own bars. Every symbol but `benchmarkSymbol` is
+ * The trading rules of a scenario made from your own bars (or given to `Scenario.withRules`). Every symbol but `benchmarkSymbol` is
  * tradable; a rule left out takes the engine's default (100 000 of cash, leverage 1, no shorting,
  * 2 bps slippage, no commission, 25 % maintenance margin, US equity hours); `barResolution` left
  * out is read off the bar times.

@@ -121,6 +121,23 @@ test("bulk data crosses as typed arrays", () => {
   assert.throws(() => vt.scenarios.fromArrays({ X: { ts, open: close, high: close, low: close, close } }, { cash: 5 } as vt.Rules), (e: unknown) => e instanceof vt.InvalidInput && /unknown field `cash`/.test(e.message));
 });
 
+test("a scenario takes other rules over the same bars", () => {
+  const base = vt.scenarios.get("crash-and-rebound");
+  const free = base.withRules({ slippageBps: 0, commission: { perUnit: 0 }, startingCash: "25000" });
+  assert.deepEqual(free.info.costs.slippage, { model: "fixed_bps", bps: "0" });
+  assert.equal(free.info.startingCash, "25000");
+  assert.deepEqual([free.universe, free.info.benchmarkSymbol, free.slug], [base.universe, base.info.benchmarkSymbol, base.slug]);
+  assert.notEqual(free.fingerprint, base.fingerprint);
+  const symbol = free.universe[0]!;
+  const run = new vt.Simulator(free).start();
+  run.submit(vt.Order.market(symbol, "buy", 3));
+  run.step();
+  const fill = run.fills()[0]!;
+  assert.deepEqual([fill.fillPrice, fill.slippageBps, fill.commission], [fill.referencePrice, "0", "0"]);
+  assert.throws(() => base.withRules({ benchmarkSymbol: "NOPE" }), (e: unknown) => e instanceof vt.VecTradeError && /not a symbol of this scenario/.test(e.message));
+  assert.throws(() => base.withRules({ cash: 5 } as vt.Rules), (e: unknown) => e instanceof vt.InvalidInput && /unknown field `cash`/.test(e.message));
+});
+
 test("CSV text becomes a scenario", () => {
   const csv = "Date,Open,High,Low,Close,Volume\n2024-01-02,10,11,9,10.5,100\n2024-01-03,10.5,12,10,11.5,100\n";
   const sc = vt.scenarios.fromCsv(csv, { symbol: "ABC", startingCash: 5000 });

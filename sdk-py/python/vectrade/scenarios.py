@@ -56,6 +56,16 @@ class Scenario:
         """Digest of the config and every bar: equal fingerprints, equal markets."""
         return self._native.fingerprint()
 
+    def with_rules(self, **rules: Any) -> "Scenario":
+        """The same bars under other rules: each rule given (the fields of :class:`Rules`, e.g.
+        ``slippage_bps=0``, ``starting_cash=10_000``, ``commission={"bps": 5}``) replaces the
+        scenario's and the others are kept; a commission replaces the whole commission model.
+        Every symbol but the benchmark is tradable. An unknown rule is ``InvalidInput`` listing
+        the known ones."""
+        Rules.of(rules)
+        rules_json = dumps(_rules_wire(rules))
+        return Scenario(self._native.with_rules(rules_json), ("rules", self._source, rules_json))
+
     def __repr__(self) -> str:
         i = self._info
         return (
@@ -76,6 +86,9 @@ def _rebuild(kind: str, *args: Any) -> Scenario:
         return Scenario(_native.Scenario.from_columns(*args), (kind, *args))
     if kind == "series":
         return Scenario(_native.Scenario.from_series(*args), (kind, *args))
+    if kind == "rules":
+        base, rules_json = _rebuild(*args[0]), args[1]
+        return Scenario(base._native.with_rules(rules_json), (kind, *args))
     raise ValueError(f"unknown scenario source {kind!r}")
 
 
@@ -184,19 +197,25 @@ class Rules:
     def config(self, symbols: Sequence[str], times: bytes = b"") -> Dict[str, Any]:
         """The engine's config for a scenario holding ``symbols`` with bars at ``times``
         (little-endian i64 UTC ms); the engine fills in the rules left out (``wire::config_from_rules``)."""
-        decimals = ("starting_cash", "leverage_cap", "maintenance_margin", "slippage_bps", "max_volume_participation")
-        wire: Dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if value is None:
-                continue
-            if f.name in decimals:
-                value = to_decimal(value, f.name)
-            elif f.name == "commission":
-                value = {k: to_decimal(v, f"commission.{k}") for k, v in value.items()}
-            wire[f.name] = value
+        given = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if getattr(self, f.name) is not None}
+        wire = _rules_wire(given)
         result: Dict[str, Any] = loads(_native.config_from_rules(dumps(wire), builtins.list(symbols), times))
         return result
+
+
+def _rules_wire(rules: Dict[str, Any]) -> Dict[str, Any]:
+    """Rules (known names, values not None) as the engine reads them: money and rates exact."""
+    decimals = ("starting_cash", "leverage_cap", "maintenance_margin", "slippage_bps", "max_volume_participation")
+    wire: Dict[str, Any] = {}
+    for name, value in rules.items():
+        if name in decimals:
+            value = to_decimal(value, name)
+        elif name == "commission" and value is not None:
+            if not isinstance(value, dict):
+                raise invalid("invalid_argument", f"`commission` is a dict of per_unit, bps, minimum; got {type(value).__name__}")
+            value = {k: to_decimal(v, f"commission.{k}") for k, v in value.items()}
+        wire[name] = value
+    return wire
 
 
 def from_csv(source: Union[str, Path], *, symbol: Optional[str] = None, **rules: Any) -> Scenario:
