@@ -1,0 +1,574 @@
+//! The benchmark API (seeds 001 and 003) under `/api/v1`: scenarios, runs, market, trades, step,
+//! results, publishing and the leaderboard. Handlers translate HTTP to the core's calls and back.
+
+pub mod wire;
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use vectrade_core::time::format_rfc3339;
+use vectrade_core::{AgentStatus, OrderRequest, OrderType, RiskProfile, Scenario, Side, TimeInForce};
+
+use crate::auth::ApiKey;
+use crate::extract::{Body, Query};
+use crate::identity::{Caller, Plan};
+use crate::problem::{ApiError, Problem, Style};
+use crate::runs::{Command, Idempotency, Live, Output, Published as PublishedRow, Reply, RunHandle, RunMeta};
+use crate::{AppState, month_start, now_ms};
+use wire::*;
+
+/// The benchmark routes.
+pub fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::new()
+        .routes(routes!(list_scenarios))
+        .routes(routes!(get_scenario))
+        .routes(routes!(create_run))
+        .routes(routes!(get_run))
+        .routes(routes!(market))
+        .routes(routes!(queue_trade, list_trades))
+        .routes(routes!(step))
+        .routes(routes!(results))
+        .routes(routes!(publish))
+        .routes(routes!(public_run))
+        .routes(routes!(leaderboard))
+        .routes(routes!(leaderboard_scenarios))
+}
+
+const STYLE: Style = Style::Problem;
+
+fn engine_err(e: &vectrade_core::Error) -> ApiError {
+    ApiError::engine(STYLE, e)
+}
+
+/// A run of the caller's, with its scenario: 404 if there is none, 403 if it is someone else's.
+fn owned_run(state: &AppState, caller: &Caller, id: &str) -> Result<(Arc<RunHandle>, Arc<Scenario>), ApiError> {
+    let handle =
+        state.runs.get(id).ok_or_else(|| ApiError::not_found(STYLE, "run_not_found", format!("no run '{id}'")))?;
+    if handle.meta.account_id != caller.account_id {
+        return Err(ApiError::forbidden(STYLE, "you do not own this run"));
+    }
+    let scenario = scenario_of(state, &handle)?;
+    Ok((handle, scenario))
+}
+
+fn scenario_of(state: &AppState, handle: &RunHandle) -> Result<Arc<Scenario>, ApiError> {
+    state.scenarios.find(&handle.meta.scenario_slug).map(|o| o.scenario.clone()).ok_or_else(|| {
+        ApiError::internal(
+            STYLE,
+            format!("scenario '{}' of run {} is not offered", handle.meta.scenario_slug, handle.meta.id),
+        )
+    })
+}
+
+fn run_status(live: &Live) -> &'static str {
+    if live.run.engine().status(live.agent) == Ok(AgentStatus::Liquidated) {
+        "liquidated"
+    } else if live.run.is_done() {
+        "completed"
+    } else {
+        "active"
+    }
+}
+
+fn run_out(meta: &RunMeta, live: &Live) -> Result<RunOut, ApiError> {
+    let portfolio = live.run.portfolio(live.agent).map_err(|e| engine_err(&e))?;
+    Ok(RunOut {
+        id: meta.id.clone(),
+        status: run_status(live).into(),
+        scenario_slug: meta.scenario_slug.clone(),
+        bot_name: meta.bot_name.clone(),
+        cash: portfolio.cash,
+        starting_cash: live.run.scenario().config().starting_cash,
+        equity: portfolio.equity,
+        sim_time: format_rfc3339(live.run.sim_time()),
+        done: live.run.is_done(),
+        created_at: format_rfc3339(meta.created_at),
+    })
+}
+
+fn request_hash(value: &impl serde::Serialize) -> String {
+    let text = serde_json::to_string(value).expect("requests serialise");
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn idempotency(key: Option<String>, hashed: &impl serde::Serialize) -> Result<Option<Idempotency>, ApiError> {
+    match key {
+        None => Ok(None),
+        Some(k) if k.is_empty() || k.chars().count() > 255 => {
+            Err(ApiError::bad_request(STYLE, "idempotency_key must be 1 to 255 characters"))
+        }
+        Some(key) => Ok(Some(Idempotency { key, request_hash: request_hash(hashed) })),
+    }
+}
+
+/// Every scenario (public).
+#[utoipa::path(get, path = "/api/v1/scenarios", tag = "benchmark",
+    responses((status = 200, body = ScenarioList)))]
+async fn list_scenarios(State(state): State<Arc<AppState>>) -> Reply {
+    let scenarios = state.scenarios.all().iter().map(|o| ScenarioOut::new(&o.id, &o.scenario)).collect();
+    Reply::json(StatusCode::OK, &ScenarioList { scenarios })
+}
+
+/// One scenario by id or slug (public).
+#[utoipa::path(get, path = "/api/v1/scenarios/{id}", tag = "benchmark",
+    params(("id" = String, Path, description = "Scenario id or slug")),
+    responses((status = 200, body = ScenarioOne), (status = 404, body = Problem)))]
+async fn get_scenario(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Reply, ApiError> {
+    let o = state
+        .scenarios
+        .find(&id)
+        .ok_or_else(|| ApiError::not_found(STYLE, "unknown_scenario", format!("no scenario '{id}'")))?;
+    Ok(Reply::json(StatusCode::OK, &ScenarioOne { scenario: ScenarioOut::new(&o.id, &o.scenario) }))
+}
+
+/// Starts a run on a scenario. Counts against the account's monthly quota.
+#[utoipa::path(post, path = "/api/v1/runs", tag = "benchmark", request_body = CreateRun,
+    security(("api_key" = []), ("bearer" = [])),
+    responses((status = 201, body = RunOne), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 402, body = Problem, description = "Free quota reached: `checkout_url`, `upgrade_hint`"),
+        (status = 404, body = Problem),
+        (status = 429, body = Problem, description = "Pro quota reached: `resets_at`")))]
+async fn create_run(
+    State(state): State<Arc<AppState>>,
+    ApiKey(caller): ApiKey,
+    Body(body): Body<CreateRun>,
+) -> Result<Reply, ApiError> {
+    let offered = state.scenarios.find(&body.scenario_slug).ok_or_else(|| {
+        let slugs: Vec<String> =
+            state.scenarios.all().iter().map(|o| format!("'{}'", o.scenario.config().slug)).collect();
+        ApiError::not_found(
+            STYLE,
+            "unknown_scenario",
+            format!("no scenario '{}'; scenarios are: {}", body.scenario_slug, slugs.join(", ")),
+        )
+    })?;
+    if let Some(name) = &body.bot_name
+        && name.chars().count() > 100
+    {
+        return Err(ApiError::bad_request(STYLE, "bot_name must be at most 100 characters"));
+    }
+    let account = crate::accounts::fresh_account(&state, &caller.account_id, STYLE).await?;
+    let now = now_ms();
+    let (since, next) = month_start(now);
+    let used = state.runs.count_since(&account.id, since);
+    if used >= account.plan.monthly_runs() {
+        return Err(match account.plan {
+            Plan::Free => ApiError::new(
+                STYLE,
+                StatusCode::PAYMENT_REQUIRED,
+                "quota_exceeded",
+                format!("the free plan's {} runs this month are used", account.plan.monthly_runs()),
+            )
+            .with("checkout_url", format!("{}/api/v1/billing/local", state.public_url))
+            .with("upgrade_hint", "Upgrade to Pro for 200 runs/month."),
+            Plan::Pro => {
+                let mut e = ApiError::new(
+                    STYLE,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "quota_exceeded",
+                    format!("the Pro plan's {} runs this month are used", account.plan.monthly_runs()),
+                )
+                .with("resets_at", format_rfc3339(next));
+                e.retry_after = Some(u64::try_from((next - now) / 1000).unwrap_or(0).max(1));
+                e
+            }
+        });
+    }
+    let meta = RunMeta {
+        id: uuid::Uuid::new_v4().to_string(),
+        account_id: account.id.clone(),
+        key_id: caller.key_id.clone(),
+        scenario_slug: offered.scenario.config().slug.clone(),
+        bot_name: body.bot_name,
+        agent_info: body.agent_info,
+        risk: RiskProfile::default(),
+        created_at: now,
+    };
+    let handle = state.runs.create(&state.store, meta, offered.scenario.clone()).await?;
+    let scenario = offered.scenario.clone();
+    let run = state.runs.read(&state.store, &handle, scenario, |live| run_out(&handle.meta, live)).await??;
+    Ok(Reply::json(StatusCode::CREATED, &RunOne { run }))
+}
+
+/// A run with its positions and queued orders.
+#[utoipa::path(get, path = "/api/v1/runs/{id}", tag = "benchmark",
+    params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, body = RunDetail), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+async fn get_run(
+    State(state): State<Arc<AppState>>,
+    ApiKey(caller): ApiKey,
+    Path(id): Path<String>,
+) -> Result<Reply, ApiError> {
+    let (handle, scenario) = owned_run(&state, &caller, &id)?;
+    state
+        .runs
+        .read(&state.store, &handle, scenario, |live| {
+            let portfolio = live.run.portfolio(live.agent).map_err(|e| engine_err(&e))?;
+            let open = live.run.engine().open_orders(live.agent).map_err(|e| engine_err(&e))?;
+            let detail = RunDetail {
+                run: run_out(&handle.meta, live)?,
+                positions: portfolio.positions.iter().map(PositionOut::from).collect(),
+                queued_orders: open.into_iter().map(OrderOut::from).collect(),
+                last_equity: portfolio.equity,
+            };
+            Ok(Reply::json(StatusCode::OK, &detail))
+        })
+        .await?
+}
+
+/// `symbols` and `lookback` of a market request.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct MarketQuery {
+    /// Comma-separated symbols of the universe (or the benchmark); all of them when omitted.
+    symbols: Option<String>,
+    /// Bars per symbol, 1 to 1000 (default 50).
+    lookback: Option<usize>,
+}
+
+/// Bars up to the run's clock, never after it.
+#[utoipa::path(get, path = "/api/v1/runs/{id}/market", tag = "benchmark",
+    params(("id" = String, Path, description = "Run id"), MarketQuery), security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, body = MarketOut), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn market(
+    State(state): State<Arc<AppState>>,
+    ApiKey(caller): ApiKey,
+    Path(id): Path<String>,
+    Query(q): Query<MarketQuery>,
+) -> Result<Reply, ApiError> {
+    let (handle, scenario) = owned_run(&state, &caller, &id)?;
+    let mut symbols: Option<Vec<String>> = q
+        .symbols
+        .as_deref()
+        .map(|s| s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect::<Vec<_>>());
+    if let Some(list) = &mut symbols {
+        if list.is_empty() {
+            return Err(ApiError::bad_request(STYLE, "symbols is empty; omit it to observe the whole universe"));
+        }
+        // A symbol named twice is observed once.
+        let mut seen = std::collections::HashSet::new();
+        list.retain(|s| seen.insert(s.clone()));
+    }
+    let lookback = q.lookback.unwrap_or(vectrade_core::run::DEFAULT_LOOKBACK);
+    state
+        .runs
+        .read(&state.store, &handle, scenario, |live| {
+            let names: Option<Vec<&str>> = symbols.as_ref().map(|l| l.iter().map(String::as_str).collect());
+            let view = live.run.market(names.as_deref(), lookback).map_err(|e| engine_err(&e))?;
+            let bars =
+                view.bars.iter().map(|s| (s.symbol.clone(), s.bars.iter().map(BarOut::from).collect())).collect();
+            Ok(Reply::json(
+                StatusCode::OK,
+                &MarketOut { sim_time: format_rfc3339(view.sim_time), bars: BarsBySymbol(bars) },
+            ))
+        })
+        .await?
+}
+
+fn order_request(t: TradeIn) -> Result<(OrderRequest, Option<String>), vectrade_core::Error> {
+    let side: Side = t.side.parse()?;
+    let order_type = t.order_type.as_deref().map(str::parse::<OrderType>).transpose()?.unwrap_or(OrderType::Market);
+    let tif = t.time_in_force.as_deref().map(str::parse::<TimeInForce>).transpose()?.unwrap_or(TimeInForce::Gtc);
+    let mut request = OrderRequest::market(&t.symbol, side, t.quantity.0);
+    request.order_type = order_type;
+    request.time_in_force = tif;
+    request.limit_price = t.limit_price.map(|n| n.0);
+    request.stop_price = t.stop_price.map(|n| n.0);
+    request.stop_loss = t.stop_loss.map(|n| n.0);
+    request.take_profit = t.take_profit.map(|n| n.0);
+    request.reasoning = t.reasoning;
+    Ok((request, t.idempotency_key))
+}
+
+/// Queues an order; it fills at the next bar's open (or later, by its type) when the run steps.
+#[utoipa::path(post, path = "/api/v1/runs/{id}/trades", tag = "benchmark", request_body = TradeIn,
+    params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
+    responses((status = 201, body = OrderOne), (status = 400, body = Problem, description = "Malformed or refused by the engine (`code` says why)"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "Idempotency key reused with another request")))]
+async fn queue_trade(
+    State(state): State<Arc<AppState>>,
+    ApiKey(caller): ApiKey,
+    Path(id): Path<String>,
+    Body(trade): Body<TradeIn>,
+) -> Result<Reply, ApiError> {
+    let (handle, scenario) = owned_run(&state, &caller, &id)?;
+    let (order, key) = order_request(trade).map_err(|e| engine_err(&e))?;
+    let idem = idempotency(key, &order)?;
+    let command = Command::Submit { order };
+    state
+        .runs
+        .execute(&state.store, &handle, scenario, command, idem, |_, output| match output {
+            Ok(Output::Order(order)) => {
+                Ok(Reply::json(StatusCode::CREATED, &OrderOne { order: OrderOut::from(order.as_ref()) }))
+            }
+            Ok(Output::Step(_)) => Err(ApiError::internal(STYLE, "an order was answered with a step")),
+            Err(e) => Err(engine_err(&e)),
+        })
+        .await
+}
+
+/// Every fill of the run.
+#[utoipa::path(get, path = "/api/v1/runs/{id}/trades", tag = "benchmark",
+    params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, body = TradesOut), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
+async fn list_trades(
+    State(state): State<Arc<AppState>>,
+    ApiKey(caller): ApiKey,
+    Path(id): Path<String>,
+) -> Result<Reply, ApiError> {
+    let (handle, scenario) = owned_run(&state, &caller, &id)?;
+    state
+        .runs
+        .read(&state.store, &handle, scenario, |live| {
+            let fills = live.run.engine().fills(live.agent).map_err(|e| engine_err(&e))?;
+            Ok(Reply::json(StatusCode::OK, &TradesOut { trades: fills.iter().map(FillOut::from).collect() }))
+        })
+        .await?
+}
+
+fn step_out(live: &Live, report: &vectrade_core::StepReport) -> Result<StepOut, ApiError> {
+    let a =
+        report.agent(live.agent).ok_or_else(|| ApiError::internal(STYLE, "the step report lacks the run's agent"))?;
+    Ok(StepOut {
+        bars_advanced: report.bars_advanced,
+        new_sim_time: format_rfc3339(report.new_sim_time),
+        fills: a.fills.iter().map(FillOut::from).collect(),
+        equity: a.equity,
+        cash: a.cash,
+        positions_value: a.positions_value,
+        done: report.done || a.liquidated,
+        liquidated: a.liquidated,
+    })
+}
+
+/// Advances the run; queued orders fill against the bars advanced.
+#[utoipa::path(post, path = "/api/v1/runs/{id}/step", tag = "benchmark", request_body = StepIn,
+    params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, body = StepOut), (status = 400, body = Problem, description = "Malformed, or the run is over"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "Idempotency key reused with another request")))]
+async fn step(
+    State(state): State<Arc<AppState>>,
+    ApiKey(caller): ApiKey,
+    Path(id): Path<String>,
+    Body(body): Body<StepIn>,
+) -> Result<Reply, ApiError> {
+    let (handle, scenario) = owned_run(&state, &caller, &id)?;
+    let count = body.count.unwrap_or(1);
+    let command = Command::Step { count };
+    let idem = idempotency(body.idempotency_key, &command)?;
+    state
+        .runs
+        .execute(&state.store, &handle, scenario, command, idem, |live, output| match output {
+            Ok(Output::Step(report)) => Ok(Reply::json(StatusCode::OK, &step_out(live, &report)?)),
+            Ok(Output::Order(_)) => Err(ApiError::internal(STYLE, "a step was answered with an order")),
+            Err(e) => Err(engine_err(&e)),
+        })
+        .await
+}
+
+fn results_of(live: &Live) -> Result<ResultsOut, ApiError> {
+    live.run.results(live.agent).map(|r| ResultsOut::from(&r)).map_err(|e| engine_err(&e))
+}
+
+/// The run's grade; 400 while it is active.
+#[utoipa::path(get, path = "/api/v1/runs/{id}/results", tag = "benchmark",
+    params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, body = ResultsOne), (status = 400, body = Problem, description = "The run is still active"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn results(
+    State(state): State<Arc<AppState>>,
+    ApiKey(caller): ApiKey,
+    Path(id): Path<String>,
+) -> Result<Reply, ApiError> {
+    let (handle, scenario) = owned_run(&state, &caller, &id)?;
+    let results = state.runs.read(&state.store, &handle, scenario, results_of).await??;
+    Ok(Reply::json(StatusCode::OK, &ResultsOne { results }))
+}
+
+/// Posts a finished run to the public leaderboard (publishing again answers the same).
+#[utoipa::path(post, path = "/api/v1/runs/{id}/publish", tag = "benchmark",
+    params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, body = Published), (status = 400, body = Problem, description = "The run is still active"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn publish(
+    State(state): State<Arc<AppState>>,
+    ApiKey(caller): ApiKey,
+    Path(id): Path<String>,
+) -> Result<Reply, ApiError> {
+    let (handle, scenario) = owned_run(&state, &caller, &id)?;
+    if let Some(p) = handle.published() {
+        let results: ResultsOut =
+            serde_json::from_value(p.results).map_err(|e| ApiError::internal(STYLE, e.to_string()))?;
+        return Ok(Reply::json(StatusCode::OK, &Published { published: true, results }));
+    }
+    let results = state.runs.read(&state.store, &handle, scenario, results_of).await??;
+    let value = serde_json::to_value(&results).expect("results serialise");
+    let at = now_ms();
+    let (run_id, text) = (id.clone(), value.to_string());
+    state
+        .store
+        .write(move |conn| {
+            conn.execute(
+                "UPDATE runs SET published_at = ?1, results = ?2 WHERE id = ?3",
+                rusqlite::params![at, text, run_id],
+            )
+            .map(drop)
+        })
+        .await
+        .map_err(|e| ApiError::store(STYLE, &e))?;
+    handle.set_published(PublishedRow { at, results: value });
+    Ok(Reply::json(StatusCode::OK, &Published { published: true, results }))
+}
+
+/// The name a published run shows: `{handle} — {bot_name}` for a Pro account with a handle, else
+/// the bot name, else the account's name.
+fn display_name(state: &AppState, meta: &RunMeta) -> String {
+    let account = state.directory.account(&meta.account_id);
+    let handle = account.as_ref().filter(|a| a.plan == Plan::Pro).and_then(|a| a.handle.clone());
+    match (handle, &meta.bot_name) {
+        (Some(h), Some(b)) => format!("{h} — {b}"),
+        (Some(h), None) => h,
+        (None, Some(b)) => b.clone(),
+        (None, None) => account.map(|a| a.display_name).unwrap_or_else(|| "anonymous".into()),
+    }
+}
+
+fn published_results(p: &PublishedRow) -> Result<ResultsOut, ApiError> {
+    serde_json::from_value(p.results.clone()).map_err(|e| ApiError::internal(STYLE, format!("stored results: {e}")))
+}
+
+/// A published run (public).
+#[utoipa::path(get, path = "/api/v1/runs/{id}/public", tag = "benchmark",
+    params(("id" = String, Path, description = "Run id")),
+    responses((status = 200, body = PublicRun), (status = 404, body = Problem, description = "No such published run")))]
+async fn public_run(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Reply, ApiError> {
+    let not_found = || ApiError::not_found(STYLE, "run_not_found", format!("no published run '{id}'"));
+    let handle = state.runs.get(&id).ok_or_else(not_found)?;
+    let p = handle.published().ok_or_else(not_found)?;
+    let results = published_results(&p)?;
+    let run = PublicRunOut {
+        id: handle.meta.id.clone(),
+        scenario_slug: handle.meta.scenario_slug.clone(),
+        display_name: display_name(&state, &handle.meta),
+        bot_name: handle.meta.bot_name.clone(),
+        status: if results.liquidated { "liquidated" } else { "completed" }.into(),
+        published_at: format_rfc3339(p.at),
+    };
+    Ok(Reply::json(StatusCode::OK, &PublicRun { run, results }))
+}
+
+/// Filters and order of the leaderboard.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct LeaderboardQuery {
+    /// Only runs of this scenario (slug or id).
+    scenario: Option<String>,
+    /// `return_pct` (default), `sharpe`, `sortino`, `max_drawdown` (smallest first) or `final_equity`.
+    sort_by: Option<String>,
+    /// Rows, 1 to 500 (default 100).
+    limit: Option<usize>,
+}
+
+const SORT_KEYS: [&str; 5] = ["return_pct", "sharpe", "sortino", "max_drawdown", "final_equity"];
+
+/// Published runs, best first (public).
+#[utoipa::path(get, path = "/api/v1/leaderboard", tag = "benchmark", params(LeaderboardQuery),
+    responses((status = 200, body = Leaderboard), (status = 400, body = Problem)))]
+async fn leaderboard(State(state): State<Arc<AppState>>, Query(q): Query<LeaderboardQuery>) -> Result<Reply, ApiError> {
+    let sort_by = q.sort_by.unwrap_or_else(|| "return_pct".into());
+    if !SORT_KEYS.contains(&sort_by.as_str()) {
+        let allowed = SORT_KEYS.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ");
+        return Err(ApiError::bad_request(STYLE, format!("`sort_by` must be one of {{{allowed}}}, got '{sort_by}'")));
+    }
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request(STYLE, format!("`limit` must be 1 to 500, got {limit}")));
+    }
+    let slug = match &q.scenario {
+        Some(s) => Some(
+            state
+                .scenarios
+                .find(s)
+                .map(|o| o.scenario.config().slug.clone())
+                .ok_or_else(|| ApiError::not_found(STYLE, "unknown_scenario", format!("no scenario '{s}'")))?,
+        ),
+        None => None,
+    };
+    let mut rows = Vec::new();
+    for h in state.runs.all() {
+        if slug.as_ref().is_some_and(|s| *s != h.meta.scenario_slug) {
+            continue;
+        }
+        let Some(p) = h.published() else { continue };
+        let r = published_results(&p)?;
+        rows.push(LeaderboardRow {
+            rank: 0,
+            run_id: h.meta.id.clone(),
+            scenario_slug: h.meta.scenario_slug.clone(),
+            display_name: display_name(&state, &h.meta),
+            return_pct: r.return_pct,
+            sharpe: r.sharpe,
+            sortino: r.sortino,
+            max_drawdown: r.max_drawdown,
+            final_equity: r.final_equity,
+            trade_count: r.trade_count,
+            published_at: format_rfc3339(p.at),
+        });
+    }
+    // Best first; a missing ratio ranks last; ties by earlier publication, then id.
+    let key = |r: &LeaderboardRow| -> f64 {
+        match sort_by.as_str() {
+            "sharpe" => r.sharpe.unwrap_or(f64::NEG_INFINITY),
+            "sortino" => r.sortino.unwrap_or(f64::NEG_INFINITY),
+            "max_drawdown" => -r.max_drawdown,
+            "final_equity" => r.final_equity,
+            _ => r.return_pct,
+        }
+    };
+    rows.sort_by(|a, b| {
+        key(b)
+            .total_cmp(&key(a))
+            .then_with(|| a.published_at.cmp(&b.published_at))
+            .then_with(|| a.run_id.cmp(&b.run_id))
+    });
+    rows.truncate(limit);
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
+    Ok(Reply::json(StatusCode::OK, &Leaderboard { leaderboard: rows, sort_by }))
+}
+
+/// Scenarios with their count of published runs (public).
+#[utoipa::path(get, path = "/api/v1/leaderboard/scenarios", tag = "benchmark",
+    responses((status = 200, body = LeaderboardScenarios)))]
+async fn leaderboard_scenarios(State(state): State<Arc<AppState>>) -> Reply {
+    let runs = state.runs.all();
+    let scenarios = state
+        .scenarios
+        .all()
+        .iter()
+        .map(|o| {
+            let c = o.scenario.config();
+            LeaderboardScenario {
+                slug: c.slug.clone(),
+                name: c.name.clone(),
+                published_runs: runs
+                    .iter()
+                    .filter(|h| h.meta.scenario_slug == c.slug && h.published().is_some())
+                    .count(),
+            }
+        })
+        .collect();
+    Reply::json(StatusCode::OK, &LeaderboardScenarios { scenarios })
+}

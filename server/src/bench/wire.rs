@@ -1,0 +1,719 @@
+//! The benchmark API's request and response bodies (seeds 001 and 003), with their OpenAPI schemas.
+//! Prices and money go out as JSON numbers, as the hosted benchmark sends them; quantities and
+//! prices come in as numbers or decimal strings and are converted exactly (a float by its shortest
+//! representation), never rounded.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use utoipa::ToSchema;
+use vectrade_core::num::{decimal_from_f64, to_f64};
+use vectrade_core::time::format_rfc3339;
+use vectrade_core::{Bar, Fill, Order, OrderRole, PositionView, RunResults, Scenario, SymbolPnl};
+
+/// A decimal read from a JSON number (`10`, `0.25`) or string (`"10.5"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Num(pub Decimal);
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(f64),
+            Text(String),
+        }
+        match Raw::deserialize(d).map_err(|_| serde::de::Error::custom("expected a number or a decimal string"))? {
+            Raw::Number(v) => decimal_from_f64(v)
+                .map(Num)
+                .ok_or_else(|| serde::de::Error::custom(format!("{v} is not a finite number"))),
+            Raw::Text(s) => s
+                .trim()
+                .parse::<Decimal>()
+                .map(Num)
+                .map_err(|_| serde::de::Error::custom(format!("'{s}' is not a decimal number"))),
+        }
+    }
+}
+
+/// Why an order exists, as the wire names it.
+pub fn role_name(role: OrderRole) -> String {
+    match role {
+        OrderRole::Manual => "manual".into(),
+        OrderRole::StopLoss => "stop_loss".into(),
+        OrderRole::TakeProfit => "take_profit".into(),
+        OrderRole::Trim { level } => format!("trim_{level}"),
+        OrderRole::Liquidation => "liquidation".into(),
+        OrderRole::Reset => "reset".into(),
+    }
+}
+
+/// A decimal as a JSON number: whole values as integers (`100000`), others as the nearest float.
+fn as_number<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    match (d.fract().is_zero(), i64::try_from(*d)) {
+        (true, Ok(i)) => s.serialize_i64(i),
+        _ => s.serialize_f64(to_f64(*d)),
+    }
+}
+
+fn as_opt_number<S: Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => as_number(d, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// A scenario (`GET /api/v1/scenarios`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScenarioOut {
+    /// Stable id (a UUID derived from the slug).
+    pub id: String,
+    /// Used to start runs.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// What the scenario is about.
+    pub description: String,
+    /// `ready` scenarios can be run.
+    pub status: String,
+    /// The symbols that may be traded, in order.
+    pub universe: Vec<String>,
+    /// Cash each run starts with.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub starting_cash: Decimal,
+    /// Maximum gross exposure / equity.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub leverage_cap: Decimal,
+    /// Whether `short` orders are allowed.
+    pub short_enabled: bool,
+    /// Bar length, e.g. `1Hour`.
+    pub bar_resolution: String,
+    /// First bar (RFC 3339 UTC).
+    pub start_ts: String,
+    /// Last bar (RFC 3339 UTC).
+    pub end_ts: String,
+    /// Observable, not tradable, symbol whose buy-and-hold return is the benchmark.
+    pub benchmark_symbol: Option<String>,
+    /// Steps of the timeline.
+    pub bar_count: usize,
+}
+
+impl ScenarioOut {
+    /// The wire form of a scenario.
+    pub fn new(id: &str, scenario: &Scenario) -> ScenarioOut {
+        let info = scenario.info();
+        let c = info.config;
+        ScenarioOut {
+            id: id.to_string(),
+            slug: c.slug,
+            name: c.name,
+            description: c.description,
+            status: serde_json::to_value(c.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+            universe: c.universe,
+            starting_cash: c.starting_cash,
+            leverage_cap: c.leverage_cap,
+            short_enabled: c.short_enabled,
+            bar_resolution: c.bar_resolution.to_string(),
+            start_ts: info.start_ts,
+            end_ts: info.end_ts,
+            benchmark_symbol: c.benchmark_symbol,
+            bar_count: info.bar_count,
+        }
+    }
+}
+
+/// `{"scenarios": [...]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScenarioList {
+    /// Every scenario.
+    pub scenarios: Vec<ScenarioOut>,
+}
+
+/// `{"scenario": {...}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScenarioOne {
+    /// The scenario.
+    pub scenario: ScenarioOut,
+}
+
+/// `POST /api/v1/runs`. Other fields (`agent_info`, ...) are accepted and kept.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CreateRun {
+    /// Slug (or id) of the scenario.
+    pub scenario_slug: String,
+    /// Name shown on the leaderboard.
+    #[serde(default)]
+    pub bot_name: Option<String>,
+    /// Anything the client wants to record about its agent.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub agent_info: Option<serde_json::Value>,
+}
+
+/// A run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunOut {
+    /// Run id.
+    pub id: String,
+    /// `active`, `completed` or `liquidated`.
+    pub status: String,
+    /// The scenario's slug.
+    pub scenario_slug: String,
+    /// Name shown on the leaderboard.
+    pub bot_name: Option<String>,
+    /// Cash now.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub cash: Decimal,
+    /// Cash at the start.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub starting_cash: Decimal,
+    /// Equity at the latest closes.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub equity: Decimal,
+    /// The clock: time of the latest bar (RFC 3339 UTC).
+    pub sim_time: String,
+    /// True once the run is over.
+    pub done: bool,
+    /// Creation time (RFC 3339 UTC).
+    pub created_at: String,
+}
+
+/// `{"run": {...}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunOne {
+    /// The run.
+    pub run: RunOut,
+}
+
+/// A position at the latest close.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PositionOut {
+    /// Ticker.
+    pub symbol: String,
+    /// Signed units (negative = short).
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub quantity: Decimal,
+    /// Average entry price.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub avg_cost: Decimal,
+    /// Latest close.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub current_price: Decimal,
+    /// `quantity × current_price`.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub market_value: Decimal,
+    /// `(current_price − avg_cost) × quantity`.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub unrealized_pnl: Decimal,
+}
+
+impl From<&PositionView> for PositionOut {
+    fn from(p: &PositionView) -> Self {
+        PositionOut {
+            symbol: p.symbol.clone(),
+            quantity: p.quantity,
+            avg_cost: p.avg_cost,
+            current_price: p.current_price,
+            market_value: p.market_value,
+            unrealized_pnl: p.unrealized_pnl,
+        }
+    }
+}
+
+/// An order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderOut {
+    /// Order id within the run.
+    pub id: String,
+    /// Ticker.
+    pub symbol: String,
+    /// `buy`, `sell`, `short` or `cover`.
+    pub side: String,
+    /// Units asked.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub quantity: Decimal,
+    /// `MARKET`, `LIMIT`, `STOP` or `STOP_LIMIT`.
+    pub order_type: String,
+    /// Limit price, if any.
+    #[serde(serialize_with = "as_opt_number", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    pub limit_price: Option<Decimal>,
+    /// Stop price, if any.
+    #[serde(serialize_with = "as_opt_number", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    pub stop_price: Option<Decimal>,
+    /// `GTC`, `DAY`, `IOC` or `FOK`.
+    pub time_in_force: String,
+    /// `OPEN`, `PARTIALLY_FILLED`, `FILLED`, `CANCELLED` or `REJECTED`.
+    pub status: String,
+    /// Units filled so far.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub filled_quantity: Decimal,
+    /// Average fill price, once anything filled.
+    #[serde(serialize_with = "as_opt_number", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<f64>)]
+    pub avg_fill_price: Option<Decimal>,
+    /// `manual`, `stop_loss`, `take_profit`, `trim`, `liquidation`, ...
+    pub role: String,
+    /// Placement time (RFC 3339 UTC, simulated clock).
+    pub created_at: String,
+    /// Why it was rejected or cancelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejection_reason: Option<String>,
+    /// The order's reasoning text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
+}
+
+impl From<&Order> for OrderOut {
+    fn from(o: &Order) -> Self {
+        let r = &o.request;
+        OrderOut {
+            id: o.id.to_string(),
+            symbol: r.symbol.clone(),
+            side: r.side.to_string(),
+            quantity: r.quantity,
+            order_type: r.order_type.to_string(),
+            limit_price: r.limit_price,
+            stop_price: r.stop_price,
+            time_in_force: r.time_in_force.to_string(),
+            status: o.status.to_string(),
+            filled_quantity: o.filled_quantity,
+            avg_fill_price: o.avg_fill_price,
+            role: role_name(o.role),
+            created_at: format_rfc3339(o.created_at),
+            rejection_reason: o.end_reason.as_ref().map(|e| e.detail.clone()),
+            reasoning: r.reasoning.clone(),
+        }
+    }
+}
+
+/// `{"order": {...}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderOne {
+    /// The queued order.
+    pub order: OrderOut,
+}
+
+/// `GET /api/v1/runs/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunDetail {
+    /// The run.
+    pub run: RunOut,
+    /// Open positions at the latest closes.
+    pub positions: Vec<PositionOut>,
+    /// Orders still working.
+    pub queued_orders: Vec<OrderOut>,
+    /// Equity at the latest closes.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub last_equity: Decimal,
+}
+
+/// A bar.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BarOut {
+    /// Bar time (RFC 3339 UTC).
+    pub ts: String,
+    /// Open.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub open: Decimal,
+    /// High.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub high: Decimal,
+    /// Low.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub low: Decimal,
+    /// Close.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub close: Decimal,
+    /// Volume (shares, or coin units for crypto pairs).
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub volume: Decimal,
+}
+
+impl From<&Bar> for BarOut {
+    fn from(b: &Bar) -> Self {
+        BarOut { ts: format_rfc3339(b.ts), open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume }
+    }
+}
+
+/// Bars per symbol, in the order asked (universe order, then the benchmark, when none are named).
+#[derive(Debug, ToSchema)]
+#[schema(value_type = std::collections::HashMap<String, Vec<BarOut>>)]
+pub struct BarsBySymbol(pub Vec<(String, Vec<BarOut>)>);
+
+impl Serialize for BarsBySymbol {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (symbol, bars) in &self.0 {
+            map.serialize_entry(symbol, bars)?;
+        }
+        map.end()
+    }
+}
+
+/// `GET /api/v1/runs/{id}/market`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MarketOut {
+    /// The clock (RFC 3339 UTC); no bar is later.
+    pub sim_time: String,
+    /// Ascending bars per symbol; the last one's `ts` is at or before `sim_time`.
+    pub bars: BarsBySymbol,
+}
+
+/// `POST /api/v1/runs/{id}/trades`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TradeIn {
+    /// Must be in the scenario's universe.
+    pub symbol: String,
+    /// `buy`, `sell`, `short` or `cover` (case-insensitive).
+    pub side: String,
+    /// Positive; fractional allowed, at most 8 decimal places. A number or a decimal string.
+    #[schema(value_type = f64)]
+    pub quantity: Num,
+    /// A UUID unique to this order; reuse it only to retry the same order.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+    /// Free text, recorded with the order and its fills.
+    #[serde(default)]
+    pub reasoning: Option<String>,
+    /// `MARKET` (default), `LIMIT`, `STOP` or `STOP_LIMIT`.
+    #[serde(default)]
+    pub order_type: Option<String>,
+    /// Required for LIMIT and STOP_LIMIT.
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub limit_price: Option<Num>,
+    /// Required for STOP and STOP_LIMIT.
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub stop_price: Option<Num>,
+    /// `GTC` (default), `DAY`, `IOC` or `FOK`.
+    #[serde(default)]
+    pub time_in_force: Option<String>,
+    /// Bracket exit: a stop closing what fills.
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub stop_loss: Option<Num>,
+    /// Bracket exit: a limit closing what fills.
+    #[serde(default)]
+    #[schema(value_type = Option<f64>)]
+    pub take_profit: Option<Num>,
+}
+
+/// `POST /api/v1/runs/{id}/step`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepIn {
+    /// Bars to advance (default 1; 0 advances nothing).
+    #[serde(default)]
+    pub count: Option<u32>,
+    /// A fresh UUID per step; reuse it only to retry the same step.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+/// A fill.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FillOut {
+    /// The order that filled.
+    pub order_id: String,
+    /// Ticker.
+    pub symbol: String,
+    /// `buy`, `sell`, `short` or `cover`.
+    pub side: String,
+    /// Units.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub quantity: Decimal,
+    /// Price per unit, slippage included.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub fill_price: Decimal,
+    /// Slippage applied, basis points against the trader.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub slippage_bps: Decimal,
+    /// Commission charged.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub commission: Decimal,
+    /// `quantity × fill_price`.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub total_value: Decimal,
+    /// Bar time of the fill (RFC 3339 UTC).
+    pub ts: String,
+    /// Why the order existed: `manual`, `stop_loss`, `take_profit`, `trim`, `liquidation`, ...
+    pub role: String,
+    /// The order's reasoning text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<String>,
+}
+
+impl From<&Fill> for FillOut {
+    fn from(f: &Fill) -> Self {
+        FillOut {
+            order_id: f.order_id.to_string(),
+            symbol: f.symbol.clone(),
+            side: f.side.to_string(),
+            quantity: f.quantity,
+            fill_price: f.fill_price,
+            slippage_bps: f.slippage_bps,
+            commission: f.commission,
+            total_value: f.total_value,
+            ts: format_rfc3339(f.ts),
+            role: role_name(f.role),
+            reasoning: f.reasoning.clone(),
+        }
+    }
+}
+
+/// The step response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepOut {
+    /// Bars actually advanced (fewer than asked at the end).
+    pub bars_advanced: u32,
+    /// The clock after the step (RFC 3339 UTC).
+    pub new_sim_time: String,
+    /// Fills of the bars advanced.
+    pub fills: Vec<FillOut>,
+    /// Equity after the step.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub equity: Decimal,
+    /// Cash after the step.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub cash: Decimal,
+    /// Signed value of the positions.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub positions_value: Decimal,
+    /// True when the scenario is exhausted: the run is over.
+    pub done: bool,
+    /// True when a margin call closed every position: the run is over.
+    pub liquidated: bool,
+}
+
+/// `GET /api/v1/runs/{id}/trades`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TradesOut {
+    /// Every fill of the run, oldest first.
+    pub trades: Vec<FillOut>,
+}
+
+/// Profit and loss of one symbol.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SymbolPnlOut {
+    /// Ticker.
+    pub symbol: String,
+    /// Realised, before commissions.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub realized_pnl: Decimal,
+    /// Unrealised at the last close.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub unrealized_pnl: Decimal,
+    /// Commissions.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub fees: Decimal,
+    /// `realized + unrealized − fees`.
+    #[serde(serialize_with = "as_number")]
+    #[schema(value_type = f64)]
+    pub net_pnl: Decimal,
+}
+
+impl From<&SymbolPnl> for SymbolPnlOut {
+    fn from(p: &SymbolPnl) -> Self {
+        SymbolPnlOut {
+            symbol: p.symbol.clone(),
+            realized_pnl: p.realized_pnl,
+            unrealized_pnl: p.unrealized_pnl,
+            fees: p.fees,
+            net_pnl: p.net_pnl,
+        }
+    }
+}
+
+/// A finished run's grade. Metrics that do not exist for the run (a Sharpe ratio of a flat curve)
+/// are left out.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ResultsOut {
+    /// Equity at the end.
+    pub final_equity: f64,
+    /// Total return, percent.
+    pub return_pct: f64,
+    /// Annualised Sharpe ratio (bars per year of the scenario's market hours).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sharpe: Option<f64>,
+    /// Annualised Sortino ratio.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sortino: Option<f64>,
+    /// Maximum drawdown, a positive fraction of the peak (0.087 = 8.7 %).
+    pub max_drawdown: f64,
+    /// Number of fills.
+    pub trade_count: usize,
+    /// True when a margin call ended the run.
+    pub liquidated: bool,
+    /// Buy-and-hold return of the benchmark over the run, percent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub benchmark_return_pct: Option<f64>,
+    /// PnL per universe symbol.
+    #[schema(value_type = Vec<SymbolPnlOut>)]
+    pub per_symbol: serde_json::Value,
+    /// Every metric of the engine (units in the project's docs/METRICS.md); absent ones left out.
+    #[schema(value_type = Object)]
+    pub metrics: serde_json::Value,
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// Drops `null` members (metrics that do not exist) from an object.
+fn without_nulls(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => {
+            serde_json::Value::Object(m.into_iter().filter(|(_, v)| !v.is_null()).collect())
+        }
+        other => other,
+    }
+}
+
+impl From<&RunResults> for ResultsOut {
+    fn from(r: &RunResults) -> Self {
+        let per_symbol: Vec<SymbolPnlOut> = r.per_symbol.iter().map(SymbolPnlOut::from).collect();
+        ResultsOut {
+            final_equity: to_f64(r.final_equity),
+            return_pct: r.return_pct,
+            sharpe: finite(r.sharpe),
+            sortino: finite(r.sortino),
+            max_drawdown: r.max_drawdown,
+            trade_count: r.trade_count,
+            liquidated: r.liquidated,
+            benchmark_return_pct: r.benchmark_return_pct.and_then(finite),
+            per_symbol: serde_json::to_value(per_symbol).expect("serialises"),
+            metrics: without_nulls(serde_json::to_value(&r.metrics).expect("metrics serialise")),
+        }
+    }
+}
+
+/// `{"results": {...}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultsOne {
+    /// The grade.
+    pub results: ResultsOut,
+}
+
+/// `POST /api/v1/runs/{id}/publish`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Published {
+    /// Always true.
+    pub published: bool,
+    /// The published grade.
+    pub results: ResultsOut,
+}
+
+/// A published run as anyone may see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicRunOut {
+    /// Run id.
+    pub id: String,
+    /// Scenario slug.
+    pub scenario_slug: String,
+    /// Leaderboard name.
+    pub display_name: String,
+    /// Bot name given at creation.
+    pub bot_name: Option<String>,
+    /// `completed` or `liquidated`.
+    pub status: String,
+    /// Publication time (RFC 3339 UTC).
+    pub published_at: String,
+}
+
+/// `GET /api/v1/runs/{id}/public`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicRun {
+    /// The run.
+    pub run: PublicRunOut,
+    /// Its grade.
+    pub results: ResultsOut,
+}
+
+/// One leaderboard row.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaderboardRow {
+    /// 1 = best under `sort_by`.
+    pub rank: usize,
+    /// Run id.
+    pub run_id: String,
+    /// Scenario slug.
+    pub scenario_slug: String,
+    /// `{handle} — {bot_name}` for Pro accounts with a handle, else the bot name or account name.
+    pub display_name: String,
+    /// Total return, percent.
+    pub return_pct: f64,
+    /// Sharpe ratio, if it exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sharpe: Option<f64>,
+    /// Sortino ratio, if it exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sortino: Option<f64>,
+    /// Maximum drawdown (positive fraction).
+    pub max_drawdown: f64,
+    /// Final equity.
+    pub final_equity: f64,
+    /// Fills.
+    pub trade_count: usize,
+    /// Publication time (RFC 3339 UTC).
+    pub published_at: String,
+}
+
+/// `GET /api/v1/leaderboard`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Leaderboard {
+    /// Rows, best first.
+    pub leaderboard: Vec<LeaderboardRow>,
+    /// What they are ranked by.
+    pub sort_by: String,
+}
+
+/// A scenario on the leaderboard.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaderboardScenario {
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Published runs on it.
+    pub published_runs: usize,
+}
+
+/// `GET /api/v1/leaderboard/scenarios`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaderboardScenarios {
+    /// Every scenario, with its count of published runs.
+    pub scenarios: Vec<LeaderboardScenario>,
+}

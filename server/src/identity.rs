@@ -1,0 +1,308 @@
+//! Accounts and their keys: who a request comes from. Keys are random, shown once, and kept only
+//! as SHA-256 hashes; the whole directory sits in memory (loaded at start, written through the store).
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use rusqlite::Connection;
+use sha2::{Digest, Sha256};
+
+/// What a key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// An account's own API key (benchmark routes; with the secret, login).
+    Account,
+}
+
+impl KeyKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Account => "account",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "account" => Some(KeyKind::Account),
+            _ => None,
+        }
+    }
+}
+
+/// A plan, with its monthly run quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plan {
+    /// 25 benchmark runs per UTC month.
+    Free,
+    /// 200 benchmark runs per UTC month.
+    Pro,
+}
+
+impl Plan {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Plan::Free => "free",
+            Plan::Pro => "pro",
+        }
+    }
+
+    /// Parses a wire name (case-insensitive).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "free" => Some(Plan::Free),
+            "pro" => Some(Plan::Pro),
+            _ => None,
+        }
+    }
+
+    /// Benchmark runs per UTC month.
+    pub fn monthly_runs(self) -> usize {
+        match self {
+            Plan::Free => 25,
+            Plan::Pro => 200,
+        }
+    }
+}
+
+/// An account.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// UUID.
+    pub id: String,
+    /// Name shown on the leaderboard when no handle is set.
+    pub display_name: String,
+    /// Billing plan.
+    pub plan: Plan,
+    /// Leaderboard handle (Pro only).
+    pub handle: Option<String>,
+    /// Billing e-mail, if given.
+    pub billing_email: Option<String>,
+    /// SHA-256 of the API secret.
+    pub secret_hash: String,
+    /// Creation time (UTC ms).
+    pub created_at: i64,
+}
+
+/// A key as the directory keeps it (never the key itself).
+#[derive(Debug, Clone)]
+pub struct KeyRecord {
+    /// UUID of the key.
+    pub id: String,
+    /// What it may do.
+    pub kind: KeyKind,
+    /// Owner.
+    pub account_id: String,
+    /// First characters of the key, for lists.
+    pub preview: String,
+    /// Set once revoked; a revoked key authenticates nothing.
+    pub revoked: bool,
+}
+
+/// The caller of a request, once its key checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The account that owns the key.
+    pub account_id: String,
+    /// The key's id.
+    pub key_id: String,
+}
+
+/// Accounts and keys in memory.
+#[derive(Default)]
+pub struct Directory {
+    accounts: RwLock<HashMap<String, Account>>,
+    keys: RwLock<HashMap<String, KeyRecord>>,
+}
+
+/// SHA-256 of a key or secret, lowercase hex: how keys are stored and looked up.
+pub fn hash_secret(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A random token: `prefix` then `len` base-62 characters from the OS's generator.
+pub fn random_token(prefix: &str, len: usize) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut out = String::with_capacity(prefix.len() + len);
+    out.push_str(prefix);
+    while out.len() < prefix.len() + len {
+        let mut bytes = [0u8; 64];
+        getrandom::fill(&mut bytes).expect("the operating system's random generator is available");
+        // 248 = 4 × 62: rejecting larger bytes keeps every character equally likely.
+        for b in bytes.into_iter().filter(|&b| b < 248) {
+            if out.len() == prefix.len() + len {
+                break;
+            }
+            out.push(char::from(ALPHABET[usize::from(b % 62)]));
+        }
+    }
+    out
+}
+
+const ACCOUNT_COLUMNS: &str = "id, display_name, plan, handle, billing_email, secret_hash, created_at";
+
+fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+    Ok(Account {
+        id: r.get(0)?,
+        display_name: r.get(1)?,
+        plan: Plan::parse(&r.get::<_, String>(2)?).unwrap_or(Plan::Free),
+        handle: r.get(3)?,
+        billing_email: r.get(4)?,
+        secret_hash: r.get(5)?,
+        created_at: r.get(6)?,
+    })
+}
+
+/// An account as stored now (the operator may have changed its plan while the server runs).
+pub fn read_account(conn: &Connection, id: &str) -> rusqlite::Result<Option<Account>> {
+    use rusqlite::OptionalExtension;
+    conn.query_row(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"), [id], account_row).optional()
+}
+
+impl Directory {
+    /// Loads every account and key from the database.
+    pub fn load(conn: &Connection) -> rusqlite::Result<Directory> {
+        let dir = Directory::default();
+        {
+            let mut stmt = conn.prepare(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts"))?;
+            let rows = stmt.query_map([], account_row)?;
+            let mut accounts = dir.accounts.write().expect("fresh lock");
+            for a in rows {
+                let a = a?;
+                accounts.insert(a.id.clone(), a);
+            }
+        }
+        let mut stmt =
+            conn.prepare("SELECT id, key_hash, kind, account_id, preview, revoked_at IS NOT NULL FROM api_keys")?;
+        let rows = stmt.query_map([], |r| {
+            let kind: String = r.get(2)?;
+            Ok((
+                r.get::<_, String>(1)?,
+                KeyRecord {
+                    id: r.get(0)?,
+                    kind: KeyKind::parse(&kind).unwrap_or(KeyKind::Account),
+                    account_id: r.get(3)?,
+                    preview: r.get(4)?,
+                    revoked: r.get(5)?,
+                },
+            ))
+        })?;
+        let mut keys = dir.keys.write().expect("fresh lock");
+        for k in rows {
+            let (hash, record) = k?;
+            keys.insert(hash, record);
+        }
+        drop(keys);
+        Ok(dir)
+    }
+
+    /// Number of accounts.
+    pub fn account_count(&self) -> usize {
+        self.accounts.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// An account by id.
+    pub fn account(&self, id: &str) -> Option<Account> {
+        self.accounts.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
+    }
+
+    /// The account whose secret hashes to `secret_hash`.
+    pub fn account_by_secret(&self, secret_hash: &str) -> Option<Account> {
+        self.accounts.read().unwrap_or_else(|e| e.into_inner()).values().find(|a| a.secret_hash == secret_hash).cloned()
+    }
+
+    /// The account holding a handle, if any.
+    pub fn account_by_handle(&self, handle: &str) -> Option<Account> {
+        self.accounts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .find(|a| a.handle.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(handle)))
+            .cloned()
+    }
+
+    /// Adds or replaces an account (after its row is committed).
+    pub fn put_account(&self, account: Account) {
+        self.accounts.write().unwrap_or_else(|e| e.into_inner()).insert(account.id.clone(), account);
+    }
+
+    /// Adds a key (after its row is committed).
+    pub fn put_key(&self, key_hash: String, record: KeyRecord) {
+        self.keys.write().unwrap_or_else(|e| e.into_inner()).insert(key_hash, record);
+    }
+
+    /// The live key with this hash, of one of `kinds`.
+    pub fn key(&self, key_hash: &str, kinds: &[KeyKind]) -> Option<KeyRecord> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        keys.get(key_hash).filter(|k| !k.revoked && kinds.contains(&k.kind)).cloned()
+    }
+
+    /// The account's live key of `kind`, if any.
+    pub fn key_of(&self, account_id: &str, kind: KeyKind) -> Option<KeyRecord> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        keys.values().find(|k| k.account_id == account_id && k.kind == kind && !k.revoked).cloned()
+    }
+}
+
+/// A new account with its key: the rows to insert and what the caller is shown once.
+pub struct NewAccount {
+    /// The account.
+    pub account: Account,
+    /// Its API key record.
+    pub key: KeyRecord,
+    /// SHA-256 of the key.
+    pub key_hash: String,
+    /// The key itself (shown once).
+    pub api_key: String,
+    /// The secret itself (shown once).
+    pub api_secret: String,
+}
+
+impl NewAccount {
+    /// Draws a fresh account, key and secret.
+    pub fn generate(display_name: &str, now: i64) -> NewAccount {
+        let api_key = random_token("ak_live_", 40);
+        let api_secret = random_token("sk_live_", 48);
+        let id = uuid::Uuid::new_v4().to_string();
+        let account = Account {
+            id: id.clone(),
+            display_name: display_name.to_string(),
+            plan: Plan::Free,
+            handle: None,
+            billing_email: None,
+            secret_hash: hash_secret(&api_secret),
+            created_at: now,
+        };
+        let key = KeyRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind: KeyKind::Account,
+            account_id: id,
+            preview: api_key.chars().take(12).collect(),
+            revoked: false,
+        };
+        NewAccount { account, key, key_hash: hash_secret(&api_key), api_key, api_secret }
+    }
+
+    /// Inserts the account and its key.
+    pub fn insert(&self, conn: &Connection) -> rusqlite::Result<()> {
+        let a = &self.account;
+        conn.execute(
+            "INSERT INTO accounts (id, display_name, plan, handle, billing_email, secret_hash, created_at)
+             VALUES (?1, ?2, ?3, NULL, NULL, ?4, ?5)",
+            rusqlite::params![a.id, a.display_name, a.plan.as_str(), a.secret_hash, a.created_at],
+        )?;
+        conn.execute(
+            "INSERT INTO api_keys (id, key_hash, kind, account_id, agent_id, label, preview, created_at)
+             VALUES (?1, ?2, ?3, ?4, NULL, NULL, ?5, ?6)",
+            rusqlite::params![self.key.id, self.key_hash, self.key.kind.as_str(), a.id, self.key.preview, a.created_at],
+        )?;
+        Ok(())
+    }
+
+    /// Makes the account and key known to the directory.
+    pub fn publish(self, dir: &Directory) {
+        dir.put_key(self.key_hash, self.key);
+        dir.put_account(self.account);
+    }
+}

@@ -1,0 +1,280 @@
+//! The local VecTrade server: the hosted APIs (benchmark runs, accounts, billing) served over HTTP
+//! on the engine in `vectrade-core`, with every acknowledged write committed to SQLite first.
+//!
+//! Handlers only translate HTTP to the core's calls and back: fills, risk checks, accounting and
+//! metrics are the core's. See `ARCHITECTURE.md` for the layers and `server/README.md` to run it.
+
+pub mod accounts;
+pub mod auth;
+pub mod bench;
+pub mod docs;
+pub mod extract;
+pub mod identity;
+pub mod problem;
+pub mod runs;
+pub mod scenarios;
+pub mod store;
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt as _;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+use utoipa::openapi::security::{ApiKey as ApiKeyScheme, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use vectrade_core::time::{MS_PER_DAY, civil_from_days, days_from_civil};
+
+use crate::auth::Jwt;
+use crate::identity::Directory;
+use crate::problem::{ApiError, Style};
+use crate::runs::Runs;
+use crate::scenarios::Scenarios;
+use crate::store::{Store, StoreError};
+
+/// Everything a handler reaches.
+pub struct AppState {
+    /// Durable storage.
+    pub store: Store,
+    /// Accounts and keys.
+    pub directory: Directory,
+    /// Benchmark runs.
+    pub runs: Runs,
+    /// Offered scenarios.
+    pub scenarios: Scenarios,
+    /// JWT signing.
+    pub jwt: Jwt,
+    /// Base URL the server is reached at, for links in responses.
+    pub public_url: String,
+    /// The OpenAPI document, as served.
+    pub openapi_json: String,
+}
+
+/// The clock of the server (UTC ms). The engine never reads it: it only stamps records and quotas.
+pub fn now_ms() -> i64 {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// Start of the UTC month of `ts` and of the next one (UTC ms).
+pub fn month_start(ts: i64) -> (i64, i64) {
+    let (y, m, _) = civil_from_days(ts.div_euclid(MS_PER_DAY));
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    (days_from_civil(y, m, 1) * MS_PER_DAY, days_from_civil(ny, nm, 1) * MS_PER_DAY)
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "VecTrade local server",
+        description = "The hosted VecTrade APIs on the VecTrade engine, served locally. Benchmark routes answer \
+            errors as RFC 9457 problems (`status`, `title`, `detail`) plus the engine's stable `code`; account \
+            routes as `{\"error\": {code, message, details}}`.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "benchmark", description = "Scenarios, runs, market, trades, step, results, leaderboard (BotTrade)"),
+        (name = "accounts", description = "Local accounts and login"),
+        (name = "billing", description = "Plans and quotas (no payments locally)"),
+        (name = "meta", description = "Health and documentation")
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKeyScheme::Header(ApiKeyValue::new("X-API-Key"))),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+fn api() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(bench::routes())
+        .merge(accounts::routes())
+        .merge(docs::routes())
+}
+
+/// The OpenAPI document, generated from the handlers and their types (committed as `server/openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().split_for_parts().1
+}
+
+/// The document as committed: pretty JSON with a final newline.
+pub fn openapi_text() -> String {
+    let mut text = openapi().to_pretty_json().expect("the OpenAPI document serialises");
+    text.push('\n');
+    text
+}
+
+/// Error body style of a path: nested errors on account and agent routes, problems elsewhere.
+fn style_of(path: &str) -> Style {
+    if path.starts_with("/api/v1/auth") || path.starts_with("/api/v1/agents") { Style::Nested } else { Style::Problem }
+}
+
+/// Gives every request an id (`X-Request-Id`) and turns a panic in a handler into a 500 naming it.
+async fn guard(req: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let style = style_of(req.uri().path());
+    let mut response = match AssertUnwindSafe(next.run(req)).catch_unwind().await {
+        Ok(r) => r,
+        Err(_) => {
+            eprintln!("request {id}: a handler panicked");
+            ApiError::internal(style, format!("internal error (request id {id})"))
+                .with("request_id", id.clone())
+                .into_response()
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}
+
+async fn not_found(req: Request) -> ApiError {
+    let path = req.uri().path().to_string();
+    ApiError::not_found(style_of(&path), "route_not_found", format!("no route {} {path}", req.method()))
+}
+
+/// The whole application on a state.
+pub fn app(state: Arc<AppState>) -> axum::Router {
+    let (router, _) = api().split_for_parts();
+    router
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(15)))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(middleware::from_fn(guard))
+        .with_state(state)
+}
+
+/// Where the server keeps its data and listens.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The SQLite file (created on first start).
+    pub db: PathBuf,
+    /// Address to bind.
+    pub host: String,
+    /// Port (0 picks a free one).
+    pub port: u16,
+}
+
+/// What opening the database found out.
+pub struct Opened {
+    /// The state to serve.
+    pub state: Arc<AppState>,
+    /// Credentials of the account created on first start (shown once).
+    pub first_account: Option<accounts::RegisterOut>,
+}
+
+/// The server secret beside the database (`<db>.secret`), created with owner-only permissions.
+fn server_secret(db: &Path) -> Result<Vec<u8>, StoreError> {
+    let mut path = db.as_os_str().to_owned();
+    path.push(".secret");
+    let path = PathBuf::from(path);
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return Ok(text.trim().as_bytes().to_vec());
+    }
+    let secret = identity::random_token("", 64);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(|e| StoreError(format!("cannot create {}: {e}", path.display())))?;
+    file.write_all(secret.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| StoreError(format!("cannot write {}: {e}", path.display())))?;
+    Ok(secret.into_bytes())
+}
+
+/// Opens the database, loads accounts and runs, and creates the local account on first start.
+pub async fn open(config: &ServerConfig, public_url: String) -> Result<Opened, StoreError> {
+    let store = Store::open(&config.db)?;
+    let conn = store::open_connection(&config.db)?;
+    let directory = Directory::load(&conn)?;
+    let runs = Runs::load(&conn)?;
+    drop(conn);
+    let scenarios = Scenarios::builtin().map_err(|e| StoreError(format!("built-in scenarios: {e}")))?;
+    let jwt = Jwt::new(&server_secret(&config.db)?);
+    let openapi_json = openapi_text();
+    let first = directory.account_count() == 0;
+    let state = Arc::new(AppState { store, directory, runs, scenarios, jwt, public_url, openapi_json });
+    let first_account = if first {
+        Some(accounts::create_account(&state, "local").await.map_err(|e| StoreError(e.detail))?)
+    } else {
+        None
+    };
+    Ok(Opened { state, first_account })
+}
+
+/// Serves until Ctrl-C or SIGTERM; prints the first start's credentials and the address.
+pub async fn serve(config: ServerConfig) -> Result<(), StoreError> {
+    let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
+        .await
+        .map_err(|e| StoreError(format!("cannot listen on {}:{}: {e}", config.host, config.port)))?;
+    let addr: SocketAddr = listener.local_addr().map_err(|e| StoreError(e.to_string()))?;
+    let base = format!("http://{addr}");
+    let opened = open(&config, base.clone()).await?;
+    if let Some(a) = &opened.first_account {
+        println!("First start: created {} with a local account (shown once; keep it).", config.db.display());
+        println!("  account id: {}", a.account_id);
+        println!("  API key:    {}   (X-API-Key on benchmark routes)", a.api_key);
+        println!("  API secret: {}   (with the key: POST /api/v1/auth/login)", a.api_secret);
+        println!("Try:");
+        println!("  curl {base}/api/v1/scenarios");
+        println!(
+            "  curl -X POST {base}/api/v1/runs -H 'X-API-Key: {}' -H 'Content-Type: application/json' -d '{{\"scenario_slug\": \"tech-2024-q2\"}}'",
+            a.api_key
+        );
+    }
+    println!("VecTrade server listening on {base} (docs: {base}/api/docs)");
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, app(opened.state))
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| StoreError(format!("server: {e}")))
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+/// Sets an account's plan in the database (the operator's command; the local server takes no
+/// payments). A running server reads plans from the database when it checks a quota.
+pub fn set_plan(db: &Path, account: &str, plan: identity::Plan) -> Result<(), StoreError> {
+    let conn = store::open_connection(db)?;
+    let n = conn.execute("UPDATE accounts SET plan = ?1 WHERE id = ?2", [plan.as_str(), account])?;
+    if n == 0 {
+        return Err(StoreError(format!("no account '{account}' in {}", db.display())));
+    }
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! Durable storage: one SQLite file in WAL mode, written by one thread that commits the writes
+//! waiting for it together (group commit) and acknowledges each only once its transaction is on disk.
+//!
+//! Every write is a closure run inside a savepoint of the batch's transaction, so one failing write
+//! rolls back alone while the others of its batch commit. Reads that must see every write queued
+//! before them (rebuilding a run from its command log) go through the same thread.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::thread;
+
+use rusqlite::{Connection, OptionalExtension};
+use tokio::sync::oneshot;
+
+/// A storage failure (the database could not be opened, written or read).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("storage: {0}")]
+pub struct StoreError(pub String);
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError(e.to_string())
+    }
+}
+
+type WriteFn = Box<dyn FnOnce(&Connection) -> rusqlite::Result<()> + Send>;
+type ReadFn = Box<dyn FnOnce(&Connection) + Send>;
+
+enum Job {
+    Write(WriteFn, oneshot::Sender<Result<(), StoreError>>),
+    Read(ReadFn),
+}
+
+/// Most writes committed in one transaction.
+const MAX_BATCH: usize = 4096;
+
+/// Schema version kept in `PRAGMA user_version`.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounts (
+    id TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    handle TEXT UNIQUE,
+    billing_email TEXT,
+    secret_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    id TEXT PRIMARY KEY,
+    key_hash TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    agent_id TEXT,
+    label TEXT,
+    preview TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    agent_id TEXT,
+    key_id TEXT NOT NULL,
+    scenario_slug TEXT NOT NULL,
+    bot_name TEXT,
+    agent_info TEXT,
+    risk_profile TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    published_at INTEGER,
+    results TEXT
+);
+CREATE TABLE IF NOT EXISTS run_commands (
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    seq INTEGER NOT NULL,
+    command TEXT NOT NULL,
+    idem_key TEXT,
+    request_hash TEXT,
+    status INTEGER,
+    response TEXT,
+    PRIMARY KEY (run_id, seq)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS run_commands_idem ON run_commands(run_id, idem_key) WHERE idem_key IS NOT NULL;
+";
+
+/// The handle every part of the server writes and reads through; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and starts its writer thread.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let conn = open_connection(path)?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError(format!(
+                "{} was written by a newer server (schema {version}, this one knows {SCHEMA_VERSION})",
+                path.display()
+            )));
+        }
+        conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+        let (jobs, rx) = mpsc::channel();
+        thread::Builder::new()
+            .name("vectrade-store".into())
+            .spawn(move || writer(conn, rx))
+            .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?;
+        Ok(Store { jobs })
+    }
+
+    /// Queues a write; the returned future resolves once it is committed (or failed). Writes are
+    /// committed in the order they were queued.
+    pub fn write<F>(&self, f: F) -> impl Future<Output = Result<(), StoreError>> + use<F>
+    where
+        F: FnOnce(&Connection) -> rusqlite::Result<()> + Send + 'static,
+    {
+        let (ack, done) = oneshot::channel();
+        let sent = self.jobs.send(Job::Write(Box::new(f), ack)).is_ok();
+        async move {
+            if !sent {
+                return Err(StoreError("the writer thread has stopped".into()));
+            }
+            done.await.unwrap_or_else(|_| Err(StoreError("the writer thread has stopped".into())))
+        }
+    }
+
+    /// Reads after every write queued before it has been committed.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = oneshot::channel();
+        let job = Job::Read(Box::new(move |conn| {
+            let _ = tx.send(f(conn).map_err(StoreError::from));
+        }));
+        self.jobs.send(job).map_err(|_| StoreError("the writer thread has stopped".into()))?;
+        rx.await.unwrap_or_else(|_| Err(StoreError("the writer thread has stopped".into())))
+    }
+}
+
+/// Opens a connection with the server's settings: WAL, full fsync at commit, foreign keys.
+pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())))?;
+    // FULL: a commit is on disk (not only in the OS cache) before it is acknowledged.
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+    )?;
+    Ok(conn)
+}
+
+fn writer(conn: Connection, rx: mpsc::Receiver<Job>) {
+    let mut writes: Vec<(WriteFn, oneshot::Sender<Result<(), StoreError>>)> = Vec::new();
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        for job in batch {
+            match job {
+                Job::Write(f, ack) => writes.push((f, ack)),
+                Job::Read(f) => {
+                    commit(&conn, &mut writes);
+                    f(&conn);
+                }
+            }
+        }
+        commit(&conn, &mut writes);
+    }
+}
+
+/// Runs the queued writes in one transaction, each in its own savepoint, then acknowledges them.
+fn commit(conn: &Connection, writes: &mut Vec<(WriteFn, oneshot::Sender<Result<(), StoreError>>)>) {
+    if writes.is_empty() {
+        return;
+    }
+    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        let e = StoreError::from(e);
+        for (_, ack) in writes.drain(..) {
+            let _ = ack.send(Err(e.clone()));
+        }
+        return;
+    }
+    let mut results = Vec::with_capacity(writes.len());
+    let mut acks = Vec::with_capacity(writes.len());
+    for (f, ack) in writes.drain(..) {
+        let result = conn.execute_batch("SAVEPOINT w").and_then(|()| match f(conn) {
+            Ok(()) => conn.execute_batch("RELEASE w"),
+            Err(e) => {
+                conn.execute_batch("ROLLBACK TO w; RELEASE w")?;
+                Err(e)
+            }
+        });
+        results.push(result.map_err(StoreError::from));
+        acks.push(ack);
+    }
+    match conn.execute_batch("COMMIT") {
+        Ok(()) => {
+            for (ack, result) in acks.into_iter().zip(results) {
+                let _ = ack.send(result);
+            }
+        }
+        Err(e) => {
+            let e = StoreError::from(e);
+            let _ = conn.execute_batch("ROLLBACK");
+            for ack in acks {
+                let _ = ack.send(Err(e.clone()));
+            }
+        }
+    }
+}
+
+/// A setting stored in the database, if present.
+pub fn setting(conn: &Connection, name: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM settings WHERE name = ?1", [name], |r| r.get(0)).optional()
+}

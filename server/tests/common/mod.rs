@@ -1,0 +1,116 @@
+//! Starts the real `vectrade-server` binary on a free port with a fresh database, reads the
+//! credentials it prints on first start, and kills it when dropped.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::Value;
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub api_key: Option<String>,
+    pub api_secret: Option<String>,
+    pub account_id: Option<String>,
+    pub db: PathBuf,
+    pub http: Client,
+}
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vectrade-server-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn field(line: &str, label: &str) -> Option<String> {
+    line.trim().strip_prefix(label).map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
+}
+
+impl Server {
+    /// Starts the server on `db` (created on first start).
+    pub fn start(db: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vectrade-server"))
+            .args(["--db", db.to_str().unwrap(), "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the server binary starts");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let (mut api_key, mut api_secret, mut account_id, mut base) = (None, None, None, None);
+        let mut line = String::new();
+        while base.is_none() {
+            line.clear();
+            if out.read_line(&mut line).unwrap() == 0 {
+                panic!("the server exited before listening");
+            }
+            api_key = api_key.or_else(|| field(&line, "API key:"));
+            api_secret = api_secret.or_else(|| field(&line, "API secret:"));
+            account_id = account_id.or_else(|| field(&line, "account id:"));
+            if let Some(rest) = line.trim().strip_prefix("VecTrade server listening on ") {
+                base = Some(rest.split_whitespace().next().unwrap().to_string());
+            }
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in out.lines() {});
+        let http = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        Server { child, base: base.unwrap(), api_key, api_secret, account_id, db: db.to_path_buf(), http }
+    }
+
+    pub fn key(&self) -> &str {
+        self.api_key.as_deref().expect("first start printed a key")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str, key: Option<&str>) -> (u16, Value) {
+        let mut r = self.http.get(self.url(path));
+        if let Some(k) = key {
+            r = r.header("X-API-Key", k);
+        }
+        send(r)
+    }
+
+    pub fn post(&self, path: &str, key: Option<&str>, body: &Value) -> (u16, Value) {
+        let mut r = self.http.post(self.url(path)).json(body);
+        if let Some(k) = key {
+            r = r.header("X-API-Key", k);
+        }
+        send(r)
+    }
+
+    /// Registers another account; returns (account id, key, secret).
+    pub fn register(&self) -> (String, String, String) {
+        let (status, body) = self.post("/api/v1/auth/register", None, &serde_json::json!({"display_name": "other"}));
+        assert_eq!(status, 201, "{body}");
+        let s = |k: &str| body[k].as_str().unwrap().to_string();
+        (s("account_id"), s("api_key"), s("api_secret"))
+    }
+
+    /// SIGKILL: no shutdown, no flush.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn send(r: RequestBuilder) -> (u16, Value) {
+    let response: Response = r.send().expect("the server answers");
+    let status = response.status().as_u16();
+    let text = response.text().unwrap();
+    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+    (status, body)
+}
