@@ -23,6 +23,27 @@ passed=$(grep -Eo 'test result: [a-z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} EN
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 rm -f "$log"
 
+step "server: the README's curl loop (server/examples/bottrade-loop.sh) against the real server"
+python3 - <<'PY'
+import re, sys
+readme = open("README.md").read()
+block = re.search(r"<!-- START bottrade-loop -->\n```sh\n(.*?)```\n<!-- END bottrade-loop -->", readme, re.S)
+if not block or block.group(1) != open("server/examples/bottrade-loop.sh").read():
+    sys.exit("README's curl loop differs from server/examples/bottrade-loop.sh")
+PY
+cargo build --locked -q -p vectrade-server
+srv=$(mktemp -d)
+target/debug/vectrade-server --db "$srv/vectrade.db" --port 0 >"$srv/out" 2>&1 &
+srvpid=$!
+for _ in $(seq 100); do grep -q "listening on" "$srv/out" && break; sleep 0.1; done
+base=$(sed -n 's/^VecTrade server listening on \([^ ]*\).*/\1/p' "$srv/out")
+key=$(awk '/API key:/ {print $3}' "$srv/out")
+out=$(BASE="$base" KEY="$key" bash server/examples/bottrade-loop.sh)
+kill "$srvpid"; wait "$srvpid" 2>/dev/null || true
+rm -rf "$srv"
+printf '%s\n' "$out" | tail -n 2 | cut -c1-160
+grep -q "final_equity" <<<"$out" || { echo "the curl loop printed no results" >&2; exit 1; }
+
 step "python: pip install ./sdk-py (maturin builds vectrade._native) into .venv, then pytest"
 python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check "maturin==1.16.0" "pytest>=8" hypothesis mypy numpy pandas pyarrow backtesting empyrical-reloaded
