@@ -181,7 +181,7 @@ async fn billing(state: &AppState, account_id: &str, key_id: &str) -> Result<Bil
 
 /// The caller's plan, quota and handle.
 #[utoipa::path(get, path = "/api/v1/billing/account", tag = "billing", security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, body = BillingAccount), (status = 401, body = Problem)))]
+    responses((status = 200, body = BillingAccount), (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn billing_account(State(state): State<Arc<AppState>>, ApiKey(caller): ApiKey) -> Result<Reply, ApiError> {
     Ok(Reply::json(StatusCode::OK, &billing(&state, &caller.account_id, &caller.key_id).await?))
 }
@@ -197,8 +197,8 @@ pub struct HandleIn {
 /// Sets the leaderboard handle (Pro only).
 #[utoipa::path(patch, path = "/api/v1/billing/account", tag = "billing", request_body = HandleIn,
     security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, body = BillingAccount), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 403, body = Problem, description = "Free plan"), (status = 409, body = Problem, description = "Handle taken")))]
+    responses((status = 200, body = BillingAccount), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "Free plan"), (status = 409, body = Problem, content_type = "application/problem+json", description = "Handle taken")))]
 async fn set_handle(
     State(state): State<Arc<AppState>>,
     ApiKey(caller): ApiKey,
@@ -251,14 +251,14 @@ fn link(state: &AppState, name: &str) -> BillingLink {
 
 /// Where a Pro subscription would start; locally, a page naming the operator command.
 #[utoipa::path(post, path = "/api/v1/billing/checkout", tag = "billing", security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, body = BillingLink), (status = 401, body = Problem)))]
+    responses((status = 200, body = BillingLink), (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn checkout(State(state): State<Arc<AppState>>, _caller: ApiKey) -> Reply {
     Reply::json(StatusCode::OK, &link(&state, "checkout_url"))
 }
 
 /// Where a subscription would be managed; locally, a page naming the operator command.
 #[utoipa::path(post, path = "/api/v1/billing/portal", tag = "billing", security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, body = BillingLink), (status = 401, body = Problem)))]
+    responses((status = 200, body = BillingLink), (status = 401, body = Problem, content_type = "application/problem+json")))]
 async fn portal(State(state): State<Arc<AppState>>, _caller: ApiKey) -> Reply {
     Reply::json(StatusCode::OK, &link(&state, "portal_url"))
 }

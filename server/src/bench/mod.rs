@@ -118,7 +118,7 @@ async fn list_scenarios(State(state): State<Arc<AppState>>) -> Reply {
 /// One scenario by id or slug (public).
 #[utoipa::path(get, path = "/api/v1/scenarios/{id}", tag = "benchmark",
     params(("id" = String, Path, description = "Scenario id or slug")),
-    responses((status = 200, body = ScenarioOne), (status = 404, body = Problem)))]
+    responses((status = 200, body = ScenarioOne), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get_scenario(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Reply, ApiError> {
     let o = state
         .scenarios
@@ -130,10 +130,10 @@ async fn get_scenario(State(state): State<Arc<AppState>>, Path(id): Path<String>
 /// Starts a run on a scenario. Counts against the account's monthly quota.
 #[utoipa::path(post, path = "/api/v1/runs", tag = "benchmark", request_body = CreateRun,
     security(("api_key" = []), ("bearer" = [])),
-    responses((status = 201, body = RunOne), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 402, body = Problem, description = "Free quota reached: `checkout_url`, `upgrade_hint`"),
-        (status = 404, body = Problem),
-        (status = 429, body = Problem, description = "Pro quota reached: `resets_at`")))]
+    responses((status = 201, body = RunOne), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 402, body = Problem, content_type = "application/problem+json", description = "Free quota reached: `checkout_url`, `upgrade_hint`"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json", description = "Pro quota reached: `resets_at`")))]
 async fn create_run(
     State(state): State<Arc<AppState>>,
     ApiKey(caller): ApiKey,
@@ -199,8 +199,8 @@ async fn create_run(
 /// A run with its positions and queued orders.
 #[utoipa::path(get, path = "/api/v1/runs/{id}", tag = "benchmark",
     params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, body = RunDetail), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem)))]
+    responses((status = 200, body = RunDetail), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn get_run(
     State(state): State<Arc<AppState>>,
     ApiKey(caller): ApiKey,
@@ -236,8 +236,8 @@ struct MarketQuery {
 /// Bars up to the run's clock, never after it.
 #[utoipa::path(get, path = "/api/v1/runs/{id}/market", tag = "benchmark",
     params(("id" = String, Path, description = "Run id"), MarketQuery), security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, body = MarketOut), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = MarketOut), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn market(
     State(state): State<Arc<AppState>>,
     ApiKey(caller): ApiKey,
@@ -291,9 +291,9 @@ fn order_request(t: TradeIn) -> Result<(OrderRequest, Option<String>), vectrade_
 /// Queues an order; it fills at the next bar's open (or later, by its type) when the run steps.
 #[utoipa::path(post, path = "/api/v1/runs/{id}/trades", tag = "benchmark", request_body = TradeIn,
     params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
-    responses((status = 201, body = OrderOne), (status = 400, body = Problem, description = "Malformed or refused by the engine (`code` says why)"),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem, description = "Idempotency key reused with another request")))]
+    responses((status = 201, body = OrderOne), (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed or refused by the engine (`code` says why)"),
+        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "Idempotency key reused with another request")))]
 async fn queue_trade(
     State(state): State<Arc<AppState>>,
     ApiKey(caller): ApiKey,
@@ -319,8 +319,8 @@ async fn queue_trade(
 /// Every fill of the run.
 #[utoipa::path(get, path = "/api/v1/runs/{id}/trades", tag = "benchmark",
     params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, body = TradesOut), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem)))]
+    responses((status = 200, body = TradesOut), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn list_trades(
     State(state): State<Arc<AppState>>,
     ApiKey(caller): ApiKey,
@@ -354,9 +354,9 @@ fn step_out(live: &Live, report: &vectrade_core::StepReport) -> Result<StepOut, 
 /// Advances the run; queued orders fill against the bars advanced.
 #[utoipa::path(post, path = "/api/v1/runs/{id}/step", tag = "benchmark", request_body = StepIn,
     params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, body = StepOut), (status = 400, body = Problem, description = "Malformed, or the run is over"),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem, description = "Idempotency key reused with another request")))]
+    responses((status = 200, body = StepOut), (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed, or the run is over"),
+        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "Idempotency key reused with another request")))]
 async fn step(
     State(state): State<Arc<AppState>>,
     ApiKey(caller): ApiKey,
@@ -384,8 +384,8 @@ fn results_of(live: &Live) -> Result<ResultsOut, ApiError> {
 /// The run's grade; 400 while it is active.
 #[utoipa::path(get, path = "/api/v1/runs/{id}/results", tag = "benchmark",
     params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, body = ResultsOne), (status = 400, body = Problem, description = "The run is still active"),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = ResultsOne), (status = 400, body = Problem, content_type = "application/problem+json", description = "The run is still active"),
+        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn results(
     State(state): State<Arc<AppState>>,
     ApiKey(caller): ApiKey,
@@ -399,8 +399,8 @@ async fn results(
 /// Posts a finished run to the public leaderboard (publishing again answers the same).
 #[utoipa::path(post, path = "/api/v1/runs/{id}/publish", tag = "benchmark",
     params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, body = Published), (status = 400, body = Problem, description = "The run is still active"),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Published), (status = 400, body = Problem, content_type = "application/problem+json", description = "The run is still active"),
+        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 async fn publish(
     State(state): State<Arc<AppState>>,
     ApiKey(caller): ApiKey,
@@ -451,7 +451,7 @@ fn published_results(p: &PublishedRow) -> Result<ResultsOut, ApiError> {
 /// A published run (public).
 #[utoipa::path(get, path = "/api/v1/runs/{id}/public", tag = "benchmark",
     params(("id" = String, Path, description = "Run id")),
-    responses((status = 200, body = PublicRun), (status = 404, body = Problem, description = "No such published run")))]
+    responses((status = 200, body = PublicRun), (status = 404, body = Problem, content_type = "application/problem+json", description = "No such published run")))]
 async fn public_run(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Reply, ApiError> {
     let not_found = || ApiError::not_found(STYLE, "run_not_found", format!("no published run '{id}'"));
     let handle = state.runs.get(&id).ok_or_else(not_found)?;
@@ -484,7 +484,7 @@ const SORT_KEYS: [&str; 5] = ["return_pct", "sharpe", "sortino", "max_drawdown",
 
 /// Published runs, best first (public).
 #[utoipa::path(get, path = "/api/v1/leaderboard", tag = "benchmark", params(LeaderboardQuery),
-    responses((status = 200, body = Leaderboard), (status = 400, body = Problem)))]
+    responses((status = 200, body = Leaderboard), (status = 400, body = Problem, content_type = "application/problem+json")))]
 async fn leaderboard(State(state): State<Arc<AppState>>, Query(q): Query<LeaderboardQuery>) -> Result<Reply, ApiError> {
     let sort_by = q.sort_by.unwrap_or_else(|| "return_pct".into());
     if !SORT_KEYS.contains(&sort_by.as_str()) {
