@@ -43,10 +43,10 @@ impl Bar {
         if low <= Decimal::ZERO {
             return err(ErrorKind::InvalidBar, format!("{}: prices must be positive, low is {low}", at()));
         }
-        if high > crate::order::MAX_PRICE {
+        if high > crate::limits::MAX_PRICE {
             return err(
                 ErrorKind::InvalidBar,
-                format!("{}: prices must be at most {}, high is {high}", at(), crate::order::MAX_PRICE),
+                format!("{}: prices must be at most {}, high is {high}", at(), crate::limits::MAX_PRICE),
             );
         }
         if volume < Decimal::ZERO {

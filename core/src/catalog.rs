@@ -142,7 +142,7 @@ impl Default for SyntheticSpec {
 }
 
 /// Largest universe [`synthetic`] builds: the engine's symbol limit, less the benchmark.
-const MAX_SYNTHETIC_SYMBOLS: usize = crate::engine::MAX_SYMBOLS - 1;
+const MAX_SYNTHETIC_SYMBOLS: usize = crate::limits::MAX_SYMBOLS - 1;
 
 /// Builds the synthetic market described by `spec`.
 pub fn synthetic(spec: &SyntheticSpec) -> Result<Scenario> {

@@ -114,7 +114,7 @@ impl CommissionModel {
     /// Checks all parameters are non-negative.
     pub fn validate(&self) -> Result<()> {
         let bounded =
-            self.per_unit <= crate::order::MAX_PRICE && self.bps <= BPS && self.minimum <= crate::order::MAX_PRICE;
+            self.per_unit <= crate::limits::MAX_PRICE && self.bps <= BPS && self.minimum <= crate::limits::MAX_PRICE;
         if self.per_unit.is_sign_negative()
             || self.bps.is_sign_negative()
             || self.minimum.is_sign_negative()

@@ -413,12 +413,7 @@ impl OrderRequest {
     }
 }
 
-/// Largest order quantity and position (10^15 units). With [`MAX_PRICE`] one position is worth at
-/// most 10^25, and with at most [`crate::engine::MAX_SYMBOLS`] symbols a portfolio at most 10^28,
-/// inside the range of `Decimal` (about 7.9 × 10^28).
-pub const MAX_QUANTITY: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
-/// Largest price of an order or a bar (10^10).
-pub const MAX_PRICE: Decimal = Decimal::from_parts(1_410_065_408, 2, 0, false, 0);
+pub use crate::limits::{MAX_PRICE, MAX_QUANTITY};
 
 /// Positive, at most [`MAX_QUANTITY`] or [`MAX_PRICE`], at most 8 decimal places.
 fn check_amount(field: &str, value: Decimal, kind: ErrorKind) -> Result<()> {

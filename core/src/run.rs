@@ -18,8 +18,7 @@ use crate::order::{Order, OrderRequest};
 use crate::risk::RiskProfile;
 use crate::scenario::Scenario;
 
-/// Most bars one observation returns per symbol.
-pub const MAX_LOOKBACK: usize = 1000;
+pub use crate::limits::MAX_LOOKBACK;
 /// Bars per symbol when no lookback is given.
 pub const DEFAULT_LOOKBACK: usize = 50;
 

@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::bar::{Bar, BarResolution};
 use crate::costs::CostModel;
 use crate::error::{ErrorKind, Result, err};
-use crate::time::{MS_PER_DAY, MS_PER_MINUTE, format_rfc3339};
+use crate::limits::{MAX_SYMBOLS, check_account_rules};
+use crate::time::format_rfc3339;
+
+pub use crate::time::session_of;
 
 /// Whether a scenario can be run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -178,13 +181,15 @@ impl ScenarioConfig {
         {
             return err(ErrorKind::InvalidScenario, format!("benchmark '{b}' must not also be in the universe"));
         }
-        if self.universe.len() + usize::from(self.benchmark_symbol.is_some()) > crate::engine::MAX_SYMBOLS {
-            return err(
-                ErrorKind::InvalidScenario,
-                format!("at most {} symbols (universe and benchmark)", crate::engine::MAX_SYMBOLS),
-            );
+        if self.universe.len() + usize::from(self.benchmark_symbol.is_some()) > MAX_SYMBOLS {
+            return err(ErrorKind::InvalidScenario, format!("at most {MAX_SYMBOLS} symbols (universe and benchmark)"));
         }
-        validate_account_rules(self.starting_cash, self.leverage_cap, self.maintenance_margin)?;
+        check_account_rules(
+            self.starting_cash,
+            self.leverage_cap,
+            self.maintenance_margin,
+            self.session_utc_offset_minutes,
+        )?;
         if let MarketHours::Custom { periods_per_year } = self.market_hours
             && !(periods_per_year.is_finite() && periods_per_year > 0.0)
         {
@@ -192,43 +197,6 @@ impl ScenarioConfig {
         }
         self.costs.validate()
     }
-}
-
-/// Bounds on the account rules shared by scenarios and engines; with the bounds on quantities and
-/// prices they keep the products of cash, leverage, quantity and price inside `Decimal`'s range.
-pub(crate) fn validate_account_rules(
-    starting_cash: Decimal,
-    leverage_cap: Decimal,
-    maintenance_margin: Decimal,
-) -> Result<()> {
-    let max_cash = crate::order::MAX_QUANTITY;
-    if starting_cash <= Decimal::ZERO || starting_cash > max_cash {
-        return err(
-            ErrorKind::InvalidScenario,
-            format!("starting_cash must be in (0, {max_cash}], got {starting_cash}"),
-        );
-    }
-    if leverage_cap < Decimal::ONE || leverage_cap > Decimal::ONE_THOUSAND {
-        return err(ErrorKind::InvalidScenario, format!("leverage_cap must be in [1, 1000], got {leverage_cap}"));
-    }
-    if maintenance_margin < Decimal::ZERO || maintenance_margin >= Decimal::ONE {
-        return err(
-            ErrorKind::InvalidScenario,
-            format!("maintenance_margin must be in [0, 1), got {maintenance_margin}"),
-        );
-    }
-    Ok(())
-}
-
-/// The session (day number) of `ts` with sessions shifted `offset_minutes` from UTC midnight.
-pub fn session_of(ts: i64, offset_minutes: i32) -> i64 {
-    (ts + i64::from(offset_minutes) * MS_PER_MINUTE).div_euclid(MS_PER_DAY)
-}
-
-/// True when `ts` falls in `session` ([`session_of`] without its division: a per-bar check).
-pub(crate) fn in_session(ts: i64, session: i64, offset_minutes: i32) -> bool {
-    let start = session * MS_PER_DAY - i64::from(offset_minutes) * MS_PER_MINUTE;
-    ts >= start && ts - start < MS_PER_DAY
 }
 
 /// The bars of one symbol, strictly ascending in time.

@@ -116,6 +116,17 @@ pub fn parse_timestamp(text: &str) -> Result<i64> {
     }
 }
 
+/// The session (day number) of `ts` with sessions shifted `offset_minutes` from UTC midnight.
+pub fn session_of(ts: i64, offset_minutes: i32) -> i64 {
+    (ts + i64::from(offset_minutes) * MS_PER_MINUTE).div_euclid(MS_PER_DAY)
+}
+
+/// True when `ts` falls in `session` ([`session_of`] without its division: a per-bar check).
+pub(crate) fn in_session(ts: i64, session: i64, offset_minutes: i32) -> bool {
+    let start = session * MS_PER_DAY - i64::from(offset_minutes) * MS_PER_MINUTE;
+    ts >= start && ts - start < MS_PER_DAY
+}
+
 /// Days in a month of the proleptic Gregorian calendar.
 pub(crate) fn days_in_month(year: i64, month: u32) -> u32 {
     match month {

@@ -460,7 +460,7 @@ pub mod run {
 
     /// The last `n` closes of series `index` (at most `MAX_LOOKBACK`), oldest first, as floats.
     pub fn closes_f64(run: &Run, index: usize, n: usize) -> Result<Vec<f64>> {
-        let n = n.clamp(1, crate::run::MAX_LOOKBACK);
+        let n = n.clamp(1, crate::limits::MAX_LOOKBACK);
         Ok(run.bars(&symbol(run, index)?, n)?.iter().map(|b| to_f64(b.close)).collect())
     }
 
