@@ -359,7 +359,7 @@ impl Engine {
             equity,
             positions_value,
             gross_exposure,
-            buying_power: self.buying_power(a, equity, gross_exposure),
+            buying_power: self.buying_power(a, equity, gross_exposure)?,
             positions,
             total_unrealized_pnl,
             realized_pnl: a.account.realized_pnl,
