@@ -18,14 +18,19 @@ pub struct Bar {
     /// Opening time, UTC milliseconds since the epoch.
     pub ts: i64,
     /// First traded price.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub open: Decimal,
     /// Highest price.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub high: Decimal,
     /// Lowest price.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub low: Decimal,
     /// Last price.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub close: Decimal,
     /// Amount traded: shares for equities, coin units for crypto (may be fractional).
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub volume: Decimal,
 }
 

@@ -175,8 +175,10 @@ pub struct Trim {
     /// 1, 2, ... in the order the levels are meant to be reached.
     pub level: u32,
     /// Limit price of the trim.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub price: Decimal,
     /// Quantity taken off at this level.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub quantity: Decimal,
 }
 
@@ -188,15 +190,16 @@ pub struct OrderRequest {
     /// buy / sell / short / cover.
     pub side: Side,
     /// Positive; fractional allowed (at most 8 decimal places).
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub quantity: Decimal,
     /// MARKET unless said otherwise.
     #[serde(default = "default_order_type")]
     pub order_type: OrderType,
     /// Required for LIMIT and STOP_LIMIT.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub limit_price: Option<Decimal>,
     /// Required for STOP and STOP_LIMIT.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub stop_price: Option<Decimal>,
     /// GTC unless said otherwise.
     #[serde(default = "default_tif")]
@@ -208,10 +211,10 @@ pub struct OrderRequest {
     #[serde(default)]
     pub client_order_id: Option<String>,
     /// Bracket exit: a stop order closing the filled quantity at this price.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub stop_loss: Option<Decimal>,
     /// Bracket exit: a limit order closing the filled quantity at this price.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub take_profit: Option<Decimal>,
     /// Bracket exits: partial limit exits by level.
     #[serde(default)]
@@ -497,8 +500,10 @@ pub struct Order {
     /// Current state.
     pub status: OrderStatus,
     /// Quantity filled so far.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub filled_quantity: Decimal,
     /// Volume-weighted average fill price, once anything filled.
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub avg_fill_price: Option<Decimal>,
     /// Clock when placed (UTC ms); it first matches on a bar strictly after this.
     pub created_at: i64,

@@ -85,10 +85,10 @@ pub struct ScenarioConfig {
     /// The symbols agents may trade, in a fixed order.
     pub universe: Vec<String>,
     /// Cash each agent starts with.
-    #[serde(default = "defaults::starting_cash")]
+    #[serde(default = "defaults::starting_cash", deserialize_with = "crate::num::exact::decimal")]
     pub starting_cash: Decimal,
     /// Maximum gross exposure / equity (1 = cash account).
-    #[serde(default = "defaults::leverage_cap")]
+    #[serde(default = "defaults::leverage_cap", deserialize_with = "crate::num::exact::decimal")]
     pub leverage_cap: Decimal,
     /// Whether `short` orders are allowed.
     #[serde(default)]
@@ -102,7 +102,7 @@ pub struct ScenarioConfig {
     #[serde(default)]
     pub costs: CostModel,
     /// Equity below `maintenance_margin × gross exposure` triggers liquidation at the next open.
-    #[serde(default = "defaults::maintenance_margin")]
+    #[serde(default = "defaults::maintenance_margin", deserialize_with = "crate::num::exact::decimal")]
     pub maintenance_margin: Decimal,
     /// Trading hours, for annualisation.
     #[serde(default = "defaults::market_hours")]

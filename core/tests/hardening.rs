@@ -149,3 +149,52 @@ fn a_fill_past_the_cash_limit_is_refused() {
     assert_eq!(e.kind, ErrorKind::ArithmeticOverflow, "{e}");
     assert_eq!(account, before);
 }
+
+/// Issue 10, finding 5: a decimal with more digits than can be held was rounded and accepted
+/// (`0.99999999999999999999999999999` became 1).
+#[test]
+fn over_long_decimals_are_refused_never_rounded() {
+    let long = "0.99999999999999999999999999999";
+    let order = format!(r#"{{"symbol": "X", "side": "buy", "quantity": "{long}"}}"#);
+    let e = wire::from_json::<OrderRequest>("order", &order).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidQuantity, "{e}");
+    assert!(e.detail.starts_with("order.quantity: "), "{e}");
+    let limit =
+        format!(r#"{{"symbol": "X", "side": "buy", "quantity": 1, "order_type": "limit", "limit_price": "{long}"}}"#);
+    assert_eq!(wire::from_json::<OrderRequest>("order", &limit).unwrap_err().kind, ErrorKind::InvalidPrice);
+    let tiny = r#"{"symbol": "X", "side": "buy", "quantity": "1e-30"}"#;
+    assert_eq!(wire::from_json::<OrderRequest>("order", tiny).unwrap_err().kind, ErrorKind::InvalidQuantity);
+    let cash = format!(r#"{{"starting_cash": "{long}"}}"#);
+    let e = wire::config_from_rules(&cash, &["X".into()], &[0, 3_600_000]).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidArgument, "{e}");
+    assert_eq!(wire::run::decimal(long, "quantity").unwrap_err().kind, ErrorKind::InvalidQuantity);
+    assert_eq!(wire::run::decimal("abc", "quantity").unwrap_err().kind, ErrorKind::InvalidArgument);
+    let csv = format!("date,open,high,low,close\n2024-01-02,1,1,1,{long}\n");
+    assert_eq!(csv::parse_bars(&csv).unwrap_err().kind, ErrorKind::CsvParse);
+    let csv = "date,open,high,low,close\n2024-01-02,1,1,1,0.99999999999999999999999999999e0\n";
+    assert_eq!(csv::parse_bars(csv).unwrap_err().kind, ErrorKind::CsvParse);
+    // What can be held exactly still reads, digits kept.
+    assert_eq!(wire::run::decimal("1.50", "quantity").unwrap().to_string(), "1.50");
+    assert_eq!(wire::run::decimal("1.5e-3", "quantity").unwrap(), d("0.0015"));
+    assert_eq!(wire::run::decimal("1e+21", "quantity").unwrap(), d("1000000000000000000000"));
+    let more = format!(r#"{{"symbol": "X", "side": "buy", "quantity": "1.5{}"}}"#, "0".repeat(40));
+    assert_eq!(wire::from_json::<OrderRequest>("order", &more).unwrap().quantity, d("1.5"));
+}
+
+/// Issue 10, finding 6: UTC offsets past ±23:59 were accepted in CSV, rows and configs.
+#[test]
+fn out_of_range_utc_offsets_are_refused() {
+    for text in ["2024-01-01T00:00:00+99:99", "2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00-05:60"] {
+        assert_eq!(time::parse_timestamp(text).unwrap_err().kind, ErrorKind::InvalidTimestamp, "{text}");
+        let csv = format!("date,open,high,low,close\n{text},1,1,1,1\n");
+        assert_eq!(csv::parse_bars(&csv).unwrap_err().kind, ErrorKind::CsvParse, "{text}");
+    }
+    let csv = "date,open,high,low,close\n2024-01-01 00:00 +9999,1,1,1,1\n";
+    assert_eq!(csv::parse_bars(csv).unwrap_err().kind, ErrorKind::CsvParse);
+    let edge = time::parse_timestamp("2024-01-01T23:59:00+23:59").unwrap();
+    assert_eq!(edge, time::parse_timestamp("2024-01-01T00:00:00Z").unwrap(), "±23:59 is still an offset");
+    let mut c = config(&["X"]);
+    c.session_utc_offset_minutes = 99 * 60 + 99;
+    let series = vec![Series { symbol: "X".into(), bars: hourly(&["1 1 1 1 1"; 2]) }];
+    assert_eq!(Scenario::new(c, series).unwrap_err().kind, ErrorKind::InvalidScenario);
+}
