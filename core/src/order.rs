@@ -393,6 +393,14 @@ impl OrderRequest {
                     format!("take_profit {tp} must be {want} the entry price {entry}"),
                 );
             }
+            // A trim takes profit like a take-profit does: on the far side of the entry.
+            if let Some(t) = self.trims.iter().find(|t| if long { t.price <= entry } else { t.price >= entry }) {
+                let want = if long { "above" } else { "below" };
+                return err(
+                    ErrorKind::InvalidBracket,
+                    format!("trim level {} at {} must be {want} the entry price {entry}", t.level, t.price),
+                );
+            }
         }
         let mut total = Decimal::ZERO;
         for (i, t) in self.trims.iter().enumerate() {

@@ -198,3 +198,19 @@ fn out_of_range_utc_offsets_are_refused() {
     let series = vec![Series { symbol: "X".into(), bars: hourly(&["1 1 1 1 1"; 2]) }];
     assert_eq!(Scenario::new(c, series).unwrap_err().kind, ErrorKind::InvalidScenario);
 }
+
+/// Issue 10, finding 10: a trim below a long entry was accepted (and sold on the entry's bar)
+/// while a take-profit there was refused.
+#[test]
+fn a_trim_on_the_wrong_side_of_the_entry_is_an_invalid_bracket() {
+    let long = OrderRequest::limit("X", Side::Buy, d("10"), d("143.95")).with_trim(1, d("5"), d("5"));
+    let e = long.validate().unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidBracket);
+    assert_eq!(e.detail, "trim level 1 at 5 must be above the entry price 143.95");
+    let at_entry = OrderRequest::limit("X", Side::Buy, d("10"), d("143.95")).with_trim(1, d("143.95"), d("5"));
+    assert_eq!(at_entry.validate().unwrap_err().kind, ErrorKind::InvalidBracket);
+    let short = OrderRequest::limit("X", Side::Short, d("10"), d("100")).with_trim(1, d("120"), d("5"));
+    assert_eq!(short.validate().unwrap_err().kind, ErrorKind::InvalidBracket);
+    OrderRequest::limit("X", Side::Short, d("10"), d("100")).with_trim(1, d("90"), d("5")).validate().unwrap();
+    OrderRequest::limit("X", Side::Buy, d("10"), d("143.95")).with_trim(1, d("150"), d("5")).validate().unwrap();
+}
