@@ -86,6 +86,7 @@ pub fn bars_from_columns(
     volume: &[f64],
 ) -> Result<Vec<Bar>> {
     let n = ts.len();
+    crate::limits::check_bars(n)?;
     if [open.len(), high.len(), low.len(), close.len(), volume.len()].iter().any(|&l| l != n) {
         return err(
             ErrorKind::InvalidBar,

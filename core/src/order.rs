@@ -338,10 +338,20 @@ impl OrderRequest {
             (_, Some(p)) => check_amount("stop_price", p, ErrorKind::InvalidPrice)?,
             _ => {}
         }
-        if let Some(id) = &self.client_order_id
-            && (id.is_empty() || id.len() > 128)
+        if let Some(id) = &self.client_order_id {
+            check_text("client_order_id", id, MAX_CLIENT_ORDER_ID_CHARS)?;
+        }
+        if let Some(text) = &self.reasoning
+            && text.chars().nth(MAX_REASONING_CHARS).is_some()
         {
-            return err(ErrorKind::InvalidArgument, "client_order_id must be 1 to 128 characters");
+            return err(
+                ErrorKind::InvalidArgument,
+                format!("`reasoning` must be at most {MAX_REASONING_CHARS} characters"),
+            );
+        }
+        check_text("symbol", &self.symbol, MAX_NAME_CHARS)?;
+        if self.trims.len() > MAX_TRIMS {
+            return err(ErrorKind::InvalidBracket, format!("at most {MAX_TRIMS} trims, got {}", self.trims.len()));
         }
         self.validate_exits()
     }
@@ -424,6 +434,7 @@ impl OrderRequest {
     }
 }
 
+use crate::limits::{MAX_CLIENT_ORDER_ID_CHARS, MAX_NAME_CHARS, MAX_REASONING_CHARS, MAX_TRIMS, check_text};
 pub use crate::limits::{MAX_PRICE, MAX_QUANTITY};
 
 /// Positive, at most [`MAX_QUANTITY`] or [`MAX_PRICE`], at most 8 decimal places.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::bar::{Bar, BarResolution};
 use crate::costs::CostModel;
 use crate::error::{ErrorKind, Result, err};
-use crate::limits::{MAX_SYMBOLS, check_account_rules};
+use crate::limits::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_SYMBOLS, check_account_rules, check_text};
 use crate::time::format_rfc3339;
 
 pub use crate::time::session_of;
@@ -167,8 +167,19 @@ impl ScenarioConfig {
                 format!("slug must be non-empty ASCII letters, digits, '-' or '_', got '{}'", self.slug),
             );
         }
+        check_text("slug", &self.slug, MAX_NAME_CHARS)?;
+        check_text("name", &self.name, MAX_NAME_CHARS)?;
+        if self.description.chars().nth(MAX_DESCRIPTION_CHARS).is_some() {
+            return err(
+                ErrorKind::InvalidArgument,
+                format!("`description` must be at most {MAX_DESCRIPTION_CHARS} characters"),
+            );
+        }
         if self.universe.is_empty() {
             return err(ErrorKind::InvalidScenario, "universe must name at least one symbol");
+        }
+        for symbol in self.universe.iter().chain(&self.benchmark_symbol) {
+            check_text("symbol", symbol, MAX_NAME_CHARS)?;
         }
         let mut seen = std::collections::BTreeSet::new();
         for s in &self.universe {
@@ -237,6 +248,7 @@ impl Scenario {
     /// validated and must be strictly ascending. Series for other symbols are refused.
     pub fn new(config: ScenarioConfig, series: Vec<Series>) -> Result<Self> {
         config.validate()?;
+        crate::limits::check_bars(series.iter().map(|s| s.bars.len()).fold(0, usize::saturating_add))?;
         let mut by_symbol: BTreeMap<String, Vec<Bar>> = BTreeMap::new();
         for s in series {
             if by_symbol.insert(s.symbol.clone(), s.bars).is_some() {

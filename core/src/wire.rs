@@ -482,10 +482,14 @@ pub mod run {
         Ok(run.bars(&symbol(run, index)?, 1)?.last().map(|b| to_f64(b.close)))
     }
 
-    /// The last `n` closes of series `index` (at most `MAX_LOOKBACK`), oldest first, as floats.
+    /// The last `n` closes of series `index` (0 to `MAX_LOOKBACK`), oldest first, as floats.
     pub fn closes_f64(run: &Run, index: usize, n: usize) -> Result<Vec<f64>> {
-        let n = n.clamp(1, crate::limits::MAX_LOOKBACK);
-        Ok(run.bars(&symbol(run, index)?, n)?.iter().map(|b| to_f64(b.close)).collect())
+        let symbol = symbol(run, index)?;
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        // More than `MAX_LOOKBACK` is refused (`invalid_lookback`), not cut down to it.
+        Ok(run.bars(&symbol, n)?.iter().map(|b| to_f64(b.close)).collect())
     }
 
     /// Signed position of the agent in series `index`, exact.

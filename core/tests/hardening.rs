@@ -214,3 +214,78 @@ fn a_trim_on_the_wrong_side_of_the_entry_is_an_invalid_bracket() {
     OrderRequest::limit("X", Side::Short, d("10"), d("100")).with_trim(1, d("90"), d("5")).validate().unwrap();
     OrderRequest::limit("X", Side::Buy, d("10"), d("143.95")).with_trim(1, d("150"), d("5")).validate().unwrap();
 }
+
+/// Issue 10, finding 3: `synthetic(1, 10^9)` allocated until the kernel killed the process, and
+/// `synthetic(1, 10^8)` ran 105 s before refusing a year-9999 timestamp. Both are refused before
+/// a bar is made.
+#[test]
+fn sizes_are_refused_before_allocating() {
+    let spec = |symbols: usize, bars: usize| SyntheticSpec { symbols, bars, ..SyntheticSpec::default() };
+    let started = std::time::Instant::now();
+    for (symbols, bars) in [(1, 1_000_000_000), (1, 100_000_000), (999, 20_000), (1, usize::MAX)] {
+        let e = catalog::synthetic(&spec(symbols, bars)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidCount, "{e}");
+    }
+    let late = SyntheticSpec { start_ts: bar::MAX_TS - 3_600_000, bars: 3, ..spec(1, 3) };
+    assert!(catalog::synthetic(&late).unwrap_err().detail.contains("year 9999"));
+    assert!(started.elapsed().as_secs() < 2, "refused at once: {:?}", started.elapsed());
+    assert_eq!(limits::MAX_BARS, 10_000_000);
+    assert!(catalog::synthetic(&spec(9, 1_000_001)).is_err(), "10 series of 10^6 bars are past the limit");
+}
+
+/// Issue 10, finding 17: a market view naming one symbol ten thousand times copied its bars as
+/// many times; the list is refused.
+#[test]
+fn a_market_view_names_each_symbol_once() {
+    let (run, _) = one_symbol(&["1 1 1 1 1"; 3]);
+    let e = run.market(Some(&["X"; 10_000]), 1000).unwrap_err();
+    assert_eq!((e.kind, e.detail.as_str()), (ErrorKind::InvalidArgument, "symbol 'X' is listed twice"));
+    assert_eq!(run.market(Some(&["X"]), 1).unwrap().bars.len(), 1);
+}
+
+/// Texts, agents, trims and working orders have limits, counted in characters.
+#[test]
+fn texts_agents_trims_and_working_orders_are_bounded() {
+    let (mut run, a) = one_symbol(&["100 100 100 100 1000"; 3]);
+    let long = "x".repeat(limits::MAX_REASONING_CHARS + 1);
+    assert_eq!(run.submit(a, buy("1").with_reasoning(&long)).unwrap_err().kind, ErrorKind::InvalidArgument);
+    run.submit(a, buy("1").with_reasoning(&"é".repeat(limits::MAX_REASONING_CHARS))).unwrap();
+    run.submit(a, buy("1").with_client_order_id(&"é".repeat(128))).unwrap();
+    let e = run.submit(a, buy("1").with_client_order_id(&"é".repeat(129))).unwrap_err();
+    assert_eq!(e.detail, "`client_order_id` must be 1 to 128 characters");
+    assert!(run.submit_with_key(a, buy("1"), &"é".repeat(255)).is_ok());
+    assert_eq!(run.submit_with_key(a, buy("1"), &"é".repeat(256)).unwrap_err().kind, ErrorKind::InvalidArgument);
+    let mut many = OrderRequest::limit("X", Side::Buy, d("100"), d("90"));
+    many.trims = (1..=21).map(|level| Trim { level, price: d("95"), quantity: d("1") }).collect();
+    assert_eq!(run.submit(a, many).unwrap_err().kind, ErrorKind::InvalidBracket);
+
+    let sc = run.scenario().clone();
+    let mut crowd = Run::new(sc).unwrap();
+    for k in 0..limits::MAX_AGENTS {
+        crowd.add_agent(&format!("a{k}"), RiskProfile::default()).unwrap();
+    }
+    let e = crowd.add_agent("one too many", RiskProfile::default()).unwrap_err();
+    assert_eq!(e.detail, "at most 100 agents per run");
+    assert_eq!(crowd.add_agent(&"n".repeat(129), RiskProfile::default()).unwrap_err().kind, ErrorKind::InvalidArgument);
+}
+
+/// Issue 10, finding 17: submitting with 8,000 resting orders took 7.7 s. An agent has at most
+/// `MAX_WORKING_ORDERS` working at once, so each submit's checks walk a bounded list.
+#[test]
+fn resting_orders_are_bounded_and_submits_stay_fast() {
+    let mut c = config(&["X"]);
+    c.starting_cash = d("1000000000000");
+    let sc = scenario(c, vec![("X", hourly(&["100 100 100 100 1000"; 3]))]);
+    let (mut run, a) = Run::start(sc, "a", RiskProfile::default()).unwrap();
+    let started = std::time::Instant::now();
+    for _ in 0..limits::MAX_WORKING_ORDERS {
+        run.submit(a, OrderRequest::limit("X", Side::Buy, d("1"), d("50"))).unwrap();
+    }
+    for _ in 0..7000 {
+        let e = run.submit(a, OrderRequest::limit("X", Side::Buy, d("1"), d("50"))).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::MaxOpenOrdersExceeded);
+    }
+    let took = started.elapsed();
+    eprintln!("8000 submits against up to 1000 resting orders: {took:?}");
+    run.step(1).unwrap();
+}

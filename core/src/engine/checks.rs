@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use super::{Agent, AgentId, AgentStatus, Engine, money, saturating_mul};
 use crate::error::{Error, ErrorKind, Result, err};
-use crate::limits::{MAX_QUANTITY, add, mul, sub};
+use crate::limits::{MAX_QUANTITY, MAX_WORKING_ORDERS, add, mul, sub};
 use crate::order::{EndReason, Order, OrderRequest, OrderRole, OrderStatus, OrderType, Side};
 
 /// Records the order (rejected ones too, with their reason) and returns its id, or the rejection.
@@ -80,6 +80,13 @@ fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
         return err(
             ErrorKind::AccountLiquidated,
             "the account is under a margin call or was liquidated and takes no new orders",
+        );
+    }
+    // The engine's own bound, before any check walks the working orders.
+    if a.working.len() >= MAX_WORKING_ORDERS {
+        return err(
+            ErrorKind::MaxOpenOrdersExceeded,
+            format!("at most {MAX_WORKING_ORDERS} orders of one agent work at once, and {} do", a.working.len()),
         );
     }
     let sym = engine.require_symbol(&req.symbol)?;

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::account::{Account, Curve, EquityPoint, Fill, PositionView};
 use crate::costs::CostModel;
 use crate::error::{Error, ErrorKind, Result, err};
-use crate::limits::check_account_rules;
+use crate::limits::{MAX_AGENTS, MAX_NAME_CHARS, check_account_rules, check_text};
 use crate::matching::{BarMatcher, IntrabarPath};
 use crate::order::{EndReason, Order, OrderRequest, OrderRole, OrderStatus, Side};
 use crate::risk::{RateWindow, RiskProfile};
@@ -201,8 +201,9 @@ impl Engine {
     /// Adds an agent with a fresh account. Its equity curve starts at the current clock.
     pub fn add_agent(&mut self, name: &str, profile: RiskProfile) -> Result<AgentId> {
         self.validate_profile(&profile)?;
-        if name.is_empty() {
-            return err(ErrorKind::InvalidArgument, "agent name must not be empty");
+        check_text("agent name", name, MAX_NAME_CHARS)?;
+        if self.agents.len() >= MAX_AGENTS {
+            return err(ErrorKind::InvalidArgument, format!("at most {MAX_AGENTS} agents per run"));
         }
         if self.agents.iter().any(|a| a.name == name) {
             return err(ErrorKind::DuplicateAgent, format!("an agent named '{name}' already exists"));
