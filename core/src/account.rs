@@ -4,6 +4,8 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::error::Result;
+use crate::limits::{MAX_CASH, add, mul, overflow, sub};
 use crate::order::{OrderRole, Side};
 
 /// One execution.
@@ -220,6 +222,10 @@ impl Account {
     /// Books a fill of `quantity` (> 0) on `side` at `price` with `commission`; returns the PnL
     /// realised by the part that reduced a position. Callers have checked the side is allowed
     /// (sell ≤ long, cover ≤ short, no buy while short).
+    ///
+    /// Every sum is checked, and the cash balance and the total traded notional stay within
+    /// [`MAX_CASH`]: a fill past them is `arithmetic_overflow` and leaves the account unchanged.
+    /// With those two bounded, every figure derived from the fills (PnL, fees, trades) is too.
     pub fn apply_fill(
         &mut self,
         symbol: usize,
@@ -227,36 +233,46 @@ impl Account {
         quantity: Decimal,
         price: Decimal,
         commission: Decimal,
-    ) -> Decimal {
+    ) -> Result<Decimal> {
         let signed = side.sign() * quantity;
-        let p = &mut self.positions[symbol];
+        let notional = mul(quantity, price, "the fill's notional")?;
+        let p = &self.positions[symbol];
         let was_flat = p.quantity.is_zero();
         let mut realized = Decimal::ZERO;
+        let mut avg_cost = p.avg_cost;
         if was_flat || p.quantity.is_sign_positive() == signed.is_sign_positive() {
             let held = p.quantity.abs();
-            p.avg_cost = (p.avg_cost * held + price * quantity) / (held + quantity);
+            let cost = add(mul(p.avg_cost, held, "the position's cost")?, notional, "the position's cost")?;
+            avg_cost = cost / add(held, quantity, "the position")?;
         } else {
             let closed = quantity.min(p.quantity.abs());
             let direction = if p.quantity.is_sign_positive() { Decimal::ONE } else { Decimal::NEGATIVE_ONE };
-            realized = (price - p.avg_cost) * closed * direction;
+            realized = mul(price - p.avg_cost, closed, "the realised PnL")? * direction;
         }
-        p.quantity += signed;
-        if p.quantity.is_zero() {
-            p.avg_cost = Decimal::ZERO;
+        let position = add(p.quantity, signed, "the position")?;
+        if position.is_zero() {
+            avg_cost = Decimal::ZERO;
         }
-        p.realized_pnl += realized;
-        p.fees += commission;
-        let now_flat = p.quantity.is_zero();
-        match (was_flat, now_flat) {
+        let symbol_pnl = add(p.realized_pnl, realized, "the symbol's realised PnL")?;
+        let symbol_fees = add(p.fees, commission, "the symbol's fees")?;
+        let cash = sub(self.cash, add(side.sign() * notional, commission, "the fill's cash")?, "cash")?;
+        let traded = add(self.traded_notional, notional, "the traded notional")?;
+        if cash.abs() > MAX_CASH || traded > MAX_CASH {
+            return Err(overflow(&format!(
+                "after this fill, cash {cash} or traded notional {traded} (at most {MAX_CASH})"
+            )));
+        }
+        let fees_paid = add(self.fees_paid, commission, "the fees paid")?;
+        let total_pnl = add(self.realized_pnl, realized, "the realised PnL")?;
+        let p = &mut self.positions[symbol];
+        (p.quantity, p.avg_cost, p.realized_pnl, p.fees) = (position, avg_cost, symbol_pnl, symbol_fees);
+        match (was_flat, position.is_zero()) {
             (true, false) => self.open_positions += 1,
             (false, true) => self.open_positions -= 1,
             _ => {}
         }
-        self.cash -= signed * price + commission;
-        self.fees_paid += commission;
-        self.realized_pnl += realized;
-        self.traded_notional += quantity * price;
-        realized
+        (self.cash, self.fees_paid, self.realized_pnl, self.traded_notional) = (cash, fees_paid, total_pnl, traded);
+        Ok(realized)
     }
 }
 
@@ -268,11 +284,11 @@ mod tests {
     #[test]
     fn long_round_trip_books_cash_and_pnl() {
         let mut a = Account::new(dec!(10000), 1);
-        a.apply_fill(0, Side::Buy, dec!(10), dec!(100), dec!(1));
-        a.apply_fill(0, Side::Buy, dec!(10), dec!(110), dec!(1));
+        a.apply_fill(0, Side::Buy, dec!(10), dec!(100), dec!(1)).unwrap();
+        a.apply_fill(0, Side::Buy, dec!(10), dec!(110), dec!(1)).unwrap();
         assert_eq!(a.positions[0].avg_cost, dec!(105));
         assert_eq!(a.cash, dec!(10000) - dec!(2100) - dec!(2));
-        let r = a.apply_fill(0, Side::Sell, dec!(20), dec!(120), dec!(1));
+        let r = a.apply_fill(0, Side::Sell, dec!(20), dec!(120), dec!(1)).unwrap();
         assert_eq!(r, dec!(300));
         assert_eq!(a.cash, dec!(10000) + dec!(300) - dec!(3));
         assert_eq!(a.open_positions(), 0);
@@ -282,11 +298,11 @@ mod tests {
     #[test]
     fn short_gains_when_price_falls() {
         let mut a = Account::new(dec!(10000), 1);
-        a.apply_fill(0, Side::Short, dec!(10), dec!(100), dec!(0));
+        a.apply_fill(0, Side::Short, dec!(10), dec!(100), dec!(0)).unwrap();
         assert_eq!(a.cash, dec!(11000));
         assert_eq!(a.equity(&[dec!(90)]), dec!(10100));
         assert_eq!(a.valuation(&[dec!(90)]).1, dec!(900));
-        let r = a.apply_fill(0, Side::Cover, dec!(4), dec!(90), dec!(0));
+        let r = a.apply_fill(0, Side::Cover, dec!(4), dec!(90), dec!(0)).unwrap();
         assert_eq!(r, dec!(40));
         assert_eq!(a.positions[0].quantity, dec!(-6));
     }

@@ -18,14 +18,19 @@ pub struct Bar {
     /// Opening time, UTC milliseconds since the epoch.
     pub ts: i64,
     /// First traded price.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub open: Decimal,
     /// Highest price.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub high: Decimal,
     /// Lowest price.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub low: Decimal,
     /// Last price.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub close: Decimal,
     /// Amount traded: shares for equities, coin units for crypto (may be fractional).
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub volume: Decimal,
 }
 
@@ -43,10 +48,10 @@ impl Bar {
         if low <= Decimal::ZERO {
             return err(ErrorKind::InvalidBar, format!("{}: prices must be positive, low is {low}", at()));
         }
-        if high > crate::order::MAX_PRICE {
+        if high > crate::limits::MAX_PRICE {
             return err(
                 ErrorKind::InvalidBar,
-                format!("{}: prices must be at most {}, high is {high}", at(), crate::order::MAX_PRICE),
+                format!("{}: prices must be at most {}, high is {high}", at(), crate::limits::MAX_PRICE),
             );
         }
         if volume < Decimal::ZERO {
@@ -81,6 +86,7 @@ pub fn bars_from_columns(
     volume: &[f64],
 ) -> Result<Vec<Bar>> {
     let n = ts.len();
+    crate::limits::check_bars(n)?;
     if [open.len(), high.len(), low.len(), close.len(), volume.len()].iter().any(|&l| l != n) {
         return err(
             ErrorKind::InvalidBar,

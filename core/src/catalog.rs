@@ -142,7 +142,7 @@ impl Default for SyntheticSpec {
 }
 
 /// Largest universe [`synthetic`] builds: the engine's symbol limit, less the benchmark.
-const MAX_SYNTHETIC_SYMBOLS: usize = crate::engine::MAX_SYMBOLS - 1;
+const MAX_SYNTHETIC_SYMBOLS: usize = crate::limits::MAX_SYMBOLS - 1;
 
 /// Builds the synthetic market described by `spec`.
 pub fn synthetic(spec: &SyntheticSpec) -> Result<Scenario> {
@@ -155,14 +155,18 @@ pub fn synthetic(spec: &SyntheticSpec) -> Result<Scenario> {
     if spec.bars == 0 {
         return err(ErrorKind::InvalidCount, "bars must be at least 1");
     }
-    let fits = i64::try_from(spec.bars)
+    // Both checked before a bar is generated: `synthetic(1, 10^9)` is refused at once.
+    crate::limits::check_bars(spec.bars.saturating_mul(spec.symbols + 1))?;
+    let last = i64::try_from(spec.bars - 1)
         .ok()
         .and_then(|n| n.checked_mul(spec.resolution.millis()))
         .and_then(|span| spec.start_ts.checked_add(span));
-    if fits.is_none() {
+    if !last.is_some_and(|ts| {
+        (crate::bar::MIN_TS..=crate::bar::MAX_TS).contains(&ts) && spec.start_ts >= crate::bar::MIN_TS
+    }) {
         return err(
             ErrorKind::InvalidCount,
-            format!("{} bars of {} overflow the timeline", spec.bars, spec.resolution),
+            format!("{} bars of {} from {} run past the year 9999", spec.bars, spec.resolution, spec.start_ts),
         );
     }
     let width = (spec.symbols - 1).to_string().len().max(3);

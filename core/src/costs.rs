@@ -15,6 +15,7 @@ pub enum SlippageModel {
     /// The same number of basis points on every fill (the default: 2 bps).
     FixedBps {
         /// Basis points against the trader.
+        #[serde(deserialize_with = "crate::num::exact::decimal")]
         bps: Decimal,
     },
     /// `base_bps + bps_per_pct_of_volume * (100 * quantity / bar volume)`: larger orders relative to
@@ -22,8 +23,10 @@ pub enum SlippageModel {
     /// zero volume) and the total at most 10000 bps.
     VolumeShare {
         /// Basis points paid on every fill.
+        #[serde(deserialize_with = "crate::num::exact::decimal")]
         base_bps: Decimal,
         /// Extra basis points per percent of the bar's volume taken.
+        #[serde(deserialize_with = "crate::num::exact::decimal")]
         bps_per_pct_of_volume: Decimal,
     },
 }
@@ -100,13 +103,13 @@ pub(crate) fn bps_between(reference: Decimal, fill: Decimal, buying: bool) -> De
 #[serde(deny_unknown_fields)]
 pub struct CommissionModel {
     /// Money per unit traded (e.g. 0.005 per share).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::exact::decimal")]
     pub per_unit: Decimal,
     /// Basis points of notional.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::exact::decimal")]
     pub bps: Decimal,
     /// Smallest commission of one fill.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::exact::decimal")]
     pub minimum: Decimal,
 }
 
@@ -114,7 +117,7 @@ impl CommissionModel {
     /// Checks all parameters are non-negative.
     pub fn validate(&self) -> Result<()> {
         let bounded =
-            self.per_unit <= crate::order::MAX_PRICE && self.bps <= BPS && self.minimum <= crate::order::MAX_PRICE;
+            self.per_unit <= crate::limits::MAX_PRICE && self.bps <= BPS && self.minimum <= crate::limits::MAX_PRICE;
         if self.per_unit.is_sign_negative()
             || self.bps.is_sign_negative()
             || self.minimum.is_sign_negative()
@@ -150,7 +153,7 @@ pub struct CostModel {
     pub commission: CommissionModel,
     /// At most this fraction of a bar's volume fills per agent and symbol (e.g. 0.1 = 10 %);
     /// the rest stays working as a partial fill. `None` = no cap.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub max_volume_participation: Option<Decimal>,
 }
 

@@ -126,6 +126,7 @@ fn parse(text: &str, default_symbol: Option<&str>, need_symbol: bool) -> Result<
         require_symbol(&layout, header_line)?;
     }
     let rows: Vec<(usize, &str)> = pending_first_row.into_iter().chain(lines).collect();
+    crate::limits::check_bars(rows.len()).map_err(|e| csv_error(e.detail))?;
     let slash = slash_order(&layout, &rows, delimiter);
     let reader = RowReader { layout: &layout, comma_is_decimal: delimiter != b',', slash, default_symbol };
     let mut series: Vec<Collected> = Vec::new();

@@ -96,6 +96,9 @@ error_kinds! {
     InvalidSnapshot => "invalid_snapshot", InvalidInput;
     /// An argument is out of its allowed range (named in the detail).
     InvalidArgument => "invalid_argument", InvalidInput;
+    /// A sum or product of the values given left the range the engine computes in (quantities,
+    /// prices and cash at their limits, see `limits`); nothing was changed.
+    ArithmeticOverflow => "arithmetic_overflow", InvalidInput;
 
     /// The symbol is not in the scenario's universe.
     UnknownSymbol => "unknown_symbol", OrderRejected;

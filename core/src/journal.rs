@@ -183,8 +183,15 @@ pub fn trades(fills: &[Fill]) -> Vec<Trade> {
     // Once per trade, from its state after its last fill.
     for t in &mut out {
         let entered = t.avg_entry_price * t.quantity;
-        t.return_pct =
-            if entered.is_zero() { 0.0 } else { crate::num::to_f64(t.net_pnl * Decimal::ONE_HUNDRED / entered) };
+        t.return_pct = if entered.is_zero() {
+            0.0
+        } else {
+            match t.net_pnl.checked_mul(Decimal::ONE_HUNDRED) {
+                Some(pct) => crate::num::to_f64(pct / entered),
+                // A PnL near the range's end (accounts stop at 10^27): the ratio in floats.
+                None => crate::num::to_f64(t.net_pnl) / crate::num::to_f64(entered) * 100.0,
+            }
+        };
     }
     out
 }

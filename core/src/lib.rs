@@ -14,6 +14,7 @@ pub mod csv;
 pub mod engine;
 pub mod error;
 pub mod journal;
+pub mod limits;
 pub mod matching;
 pub mod metrics;
 pub mod num;

@@ -117,6 +117,131 @@ pub fn decimal_from_f64(v: f64) -> Option<Decimal> {
     (v == 0.0 || !d.is_zero()).then_some(d)
 }
 
+/// The decimal written in `text`, read exactly: an optional sign, digits with at most one `.`, and
+/// an optional exponent (`1.5e-3`). `None` when the text is not such a number, or when its value
+/// cannot be held exactly (beyond ~7.9e28, or more than 28 decimal places): it is never rounded.
+/// Trailing zeros of the fraction count only when they must (`1.50` keeps its scale 2).
+#[must_use]
+pub fn decimal_exact(text: &str) -> Option<Decimal> {
+    let t = text.trim();
+    let (mantissa, exponent) = match t.find(['e', 'E']) {
+        Some(i) => (&t[..i], Some(&t[i + 1..])),
+        None => (t, None),
+    };
+    let digits = mantissa.strip_prefix(['-', '+']).unwrap_or(mantissa);
+    let dots = digits.bytes().filter(|&b| b == b'.').count();
+    let count = digits.bytes().filter(u8::is_ascii_digit).count();
+    if count == 0 || dots > 1 || count + dots != digits.len() {
+        return None;
+    }
+    let mut value = Decimal::from_str_exact(mantissa).ok().or_else(|| {
+        // Zeros past the 28th decimal place change nothing: drop them and try again.
+        let trimmed = if dots == 1 { mantissa.trim_end_matches('0').trim_end_matches('.') } else { mantissa };
+        Decimal::from_str_exact(trimmed).ok()
+    })?;
+    let Some(exponent) = exponent else { return Some(value) };
+    let e = exponent.strip_prefix('+').unwrap_or(exponent);
+    if e.is_empty() || e.len() > 4 || !e.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let e: i32 = e.parse().ok()?;
+    if e >= 0 {
+        for _ in 0..e {
+            value = value.checked_mul(Decimal::TEN)?;
+        }
+        return Some(value);
+    }
+    let mut scale = value.scale() + e.unsigned_abs();
+    if scale > 28 {
+        value = value.normalize();
+        scale = value.scale() + e.unsigned_abs();
+    }
+    if scale > 28 {
+        return None;
+    }
+    value.set_scale(scale).ok()?;
+    Some(value)
+}
+
+/// Serde readers of decimals given by users: exact, never rounded (see [`decimal_exact`]). A
+/// JSON number is read as the decimal of its shortest representation, as [`decimal_from_f64`].
+pub mod exact {
+    use rust_decimal::Decimal;
+    use serde::Deserializer;
+    use serde::de::{Error, Unexpected, Visitor};
+
+    /// What the error of an inexact decimal says; `wire::from_json` recognises it by this.
+    pub const INEXACT: &str = "would be rounded";
+
+    struct Exact;
+
+    impl Visitor<'_> for Exact {
+        type Value = Decimal;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a decimal number")
+        }
+
+        fn visit_i64<E: Error>(self, v: i64) -> Result<Decimal, E> {
+            Ok(Decimal::from(v))
+        }
+
+        fn visit_u64<E: Error>(self, v: u64) -> Result<Decimal, E> {
+            Ok(Decimal::from(v))
+        }
+
+        fn visit_f64<E: Error>(self, v: f64) -> Result<Decimal, E> {
+            if !v.is_finite() {
+                return Err(E::invalid_value(Unexpected::Float(v), &self));
+            }
+            super::decimal_exact(&v.to_string())
+                .ok_or_else(|| E::custom(format!("{v} has more digits than a decimal holds (28 places); it {INEXACT}")))
+        }
+
+        fn visit_str<E: Error>(self, v: &str) -> Result<Decimal, E> {
+            super::decimal_exact(v).ok_or_else(|| {
+                let shown: String = v.chars().take(60).collect();
+                let more = if v.chars().nth(60).is_some() { "..." } else { "" };
+                let looks_numeric = !v.trim().is_empty()
+                    && v.trim().bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+                if looks_numeric {
+                    E::custom(format!(
+                        "'{shown}{more}' has more digits than a decimal holds (at most 28 significant digits and 28 places); it {INEXACT}"
+                    ))
+                } else {
+                    E::custom(format!("'{shown}{more}' is not a decimal number"))
+                }
+            })
+        }
+    }
+
+    /// A decimal field.
+    pub fn decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        d.deserialize_any(Exact)
+    }
+
+    /// An optional decimal field (`null` or absent is `None`).
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Decimal>, D::Error> {
+        struct Opt;
+        impl<'de> Visitor<'de> for Opt {
+            type Value = Option<Decimal>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a decimal number or null")
+            }
+            fn visit_none<E: Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                decimal(d).map(Some)
+            }
+        }
+        d.deserialize_option(Opt)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -175,8 +175,10 @@ pub struct Trim {
     /// 1, 2, ... in the order the levels are meant to be reached.
     pub level: u32,
     /// Limit price of the trim.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub price: Decimal,
     /// Quantity taken off at this level.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub quantity: Decimal,
 }
 
@@ -188,15 +190,16 @@ pub struct OrderRequest {
     /// buy / sell / short / cover.
     pub side: Side,
     /// Positive; fractional allowed (at most 8 decimal places).
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub quantity: Decimal,
     /// MARKET unless said otherwise.
     #[serde(default = "default_order_type")]
     pub order_type: OrderType,
     /// Required for LIMIT and STOP_LIMIT.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub limit_price: Option<Decimal>,
     /// Required for STOP and STOP_LIMIT.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub stop_price: Option<Decimal>,
     /// GTC unless said otherwise.
     #[serde(default = "default_tif")]
@@ -208,10 +211,10 @@ pub struct OrderRequest {
     #[serde(default)]
     pub client_order_id: Option<String>,
     /// Bracket exit: a stop order closing the filled quantity at this price.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub stop_loss: Option<Decimal>,
     /// Bracket exit: a limit order closing the filled quantity at this price.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub take_profit: Option<Decimal>,
     /// Bracket exits: partial limit exits by level.
     #[serde(default)]
@@ -335,10 +338,20 @@ impl OrderRequest {
             (_, Some(p)) => check_amount("stop_price", p, ErrorKind::InvalidPrice)?,
             _ => {}
         }
-        if let Some(id) = &self.client_order_id
-            && (id.is_empty() || id.len() > 128)
+        if let Some(id) = &self.client_order_id {
+            check_text("client_order_id", id, MAX_CLIENT_ORDER_ID_CHARS)?;
+        }
+        if let Some(text) = &self.reasoning
+            && text.chars().nth(MAX_REASONING_CHARS).is_some()
         {
-            return err(ErrorKind::InvalidArgument, "client_order_id must be 1 to 128 characters");
+            return err(
+                ErrorKind::InvalidArgument,
+                format!("`reasoning` must be at most {MAX_REASONING_CHARS} characters"),
+            );
+        }
+        check_text("symbol", &self.symbol, MAX_NAME_CHARS)?;
+        if self.trims.len() > MAX_TRIMS {
+            return err(ErrorKind::InvalidBracket, format!("at most {MAX_TRIMS} trims, got {}", self.trims.len()));
         }
         self.validate_exits()
     }
@@ -390,6 +403,14 @@ impl OrderRequest {
                     format!("take_profit {tp} must be {want} the entry price {entry}"),
                 );
             }
+            // A trim takes profit like a take-profit does: on the far side of the entry.
+            if let Some(t) = self.trims.iter().find(|t| if long { t.price <= entry } else { t.price >= entry }) {
+                let want = if long { "above" } else { "below" };
+                return err(
+                    ErrorKind::InvalidBracket,
+                    format!("trim level {} at {} must be {want} the entry price {entry}", t.level, t.price),
+                );
+            }
         }
         let mut total = Decimal::ZERO;
         for (i, t) in self.trims.iter().enumerate() {
@@ -413,12 +434,8 @@ impl OrderRequest {
     }
 }
 
-/// Largest order quantity and position (10^15 units). With [`MAX_PRICE`] one position is worth at
-/// most 10^25, and with at most [`crate::engine::MAX_SYMBOLS`] symbols a portfolio at most 10^28,
-/// inside the range of `Decimal` (about 7.9 × 10^28).
-pub const MAX_QUANTITY: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
-/// Largest price of an order or a bar (10^10).
-pub const MAX_PRICE: Decimal = Decimal::from_parts(1_410_065_408, 2, 0, false, 0);
+use crate::limits::{MAX_CLIENT_ORDER_ID_CHARS, MAX_NAME_CHARS, MAX_REASONING_CHARS, MAX_TRIMS, check_text};
+pub use crate::limits::{MAX_PRICE, MAX_QUANTITY};
 
 /// Positive, at most [`MAX_QUANTITY`] or [`MAX_PRICE`], at most 8 decimal places.
 fn check_amount(field: &str, value: Decimal, kind: ErrorKind) -> Result<()> {
@@ -502,8 +519,10 @@ pub struct Order {
     /// Current state.
     pub status: OrderStatus,
     /// Quantity filled so far.
+    #[serde(deserialize_with = "crate::num::exact::decimal")]
     pub filled_quantity: Decimal,
     /// Volume-weighted average fill price, once anything filled.
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub avg_fill_price: Option<Decimal>,
     /// Clock when placed (UTC ms); it first matches on a bar strictly after this.
     pub created_at: i64,

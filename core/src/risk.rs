@@ -14,13 +14,16 @@ use crate::time::MS_PER_MINUTE;
 #[serde(default, deny_unknown_fields)]
 pub struct RiskProfile {
     /// Largest position in one symbol, as % of equity, after the order (1–100).
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub max_position_size_pct: Option<Decimal>,
     /// Loss since the session began, as % of starting cash, that blocks new risk until the next
     /// session (1–100). Orders that only reduce positions are still accepted.
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub daily_loss_limit_pct: Option<Decimal>,
     /// Most working orders at once (1–200), bracket exits included.
     pub max_open_orders: Option<u32>,
     /// Largest gross exposure / equity; the scenario's `leverage_cap` applies as well.
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub max_leverage: Option<Decimal>,
     /// Whether this agent may short (the scenario must allow it too).
     pub allow_short: bool,

@@ -18,8 +18,8 @@ use crate::order::{Order, OrderRequest};
 use crate::risk::RiskProfile;
 use crate::scenario::Scenario;
 
-/// Most bars one observation returns per symbol.
-pub const MAX_LOOKBACK: usize = 1000;
+pub use crate::limits::MAX_LOOKBACK;
+use crate::limits::{MAX_IDEMPOTENCY_KEY_CHARS, check_text};
 /// Bars per symbol when no lookback is given.
 pub const DEFAULT_LOOKBACK: usize = 50;
 
@@ -323,7 +323,18 @@ impl Run {
         check_lookback(lookback)?;
         let indices: Vec<usize> = match symbols {
             None => (0..self.scenario.series().len()).collect(),
-            Some(list) => list.iter().map(|s| self.series_index(s)).collect::<Result<_>>()?,
+            Some(list) => {
+                let indices: Vec<usize> = list.iter().map(|s| self.series_index(s)).collect::<Result<_>>()?;
+                // Each symbol once: a list naming one symbol ten thousand times is a mistake, and
+                // would copy its bars as many times.
+                let mut seen = vec![false; self.scenario.series().len()];
+                for (&i, symbol) in indices.iter().zip(list) {
+                    if std::mem::replace(&mut seen[i], true) {
+                        return err(ErrorKind::InvalidArgument, format!("symbol '{symbol}' is listed twice"));
+                    }
+                }
+                indices
+            }
         };
         let bars = indices
             .into_iter()
@@ -487,9 +498,7 @@ impl Run {
     /// Rate-limited attempts are not remembered, so retrying them later under the key works.
     pub fn perform(&mut self, key: Option<&str>, action: Action) -> Result<Outcome> {
         if let Some(key) = key {
-            if key.is_empty() || key.len() > 255 {
-                return err(ErrorKind::InvalidArgument, "idempotency_key must be 1 to 255 characters");
-            }
+            check_text("idempotency_key", key, MAX_IDEMPOTENCY_KEY_CHARS)?;
             if let Some(seen) = self.idempotency.get(key) {
                 if seen.action == action {
                     return Ok(seen.outcome.clone());

@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 use crate::bar::{Bar, BarResolution};
 use crate::costs::CostModel;
 use crate::error::{ErrorKind, Result, err};
-use crate::time::{MS_PER_DAY, MS_PER_MINUTE, format_rfc3339};
+use crate::limits::{MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS, MAX_SYMBOLS, check_account_rules, check_text};
+use crate::time::format_rfc3339;
+
+pub use crate::time::session_of;
 
 /// Whether a scenario can be run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -82,10 +85,10 @@ pub struct ScenarioConfig {
     /// The symbols agents may trade, in a fixed order.
     pub universe: Vec<String>,
     /// Cash each agent starts with.
-    #[serde(default = "defaults::starting_cash")]
+    #[serde(default = "defaults::starting_cash", deserialize_with = "crate::num::exact::decimal")]
     pub starting_cash: Decimal,
     /// Maximum gross exposure / equity (1 = cash account).
-    #[serde(default = "defaults::leverage_cap")]
+    #[serde(default = "defaults::leverage_cap", deserialize_with = "crate::num::exact::decimal")]
     pub leverage_cap: Decimal,
     /// Whether `short` orders are allowed.
     #[serde(default)]
@@ -99,7 +102,7 @@ pub struct ScenarioConfig {
     #[serde(default)]
     pub costs: CostModel,
     /// Equity below `maintenance_margin × gross exposure` triggers liquidation at the next open.
-    #[serde(default = "defaults::maintenance_margin")]
+    #[serde(default = "defaults::maintenance_margin", deserialize_with = "crate::num::exact::decimal")]
     pub maintenance_margin: Decimal,
     /// Trading hours, for annualisation.
     #[serde(default = "defaults::market_hours")]
@@ -164,8 +167,19 @@ impl ScenarioConfig {
                 format!("slug must be non-empty ASCII letters, digits, '-' or '_', got '{}'", self.slug),
             );
         }
+        check_text("slug", &self.slug, MAX_NAME_CHARS)?;
+        check_text("name", &self.name, MAX_NAME_CHARS)?;
+        if self.description.chars().nth(MAX_DESCRIPTION_CHARS).is_some() {
+            return err(
+                ErrorKind::InvalidArgument,
+                format!("`description` must be at most {MAX_DESCRIPTION_CHARS} characters"),
+            );
+        }
         if self.universe.is_empty() {
             return err(ErrorKind::InvalidScenario, "universe must name at least one symbol");
+        }
+        for symbol in self.universe.iter().chain(&self.benchmark_symbol) {
+            check_text("symbol", symbol, MAX_NAME_CHARS)?;
         }
         let mut seen = std::collections::BTreeSet::new();
         for s in &self.universe {
@@ -178,13 +192,15 @@ impl ScenarioConfig {
         {
             return err(ErrorKind::InvalidScenario, format!("benchmark '{b}' must not also be in the universe"));
         }
-        if self.universe.len() + usize::from(self.benchmark_symbol.is_some()) > crate::engine::MAX_SYMBOLS {
-            return err(
-                ErrorKind::InvalidScenario,
-                format!("at most {} symbols (universe and benchmark)", crate::engine::MAX_SYMBOLS),
-            );
+        if self.universe.len() + usize::from(self.benchmark_symbol.is_some()) > MAX_SYMBOLS {
+            return err(ErrorKind::InvalidScenario, format!("at most {MAX_SYMBOLS} symbols (universe and benchmark)"));
         }
-        validate_account_rules(self.starting_cash, self.leverage_cap, self.maintenance_margin)?;
+        check_account_rules(
+            self.starting_cash,
+            self.leverage_cap,
+            self.maintenance_margin,
+            self.session_utc_offset_minutes,
+        )?;
         if let MarketHours::Custom { periods_per_year } = self.market_hours
             && !(periods_per_year.is_finite() && periods_per_year > 0.0)
         {
@@ -192,43 +208,6 @@ impl ScenarioConfig {
         }
         self.costs.validate()
     }
-}
-
-/// Bounds on the account rules shared by scenarios and engines; with the bounds on quantities and
-/// prices they keep the products of cash, leverage, quantity and price inside `Decimal`'s range.
-pub(crate) fn validate_account_rules(
-    starting_cash: Decimal,
-    leverage_cap: Decimal,
-    maintenance_margin: Decimal,
-) -> Result<()> {
-    let max_cash = crate::order::MAX_QUANTITY;
-    if starting_cash <= Decimal::ZERO || starting_cash > max_cash {
-        return err(
-            ErrorKind::InvalidScenario,
-            format!("starting_cash must be in (0, {max_cash}], got {starting_cash}"),
-        );
-    }
-    if leverage_cap < Decimal::ONE || leverage_cap > Decimal::ONE_THOUSAND {
-        return err(ErrorKind::InvalidScenario, format!("leverage_cap must be in [1, 1000], got {leverage_cap}"));
-    }
-    if maintenance_margin < Decimal::ZERO || maintenance_margin >= Decimal::ONE {
-        return err(
-            ErrorKind::InvalidScenario,
-            format!("maintenance_margin must be in [0, 1), got {maintenance_margin}"),
-        );
-    }
-    Ok(())
-}
-
-/// The session (day number) of `ts` with sessions shifted `offset_minutes` from UTC midnight.
-pub fn session_of(ts: i64, offset_minutes: i32) -> i64 {
-    (ts + i64::from(offset_minutes) * MS_PER_MINUTE).div_euclid(MS_PER_DAY)
-}
-
-/// True when `ts` falls in `session` ([`session_of`] without its division: a per-bar check).
-pub(crate) fn in_session(ts: i64, session: i64, offset_minutes: i32) -> bool {
-    let start = session * MS_PER_DAY - i64::from(offset_minutes) * MS_PER_MINUTE;
-    ts >= start && ts - start < MS_PER_DAY
 }
 
 /// The bars of one symbol, strictly ascending in time.
@@ -269,6 +248,7 @@ impl Scenario {
     /// validated and must be strictly ascending. Series for other symbols are refused.
     pub fn new(config: ScenarioConfig, series: Vec<Series>) -> Result<Self> {
         config.validate()?;
+        crate::limits::check_bars(series.iter().map(|s| s.bars.len()).fold(0, usize::saturating_add))?;
         let mut by_symbol: BTreeMap<String, Vec<Bar>> = BTreeMap::new();
         for s in series {
             if by_symbol.insert(s.symbol.clone(), s.bars).is_some() {

@@ -28,13 +28,13 @@ pub enum SignalSize {
 /// at the close of its `i`-th bar and acts at the next one).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Signals {
-    /// Open a long when flat.
+    /// Open a long when flat; one flag per bar, always given.
     pub entries: Vec<bool>,
-    /// Close the long.
+    /// Close the long; one flag per bar, always given.
     pub exits: Vec<bool>,
-    /// Open a short when flat (needs shorting enabled).
+    /// Open a short when flat (needs shorting enabled); empty when not given.
     pub short_entries: Vec<bool>,
-    /// Close the short.
+    /// Close the short; empty when not given.
     pub short_exits: Vec<bool>,
 }
 
@@ -58,16 +58,18 @@ pub fn backtest_signals(
         );
     };
     let bars = scenario.series()[series].bars.len();
-    for (name, flags) in [
-        ("entries", &signals.entries),
-        ("exits", &signals.exits),
-        ("short_entries", &signals.short_entries),
-        ("short_exits", &signals.short_exits),
+    // Entries and exits are always given (no flags at all is a mistake, not "never"); the short
+    // flags may be left out (empty).
+    for (name, flags, required) in [
+        ("entries", &signals.entries, true),
+        ("exits", &signals.exits, true),
+        ("short_entries", &signals.short_entries, false),
+        ("short_exits", &signals.short_exits, false),
     ] {
-        if !flags.is_empty() && flags.len() != bars {
+        if (required || !flags.is_empty()) && flags.len() != bars {
             return err(
                 ErrorKind::InvalidArgument,
-                format!("`{name}` has {} flags for {bars} bars of {symbol}", flags.len()),
+                format!("`{name}` has {} flags for {bars} bars of {symbol}: give one flag per bar", flags.len()),
             );
         }
     }

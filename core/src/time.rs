@@ -109,11 +109,25 @@ pub fn parse_timestamp(text: &str) -> Result<i64> {
         _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) && &rest[3..4] == ":" => {
             let oh = num(i + 1, 2)?;
             let om = num(i + 4, 2)?;
+            if oh > 23 || om > 59 {
+                return Err(bad());
+            }
             let offset = (oh * 60 + om) * MS_PER_MINUTE;
             Ok(if rest.starts_with('+') { ms - offset } else { ms + offset })
         }
         _ => Err(bad()),
     }
+}
+
+/// The session (day number) of `ts` with sessions shifted `offset_minutes` from UTC midnight.
+pub fn session_of(ts: i64, offset_minutes: i32) -> i64 {
+    (ts + i64::from(offset_minutes) * MS_PER_MINUTE).div_euclid(MS_PER_DAY)
+}
+
+/// True when `ts` falls in `session` ([`session_of`] without its division: a per-bar check).
+pub(crate) fn in_session(ts: i64, session: i64, offset_minutes: i32) -> bool {
+    let start = session * MS_PER_DAY - i64::from(offset_minutes) * MS_PER_MINUTE;
+    ts >= start && ts - start < MS_PER_DAY
 }
 
 /// Days in a month of the proleptic Gregorian calendar.
@@ -143,7 +157,17 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "2024-13-01", "2024-02-30", "2024-04-01T25:00:00Z", "yesterday", "2024-04-01Tx"] {
+        for bad in [
+            "",
+            "2024-13-01",
+            "2024-02-30",
+            "2024-04-01T25:00:00Z",
+            "yesterday",
+            "2024-04-01Tx",
+            "2024-01-01T00:00:00+99:99",
+            "2024-01-01T00:00:00+24:00",
+            "2024-01-01T00:00:00-05:60",
+        ] {
             assert_eq!(parse_timestamp(bad).unwrap_err().kind, ErrorKind::InvalidTimestamp, "{bad}");
         }
     }

@@ -32,12 +32,27 @@ pub fn from_json<T: DeserializeOwned>(what: &str, json: &str) -> Result<T> {
         };
         let kind = if text.contains("must be one of") || text.contains("unknown variant") {
             ErrorKind::InvalidEnumValue
+        } else if text.contains(crate::num::exact::INEXACT) {
+            decimal_kind(&path)
         } else {
             ErrorKind::InvalidArgument
         };
         let at = if path == "." { what.to_string() } else { format!("{what}.{path}") };
         Error::new(kind, format!("{at}: {text}"))
     })
+}
+
+/// The kind of error of a decimal that cannot be read exactly, by the field it is in: a
+/// quantity's is `invalid_quantity`, a price's `invalid_price`, as when the value is out of range.
+fn decimal_kind(path: &str) -> ErrorKind {
+    let field = path.rsplit('.').next().unwrap_or(path);
+    if field.contains("quantity") || field == "units" {
+        ErrorKind::InvalidQuantity
+    } else if field.contains("price") || field == "stop_loss" || field == "take_profit" || field == "limit" {
+        ErrorKind::InvalidPrice
+    } else {
+        ErrorKind::InvalidArgument
+    }
 }
 
 /// The JSON of an engine value.
@@ -74,8 +89,10 @@ pub struct Rules {
     /// Display name (default: the slug).
     pub name: Option<String>,
     /// Cash at the start.
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub starting_cash: Option<rust_decimal::Decimal>,
     /// Largest gross exposure as a multiple of equity.
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub leverage_cap: Option<rust_decimal::Decimal>,
     /// Whether agents may sell short.
     pub short_enabled: Option<bool>,
@@ -86,12 +103,15 @@ pub struct Rules {
     /// Trading hours, for annualisation.
     pub market_hours: Option<crate::MarketHours>,
     /// Fixed slippage in basis points.
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub slippage_bps: Option<rust_decimal::Decimal>,
     /// Commission: any of `per_unit`, `bps`, `minimum`.
     pub commission: Option<serde_json::Map<String, serde_json::Value>>,
     /// Largest fraction of a bar's volume one agent's order may take.
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub max_volume_participation: Option<rust_decimal::Decimal>,
     /// Maintenance margin as a fraction of gross exposure.
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub maintenance_margin: Option<rust_decimal::Decimal>,
 }
 
@@ -346,10 +366,14 @@ pub mod run {
 
     /// A decimal from its text (bindings pass money as strings); `what` names the argument.
     pub fn decimal(text: &str, what: &str) -> Result<Decimal> {
-        let t = text.trim();
-        t.parse::<Decimal>()
-            .or_else(|_| Decimal::from_scientific(t))
-            .map_err(|_| Error::new(ErrorKind::InvalidArgument, format!("`{what}` is not a decimal number: {text:?}")))
+        crate::num::decimal_exact(text).ok_or_else(|| {
+            // A number with too many digits is a bad quantity or price; anything else a bad argument.
+            let t = text.trim();
+            let numeric = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b".eE+-".contains(&b));
+            let kind = if numeric { super::decimal_kind(what) } else { ErrorKind::InvalidArgument };
+            let shown: String = text.chars().take(60).collect();
+            Error::new(kind, format!("`{what}` is not a decimal number that can be held exactly: {shown:?}"))
+        })
     }
 
     /// The callback APIs' fast path: a market order, or a limit order at `limit`, in series
@@ -458,10 +482,14 @@ pub mod run {
         Ok(run.bars(&symbol(run, index)?, 1)?.last().map(|b| to_f64(b.close)))
     }
 
-    /// The last `n` closes of series `index` (at most `MAX_LOOKBACK`), oldest first, as floats.
+    /// The last `n` closes of series `index` (0 to `MAX_LOOKBACK`), oldest first, as floats.
     pub fn closes_f64(run: &Run, index: usize, n: usize) -> Result<Vec<f64>> {
-        let n = n.clamp(1, crate::run::MAX_LOOKBACK);
-        Ok(run.bars(&symbol(run, index)?, n)?.iter().map(|b| to_f64(b.close)).collect())
+        let symbol = symbol(run, index)?;
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        // More than `MAX_LOOKBACK` is refused (`invalid_lookback`), not cut down to it.
+        Ok(run.bars(&symbol, n)?.iter().map(|b| to_f64(b.close)).collect())
     }
 
     /// Signed position of the agent in series `index`, exact.

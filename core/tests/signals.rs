@@ -72,15 +72,23 @@ fn signals_fill_like_the_same_orders_placed_by_an_agent() {
 fn equity_percent_sizing_and_bad_input() {
     let sc = walk();
     let entries: Vec<bool> = (0..40).map(|i| i == 2).collect();
-    let signals = Signals { entries, ..Signals::default() };
+    let signals = Signals { entries, exits: vec![false; 40], ..Signals::default() };
     let (run, a) =
         backtest_signals(sc.clone(), "X", &signals, SignalSize::EquityPct(d("50")), RunOptions::default()).unwrap();
     let f = &run.engine().fills(a).unwrap()[0];
     let close = sc.series()[0].bars[2].close;
     assert_eq!(f.quantity, (d("50000") / close).floor(), "half the equity at the decision bar's close");
-    let short = Signals { entries: vec![true; 3], ..Signals::default() };
+    let short = Signals { entries: vec![true; 3], exits: vec![false; 40], ..Signals::default() };
     let e = backtest_signals(sc.clone(), "X", &short, SignalSize::Units(d("1")), RunOptions::default()).unwrap_err();
-    assert_eq!((e.kind, e.detail.as_str()), (ErrorKind::InvalidArgument, "`entries` has 3 flags for 40 bars of X"));
+    let want = "`entries` has 3 flags for 40 bars of X: give one flag per bar";
+    assert_eq!((e.kind, e.detail.as_str()), (ErrorKind::InvalidArgument, want));
+    // Issue 10, finding 11: no flags at all was taken as "never" while too few were refused.
+    let none = Signals::default();
+    let e = backtest_signals(sc.clone(), "X", &none, SignalSize::Units(d("1")), RunOptions::default()).unwrap_err();
+    assert_eq!(e.detail, "`entries` has 0 flags for 40 bars of X: give one flag per bar");
+    let no_exits = Signals { entries: vec![false; 40], ..Signals::default() };
+    let e = backtest_signals(sc.clone(), "X", &no_exits, SignalSize::Units(d("1")), RunOptions::default()).unwrap_err();
+    assert_eq!(e.detail, "`exits` has 0 flags for 40 bars of X: give one flag per bar");
     let e = backtest_signals(sc, "Y", &signals, SignalSize::Units(d("1")), RunOptions::default()).unwrap_err();
     assert_eq!(e.kind, ErrorKind::UnknownSymbol);
 }

@@ -68,7 +68,7 @@ pub(super) fn parse_decimal(cell: &str, comma_is_decimal: bool) -> Option<Decima
             if e.is_empty() || !e.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
-            Decimal::from_scientific(s).ok()?
+            crate::num::decimal_exact(s)?
         }
         None => Decimal::from_str_exact(s).ok()?,
     };
@@ -241,6 +241,9 @@ fn split_offset(s: &str) -> Option<(&str, i64)> {
     }
     let hours: i64 = digits[..2].parse().ok()?;
     let minutes: i64 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
     let ms = (hours * 60 + minutes) * MS_PER_MINUTE;
     Some((time, if s.as_bytes()[i] == b'+' { ms } else { -ms }))
 }

@@ -136,7 +136,7 @@ impl OrderBook for AgentBook<'_> {
         if side.opens() {
             let a = &self.engine.agents[self.k];
             let (net, gross) = a.account.valuation(&self.engine.marks);
-            let have = saturating_mul(self.engine.config.leverage_cap, a.account.cash + net) - gross;
+            let have = saturating_mul(self.engine.config.leverage_cap, a.account.cash + net).saturating_sub(gross);
             let need = quantity * ex.price + commission;
             if need > have {
                 return self.refuse(
@@ -150,11 +150,14 @@ impl OrderBook for AgentBook<'_> {
                 );
             }
         }
+        let symbol = symbol.clone();
+        let realized_pnl = match self.agent().account.apply_fill(sym, side, quantity, ex.price, commission) {
+            Ok(pnl) => pnl,
+            Err(e) => return self.refuse(ex.order_id, e.code(), e.detail),
+        };
         let fill_id = self.engine.next_fill_id;
         self.engine.next_fill_id += 1;
-        let symbol = symbol.clone();
         let a = self.agent();
-        let realized_pnl = a.account.apply_fill(sym, side, quantity, ex.price, commission);
         let reasoning = a.order(ex.order_id).and_then(|o| o.request.reasoning.clone());
         a.fills.push(Fill {
             id: fill_id,
@@ -207,7 +210,11 @@ impl AgentBook<'_> {
             wanted.push((OrderRole::TakeProfit, OrderType::Limit, p, ExitSize::Grow(quantity)));
         }
         for t in &entry.request.trims {
-            let mut share = t.quantity * filled / entry.request.quantity;
+            // t.quantity × filled reaches 10^30 for orders of 10^15: then the share is taken first.
+            let mut share = match t.quantity.checked_mul(filled) {
+                Some(product) => product / entry.request.quantity,
+                None => t.quantity / entry.request.quantity * filled,
+            };
             share = if entry.request.quantity.fract().is_zero() {
                 share.floor()
             } else {

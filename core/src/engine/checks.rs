@@ -9,7 +9,8 @@ use rust_decimal::Decimal;
 
 use super::{Agent, AgentId, AgentStatus, Engine, money, saturating_mul};
 use crate::error::{Error, ErrorKind, Result, err};
-use crate::order::{EndReason, MAX_QUANTITY, Order, OrderRequest, OrderRole, OrderStatus, OrderType, Side};
+use crate::limits::{MAX_QUANTITY, MAX_WORKING_ORDERS, add, mul, sub};
+use crate::order::{EndReason, Order, OrderRequest, OrderRole, OrderStatus, OrderType, Side};
 
 /// Records the order (rejected ones too, with their reason) and returns its id, or the rejection.
 pub(super) fn submit(engine: &mut Engine, id: AgentId, request: OrderRequest) -> Result<u64> {
@@ -81,6 +82,13 @@ fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
             "the account is under a margin call or was liquidated and takes no new orders",
         );
     }
+    // The engine's own bound, before any check walks the working orders.
+    if a.working.len() >= MAX_WORKING_ORDERS {
+        return err(
+            ErrorKind::MaxOpenOrdersExceeded,
+            format!("at most {MAX_WORKING_ORDERS} orders of one agent work at once, and {} do", a.working.len()),
+        );
+    }
     let sym = engine.require_symbol(&req.symbol)?;
     if sym >= engine.config.universe.len() {
         return err(
@@ -112,9 +120,9 @@ fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
         return Ok(());
     }
     let (net, gross) = a.account.valuation(&engine.marks);
-    let equity = a.account.cash + net;
+    let equity = add(a.account.cash, net, "equity")?;
     if let Some(pct) = a.profile.daily_loss_limit_pct {
-        let lost = a.day_start_equity - equity;
+        let lost = sub(a.day_start_equity, equity, "today's loss")?;
         let limit = pct / Decimal::ONE_HUNDRED * a.account.starting_cash;
         if lost >= limit {
             return err(
@@ -129,20 +137,21 @@ fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
         }
     }
     let price = reference_price(engine, sym, req);
-    let notional = req.quantity * price;
+    let notional = mul(req.quantity, price, "the order's notional")?;
     if let Some(pct) = a.profile.max_position_size_pct {
-        let held = a.account.positions[sym].quantity.abs() + queued_opening(engine, a, sym);
-        let after = held * engine.marks[sym] + notional;
+        let held = a.account.positions[sym].quantity.abs() + queued_opening(engine, a, sym)?;
+        let after = add(mul(held, engine.marks[sym], "the position's value")?, notional, "the position's value")?;
         if equity <= Decimal::ZERO || after > pct / Decimal::ONE_HUNDRED * equity {
-            let share = if equity > Decimal::ZERO {
-                (after / equity * Decimal::ONE_HUNDRED).round_dp(2).normalize()
-            } else {
-                Decimal::ZERO
+            // The share is only shown; beyond `Decimal`'s range it is said in words.
+            let share = match after.checked_div(equity).and_then(|s| s.checked_mul(Decimal::ONE_HUNDRED)) {
+                Some(s) if equity > Decimal::ZERO => format!("{}%", s.round_dp(2).normalize()),
+                Some(_) => "0%".to_string(),
+                None => "far more than 100%".to_string(),
             };
             return err(
                 ErrorKind::MaxPositionSizeExceeded,
                 format!(
-                    "{} position would be {} ({share}% of equity {}), above max_position_size_pct {pct}",
+                    "{} position would be {} ({share} of equity {}), above max_position_size_pct {pct}",
                     req.symbol,
                     money(after),
                     money(equity)
@@ -150,9 +159,9 @@ fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
             );
         }
     }
-    let committed = committed_exposure(engine, a, gross);
+    let committed = committed_exposure(engine, a, gross)?;
     if let Some(max) = a.profile.max_leverage {
-        let after = committed + notional;
+        let after = add(committed, notional, "the gross exposure")?;
         if equity <= Decimal::ZERO || after > saturating_mul(max, equity) {
             return err(
                 ErrorKind::LeverageCapExceeded,
@@ -164,8 +173,9 @@ fn check(engine: &Engine, id: AgentId, req: &OrderRequest) -> Result<()> {
             );
         }
     }
-    let need = notional + engine.config.costs.commission.commission(req.quantity, price);
-    let have = saturating_mul(engine.config.leverage_cap, equity) - committed;
+    let need = add(notional, engine.config.costs.commission.commission(req.quantity, price), "the order's cost")?;
+    // A bound saturated at `Decimal::MIN` refuses every order, as it should.
+    let have = saturating_mul(engine.config.leverage_cap, equity).saturating_sub(committed);
     if need > have {
         return err(
             ErrorKind::InsufficientBuyingPower,
@@ -182,7 +192,7 @@ fn check_position(engine: &Engine, a: &Agent, sym: usize, req: &OrderRequest) ->
     let symbol = &req.symbol;
     match req.side {
         // A flip is two orders, queued in this order: cover (or sell) everything, then buy (or short).
-        Side::Buy if held + queued_closing(a, Side::Cover, symbol) < Decimal::ZERO => err(
+        Side::Buy if held + queued_closing(a, Side::Cover, symbol)? < Decimal::ZERO => err(
             ErrorKind::PositionSideConflict,
             format!("cannot buy {symbol} while short {}: cover the short first", held.abs()),
         ),
@@ -194,13 +204,13 @@ fn check_position(engine: &Engine, a: &Agent, sym: usize, req: &OrderRequest) ->
                 "shorting is not enabled for this scenario"
             },
         ),
-        Side::Short if held - queued_closing(a, Side::Sell, symbol) > Decimal::ZERO => err(
+        Side::Short if held - queued_closing(a, Side::Sell, symbol)? > Decimal::ZERO => err(
             ErrorKind::PositionSideConflict,
             format!("cannot short {symbol} while long {held}: sell the long first"),
         ),
         Side::Sell | Side::Cover => {
             let owned = if req.side == Side::Sell { held.max(Decimal::ZERO) } else { (-held).max(Decimal::ZERO) };
-            let queued = queued_closing(a, req.side, symbol);
+            let queued = queued_closing(a, req.side, symbol)?;
             if req.quantity > owned - queued {
                 let what = if req.side == Side::Sell { "long" } else { "short" };
                 let extra = if queued.is_zero() { String::new() } else { format!(", {queued} already queued") };
@@ -212,7 +222,7 @@ fn check_position(engine: &Engine, a: &Agent, sym: usize, req: &OrderRequest) ->
             Ok(())
         }
         Side::Buy | Side::Short => {
-            let after = held.abs() + queued_opening(engine, a, sym) + req.quantity;
+            let after = held.abs() + queued_opening(engine, a, sym)? + req.quantity;
             if after > MAX_QUANTITY {
                 return err(
                     ErrorKind::InvalidQuantity,
@@ -225,15 +235,18 @@ fn check_position(engine: &Engine, a: &Agent, sym: usize, req: &OrderRequest) ->
 }
 
 /// Units the agent's own working `side` orders (sell or cover) in `symbol` will close.
-fn queued_closing(a: &Agent, side: Side, symbol: &str) -> Decimal {
-    working(a)
-        .filter(|o| o.role == OrderRole::Manual && o.request.side == side && o.symbol() == symbol)
-        .map(Order::remaining)
-        .sum()
+fn queued_closing(a: &Agent, side: Side, symbol: &str) -> Result<Decimal> {
+    let closing = working(a).filter(|o| o.role == OrderRole::Manual && o.request.side == side && o.symbol() == symbol);
+    sum(closing.map(|o| Ok(o.remaining())), "the queued quantity")
 }
 
 fn working(a: &Agent) -> impl Iterator<Item = &Order> {
     a.working.iter().filter_map(|&o| a.order(o))
+}
+
+/// A checked sum: the error names what overflowed.
+fn sum(mut values: impl Iterator<Item = Result<Decimal>>, what: &str) -> Result<Decimal> {
+    values.try_fold(Decimal::ZERO, |acc, v| add(acc, v?, what))
 }
 
 /// The price an opening order is expected to pay: its limit, its stop, or the last close.
@@ -245,39 +258,43 @@ fn reference_price(engine: &Engine, sym: usize, req: &OrderRequest) -> Decimal {
     }
 }
 
-fn queued_opening(engine: &Engine, a: &Agent, sym: usize) -> Decimal {
-    working(a)
-        .filter(|o| o.request.side.opens() && engine.index.get(o.symbol()) == Some(&sym))
-        .map(Order::remaining)
-        .sum()
+fn queued_opening(engine: &Engine, a: &Agent, sym: usize) -> Result<Decimal> {
+    let symbol = &engine.symbols[sym];
+    let opening = working(a).filter(|o| o.request.side.opens() && o.symbol() == symbol);
+    sum(opening.map(|o| Ok(o.remaining())), "the queued quantity")
 }
 
 /// Exposure the account is committed to: gross exposure, less what the agent's queued sells and
 /// covers will close, plus the notional of working opening orders. A flip (close everything, then
 /// open the other way on the same bar) is therefore judged on the position it leaves; the fill-time
 /// check still refuses an opening order whose close did not happen.
-fn committed_exposure(engine: &Engine, a: &Agent, gross: Decimal) -> Decimal {
-    let freed: Decimal = working(a)
-        .filter(|o| o.role == OrderRole::Manual && !o.request.side.opens())
-        .map(|o| o.remaining() * engine.marks[engine.index[o.symbol()]])
-        .sum();
-    (gross - freed).max(Decimal::ZERO) + reserved_notional(engine, a)
+fn committed_exposure(engine: &Engine, a: &Agent, gross: Decimal) -> Result<Decimal> {
+    let closing = working(a).filter(|o| o.role == OrderRole::Manual && !o.request.side.opens());
+    let freed = sum(
+        closing.map(|o| mul(o.remaining(), engine.marks[engine.index[o.symbol()]], "the queued closes")),
+        "the queued closes",
+    )?;
+    let left = sub(gross, freed, "the committed exposure")?.max(Decimal::ZERO);
+    add(left, reserved_notional(engine, a)?, "the committed exposure")
 }
 
 /// Notional (plus commission) held back for working opening orders.
-fn reserved_notional(engine: &Engine, a: &Agent) -> Decimal {
-    working(a)
-        .filter(|o| o.request.side.opens())
-        .map(|o| {
+fn reserved_notional(engine: &Engine, a: &Agent) -> Result<Decimal> {
+    let opening = working(a).filter(|o| o.request.side.opens());
+    sum(
+        opening.map(|o| {
             let sym = engine.index[o.symbol()];
             let price = reference_price(engine, sym, &o.request);
-            o.remaining() * price + engine.config.costs.commission.commission(o.remaining(), price)
-        })
-        .sum()
+            let notional = mul(o.remaining(), price, "the reserved notional")?;
+            add(notional, engine.config.costs.commission.commission(o.remaining(), price), "the reserved notional")
+        }),
+        "the reserved notional",
+    )
 }
 
 impl Engine {
-    pub(super) fn buying_power(&self, a: &Agent, equity: Decimal, gross: Decimal) -> Decimal {
-        (saturating_mul(self.config.leverage_cap, equity) - committed_exposure(self, a, gross)).max(Decimal::ZERO)
+    pub(super) fn buying_power(&self, a: &Agent, equity: Decimal, gross: Decimal) -> Result<Decimal> {
+        let committed = committed_exposure(self, a, gross)?;
+        Ok(saturating_mul(self.config.leverage_cap, equity).saturating_sub(committed).max(Decimal::ZERO))
     }
 }

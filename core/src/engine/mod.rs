@@ -2,8 +2,11 @@
 //! of bars (session roll, liquidation, matching, marking to market, margin check). Scenario runs
 //! drive it over stored bars; live feeds push bars into it one at a time.
 
+mod agent;
 mod booking;
 mod checks;
+mod consistency;
+mod slice;
 
 use std::collections::BTreeMap;
 
@@ -11,20 +14,18 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::account::{Account, Curve, EquityPoint, Fill, PositionView};
-use crate::bar::Bar;
 use crate::costs::CostModel;
 use crate::error::{Error, ErrorKind, Result, err};
-use crate::matching::{BarMatcher, IntrabarPath, MatchingModel};
-use crate::order::{EndReason, Order, OrderRequest, OrderRole, OrderStatus, Side, TimeInForce};
+use crate::limits::{MAX_AGENTS, MAX_NAME_CHARS, check_account_rules, check_text};
+use crate::matching::{BarMatcher, IntrabarPath};
+use crate::order::{EndReason, Order, OrderRequest, OrderRole, OrderStatus, Side};
 use crate::risk::{RateWindow, RiskProfile};
-use crate::scenario::{ScenarioConfig, in_session, session_of};
-use crate::time::format_rfc3339;
+use crate::scenario::ScenarioConfig;
 
+pub use crate::limits::MAX_SYMBOLS;
+pub(crate) use agent::{Agent, RecordStart};
 pub(crate) use booking::money;
-
-/// Most symbols (tradable and observed) an engine takes; with the bounds on quantities and prices
-/// it keeps sums over all positions inside `Decimal`'s range.
-pub const MAX_SYMBOLS: usize = 1000;
+use slice::record_point;
 
 /// The trading rules of an engine: what can be traded and at what cost.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,73 +81,6 @@ pub enum AgentStatus {
     MarginCall,
     /// Positions were force-closed; the agent's run is over.
     Liquidated,
-}
-
-/// One agent: its account, orders, fills, equity curve and risk state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Agent {
-    pub(crate) name: String,
-    pub(crate) profile: RiskProfile,
-    pub(crate) account: Account,
-    /// Every order, ascending by id (ids only grow), so lookups are binary searches.
-    pub(crate) orders: Vec<Order>,
-    /// Ids of working orders, ascending.
-    pub(crate) working: Vec<u64>,
-    pub(crate) fills: Vec<Fill>,
-    pub(crate) equity_curve: Vec<EquityPoint>,
-    pub(crate) status: AgentStatus,
-    /// Timestamp whose closes put the agent under a margin call; liquidation waits for a later one.
-    pub(crate) margin_call_ts: Option<i64>,
-    /// Timestamp of the liquidation; the equity curve ends there.
-    pub(crate) liquidated_at: Option<i64>,
-    /// Where the current track record starts: (equity point index, fill index, time, cash). Set by
-    /// a reset, which starts a new record; `None` = since the agent joined.
-    pub(crate) record_start: Option<RecordStart>,
-    pub(crate) day_start_equity: Decimal,
-    pub(crate) order_rate: RateWindow,
-    pub(crate) request_rate: RateWindow,
-    pub(crate) client_ids: BTreeMap<String, u64>,
-}
-
-impl Agent {
-    /// Index of order `id` in `orders`. The orders looked up on every bar are the working ones,
-    /// nearly always the latest: the tail is tried before a binary search over the whole history.
-    fn order_index(&self, id: u64) -> Option<usize> {
-        const TAIL: usize = 4;
-        let n = self.orders.len();
-        for i in (n.saturating_sub(TAIL)..n).rev() {
-            match self.orders[i].id.cmp(&id) {
-                std::cmp::Ordering::Equal => return Some(i),
-                std::cmp::Ordering::Less => return None, // ids ascend: it is not further back
-                std::cmp::Ordering::Greater => {}
-            }
-        }
-        self.orders[..n.saturating_sub(TAIL)].binary_search_by_key(&id, |o| o.id).ok()
-    }
-
-    pub(crate) fn order(&self, id: u64) -> Option<&Order> {
-        self.order_index(id).map(|i| &self.orders[i])
-    }
-
-    pub(crate) fn order_mut(&mut self, id: u64) -> &mut Order {
-        let i = self.order_index(id).expect("the order exists");
-        &mut self.orders[i]
-    }
-
-    /// Ends a working order and drops it from the working list.
-    pub(crate) fn end_order(&mut self, id: u64, status: OrderStatus, reason: EndReason, ts: i64) {
-        self.order_mut(id).end(status, reason, ts);
-        self.working.retain(|&w| w != id);
-    }
-}
-
-/// Where an agent's track record restarts after a reset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct RecordStart {
-    pub(crate) curve_index: usize,
-    pub(crate) fill_index: usize,
-    pub(crate) ts: i64,
-    pub(crate) cash: Decimal,
 }
 
 /// An agent's current track record (see [`Engine::track_record`]), borrowed, not copied.
@@ -211,7 +145,12 @@ impl Engine {
         if config.universe.is_empty() || symbols.len() > MAX_SYMBOLS {
             return err(ErrorKind::InvalidScenario, format!("universe must name 1 to {MAX_SYMBOLS} symbols"));
         }
-        crate::scenario::validate_account_rules(config.starting_cash, config.leverage_cap, config.maintenance_margin)?;
+        check_account_rules(
+            config.starting_cash,
+            config.leverage_cap,
+            config.maintenance_margin,
+            config.session_utc_offset_minutes,
+        )?;
         config.costs.validate()?;
         let matcher = BarMatcher {
             path: config.intrabar_path,
@@ -262,8 +201,9 @@ impl Engine {
     /// Adds an agent with a fresh account. Its equity curve starts at the current clock.
     pub fn add_agent(&mut self, name: &str, profile: RiskProfile) -> Result<AgentId> {
         self.validate_profile(&profile)?;
-        if name.is_empty() {
-            return err(ErrorKind::InvalidArgument, "agent name must not be empty");
+        check_text("agent name", name, MAX_NAME_CHARS)?;
+        if self.agents.len() >= MAX_AGENTS {
+            return err(ErrorKind::InvalidArgument, format!("at most {MAX_AGENTS} agents per run"));
         }
         if self.agents.iter().any(|a| a.name == name) {
             return err(ErrorKind::DuplicateAgent, format!("an agent named '{name}' already exists"));
@@ -420,7 +360,7 @@ impl Engine {
             equity,
             positions_value,
             gross_exposure,
-            buying_power: self.buying_power(a, equity, gross_exposure),
+            buying_power: self.buying_power(a, equity, gross_exposure)?,
             positions,
             total_unrealized_pnl,
             realized_pnl: a.account.realized_pnl,
@@ -554,235 +494,6 @@ impl Engine {
         }
     }
 
-    /// Checks the internal consistency of a deserialised engine (a snapshot may have been edited):
-    /// orders ascending by id and below the next id, working orders exist and work, one position and
-    /// one mark per symbol.
-    pub fn check_consistency(&self) -> Result<()> {
-        let bad = |what: String| Err(Error::new(ErrorKind::InvalidSnapshot, format!("inconsistent snapshot: {what}")));
-        let n = self.symbols.len();
-        if self.marks.len() != n || self.last_bar_ts.len() != n || self.index.len() != n {
-            return bad("symbol tables differ in length".into());
-        }
-        for a in &self.agents {
-            if a.account.positions.len() != n {
-                return bad(format!("agent '{}' has {} positions for {n} symbols", a.name, a.account.positions.len()));
-            }
-            if a.orders.windows(2).any(|w| w[0].id >= w[1].id)
-                || a.orders.last().is_some_and(|o| o.id >= self.next_order_id)
-            {
-                return bad(format!("orders of agent '{}' are not ascending below the next id", a.name));
-            }
-            for &w in &a.working {
-                if !a.order(w).is_some_and(|o| o.status.is_working() && self.index.contains_key(o.symbol())) {
-                    return bad(format!("working order {w} of agent '{}' does not exist or does not work", a.name));
-                }
-            }
-            if a.fills.last().is_some_and(|f| f.id >= self.next_fill_id) {
-                return bad(format!("fills of agent '{}' reach past the next fill id", a.name));
-            }
-        }
-        Ok(())
-    }
-
-    /// Processes one bar of one symbol (see [`Engine::push_slice`]).
-    pub fn push_bar(&mut self, symbol: &str, bar: Bar) -> Result<Vec<(AgentId, Vec<Fill>)>> {
-        let i = self.require_symbol(symbol)?;
-        let before: Vec<usize> = self.agents.iter().map(|a| a.fills.len()).collect();
-        self.push_slice(bar.ts, &[(i, bar)])?;
-        Ok(self
-            .agents
-            .iter()
-            .enumerate()
-            .filter(|(k, a)| a.fills.len() > before[*k])
-            .map(|(k, a)| (AgentId(k), a.fills[before[k]..].to_vec()))
-            .collect())
-    }
-
-    fn require_symbol(&self, symbol: &str) -> Result<usize> {
-        self.symbol_index(symbol).ok_or_else(|| {
-            Error::new(
-                ErrorKind::UnknownSymbol,
-                format!("symbol '{symbol}' is not in the universe: {}", self.symbols.join(", ")),
-            )
-        })
-    }
-
-    /// Processes the bars of time `ts` (at most one per symbol, by symbol index): rolls the
-    /// session (expiring DAY orders, resetting the daily loss baseline), force-closes positions of
-    /// agents under a margin call at the open, matches every other agent's orders placed before
-    /// `ts`, marks to the closes, records an equity point per agent and checks margins.
-    ///
-    /// `ts` may equal the clock for symbols that have no bar at `ts` yet, so a feed can push the
-    /// symbols of one timestamp one at a time; the equity point of `ts` is then updated, not added.
-    /// A bar older than the clock, or a second bar of a symbol at a timestamp, is `out_of_order_bar`.
-    pub fn push_slice(&mut self, ts: i64, bars: &[(usize, Bar)]) -> Result<()> {
-        self.validate_slice(ts, bars)?;
-        self.apply_slice(ts, bars.iter().map(|(i, b)| (*i, b)));
-        Ok(())
-    }
-
-    /// [`Engine::push_slice`] for bars already validated (a [`crate::Scenario`]'s bars, on its
-    /// timeline): the run's hot path skips re-checking every bar on every step.
-    pub(crate) fn apply_slice<'b>(&mut self, ts: i64, bars: impl Iterator<Item = (usize, &'b Bar)> + Clone) {
-        let offset = self.config.session_utc_offset_minutes;
-        if !self.session.is_some_and(|s| in_session(ts, s, offset)) {
-            let session = session_of(ts, offset);
-            if self.session != Some(session) {
-                self.roll_session(session, ts);
-            }
-        }
-        // The open marks are seen only by matching and liquidation; with no agent to match or
-        // liquidate they would be overwritten by the closes below unseen.
-        let busy = self.agents.iter().any(|a| match a.status {
-            AgentStatus::Active => !a.working.is_empty(),
-            AgentStatus::MarginCall => true,
-            AgentStatus::Liquidated => false,
-        });
-        if busy {
-            self.match_slice(ts, bars.clone());
-        }
-        for (i, bar) in bars {
-            self.marks[i] = bar.close;
-            self.last_bar_ts[i] = Some(ts);
-        }
-        self.clock = Some(ts);
-        let mm = self.config.maintenance_margin;
-        for a in &mut self.agents {
-            if a.liquidated_at.is_some_and(|at| at < ts) {
-                continue; // a liquidated agent's record ends at its liquidation
-            }
-            let cash = a.account.cash;
-            if a.account.open_positions() == 0 {
-                record_point(&mut a.equity_curve, EquityPoint { ts, equity: cash, gross_exposure: Decimal::ZERO });
-                continue;
-            }
-            let marked = a.account.marked(&self.marks);
-            let (equity, gross) = (cash + marked.net, marked.gross);
-            record_point(&mut a.equity_curve, EquityPoint { ts, equity, gross_exposure: gross });
-            // Without a short and with cash >= 0, equity = cash + gross >= gross > mm × gross
-            // (marks are positive bar prices, mm < 1 is validated): no margin call is possible,
-            // and the check is skipped.
-            let exposed = marked.short || cash.is_sign_negative();
-            if a.status == AgentStatus::Active && exposed && equity < mm * gross {
-                a.status = AgentStatus::MarginCall;
-                a.margin_call_ts = Some(ts);
-            }
-        }
-    }
-
-    /// The slice's bars at their opens: each agent's working orders are matched against them, and
-    /// agents under a margin call are liquidated.
-    fn match_slice<'b>(&mut self, ts: i64, bars: impl Iterator<Item = (usize, &'b Bar)> + Clone) {
-        for (i, bar) in bars.clone() {
-            self.marks[i] = bar.open;
-        }
-        for k in 0..self.agents.len() {
-            let a = &mut self.agents[k];
-            if a.status == AgentStatus::MarginCall && a.margin_call_ts == Some(ts) {
-                // More bars of the timestamp that raised the call: it is re-checked at the end.
-                a.status = AgentStatus::Active;
-            }
-            match a.status {
-                AgentStatus::Liquidated => {}
-                AgentStatus::MarginCall => self.liquidate(k, ts, bars.clone()),
-                AgentStatus::Active if !a.working.is_empty() => self.match_agent(k, ts, bars.clone()),
-                AgentStatus::Active => {}
-            }
-        }
-    }
-
-    /// Reserves room for `points` more equity points per agent (a run knows its length).
-    pub fn reserve_history(&mut self, points: usize) {
-        for a in &mut self.agents {
-            a.equity_curve.reserve(points);
-        }
-    }
-
-    fn validate_slice(&self, ts: i64, bars: &[(usize, Bar)]) -> Result<()> {
-        if let Some(clock) = self.clock
-            && ts < clock
-        {
-            return err(
-                ErrorKind::OutOfOrderBar,
-                format!("bars at {} come before the clock at {}", format_rfc3339(ts), format_rfc3339(clock)),
-            );
-        }
-        for (n, &(i, bar)) in bars.iter().enumerate() {
-            let symbol = self
-                .symbols
-                .get(i)
-                .ok_or_else(|| Error::new(ErrorKind::UnknownSymbol, format!("symbol index {i} is out of range")))?;
-            if bar.ts != ts {
-                return err(
-                    ErrorKind::OutOfOrderBar,
-                    format!("{symbol} bar at {} pushed in the slice of {}", format_rfc3339(bar.ts), format_rfc3339(ts)),
-                );
-            }
-            if bars[..n].iter().any(|&(j, _)| j == i) || self.last_bar_ts[i].is_some_and(|last| last >= ts) {
-                return err(
-                    ErrorKind::OutOfOrderBar,
-                    format!("{symbol} already has a bar at or after {}", format_rfc3339(ts)),
-                );
-            }
-            bar.validate(symbol)?;
-        }
-        Ok(())
-    }
-
-    /// A DAY order expires at the roll after its session, unless it was placed after the session's
-    /// last bar (at the clock): like an order entered after the close, it works the next session.
-    fn roll_session(&mut self, session: i64, ts: i64) {
-        let offset = self.config.session_utc_offset_minutes;
-        let clock = self.clock.unwrap_or(i64::MIN);
-        for a in &mut self.agents {
-            let expired: Vec<u64> = a
-                .working
-                .iter()
-                .copied()
-                .filter(|&o| {
-                    let order = a.order(o).expect("working orders exist");
-                    order.request.time_in_force == TimeInForce::Day
-                        && session_of(order.created_at, offset) < session
-                        && order.created_at < clock
-                })
-                .collect();
-            for o in expired {
-                a.end_order(
-                    o,
-                    OrderStatus::Cancelled,
-                    EndReason::new("day_order_expired", "DAY order expired at the end of its session"),
-                    ts,
-                );
-            }
-            a.day_start_equity = a.equity_curve.last().map_or(a.account.cash, |p| p.equity);
-        }
-        self.session = Some(session);
-    }
-
-    fn match_agent<'b>(&mut self, k: usize, ts: i64, bars: impl Iterator<Item = (usize, &'b Bar)>) {
-        for (sym, bar) in bars {
-            if !self.agents[k].working.iter().any(|&o| self.is_eligible(k, o, sym, ts)) {
-                continue;
-            }
-            let matcher = self.matcher.clone();
-            let eligible_before: Vec<u64> =
-                self.agents[k].working.iter().copied().filter(|&o| self.is_eligible(k, o, sym, ts)).collect();
-            {
-                let mut book = booking::AgentBook::new(self, k, sym, ts);
-                matcher.match_bar(bar, &mut book);
-            }
-            booking::end_immediate_orders(&mut self.agents[k], &eligible_before, ts);
-            if self.agents[k].working.is_empty() {
-                break;
-            }
-        }
-    }
-
-    pub(crate) fn is_eligible(&self, k: usize, order_id: u64, sym: usize, ts: i64) -> bool {
-        let o = self.agents[k].order(order_id).expect("working orders exist");
-        o.created_at < ts && o.symbol() == self.symbols[sym]
-    }
-
     /// Submits an order for the agent at the current clock; see [`checks`] for the checks in order.
     pub fn submit(&mut self, id: AgentId, request: OrderRequest) -> Result<Order> {
         let order_id = checks::submit(self, id, request)?;
@@ -801,15 +512,6 @@ impl Engine {
         a.orders.reserve(orders);
         a.fills.reserve(orders);
         Ok(())
-    }
-}
-
-/// Appends an equity point, or replaces the last one when more bars of the same timestamp arrive
-/// (a feed pushing the symbols of one timestamp one at a time): one point per timestamp.
-fn record_point(curve: &mut Vec<EquityPoint>, point: EquityPoint) {
-    match curve.last_mut() {
-        Some(last) if last.ts == point.ts => *last = point,
-        _ => curve.push(point),
     }
 }
 
