@@ -30,18 +30,23 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8], style: Style) -> Result<T, 
     Ok(value)
 }
 
-/// A JSON body on a benchmark route (problem details on error); an empty body reads as `{}`.
+/// Reads a request's JSON body in the error style of its route; an empty body reads as `{}`.
+async fn read_json<S: Send + Sync, T: DeserializeOwned>(req: Request, state: &S, style: Style) -> Result<T, ApiError> {
+    let bytes = Bytes::from_request(req, state)
+        .await
+        .map_err(|e| ApiError::new(style, e.status(), "invalid_request", e.body_text()))?;
+    let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+    parse_json(text, style)
+}
+
+/// A JSON body on a benchmark route (problem details on error).
 pub struct Body<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::new(Style::Problem, e.status(), "invalid_request", e.body_text()))?;
-        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
-        parse_json(text, Style::Problem).map(Body)
+        read_json(req, state, Style::Problem).await.map(Body)
     }
 }
 
@@ -52,11 +57,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for NestedBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::new(Style::Nested, e.status(), "invalid_request", e.body_text()))?;
-        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
-        parse_json(text, Style::Nested).map(NestedBody)
+        read_json(req, state, Style::Nested).await.map(NestedBody)
     }
 }
 

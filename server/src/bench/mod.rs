@@ -57,6 +57,17 @@ fn owned_run(state: &AppState, caller: &Caller, id: &str) -> Result<(Arc<RunHand
     Ok((handle, scenario))
 }
 
+/// Reads a run of the caller's under its lock.
+async fn read_owned<T>(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    f: impl FnOnce(&Live, &RunMeta) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let (handle, scenario) = owned_run(state, caller, id)?;
+    state.runs.read(&state.store, &handle, scenario, |live| f(live, &handle.meta)).await?
+}
+
 fn scenario_of(state: &AppState, handle: &RunHandle) -> Result<Arc<Scenario>, ApiError> {
     state.scenarios.find(&handle.meta.scenario_slug).map(|o| o.scenario.clone()).ok_or_else(|| {
         ApiError::internal(
@@ -206,21 +217,18 @@ async fn get_run(
     ApiKey(caller): ApiKey,
     Path(id): Path<String>,
 ) -> Result<Reply, ApiError> {
-    let (handle, scenario) = owned_run(&state, &caller, &id)?;
-    state
-        .runs
-        .read(&state.store, &handle, scenario, |live| {
-            let portfolio = live.run.portfolio(live.agent).map_err(|e| engine_err(&e))?;
-            let open = live.run.engine().open_orders(live.agent).map_err(|e| engine_err(&e))?;
-            let detail = RunDetail {
-                run: run_out(&handle.meta, live)?,
-                positions: portfolio.positions.iter().map(PositionOut::from).collect(),
-                queued_orders: open.into_iter().map(OrderOut::from).collect(),
-                last_equity: portfolio.equity,
-            };
-            Ok(Reply::json(StatusCode::OK, &detail))
-        })
-        .await?
+    read_owned(&state, &caller, &id, |live, meta| {
+        let portfolio = live.run.portfolio(live.agent).map_err(|e| engine_err(&e))?;
+        let open = live.run.engine().open_orders(live.agent).map_err(|e| engine_err(&e))?;
+        let detail = RunDetail {
+            run: run_out(meta, live)?,
+            positions: portfolio.positions.iter().map(PositionOut::from).collect(),
+            queued_orders: open.into_iter().map(OrderOut::from).collect(),
+            last_equity: portfolio.equity,
+        };
+        Ok(Reply::json(StatusCode::OK, &detail))
+    })
+    .await
 }
 
 /// `symbols` and `lookback` of a market request.
@@ -244,7 +252,6 @@ async fn market(
     Path(id): Path<String>,
     Query(q): Query<MarketQuery>,
 ) -> Result<Reply, ApiError> {
-    let (handle, scenario) = owned_run(&state, &caller, &id)?;
     let mut symbols: Option<Vec<String>> = q
         .symbols
         .as_deref()
@@ -258,19 +265,16 @@ async fn market(
         list.retain(|s| seen.insert(s.clone()));
     }
     let lookback = q.lookback.unwrap_or(vectrade_core::run::DEFAULT_LOOKBACK);
-    state
-        .runs
-        .read(&state.store, &handle, scenario, |live| {
-            let names: Option<Vec<&str>> = symbols.as_ref().map(|l| l.iter().map(String::as_str).collect());
-            let view = live.run.market(names.as_deref(), lookback).map_err(|e| engine_err(&e))?;
-            let bars =
-                view.bars.iter().map(|s| (s.symbol.clone(), s.bars.iter().map(BarOut::from).collect())).collect();
-            Ok(Reply::json(
-                StatusCode::OK,
-                &MarketOut { sim_time: format_rfc3339(view.sim_time), bars: BarsBySymbol(bars) },
-            ))
-        })
-        .await?
+    read_owned(&state, &caller, &id, |live, _| {
+        let names: Option<Vec<&str>> = symbols.as_ref().map(|l| l.iter().map(String::as_str).collect());
+        let view = live.run.market(names.as_deref(), lookback).map_err(|e| engine_err(&e))?;
+        let bars = view.bars.iter().map(|s| (s.symbol.clone(), s.bars.iter().map(BarOut::from).collect())).collect();
+        Ok(Reply::json(
+            StatusCode::OK,
+            &MarketOut { sim_time: format_rfc3339(view.sim_time), bars: BarsBySymbol(bars) },
+        ))
+    })
+    .await
 }
 
 fn order_request(t: TradeIn) -> Result<(OrderRequest, Option<String>), vectrade_core::Error> {
@@ -326,14 +330,11 @@ async fn list_trades(
     ApiKey(caller): ApiKey,
     Path(id): Path<String>,
 ) -> Result<Reply, ApiError> {
-    let (handle, scenario) = owned_run(&state, &caller, &id)?;
-    state
-        .runs
-        .read(&state.store, &handle, scenario, |live| {
-            let fills = live.run.engine().fills(live.agent).map_err(|e| engine_err(&e))?;
-            Ok(Reply::json(StatusCode::OK, &TradesOut { trades: fills.iter().map(FillOut::from).collect() }))
-        })
-        .await?
+    read_owned(&state, &caller, &id, |live, _| {
+        let fills = live.run.engine().fills(live.agent).map_err(|e| engine_err(&e))?;
+        Ok(Reply::json(StatusCode::OK, &TradesOut { trades: fills.iter().map(FillOut::from).collect() }))
+    })
+    .await
 }
 
 fn step_out(live: &Live, report: &vectrade_core::StepReport) -> Result<StepOut, ApiError> {
@@ -391,8 +392,7 @@ async fn results(
     ApiKey(caller): ApiKey,
     Path(id): Path<String>,
 ) -> Result<Reply, ApiError> {
-    let (handle, scenario) = owned_run(&state, &caller, &id)?;
-    let results = state.runs.read(&state.store, &handle, scenario, results_of).await??;
+    let results = read_owned(&state, &caller, &id, |live, _| results_of(live)).await?;
     Ok(Reply::json(StatusCode::OK, &ResultsOne { results }))
 }
 
