@@ -115,6 +115,17 @@ impl RateWindow {
         self.times.push_back(now);
         true
     }
+
+    /// Events in the minute up to `now`.
+    pub fn count(&self, now: i64) -> usize {
+        self.times.iter().filter(|&&t| t > now - MS_PER_MINUTE).count()
+    }
+
+    /// Milliseconds from `now` until the oldest event in the window leaves it (0 when empty): how
+    /// long a refused caller waits before the next attempt can be admitted.
+    pub fn retry_after_ms(&self, now: i64) -> i64 {
+        self.times.front().map_or(0, |&t| (t + MS_PER_MINUTE - now).max(0))
+    }
 }
 
 #[cfg(test)]
@@ -129,6 +140,8 @@ mod tests {
         assert!(w.admit(10_000, Some(2)));
         assert!(!w.admit(59_999, Some(2)));
         assert!(w.admit(60_000, Some(2)));
+        assert_eq!(w.retry_after_ms(60_000), 10_000, "the event at 10 s leaves the window at 70 s");
+        assert_eq!((w.count(60_000), w.count(69_999), w.count(70_000)), (2, 2, 1));
         assert!(w.admit(1_000_000, None));
     }
 

@@ -13,7 +13,7 @@ use crate::engine::{AgentId, AgentStatus, Engine, EngineConfig, Portfolio};
 use crate::error::{Error, ErrorFamily, ErrorKind, Result, err};
 use crate::journal::{self, Trade};
 use crate::matching::IntrabarPath;
-use crate::metrics::{self, Metrics, MetricsInput};
+use crate::metrics::Metrics;
 use crate::order::{Order, OrderRequest};
 use crate::risk::RiskProfile;
 use crate::scenario::Scenario;
@@ -551,25 +551,8 @@ impl Run {
     /// Metrics of the agent's track record so far (since it joined, or since its last reset);
     /// available at any time, while [`Run::results`] waits for the end.
     pub fn metrics(&self, agent: AgentId) -> Result<Metrics> {
-        let record = self.engine.track_record(agent)?;
-        let fills = record.fills;
-        let trades = journal::trades(fills);
-        let closed: Vec<&Trade> = trades.iter().filter(|t| t.status == journal::TradeStatus::Closed).collect();
-        let pnls: Vec<Decimal> = closed.iter().map(|t| t.net_pnl).collect();
-        let rets: Vec<f64> = closed.iter().map(|t| t.return_pct).collect();
         let benchmark = self.scenario.config().benchmark_symbol.as_ref().and_then(|s| self.scenario.series_of(s));
-        let account = self.engine.account(agent)?;
-        Ok(metrics::compute(&MetricsInput {
-            curve: record.curve,
-            benchmark: benchmark.map(|series| &series.bars[..]),
-            trade_pnls: &pnls,
-            trade_returns_pct: &rets,
-            fees: account.fees_paid,
-            traded_notional: account.traded_notional,
-            fill_count: fills.len(),
-            periods_per_year: self.scenario.periods_per_year(),
-            risk_free_rate_annual: 0.0,
-        }))
+        self.engine.metrics(agent, benchmark.map(|series| &series.bars[..]), self.scenario.periods_per_year())
     }
 
     /// The agent's grade, once the run is over (or the agent was liquidated).

@@ -346,6 +346,20 @@ impl Scenario {
         &self.timeline
     }
 
+    /// The bars at timeline step `t` as `(series index, bar)`, for a feed that pushes a scenario
+    /// into an [`crate::Engine`] one timestamp at a time; empty past the end.
+    pub fn bars_at(&self, t: usize) -> Vec<(usize, Bar)> {
+        let Some(&ts) = self.timeline.get(t) else { return Vec::new() };
+        self.series
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let j = s.bars.partition_point(|b| b.ts < ts);
+                s.bars.get(j).filter(|b| b.ts == ts).map(|b| (i, *b))
+            })
+            .collect()
+    }
+
     /// A 64-bit FNV-1a digest of the config and every bar; snapshots carry it so a snapshot is only
     /// restored onto the scenario it was taken from.
     pub fn fingerprint(&self) -> u64 {

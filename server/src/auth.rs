@@ -51,6 +51,11 @@ impl Jwt {
     }
 }
 
+/// Compares two secrets without leaking where they differ (their digests are compared).
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    !given.is_empty() && hash_secret(given) == hash_secret(expected)
+}
+
 fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
 }
@@ -81,6 +86,26 @@ impl FromRequestParts<Arc<AppState>> for ApiKey {
     }
 }
 
+/// The account a JWT names; a bot key in its place is refused (bots cannot manage keys).
+fn jwt_account(parts: &Parts, state: &AppState, style: Style) -> Result<String, ApiError> {
+    if header(parts, "x-bot-key").is_some() || bearer(parts).is_some_and(|t| t.starts_with("tvt_")) {
+        return Err(ApiError::forbidden(
+            style,
+            "bot keys cannot manage keys or agents: log in with the account's API key and secret",
+        ));
+    }
+    let Some(token) = bearer(parts) else {
+        return Err(ApiError::unauthorized(
+            style,
+            "missing token: log in with POST /api/v1/auth/login and send `Authorization: Bearer <jwt>`",
+        ));
+    };
+    match state.jwt.verify(token) {
+        Some(account) if state.directory.account(&account).is_some() => Ok(account),
+        _ => Err(ApiError::unauthorized(style, "invalid or expired token")),
+    }
+}
+
 /// The account of a management route: a JWT from `POST /api/v1/auth/login` as a bearer token.
 pub struct JwtAccount(pub String);
 
@@ -88,15 +113,39 @@ impl FromRequestParts<Arc<AppState>> for JwtAccount {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, ApiError> {
-        let Some(token) = bearer(parts) else {
-            return Err(ApiError::unauthorized(
-                Style::Nested,
-                "missing token: log in with POST /api/v1/auth/login and send `Authorization: Bearer <jwt>`",
-            ));
+        jwt_account(parts, state, Style::Nested).map(JwtAccount)
+    }
+}
+
+/// [`JwtAccount`] on the bot routes (`{"detail"}` errors).
+pub struct BotJwt(pub String);
+
+impl FromRequestParts<Arc<AppState>> for BotJwt {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        jwt_account(parts, state, Style::Detail).map(BotJwt)
+    }
+}
+
+/// The caller of a bot route: a bot key as `X-Bot-Key`, counted against the account's 120
+/// requests a minute.
+pub struct BotKey(pub Caller);
+
+impl FromRequestParts<Arc<AppState>> for BotKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, ApiError> {
+        let style = Style::Detail;
+        let Some(key) = header(parts, "x-bot-key") else {
+            return Err(ApiError::unauthorized(style, "missing bot key: send it as `X-Bot-Key: tvt_...`"));
         };
-        match state.jwt.verify(token) {
-            Some(account) if state.directory.account(&account).is_some() => Ok(JwtAccount(account)),
-            _ => Err(ApiError::unauthorized(Style::Nested, "invalid or expired token")),
-        }
+        let Some(k) = state.directory.key(&hash_secret(key), &[KeyKind::Bot]) else {
+            return Err(ApiError::unauthorized(style, "invalid or revoked bot key"));
+        };
+        let now = crate::now_ms();
+        state.directory.touch(&k.id, now);
+        state.rates.request(&k.account_id, now).map_err(crate::bot::limited)?;
+        Ok(BotKey(Caller { account_id: k.account_id, key_id: k.id }))
     }
 }

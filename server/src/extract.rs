@@ -61,6 +61,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for NestedBody<T> {
     }
 }
 
+/// A JSON body on a bot route (`{"detail"}` errors, 422 when malformed).
+pub struct DetailBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for DetailBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        read_json(req, state, Style::Detail).await.map(DetailBody)
+    }
+}
+
+fn read_query<T: DeserializeOwned>(parts: &Parts, style: Style) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(parts.uri.query().unwrap_or(""))
+        .map_err(|e| ApiError::bad_request(style, format!("invalid query string: {e}")))
+}
+
 /// A query string on a benchmark route.
 pub struct Query<T>(pub T);
 
@@ -68,9 +84,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let query = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str(query)
-            .map(Query)
-            .map_err(|e| ApiError::bad_request(Style::Problem, format!("invalid query string: {e}")))
+        read_query(parts, Style::Problem).map(Query)
+    }
+}
+
+/// A query string on a bot route.
+pub struct DetailQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for DetailQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        read_query(parts, Style::Detail).map(DetailQuery)
     }
 }

@@ -1,8 +1,8 @@
 //! Accounts and their keys: who a request comes from. Keys are random, shown once, and kept only
 //! as SHA-256 hashes; the whole directory sits in memory (loaded at start, written through the store).
 
-use std::collections::HashMap;
-use std::sync::RwLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, RwLock};
 
 use rusqlite::Connection;
 use sha2::{Digest, Sha256};
@@ -12,18 +12,22 @@ use sha2::{Digest, Sha256};
 pub enum KeyKind {
     /// An account's own API key (benchmark routes; with the secret, login).
     Account,
+    /// A bot key (`tvt_…`): trades the account's bot portfolio on the bot routes, nothing else.
+    Bot,
 }
 
 impl KeyKind {
     fn as_str(self) -> &'static str {
         match self {
             KeyKind::Account => "account",
+            KeyKind::Bot => "bot",
         }
     }
 
     fn parse(s: &str) -> Option<Self> {
         match s {
             "account" => Some(KeyKind::Account),
+            "bot" => Some(KeyKind::Bot),
             _ => None,
         }
     }
@@ -32,9 +36,11 @@ impl KeyKind {
 /// A plan, with its monthly run quota.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Plan {
-    /// 25 benchmark runs per UTC month.
+    /// 25 benchmark runs per UTC month, 1 bot key.
     Free,
-    /// 200 benchmark runs per UTC month.
+    /// VecTrade's Standard plan: 5 bot keys; benchmark runs as Free.
+    Standard,
+    /// Pro (VecTrade's Professional): 200 benchmark runs per UTC month, 25 bot keys, a handle.
     Pro,
 }
 
@@ -43,15 +49,26 @@ impl Plan {
     pub fn as_str(self) -> &'static str {
         match self {
             Plan::Free => "free",
+            Plan::Standard => "standard",
             Plan::Pro => "pro",
         }
     }
 
-    /// Parses a wire name (case-insensitive).
+    /// The name the bot API shows (`Free`, `Standard`, `Professional`).
+    pub fn display(self) -> &'static str {
+        match self {
+            Plan::Free => "Free",
+            Plan::Standard => "Standard",
+            Plan::Pro => "Professional",
+        }
+    }
+
+    /// Parses a wire name (case-insensitive; `professional` is `pro`).
     pub fn parse(s: &str) -> Option<Self> {
         match s.to_ascii_lowercase().as_str() {
             "free" => Some(Plan::Free),
-            "pro" => Some(Plan::Pro),
+            "standard" => Some(Plan::Standard),
+            "pro" | "professional" => Some(Plan::Pro),
             _ => None,
         }
     }
@@ -59,8 +76,17 @@ impl Plan {
     /// Benchmark runs per UTC month.
     pub fn monthly_runs(self) -> usize {
         match self {
-            Plan::Free => 25,
+            Plan::Free | Plan::Standard => 25,
             Plan::Pro => 200,
+        }
+    }
+
+    /// Live bot keys at once.
+    pub fn bot_keys(self) -> usize {
+        match self {
+            Plan::Free => 1,
+            Plan::Standard => 5,
+            Plan::Pro => 25,
         }
     }
 }
@@ -95,6 +121,10 @@ pub struct KeyRecord {
     pub account_id: String,
     /// First characters of the key, for lists.
     pub preview: String,
+    /// The owner's label (bot keys).
+    pub label: Option<String>,
+    /// Creation time (UTC ms).
+    pub created_at: i64,
     /// Set once revoked; a revoked key authenticates nothing.
     pub revoked: bool,
 }
@@ -113,6 +143,10 @@ pub struct Caller {
 pub struct Directory {
     accounts: RwLock<HashMap<String, Account>>,
     keys: RwLock<HashMap<String, KeyRecord>>,
+    /// Last use of each key (UTC ms), written to the database now and then (`flush_last_used`).
+    last_used: Mutex<HashMap<String, i64>>,
+    /// Keys used since the last flush.
+    used_since_flush: Mutex<HashSet<String>>,
 }
 
 /// SHA-256 of a key or secret, lowercase hex: how keys are stored and looked up.
@@ -173,8 +207,10 @@ impl Directory {
                 accounts.insert(a.id.clone(), a);
             }
         }
-        let mut stmt =
-            conn.prepare("SELECT id, key_hash, kind, account_id, preview, revoked_at IS NOT NULL FROM api_keys")?;
+        let mut stmt = conn.prepare(
+            "SELECT id, key_hash, kind, account_id, preview, label, created_at, revoked_at IS NOT NULL, last_used_at
+             FROM api_keys",
+        )?;
         let rows = stmt.query_map([], |r| {
             let kind: String = r.get(2)?;
             Ok((
@@ -184,16 +220,23 @@ impl Directory {
                     kind: KeyKind::parse(&kind).unwrap_or(KeyKind::Account),
                     account_id: r.get(3)?,
                     preview: r.get(4)?,
-                    revoked: r.get(5)?,
+                    label: r.get(5)?,
+                    created_at: r.get(6)?,
+                    revoked: r.get(7)?,
                 },
+                r.get::<_, Option<i64>>(8)?,
             ))
         })?;
         let mut keys = dir.keys.write().expect("fresh lock");
+        let mut used = dir.last_used.lock().expect("fresh lock");
         for k in rows {
-            let (hash, record) = k?;
+            let (hash, record, last_used) = k?;
+            if let Some(t) = last_used {
+                used.insert(record.id.clone(), t);
+            }
             keys.insert(hash, record);
         }
-        drop(keys);
+        drop((keys, used));
         Ok(dir)
     }
 
@@ -238,11 +281,81 @@ impl Directory {
         keys.get(key_hash).filter(|k| !k.revoked && kinds.contains(&k.kind)).cloned()
     }
 
-    /// The account's live key of `kind`, if any.
-    pub fn key_of(&self, account_id: &str, kind: KeyKind) -> Option<KeyRecord> {
+    /// The account's keys of `kind` (revoked ones too), oldest first.
+    pub fn keys_of(&self, account_id: &str, kind: KeyKind) -> Vec<KeyRecord> {
         let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
-        keys.values().find(|k| k.account_id == account_id && k.kind == kind && !k.revoked).cloned()
+        let mut out: Vec<KeyRecord> =
+            keys.values().filter(|k| k.account_id == account_id && k.kind == kind).cloned().collect();
+        out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+        out
     }
+
+    /// Marks a key revoked (after its row is committed); it authenticates nothing from now on.
+    pub fn revoke(&self, key_id: &str) {
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        for k in keys.values_mut().filter(|k| k.id == key_id) {
+            k.revoked = true;
+        }
+    }
+
+    /// Notes that a key was used at `now`.
+    pub fn touch(&self, key_id: &str, now: i64) {
+        self.last_used.lock().unwrap_or_else(|e| e.into_inner()).insert(key_id.to_string(), now);
+        self.used_since_flush.lock().unwrap_or_else(|e| e.into_inner()).insert(key_id.to_string());
+    }
+
+    /// When a key was last used.
+    pub fn last_used(&self, key_id: &str) -> Option<i64> {
+        self.last_used.lock().unwrap_or_else(|e| e.into_inner()).get(key_id).copied()
+    }
+
+    /// The last uses noted since the previous call, to be written to the database.
+    pub fn take_last_used(&self) -> Vec<(String, i64)> {
+        let ids: Vec<String> = self.used_since_flush.lock().unwrap_or_else(|e| e.into_inner()).drain().collect();
+        let used = self.last_used.lock().unwrap_or_else(|e| e.into_inner());
+        ids.into_iter().filter_map(|id| used.get(&id).map(|&t| (id, t))).collect()
+    }
+}
+
+/// A new key for an existing account: the row to insert and the key itself (shown once).
+pub struct NewKey {
+    /// The record.
+    pub record: KeyRecord,
+    /// SHA-256 of the key.
+    pub key_hash: String,
+    /// The key itself.
+    pub key: String,
+}
+
+impl NewKey {
+    /// Draws a bot key (`tvt_` and 40 random characters).
+    pub fn bot(account_id: &str, label: Option<String>, now: i64) -> NewKey {
+        let key = random_token("tvt_", 40);
+        let record = KeyRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind: KeyKind::Bot,
+            account_id: account_id.to_string(),
+            preview: key.chars().take(12).collect(),
+            label,
+            created_at: now,
+            revoked: false,
+        };
+        NewKey { key_hash: hash_secret(&key), record, key }
+    }
+
+    /// Inserts the key's row.
+    pub fn insert(&self, conn: &Connection) -> rusqlite::Result<()> {
+        insert_key(conn, &self.record, &self.key_hash)
+    }
+}
+
+fn insert_key(conn: &Connection, k: &KeyRecord, key_hash: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO api_keys (id, key_hash, kind, account_id, agent_id, label, preview, created_at)
+         VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7)",
+        rusqlite::params![k.id, key_hash, k.kind.as_str(), k.account_id, k.label, k.preview, k.created_at],
+    )
+    .map(drop)
 }
 
 /// A new account with its key: the rows to insert and what the caller is shown once.
@@ -279,6 +392,8 @@ impl NewAccount {
             kind: KeyKind::Account,
             account_id: id,
             preview: api_key.chars().take(12).collect(),
+            label: None,
+            created_at: now,
             revoked: false,
         };
         NewAccount { account, key, key_hash: hash_secret(&api_key), api_key, api_secret }

@@ -7,10 +7,13 @@
 pub mod accounts;
 pub mod auth;
 pub mod bench;
+pub mod bot;
 pub mod docs;
 pub mod extract;
 pub mod identity;
+pub mod market;
 pub mod problem;
+pub mod rates;
 pub mod runs;
 pub mod scenarios;
 pub mod store;
@@ -56,6 +59,12 @@ pub struct AppState {
     pub public_url: String,
     /// The OpenAPI document, as served.
     pub openapi_json: String,
+    /// The live paper market of the bot routes.
+    pub market: market::Market,
+    /// Rate limits of the bot routes.
+    pub rates: rates::Rates,
+    /// Token of the operator's routes (derived from the server secret; printed at start).
+    pub operator_token: String,
 }
 
 /// The clock of the server (UTC ms). The engine never reads it: it only stamps records and quotas.
@@ -85,6 +94,8 @@ pub fn month_start(ts: i64) -> (i64, i64) {
         (name = "benchmark", description = "Scenarios, runs, market, trades, step, results, leaderboard (BotTrade)"),
         (name = "accounts", description = "Local accounts and login"),
         (name = "billing", description = "Plans and quotas (no payments locally)"),
+        (name = "bot", description = "Bot trading on the live paper market (VecTrade); also under /api/v1/bot"),
+        (name = "operator", description = "The local operator's controls"),
         (name = "meta", description = "Health and documentation")
     )
 )]
@@ -106,10 +117,16 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// Where the bot routes live; `/api/v1/bot` serves them too (the trading service's own path).
+const BOT_PREFIX: &str = "/api/trade/v1/bot";
+const BOT_ALIAS: &str = "/api/v1/bot";
+
 fn api() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(bench::routes())
         .merge(accounts::routes())
+        .nest(BOT_PREFIX, bot::routes())
+        .merge(bot::operator_routes())
         .merge(docs::routes())
 }
 
@@ -127,7 +144,13 @@ pub fn openapi_text() -> String {
 
 /// Error body style of a path: nested errors on account and agent routes, problems elsewhere.
 fn style_of(path: &str) -> Style {
-    if path.starts_with("/api/v1/auth") || path.starts_with("/api/v1/agents") { Style::Nested } else { Style::Problem }
+    if path.starts_with("/api/v1/auth") || path.starts_with("/api/v1/agents") {
+        Style::Nested
+    } else if path.starts_with(BOT_PREFIX) || path.starts_with(BOT_ALIAS) || path.starts_with("/api/v1/operator") {
+        Style::Detail
+    } else {
+        Style::Problem
+    }
 }
 
 /// Gives every request an id (`X-Request-Id`) and turns a panic in a handler into a 500 naming it.
@@ -157,7 +180,9 @@ async fn not_found(req: Request) -> ApiError {
 /// The whole application on a state.
 pub fn app(state: Arc<AppState>) -> axum::Router {
     let (router, _) = api().split_for_parts();
+    let (alias, _) = bot::routes().split_for_parts();
     router
+        .nest(BOT_ALIAS, alias)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(15)))
@@ -175,6 +200,10 @@ pub struct ServerConfig {
     pub host: String,
     /// Port (0 picks a free one).
     pub port: u16,
+    /// Slug of the scenario the live paper market replays.
+    pub market: String,
+    /// Time between two bars of the live market; `None`: only the operator advances it.
+    pub bar_interval: Option<Duration>,
 }
 
 /// What opening the database found out.
@@ -211,12 +240,35 @@ pub async fn open(config: &ServerConfig, public_url: String) -> Result<Opened, S
     let conn = store::open_connection(&config.db)?;
     let directory = Directory::load(&conn)?;
     let runs = Runs::load(&conn)?;
-    drop(conn);
     let scenarios = Scenarios::builtin().map_err(|e| StoreError(format!("built-in scenarios: {e}")))?;
-    let jwt = Jwt::new(&server_secret(&config.db)?);
+    let Some(offered) = scenarios.find(&config.market) else {
+        let slugs: Vec<&str> = scenarios.all().iter().map(|o| o.scenario.config().slug.as_str()).collect();
+        return Err(StoreError(format!(
+            "--market '{}' is not a scenario; scenarios are: {}",
+            config.market,
+            slugs.join(", ")
+        )));
+    };
+    let market = market::Market::load(&conn, offered.scenario.clone())?;
+    drop(conn);
+    let secret = server_secret(&config.db)?;
+    let jwt = Jwt::new(&secret);
+    let operator_token =
+        format!("op_{}", &identity::hash_secret(&format!("operator:{}", String::from_utf8_lossy(&secret)))[..40]);
     let openapi_json = openapi_text();
     let first = directory.account_count() == 0;
-    let state = Arc::new(AppState { store, directory, runs, scenarios, jwt, public_url, openapi_json });
+    let state = Arc::new(AppState {
+        store,
+        directory,
+        runs,
+        scenarios,
+        jwt,
+        public_url,
+        openapi_json,
+        market,
+        rates: rates::Rates::default(),
+        operator_token,
+    });
     let first_account = if first {
         Some(accounts::create_account(&state, "local").await.map_err(|e| StoreError(e.detail))?)
     } else {
@@ -245,9 +297,58 @@ pub async fn serve(config: ServerConfig) -> Result<(), StoreError> {
             a.api_key
         );
     }
+    let state = opened.state;
+    let m = &state.market;
+    println!(
+        "Live market: {} ({} of {} bars out, {}); operator token: {}",
+        m.scenario.config().slug,
+        m.revealed(),
+        m.scenario.timeline().len(),
+        match config.bar_interval {
+            Some(d) => format!("one bar every {d:?}"),
+            None => "advanced by POST /api/v1/operator/market/advance".into(),
+        },
+        state.operator_token
+    );
     println!("VecTrade server listening on {base} (docs: {base}/api/docs)");
     let _ = std::io::stdout().flush();
-    axum::serve(listener, app(opened.state))
+    if let Some(every) = config.bar_interval {
+        let s = state.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            while !s.market.is_closed() {
+                tick.tick().await;
+                if let Err(e) = s.market.advance(&s.store, 1).await {
+                    eprintln!("live market: {}", e.detail);
+                }
+            }
+        });
+    }
+    let s = state.clone();
+    tokio::spawn(async move {
+        // Last uses of keys are written now and then, not on every request.
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            let used = s.directory.take_last_used();
+            if !used.is_empty() {
+                let _ = s
+                    .store
+                    .write(move |conn| {
+                        for (id, t) in used {
+                            conn.execute(
+                                "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2",
+                                rusqlite::params![t, id],
+                            )?;
+                        }
+                        Ok(())
+                    })
+                    .await;
+            }
+        }
+    });
+    axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| StoreError(format!("server: {e}")))

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use vectrade_server::identity::Plan;
@@ -23,6 +24,13 @@ struct Cli {
     /// Port (0 picks a free one and prints it).
     #[arg(long, default_value_t = 8080)]
     port: u16,
+    /// Built-in scenario the live paper market of the bot routes replays.
+    #[arg(long, default_value = "tech-2024-q2")]
+    market: String,
+    /// Time between two bars of the live market (`500ms`, `1s`, `1m`), or `manual`: only
+    /// `POST /api/v1/operator/market/advance` moves it.
+    #[arg(long, default_value = "1m", value_parser = parse_interval)]
+    bar_interval: Interval,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -38,6 +46,29 @@ enum Command {
         /// `free` or `pro`.
         plan: String,
     },
+}
+
+/// A bar interval; `None` is manual.
+#[derive(Debug, Clone, Copy)]
+struct Interval(Option<Duration>);
+
+fn parse_interval(text: &str) -> Result<Interval, String> {
+    if text.eq_ignore_ascii_case("manual") {
+        return Ok(Interval(None));
+    }
+    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = digits.parse().map_err(|_| format!("'{text}' is not an interval like 500ms, 1s, 1m or manual"))?;
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "s" | "" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        "h" => Duration::from_secs(n.saturating_mul(3600)),
+        _ => return Err(format!("'{text}': the unit must be ms, s, m or h")),
+    };
+    if d < Duration::from_millis(10) {
+        return Err(format!("'{text}' is shorter than 10ms"));
+    }
+    Ok(Interval(Some(d)))
 }
 
 fn main() -> ExitCode {
@@ -57,7 +88,13 @@ fn main() -> ExitCode {
             }
         },
         None => {
-            let config = ServerConfig { db: cli.db, host: cli.host, port: cli.port };
+            let config = ServerConfig {
+                db: cli.db,
+                host: cli.host,
+                port: cli.port,
+                market: cli.market,
+                bar_interval: cli.bar_interval.0,
+            };
             match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                 Ok(rt) => rt.block_on(serve(config)),
                 Err(e) => {

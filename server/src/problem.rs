@@ -18,6 +18,8 @@ pub enum Style {
     Problem,
     /// Account and agent routes (seed 004): `{"error": {code, message, details}}`.
     Nested,
+    /// Bot routes (seed 000): `{"detail", "code"}`; malformed bodies are 422.
+    Detail,
 }
 
 /// An error response: status, stable code, human detail, and the body style of its route.
@@ -50,6 +52,15 @@ pub struct Problem {
     pub code: String,
 }
 
+/// The error body of the bot routes (for the OpenAPI document).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DetailError {
+    /// The actionable message.
+    pub detail: String,
+    /// Stable machine code.
+    pub code: String,
+}
+
 /// The error body of the account and agent routes (for the OpenAPI document).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NestedError {
@@ -75,9 +86,11 @@ impl ApiError {
         ApiError { status, code: code.into(), detail: detail.into(), style, extra: Map::new(), retry_after: None }
     }
 
-    /// 400 with code `invalid_request`.
+    /// A malformed request, code `invalid_request`: 422 on bot routes (their seed's validation
+    /// status), 400 elsewhere.
     pub fn bad_request(style: Style, detail: impl Into<String>) -> Self {
-        Self::new(style, StatusCode::BAD_REQUEST, "invalid_request", detail)
+        let status = if style == Style::Detail { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST };
+        Self::new(style, status, "invalid_request", detail)
     }
 
     /// 401.
@@ -148,6 +161,13 @@ impl ApiError {
                 }
                 Value::Object(body)
             }
+            Style::Detail => {
+                let mut body = Map::new();
+                body.insert("detail".into(), json!(self.detail));
+                body.insert("code".into(), json!(self.code));
+                body.extend(self.extra.clone());
+                Value::Object(body)
+            }
         }
     }
 }
@@ -156,7 +176,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let content_type = match self.style {
             Style::Problem => "application/problem+json",
-            Style::Nested => "application/json",
+            Style::Nested | Style::Detail => "application/json",
         };
         let mut response = (self.status, serde_json::to_string(&self.body()).unwrap_or_default()).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -60,7 +60,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
     label TEXT,
     preview TEXT NOT NULL,
     created_at INTEGER NOT NULL,
-    revoked_at INTEGER
+    revoked_at INTEGER,
+    last_used_at INTEGER
 );
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
@@ -84,6 +85,26 @@ CREATE TABLE IF NOT EXISTS run_commands (
     status INTEGER,
     response TEXT,
     PRIMARY KEY (run_id, seq)
+);
+CREATE TABLE IF NOT EXISTS markets (
+    slug TEXT PRIMARY KEY,
+    step INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS portfolios (
+    id TEXT PRIMARY KEY,
+    market TEXT NOT NULL,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    starting_cash TEXT NOT NULL,
+    risk_profile TEXT NOT NULL,
+    joined_step INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS portfolio_commands (
+    portfolio_id TEXT NOT NULL REFERENCES portfolios(id),
+    seq INTEGER NOT NULL,
+    at_step INTEGER NOT NULL,
+    command TEXT NOT NULL,
+    PRIMARY KEY (portfolio_id, seq)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS run_commands_idem ON run_commands(run_id, idem_key) WHERE idem_key IS NOT NULL;
 ";

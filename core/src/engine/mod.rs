@@ -6,6 +6,7 @@ mod agent;
 mod booking;
 mod checks;
 mod consistency;
+mod grade;
 mod slice;
 
 use std::collections::BTreeMap;
@@ -200,6 +201,19 @@ impl Engine {
 
     /// Adds an agent with a fresh account. Its equity curve starts at the current clock.
     pub fn add_agent(&mut self, name: &str, profile: RiskProfile) -> Result<AgentId> {
+        self.add_agent_with_cash(name, profile, self.config.starting_cash)
+    }
+
+    /// [`Engine::add_agent`] with its own starting cash instead of the engine's (an agent of the
+    /// hosted agents API brings its own balance); the same bounds as a scenario's starting cash.
+    pub fn add_agent_with_cash(&mut self, name: &str, profile: RiskProfile, starting_cash: Decimal) -> Result<AgentId> {
+        crate::limits::check_account_rules(
+            starting_cash,
+            self.config.leverage_cap,
+            self.config.maintenance_margin,
+            self.config.session_utc_offset_minutes,
+        )
+        .map_err(|e| crate::error::Error::new(ErrorKind::InvalidArgument, e.detail))?;
         self.validate_profile(&profile)?;
         check_text("agent name", name, MAX_NAME_CHARS)?;
         if self.agents.len() >= MAX_AGENTS {
@@ -208,7 +222,7 @@ impl Engine {
         if self.agents.iter().any(|a| a.name == name) {
             return err(ErrorKind::DuplicateAgent, format!("an agent named '{name}' already exists"));
         }
-        let account = Account::new(self.config.starting_cash, self.symbols.len());
+        let account = Account::new(starting_cash, self.symbols.len());
         let mut agent = Agent {
             name: name.to_string(),
             profile,

@@ -170,11 +170,15 @@ async fn create_run(
     let used = state.runs.count_since(&account.id, since);
     if used >= account.plan.monthly_runs() {
         return Err(match account.plan {
-            Plan::Free => ApiError::new(
+            Plan::Free | Plan::Standard => ApiError::new(
                 STYLE,
                 StatusCode::PAYMENT_REQUIRED,
                 "quota_exceeded",
-                format!("the free plan's {} runs this month are used", account.plan.monthly_runs()),
+                format!(
+                    "the {} plan's {} runs this month are used",
+                    account.plan.as_str(),
+                    account.plan.monthly_runs()
+                ),
             )
             .with("checkout_url", format!("{}/api/v1/billing/local", state.public_url))
             .with("upgrade_hint", "Upgrade to Pro for 200 runs/month."),

@@ -17,6 +17,7 @@ pub struct Server {
     pub api_key: Option<String>,
     pub api_secret: Option<String>,
     pub account_id: Option<String>,
+    pub operator_token: String,
     pub db: PathBuf,
     pub http: Client,
 }
@@ -36,13 +37,14 @@ impl Server {
     /// Starts the server on `db` (created on first start).
     pub fn start(db: &Path) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_vectrade-server"))
-            .args(["--db", db.to_str().unwrap(), "--port", "0"])
+            .args(["--db", db.to_str().unwrap(), "--port", "0", "--bar-interval", "manual"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("the server binary starts");
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let (mut api_key, mut api_secret, mut account_id, mut base) = (None, None, None, None);
+        let mut operator_token = None;
         let mut line = String::new();
         while base.is_none() {
             line.clear();
@@ -52,6 +54,9 @@ impl Server {
             api_key = api_key.or_else(|| field(&line, "API key:"));
             api_secret = api_secret.or_else(|| field(&line, "API secret:"));
             account_id = account_id.or_else(|| field(&line, "account id:"));
+            if let Some(i) = line.find("operator token: ") {
+                operator_token = Some(line[i + "operator token: ".len()..].trim().to_string());
+            }
             if let Some(rest) = line.trim().strip_prefix("VecTrade server listening on ") {
                 base = Some(rest.split_whitespace().next().unwrap().to_string());
             }
@@ -59,7 +64,17 @@ impl Server {
         // Keep draining stdout so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in out.lines() {});
         let http = Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        Server { child, base: base.unwrap(), api_key, api_secret, account_id, db: db.to_path_buf(), http }
+        let operator_token = operator_token.expect("the server prints its operator token");
+        Server {
+            child,
+            base: base.unwrap(),
+            api_key,
+            api_secret,
+            account_id,
+            operator_token,
+            db: db.to_path_buf(),
+            http,
+        }
     }
 
     pub fn key(&self) -> &str {
@@ -92,6 +107,26 @@ impl Server {
         assert_eq!(status, 201, "{body}");
         let s = |k: &str| body[k].as_str().unwrap().to_string();
         (s("account_id"), s("api_key"), s("api_secret"))
+    }
+
+    /// A JWT for an account's key and secret.
+    pub fn login(&self, key: &str, secret: &str) -> String {
+        let (status, body) =
+            self.post("/api/v1/auth/login", None, &serde_json::json!({"api_key": key, "api_secret": secret}));
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Reveals `bars` more bars of the live market.
+    pub fn advance(&self, bars: usize) -> Value {
+        let (status, body) = send(
+            self.http
+                .post(self.url("/api/v1/operator/market/advance"))
+                .header("X-Operator-Token", &self.operator_token)
+                .json(&serde_json::json!({"bars": bars})),
+        );
+        assert_eq!(status, 200, "{body}");
+        body
     }
 
     /// SIGKILL: no shutdown, no flush.

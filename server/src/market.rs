@@ -1,0 +1,387 @@
+//! The live paper market of the bot routes: a scenario's bars revealed one timestamp per interval
+//! (or per operator call), and one isolated portfolio per account, each its own core `Engine`.
+//!
+//! A portfolio is durable as a command log, like a run: every order, cancel or reset is stored with
+//! the market step it was applied at and answered once committed. Bars reach a portfolio lazily:
+//! before any command, its engine is fed every timestamp revealed since it last looked. The engine
+//! is deterministic, so feeding the same bars and the same commands at the same steps after a
+//! restart rebuilds the portfolio exactly.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use rusqlite::{Connection, params};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use vectrade_core::{AgentId, Engine, EngineConfig, Error as EngineError, Order, OrderRequest, RiskProfile, Scenario};
+
+use crate::problem::{ApiError, Style};
+use crate::store::Store;
+
+/// A command that changes a portfolio.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Command {
+    /// Place an order.
+    Submit {
+        /// The order.
+        order: OrderRequest,
+    },
+    /// Cancel a working order.
+    Cancel {
+        /// Its id.
+        order_id: u64,
+    },
+}
+
+/// A portfolio's state in memory.
+pub struct Book {
+    /// The portfolio's engine.
+    pub engine: Engine,
+    /// Its one agent.
+    pub agent: AgentId,
+    /// Market steps fed so far.
+    seen: usize,
+    next_seq: i64,
+}
+
+/// What never changes about a portfolio.
+#[derive(Debug, Clone)]
+pub struct PortfolioMeta {
+    /// UUID.
+    pub id: String,
+    /// Owner.
+    pub account_id: String,
+    /// Cash it started with.
+    pub starting_cash: Decimal,
+    /// Risk profile of its agent.
+    pub risk: RiskProfile,
+    /// Market step at which it joined (its equity curve starts there).
+    pub joined_step: usize,
+    /// Creation time (UTC ms).
+    pub created_at: i64,
+}
+
+/// One portfolio: its fixed facts and its state once loaded.
+pub struct Portfolio {
+    /// Fixed facts.
+    pub meta: PortfolioMeta,
+    book: Mutex<Option<Book>>,
+    loading: tokio::sync::Mutex<()>,
+}
+
+impl Portfolio {
+    fn new(meta: PortfolioMeta) -> Portfolio {
+        Portfolio { meta, book: Mutex::new(None), loading: tokio::sync::Mutex::new(()) }
+    }
+
+    /// The state; a lock poisoned by a panic drops it, to be rebuilt from the log.
+    fn lock(&self) -> MutexGuard<'_, Option<Book>> {
+        match self.book.lock() {
+            Ok(g) => g,
+            Err(poisoned) => {
+                let mut g = poisoned.into_inner();
+                *g = None;
+                self.book.clear_poison();
+                g
+            }
+        }
+    }
+}
+
+/// The market: its scenario, how far it has been revealed, and the portfolios trading it.
+pub struct Market {
+    /// The scenario replayed.
+    pub scenario: Arc<Scenario>,
+    /// Timeline steps revealed so far (at least 1: the first bar is out when the market opens).
+    step: AtomicUsize,
+    advancing: tokio::sync::Mutex<()>,
+    portfolios: RwLock<HashMap<String, Arc<Portfolio>>>,
+}
+
+struct LogRow {
+    seq: i64,
+    at_step: usize,
+    command: String,
+}
+
+fn engine_error(e: &EngineError) -> ApiError {
+    ApiError::engine(Style::Detail, e)
+}
+
+impl Market {
+    /// Opens the market on `scenario`: its revealed step and its portfolios from the database.
+    pub fn load(conn: &Connection, scenario: Arc<Scenario>) -> rusqlite::Result<Market> {
+        let slug = scenario.config().slug.clone();
+        let stored: Option<i64> = conn
+            .query_row("SELECT step FROM markets WHERE slug = ?1", [&slug], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
+        // A command may be committed at a step whose own row was not (the step is not otherwise
+        // acknowledged), so the market resumes at the furthest step anything saw.
+        let seen: Option<i64> = conn.query_row(
+            "SELECT MAX(c.at_step) FROM portfolio_commands c JOIN portfolios p ON p.id = c.portfolio_id WHERE p.market = ?1",
+            [&slug],
+            |r| r.get(0),
+        )?;
+        let step = stored.unwrap_or(1).max(seen.unwrap_or(1)).max(1);
+        let mut stmt = conn.prepare(
+            "SELECT id, account_id, starting_cash, risk_profile, joined_step, created_at FROM portfolios WHERE market = ?1",
+        )?;
+        let rows = stmt.query_map([&slug], |r| {
+            let cash: String = r.get(2)?;
+            let risk: String = r.get(3)?;
+            Ok(PortfolioMeta {
+                id: r.get(0)?,
+                account_id: r.get(1)?,
+                starting_cash: cash.parse().unwrap_or_default(),
+                risk: serde_json::from_str(&risk).unwrap_or_default(),
+                joined_step: usize::try_from(r.get::<_, i64>(4)?).unwrap_or(1),
+                created_at: r.get(5)?,
+            })
+        })?;
+        let mut portfolios = HashMap::new();
+        for meta in rows {
+            let meta = meta?;
+            portfolios.insert(meta.account_id.clone(), Arc::new(Portfolio::new(meta)));
+        }
+        Ok(Market {
+            scenario,
+            step: AtomicUsize::new(usize::try_from(step).unwrap_or(1)),
+            advancing: tokio::sync::Mutex::new(()),
+            portfolios: RwLock::new(portfolios),
+        })
+    }
+
+    /// Timeline steps revealed so far.
+    pub fn revealed(&self) -> usize {
+        self.step.load(Ordering::Acquire)
+    }
+
+    /// True once every bar of the scenario is out.
+    pub fn is_closed(&self) -> bool {
+        self.revealed() >= self.scenario.timeline().len()
+    }
+
+    /// The clock: time of the latest revealed bar (UTC ms).
+    pub fn clock(&self) -> i64 {
+        let t = self.scenario.timeline();
+        t[self.revealed().clamp(1, t.len()) - 1]
+    }
+
+    /// Reveals up to `bars` more timestamps; the new step is committed before it is answered.
+    pub async fn advance(&self, store: &Store, bars: usize) -> Result<usize, ApiError> {
+        let _one_at_a_time = self.advancing.lock().await;
+        let end = self.scenario.timeline().len();
+        let now = self.revealed();
+        let next = now.saturating_add(bars).min(end);
+        if next == now {
+            return Ok(0);
+        }
+        let slug = self.scenario.config().slug.clone();
+        let step = i64::try_from(next).unwrap_or(i64::MAX);
+        store
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO markets (slug, step) VALUES (?1, ?2) ON CONFLICT(slug) DO UPDATE SET step = excluded.step",
+                    params![slug, step],
+                )
+                .map(drop)
+            })
+            .await
+            .map_err(|e| ApiError::store(Style::Detail, &e))?;
+        self.step.store(next, Ordering::Release);
+        Ok(next - now)
+    }
+
+    /// The account's portfolio, opened (and committed) on first use.
+    pub async fn portfolio(&self, store: &Store, account_id: &str, now: i64) -> Result<Arc<Portfolio>, ApiError> {
+        if let Some(p) = self.portfolios.read().unwrap_or_else(|e| e.into_inner()).get(account_id) {
+            return Ok(p.clone());
+        }
+        let meta = PortfolioMeta {
+            id: uuid::Uuid::new_v4().to_string(),
+            account_id: account_id.to_string(),
+            starting_cash: self.scenario.config().starting_cash,
+            risk: RiskProfile::default(),
+            joined_step: self.revealed(),
+            created_at: now,
+        };
+        let (m, slug) = (meta.clone(), self.scenario.config().slug.clone());
+        let risk = serde_json::to_string(&m.risk).expect("risk profiles serialise");
+        store
+            .write(move |conn| {
+                conn.execute(
+                    "INSERT INTO portfolios (id, market, account_id, starting_cash, risk_profile, joined_step, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        m.id,
+                        slug,
+                        m.account_id,
+                        m.starting_cash.to_string(),
+                        risk,
+                        i64::try_from(m.joined_step).unwrap_or(i64::MAX),
+                        m.created_at
+                    ],
+                )
+                .map(drop)
+            })
+            .await
+            .map_err(|e| ApiError::store(Style::Detail, &e))?;
+        let mut map = self.portfolios.write().unwrap_or_else(|e| e.into_inner());
+        // Two first requests at once: the first one in wins; the other's row stays unused.
+        Ok(map.entry(account_id.to_string()).or_insert_with(|| Arc::new(Portfolio::new(meta))).clone())
+    }
+
+    /// Every portfolio (for ranks).
+    pub fn portfolios(&self) -> Vec<Arc<Portfolio>> {
+        self.portfolios.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect()
+    }
+
+    fn fresh(&self, meta: &PortfolioMeta) -> Result<Book, EngineError> {
+        let engine = Engine::new(EngineConfig::from_scenario(self.scenario.config()))?;
+        let mut book = Book { engine, agent: AgentId(0), seen: 0, next_seq: 1 };
+        // Bars before the portfolio joined are fed first, so its equity curve starts where it joined.
+        self.feed(&mut book, meta.joined_step)?;
+        book.agent = book.engine.add_agent_with_cash("portfolio", meta.risk.clone(), meta.starting_cash)?;
+        Ok(book)
+    }
+
+    /// Feeds the book every timestamp up to `to` (exclusive) it has not seen.
+    fn feed(&self, book: &mut Book, to: usize) -> Result<(), EngineError> {
+        let timeline = self.scenario.timeline();
+        while book.seen < to.min(timeline.len()) {
+            let t = book.seen;
+            book.engine.push_slice(timeline[t], &self.scenario.bars_at(t))?;
+            book.seen += 1;
+        }
+        Ok(())
+    }
+
+    async fn ensure_loaded(&self, store: &Store, p: &Arc<Portfolio>) -> Result<(), ApiError> {
+        if p.lock().is_some() {
+            return Ok(());
+        }
+        let _loading = p.loading.lock().await;
+        if p.lock().is_some() {
+            return Ok(());
+        }
+        let id = p.meta.id.clone();
+        let rows = store
+            .read(move |conn| {
+                let mut stmt = conn.prepare(
+                    "SELECT seq, at_step, command FROM portfolio_commands WHERE portfolio_id = ?1 ORDER BY seq",
+                )?;
+                let rows = stmt.query_map([&id], |r| {
+                    Ok(LogRow {
+                        seq: r.get(0)?,
+                        at_step: usize::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                        command: r.get(2)?,
+                    })
+                })?;
+                rows.collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await
+            .map_err(|e| ApiError::store(Style::Detail, &e))?;
+        let broken = |detail: String| {
+            ApiError::internal(Style::Detail, format!("cannot rebuild portfolio {}: {detail}", p.meta.id))
+        };
+        let book = catch_unwind(AssertUnwindSafe(|| {
+            let mut book = self.fresh(&p.meta).map_err(|e| broken(e.detail))?;
+            for row in rows {
+                self.feed(&mut book, row.at_step).map_err(|e| broken(e.detail))?;
+                let command: Command =
+                    serde_json::from_str(&row.command).map_err(|e| broken(format!("command {}: {e}", row.seq)))?;
+                let _ = apply(&mut book, &command);
+                book.next_seq = row.seq + 1;
+            }
+            Ok(book)
+        }))
+        .unwrap_or_else(|_| Err(broken("the engine failed during replay".into())))?;
+        *p.lock() = Some(book);
+        Ok(())
+    }
+
+    /// Reads the portfolio, fed up to the revealed step.
+    pub async fn read<T>(
+        &self,
+        store: &Store,
+        p: &Arc<Portfolio>,
+        f: impl FnOnce(&Book) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.ensure_loaded(store, p).await?;
+        let mut guard = p.lock();
+        let Some(book) = guard.as_mut() else {
+            return Err(ApiError::internal(Style::Detail, "the portfolio was unloaded; retry"));
+        };
+        let step = self.revealed();
+        match catch_unwind(AssertUnwindSafe(|| {
+            self.feed(book, step).map_err(|e| engine_error(&e))?;
+            f(book)
+        })) {
+            Ok(r) => r,
+            Err(_) => {
+                *guard = None;
+                Err(ApiError::internal(Style::Detail, "the engine failed while reading the portfolio"))
+            }
+        }
+    }
+
+    /// Runs a command at the revealed step; answered once its log row is committed.
+    pub async fn execute<T>(
+        &self,
+        store: &Store,
+        p: &Arc<Portfolio>,
+        command: Command,
+        render: impl FnOnce(&Book, Result<Order, EngineError>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        self.ensure_loaded(store, p).await?;
+        let (written, reply) = {
+            let mut guard = p.lock();
+            let Some(book) = guard.as_mut() else {
+                return Err(ApiError::internal(Style::Detail, "the portfolio was unloaded; retry"));
+            };
+            let step = self.revealed();
+            let applied = catch_unwind(AssertUnwindSafe(|| {
+                self.feed(book, step)?;
+                Ok::<_, EngineError>(apply(book, &command))
+            }));
+            let output = match applied {
+                Ok(Ok(output)) => output,
+                Ok(Err(e)) => return Err(engine_error(&e)),
+                Err(_) => {
+                    *guard = None;
+                    return Err(ApiError::internal(Style::Detail, "the engine failed on this request"));
+                }
+            };
+            let reply = render(book, output);
+            let seq = book.next_seq;
+            book.next_seq += 1;
+            let (id, at, text) =
+                (p.meta.id.clone(), book.seen, serde_json::to_string(&command).expect("commands serialise"));
+            // Queued while the portfolio is locked, so the log keeps the order the engine saw.
+            let written = store.write(move |conn| {
+                conn.prepare_cached(
+                    "INSERT INTO portfolio_commands (portfolio_id, seq, at_step, command) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![id, seq, i64::try_from(at).unwrap_or(i64::MAX), text])
+                .map(drop)
+            });
+            (written, reply)
+        };
+        if let Err(e) = written.await {
+            *p.lock() = None;
+            return Err(ApiError::store(Style::Detail, &e));
+        }
+        reply
+    }
+}
+
+fn apply(book: &mut Book, command: &Command) -> Result<Order, EngineError> {
+    match command {
+        Command::Submit { order } => book.engine.submit(book.agent, order.clone()),
+        Command::Cancel { order_id } => book.engine.cancel(book.agent, *order_id),
+    }
+}
