@@ -17,6 +17,7 @@ pub mod rates;
 pub mod runs;
 pub mod scenarios;
 pub mod store;
+pub mod vault;
 
 use std::io::Write as _;
 use std::net::SocketAddr;
