@@ -10,6 +10,7 @@ pub mod bench;
 pub mod docs;
 pub mod extract;
 pub mod identity;
+pub mod journal;
 pub mod problem;
 pub mod runs;
 pub mod scenarios;
@@ -77,7 +78,8 @@ pub fn month_start(ts: i64) -> (i64, i64) {
         title = "VecTrade local server",
         description = "The hosted VecTrade APIs on the VecTrade engine, served locally. Benchmark routes answer \
             errors as RFC 9457 problems (`status`, `title`, `detail`) plus the engine's stable `code`; account \
-            routes as `{\"error\": {code, message, details}}`.",
+            routes as `{\"error\": {code, message, details}}`; trade journal routes as `{\"error\", \"code\"}` \
+            (`{\"message\"}` for 401 and 403) with the stable code in `error_code`.",
         license(name = "Apache-2.0")
     ),
     modifiers(&SecuritySchemes),
@@ -85,6 +87,7 @@ pub fn month_start(ts: i64) -> (i64, i64) {
         (name = "benchmark", description = "Scenarios, runs, market, trades, step, results, leaderboard (BotTrade)"),
         (name = "accounts", description = "Local accounts and login"),
         (name = "billing", description = "Plans and quotas (no payments locally)"),
+        (name = "journal", description = "A bot's trade journal: trades with entry and exit transactions, status recalculated"),
         (name = "meta", description = "Health and documentation")
     )
 )]
@@ -110,6 +113,7 @@ fn api() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(bench::routes())
         .merge(accounts::routes())
+        .merge(journal::routes())
         .merge(docs::routes())
 }
 
@@ -125,9 +129,16 @@ pub fn openapi_text() -> String {
     text
 }
 
-/// Error body style of a path: nested errors on account and agent routes, problems elsewhere.
+/// Error body style of a path: nested errors on account and agent routes, the journal's own under
+/// `/api/bots/`, problems elsewhere.
 fn style_of(path: &str) -> Style {
-    if path.starts_with("/api/v1/auth") || path.starts_with("/api/v1/agents") { Style::Nested } else { Style::Problem }
+    if path.starts_with("/api/v1/auth") || path.starts_with("/api/v1/agents") {
+        Style::Nested
+    } else if path.starts_with("/api/bots/") {
+        Style::Journal
+    } else {
+        Style::Problem
+    }
 }
 
 /// Gives every request an id (`X-Request-Id`) and turns a panic in a handler into a 500 naming it.
