@@ -274,7 +274,7 @@ pub struct JournalLeg {
     pub quantity: Decimal,
     /// Where it stands.
     pub state: LegState,
-    /// Units reported executed, when the broker said (a partial fill); wins over `state`.
+    /// Units reported executed, when the broker said (a partial fill).
     pub filled_quantity: Option<Decimal>,
 }
 
@@ -289,11 +289,10 @@ impl JournalLeg {
         }
     }
 
-    /// Units this entry puts on: its executed units once it reported a fill or was voided, else
-    /// its whole quantity (a working entry is the position the trade means to hold).
-    #[must_use]
+    /// Units this entry puts on: all of it while it works (a working entry is the position the
+    /// trade means to hold, whatever it filled so far), else what it executed.
     fn entered(&self) -> Decimal {
-        if self.filled_quantity.is_some() || self.state != LegState::Working { self.executed() } else { self.quantity }
+        if self.state == LegState::Working { self.quantity } else { self.executed() }
     }
 }
 
@@ -303,8 +302,9 @@ impl JournalLeg {
 /// take-profit) change nothing until they execute.
 #[must_use]
 pub fn status_from_legs(entries: &[JournalLeg], exits: &[JournalLeg]) -> JournalStatus {
-    let entered: Decimal = entries.iter().map(JournalLeg::entered).sum();
-    let exited: Decimal = exits.iter().map(JournalLeg::executed).sum();
+    // Saturating: a sum past the decimal range still compares right and never panics.
+    let entered = entries.iter().map(JournalLeg::entered).fold(Decimal::ZERO, Decimal::saturating_add);
+    let exited = exits.iter().map(JournalLeg::executed).fold(Decimal::ZERO, Decimal::saturating_add);
     if entered <= Decimal::ZERO || exited >= entered {
         JournalStatus::Closed
     } else if exited > Decimal::ZERO {
@@ -339,7 +339,10 @@ mod tests {
 
     #[test]
     fn journal_status_counts_working_entries_and_partial_fills() {
-        // An entry not yet reported filled is the size the trade means to hold.
+        // An entry not yet reported filled is the size the trade means to hold, even with 0 filled.
+        let mut nothing_yet = leg(100, Some("open"));
+        nothing_yet.filled_quantity = Some(Decimal::ZERO);
+        assert_eq!(status_from_legs(&[nothing_yet], &[]), JournalStatus::Open);
         let entries = [leg(60, None), leg(40, Some("open"))];
         assert_eq!(status_from_legs(&entries, &[leg(60, Some("filled"))]), JournalStatus::PartiallyClosed);
         assert_eq!(status_from_legs(&entries, &[leg(100, Some("filled"))]), JournalStatus::Closed);
