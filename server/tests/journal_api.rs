@@ -437,3 +437,35 @@ fn the_journal_is_in_the_openapi_document() {
     }
     assert!(doc["components"]["schemas"]["TradeReply"]["properties"]["transactionsAdded"].is_object());
 }
+
+#[test]
+fn concurrent_exits_are_each_counted_once() {
+    let s = start("journal-concurrent");
+    let key = s.key().to_string();
+    let id = new_trade(&s, &key, "busy");
+    let path = format!("/api/bots/busy/trades/{id}/transactions");
+    // 20 trims of 5 from 4 threads. Each answer is the trade right after its own change: the
+    // counts of transactions seen are 2 to 21, once each, each with the status its count gives.
+    let seen = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                for _ in 0..5 {
+                    let (status, body) =
+                        s.post(&path, Some(&key), &json!({"transactions": [exit("trim", 5, "filled")]}));
+                    assert_eq!(status, 200, "{body}");
+                    let n = body["trade"]["transactions"].as_array().unwrap().len();
+                    let expected = if n == 21 { "closed" } else { "partially_closed" };
+                    assert_eq!(body["trade"]["status"], expected, "{n} transactions");
+                    seen.lock().unwrap().push(n);
+                }
+            });
+        }
+    });
+    let mut seen = seen.into_inner().unwrap();
+    seen.sort_unstable();
+    assert_eq!(seen, (2..=21).collect::<Vec<_>>());
+    let (_, one) = s.get(&format!("/api/bots/busy/trades/{id}"), Some(&key));
+    assert_eq!(one["trade"]["transactions"].as_array().unwrap().len(), 21);
+    assert_eq!(one["trade"]["status"], "closed");
+}
