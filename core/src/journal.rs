@@ -1,6 +1,6 @@
 //! The trade journal: fills grouped into round-trip trades (long or short, open or closed) with
 //! their entries and exits, each exit typed as in the bot trade journal (stop, take-profit, trim
-//! level, manual) plus liquidation.
+//! level, manual) plus liquidation; and the status of a trade kept in a bot's trade journal.
 
 use std::collections::BTreeMap;
 
@@ -18,6 +18,28 @@ pub enum TradeType {
     Long,
     /// Opened by a short.
     Short,
+}
+
+impl TradeType {
+    /// The direction a journaled trade takes from its first entry's side (case-insensitive):
+    /// `buy` or `buy_to_open` is long; `sell`, `short`, `sell_short` or `sell_to_open` is short.
+    #[must_use]
+    pub fn of_entry_side(side: &str) -> Option<TradeType> {
+        match side.trim().to_ascii_lowercase().as_str() {
+            "buy" | "buy_to_open" => Some(TradeType::Long),
+            "sell" | "short" | "sell_short" | "sell_to_open" => Some(TradeType::Short),
+            _ => None,
+        }
+    }
+
+    /// The wire name: `long` or `short`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TradeType::Long => "long",
+            TradeType::Short => "short",
+        }
+    }
 }
 
 /// Whether the position is still held.
@@ -194,4 +216,164 @@ pub fn trades(fills: &[Fill]) -> Vec<Trade> {
         };
     }
     out
+}
+
+/// Status of a trade kept in a bot's trade journal (the journal API), recalculated from its
+/// transactions after every change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JournalStatus {
+    /// No exit has executed yet (entries may still be working).
+    Open,
+    /// Some exits executed (a trim, a partial fill) and part of the position remains.
+    PartiallyClosed,
+    /// Executed exits cover the whole entered quantity, or nothing was ever entered.
+    Closed,
+}
+
+impl JournalStatus {
+    /// The wire name: `open`, `partially_closed`, `closed`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JournalStatus::Open => "open",
+            JournalStatus::PartiallyClosed => "partially_closed",
+            JournalStatus::Closed => "closed",
+        }
+    }
+}
+
+/// Where a journaled transaction (an order sent to a broker) stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegState {
+    /// On the books or not yet reported (`open`, `pending`, `partially_filled`, no status, ...).
+    Working,
+    /// Executed in full.
+    Filled,
+    /// Will never execute further (`cancelled`, `canceled`, `rejected`, `expired`).
+    Void,
+}
+
+impl LegState {
+    /// The state a transaction's `status` text names (case-insensitive); anything that is neither
+    /// filled nor void is still working.
+    #[must_use]
+    pub fn from_status(status: Option<&str>) -> LegState {
+        match status.map(|s| s.trim().to_ascii_lowercase()).as_deref() {
+            Some("filled") => LegState::Filled,
+            Some("cancelled" | "canceled" | "rejected" | "expired") => LegState::Void,
+            _ => LegState::Working,
+        }
+    }
+}
+
+/// One journaled transaction, as far as the trade's status is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JournalLeg {
+    /// Units ordered.
+    pub quantity: Decimal,
+    /// Where it stands.
+    pub state: LegState,
+    /// Units reported executed, when the broker said (a partial fill).
+    pub filled_quantity: Option<Decimal>,
+}
+
+impl JournalLeg {
+    /// Units executed: the reported fill (within 0 and `quantity`), else all of it once filled.
+    #[must_use]
+    pub fn executed(&self) -> Decimal {
+        match self.filled_quantity {
+            Some(q) => q.max(Decimal::ZERO).min(self.quantity),
+            None if self.state == LegState::Filled => self.quantity,
+            None => Decimal::ZERO,
+        }
+    }
+
+    /// Units this entry puts on: all of it while it works (a working entry is the position the
+    /// trade means to hold, whatever it filled so far), else what it executed.
+    fn entered(&self) -> Decimal {
+        if self.state == LegState::Working { self.quantity } else { self.executed() }
+    }
+}
+
+/// A journaled trade's status from its entries and exits: `closed` once the executed exits cover
+/// everything entered (or every entry was voided unfilled), `partially_closed` while some exit
+/// executed and part of the position remains, else `open`. Working exits (a resting stop or
+/// take-profit) change nothing until they execute.
+#[must_use]
+pub fn status_from_legs(entries: &[JournalLeg], exits: &[JournalLeg]) -> JournalStatus {
+    // Saturating: a sum past the decimal range still compares right and never panics.
+    let entered = entries.iter().map(JournalLeg::entered).fold(Decimal::ZERO, Decimal::saturating_add);
+    let exited = exits.iter().map(JournalLeg::executed).fold(Decimal::ZERO, Decimal::saturating_add);
+    if entered <= Decimal::ZERO || exited >= entered {
+        JournalStatus::Closed
+    } else if exited > Decimal::ZERO {
+        JournalStatus::PartiallyClosed
+    } else {
+        JournalStatus::Open
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leg(quantity: i64, status: Option<&str>) -> JournalLeg {
+        JournalLeg { quantity: Decimal::from(quantity), state: LegState::from_status(status), filled_quantity: None }
+    }
+
+    #[test]
+    fn journal_status_follows_executed_exits() {
+        let entry = [leg(100, Some("filled"))];
+        assert_eq!(status_from_legs(&entry, &[]), JournalStatus::Open);
+        // A resting take-profit and an unreported stop change nothing.
+        let working = [leg(100, Some("open")), leg(100, None)];
+        assert_eq!(status_from_legs(&entry, &working), JournalStatus::Open);
+        let trim = [leg(50, Some("FILLED"))];
+        assert_eq!(status_from_legs(&entry, &trim), JournalStatus::PartiallyClosed);
+        let all = [leg(50, Some("filled")), leg(50, Some("filled"))];
+        assert_eq!(status_from_legs(&entry, &all), JournalStatus::Closed);
+        // More exited than entered is still closed.
+        assert_eq!(status_from_legs(&entry, &[leg(150, Some("filled"))]), JournalStatus::Closed);
+    }
+
+    #[test]
+    fn journal_status_counts_working_entries_and_partial_fills() {
+        // An entry not yet reported filled is the size the trade means to hold, even with 0 filled.
+        let mut nothing_yet = leg(100, Some("open"));
+        nothing_yet.filled_quantity = Some(Decimal::ZERO);
+        assert_eq!(status_from_legs(&[nothing_yet], &[]), JournalStatus::Open);
+        let entries = [leg(60, None), leg(40, Some("open"))];
+        assert_eq!(status_from_legs(&entries, &[leg(60, Some("filled"))]), JournalStatus::PartiallyClosed);
+        assert_eq!(status_from_legs(&entries, &[leg(100, Some("filled"))]), JournalStatus::Closed);
+        // An entry filled 60 of 100 then cancelled holds 60; a partially filled exit counts its fill.
+        let mut partial = leg(100, Some("cancelled"));
+        partial.filled_quantity = Some(Decimal::from(60));
+        let mut exit = leg(100, Some("partially_filled"));
+        exit.filled_quantity = Some(Decimal::from(30));
+        assert_eq!(exit.executed(), Decimal::from(30));
+        assert_eq!(status_from_legs(&[partial], &[exit]), JournalStatus::PartiallyClosed);
+        exit.filled_quantity = Some(Decimal::from(60));
+        assert_eq!(status_from_legs(&[partial], &[exit]), JournalStatus::Closed);
+        // A reported fill is held within the order's quantity.
+        exit.filled_quantity = Some(Decimal::from(500));
+        assert_eq!(exit.executed(), Decimal::from(100));
+    }
+
+    #[test]
+    fn journal_status_of_a_trade_that_never_entered() {
+        assert_eq!(status_from_legs(&[leg(100, Some("rejected"))], &[]), JournalStatus::Closed);
+        assert_eq!(status_from_legs(&[], &[]), JournalStatus::Closed);
+        assert_eq!(LegState::from_status(Some(" Canceled ")), LegState::Void);
+        assert_eq!(LegState::from_status(Some("partially_filled")), LegState::Working);
+        assert_eq!(JournalStatus::PartiallyClosed.as_str(), "partially_closed");
+    }
+
+    #[test]
+    fn journal_trade_type_of_the_first_entry() {
+        assert_eq!(TradeType::of_entry_side("BUY"), Some(TradeType::Long));
+        assert_eq!(TradeType::of_entry_side("sell_short"), Some(TradeType::Short));
+        assert_eq!(TradeType::of_entry_side("hold"), None);
+        assert_eq!(TradeType::Short.as_str(), "short");
+    }
 }

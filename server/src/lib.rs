@@ -11,6 +11,7 @@ pub mod bot;
 pub mod docs;
 pub mod extract;
 pub mod identity;
+pub mod journal;
 pub mod market;
 pub mod problem;
 pub mod rates;
@@ -87,7 +88,8 @@ pub fn month_start(ts: i64) -> (i64, i64) {
         title = "VecTrade local server",
         description = "The hosted VecTrade APIs on the VecTrade engine, served locally. Benchmark routes answer \
             errors as RFC 9457 problems (`status`, `title`, `detail`) plus the engine's stable `code`; account \
-            routes as `{\"error\": {code, message, details}}`.",
+            routes as `{\"error\": {code, message, details}}`; trade journal routes as `{\"error\", \"code\"}` \
+            (`{\"message\"}` for 401 and 403) with the stable code in `error_code`.",
         license(name = "Apache-2.0")
     ),
     modifiers(&SecuritySchemes),
@@ -97,6 +99,7 @@ pub fn month_start(ts: i64) -> (i64, i64) {
         (name = "billing", description = "Plans and quotas (no payments locally)"),
         (name = "bot", description = "Bot trading on the live paper market (VecTrade); also under /api/v1/bot"),
         (name = "operator", description = "The local operator's controls"),
+        (name = "journal", description = "A bot's trade journal: trades with entry and exit transactions, status recalculated"),
         (name = "meta", description = "Health and documentation")
     )
 )]
@@ -128,6 +131,7 @@ fn api() -> OpenApiRouter<Arc<AppState>> {
         .merge(accounts::routes())
         .nest(BOT_PREFIX, bot::routes())
         .merge(bot::operator_routes())
+        .merge(journal::routes())
         .merge(docs::routes())
 }
 
@@ -143,12 +147,15 @@ pub fn openapi_text() -> String {
     text
 }
 
-/// Error body style of a path: nested errors on account and agent routes, problems elsewhere.
+/// Error body style of a path: nested errors on account and agent routes, the journal's own under
+/// `/api/bots/`, problems elsewhere.
 fn style_of(path: &str) -> Style {
     if path.starts_with("/api/v1/auth") || path.starts_with("/api/v1/agents") {
         Style::Nested
     } else if path.starts_with(BOT_PREFIX) || path.starts_with(BOT_ALIAS) || path.starts_with("/api/v1/operator") {
         Style::Detail
+    } else if path.starts_with("/api/bots/") {
+        Style::Journal
     } else {
         Style::Problem
     }

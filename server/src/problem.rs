@@ -1,6 +1,8 @@
 //! Errors as each API family's seed documents them, every body carrying the engine's stable `code`:
 //! RFC 9457 problems (`{status, title, detail, code}`) on benchmark routes, `{"error": {code,
-//! message, details}}` on account and agent routes, `{"detail", "code"}` on bot routes.
+//! message, details}}` on account and agent routes, `{"detail", "code"}` on bot routes, and the trade
+//! journal's `{"error", "code": "BAD_REQUEST"}` (`{"message"}` for 401 and 403) with the stable code
+//! in `error_code`.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +22,9 @@ pub enum Style {
     Nested,
     /// Bot routes (seed 000): `{"detail", "code"}`; malformed bodies are 422.
     Detail,
+    /// Trade journal routes (seed 002): `{"error", "code"}` with the status's name as `code`
+    /// (`BAD_REQUEST`, `NOT_FOUND`), `{"message"}` for 401 and 403; the stable code in `error_code`.
+    Journal,
 }
 
 /// An error response: status, stable code, human detail, and the body style of its route.
@@ -66,6 +71,26 @@ pub struct DetailError {
 pub struct NestedError {
     /// The error.
     pub error: NestedErrorBody,
+}
+
+/// The error body of the trade journal routes (for the OpenAPI document).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JournalError {
+    /// The actionable message, e.g. `transactions array required and cannot be empty`.
+    pub error: String,
+    /// The status's name: `BAD_REQUEST`, `NOT_FOUND`, `INTERNAL_SERVER_ERROR`, ...
+    pub code: String,
+    /// Stable machine code, e.g. `invalid_request`, `trade_not_found`.
+    pub error_code: String,
+}
+
+/// The 401 and 403 body of the trade journal routes (for the OpenAPI document).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JournalAuthError {
+    /// What is wrong with the key, e.g. `Invalid API key for this bot`.
+    pub message: String,
+    /// Stable machine code: `unauthorized` or `forbidden`.
+    pub error_code: String,
 }
 
 /// Inside [`NestedError`].
@@ -168,6 +193,19 @@ impl ApiError {
                 body.extend(self.extra.clone());
                 Value::Object(body)
             }
+            Style::Journal => {
+                let mut body = Map::new();
+                if matches!(self.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+                    body.insert("message".into(), json!(self.detail));
+                } else {
+                    body.insert("error".into(), json!(self.detail));
+                    let name = self.status.canonical_reason().unwrap_or("Error").to_ascii_uppercase();
+                    body.insert("code".into(), json!(name.replace([' ', '-'], "_")));
+                }
+                body.insert("error_code".into(), json!(self.code));
+                body.extend(self.extra.clone());
+                Value::Object(body)
+            }
         }
     }
 }
@@ -176,7 +214,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let content_type = match self.style {
             Style::Problem => "application/problem+json",
-            Style::Nested | Style::Detail => "application/json",
+            Style::Nested | Style::Detail | Style::Journal => "application/json",
         };
         let mut response = (self.status, serde_json::to_string(&self.body()).unwrap_or_default()).into_response();
         response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

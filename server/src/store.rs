@@ -107,6 +107,32 @@ CREATE TABLE IF NOT EXISTS portfolio_commands (
     PRIMARY KEY (portfolio_id, seq)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS run_commands_idem ON run_commands(run_id, idem_key) WHERE idem_key IS NOT NULL;
+CREATE TABLE IF NOT EXISTS journal_bots (
+    id TEXT PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS journal_trades (
+    id TEXT PRIMARY KEY,
+    bot_id TEXT NOT NULL REFERENCES journal_bots(id),
+    symbol TEXT NOT NULL,
+    trade_type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    signal_at INTEGER NOT NULL,
+    opened_at INTEGER NOT NULL,
+    notes TEXT,
+    metadata TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    last_update_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS journal_trades_bot ON journal_trades(bot_id, created_at);
+CREATE TABLE IF NOT EXISTS journal_transactions (
+    trade_id TEXT NOT NULL REFERENCES journal_trades(id),
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (trade_id, seq)
+);
 ";
 
 /// The handle every part of the server writes and reads through; cheap to clone.
