@@ -62,7 +62,7 @@ fn store_error(e: &crate::store::StoreError) -> ApiError {
     ApiError::store(STYLE, e)
 }
 
-/// The account behind the `x-api-key` header (an account's API key).
+/// The account behind the `x-api-key` header (the account's API key or one of its bot keys).
 pub struct BotKey(pub String);
 
 impl FromRequestParts<Arc<AppState>> for BotKey {
