@@ -53,7 +53,7 @@ pub struct RegisterOut {
 
 /// Creates a local account with its API key and secret (shown once).
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterIn,
-    responses((status = 201, body = RegisterOut), (status = 400, body = NestedError)))]
+    responses((status = 201, body = RegisterOut), (status = 422, body = NestedError)))]
 async fn register(
     State(state): State<Arc<AppState>>,
     NestedBody(body): NestedBody<RegisterIn>,
@@ -61,12 +61,7 @@ async fn register(
     let name = body.display_name.unwrap_or_else(|| "local".into());
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::new(
-            Style::Nested,
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "display_name must be 1 to 100 characters",
-        ));
+        return Err(ApiError::bad_request(Style::Nested, "display_name must be 1 to 100 characters"));
     }
     let out = create_account(&state, name).await?;
     Ok(Reply::json(StatusCode::CREATED, &out))
@@ -111,7 +106,7 @@ pub struct TokenOut {
 
 /// Exchanges an API key and secret for a JWT (valid 24 hours).
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginIn,
-    responses((status = 200, body = TokenOut), (status = 400, body = NestedError), (status = 401, body = NestedError)))]
+    responses((status = 200, body = TokenOut), (status = 401, body = NestedError), (status = 422, body = NestedError)))]
 async fn login(State(state): State<Arc<AppState>>, NestedBody(body): NestedBody<LoginIn>) -> Result<Reply, ApiError> {
     let refused = || ApiError::unauthorized(Style::Nested, "invalid API key or secret");
     let key = state.directory.key(&hash_secret(&body.api_key), &[KeyKind::Account]).ok_or_else(refused)?;

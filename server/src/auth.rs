@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::identity::{Caller, KeyKind, hash_secret};
+use crate::identity::{Caller, KeyKind, KeyRecord, hash_secret};
 use crate::problem::{ApiError, Style};
 
 /// How long a JWT from `POST /api/v1/auth/login` is valid, in seconds.
@@ -66,6 +66,11 @@ fn bearer(parts: &Parts) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
+/// An agent key works only while its agent is active (not archived).
+fn agent_active(state: &AppState, k: &KeyRecord) -> bool {
+    k.agent_id.as_deref().is_none_or(|id| state.agents.get(id).is_some_and(|a| a.active))
+}
+
 /// The caller of a benchmark route: its key from `X-API-Key` or `Authorization: Bearer`.
 pub struct ApiKey(pub Caller);
 
@@ -79,9 +84,11 @@ impl FromRequestParts<Arc<AppState>> for ApiKey {
                 "missing API key: send it as `X-API-Key: <key>` or `Authorization: Bearer <key>`",
             ));
         };
-        match state.directory.key(&hash_secret(key), &[KeyKind::Account]) {
-            Some(k) => Ok(ApiKey(Caller { account_id: k.account_id, key_id: k.id })),
-            None => Err(ApiError::unauthorized(Style::Problem, "invalid or revoked API key")),
+        match state.directory.key(&hash_secret(key), &[KeyKind::Account, KeyKind::Agent]) {
+            Some(k) if agent_active(state, &k) => {
+                Ok(ApiKey(Caller { account_id: k.account_id, key_id: k.id, agent_id: k.agent_id }))
+            }
+            _ => Err(ApiError::unauthorized(Style::Problem, "invalid or revoked API key")),
         }
     }
 }
@@ -128,8 +135,8 @@ impl FromRequestParts<Arc<AppState>> for BotJwt {
     }
 }
 
-/// The caller of a bot route: a bot key as `X-Bot-Key`, counted against the account's 120
-/// requests a minute.
+/// The caller of a bot route: a bot key as `X-Bot-Key` (the account's portfolio) or an agent's key
+/// as `X-API-Key` (the agent's), counted against the account's 120 requests a minute.
 pub struct BotKey(pub Caller);
 
 impl FromRequestParts<Arc<AppState>> for BotKey {
@@ -137,15 +144,25 @@ impl FromRequestParts<Arc<AppState>> for BotKey {
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, ApiError> {
         let style = Style::Detail;
-        let Some(key) = header(parts, "x-bot-key") else {
-            return Err(ApiError::unauthorized(style, "missing bot key: send it as `X-Bot-Key: tvt_...`"));
+        let found = match (header(parts, "x-bot-key"), header(parts, "x-api-key")) {
+            (Some(key), _) => state.directory.key(&hash_secret(key), &[KeyKind::Bot]),
+            (None, Some(key)) => state.directory.key(&hash_secret(key), &[KeyKind::Agent]),
+            (None, None) => {
+                return Err(ApiError::unauthorized(
+                    style,
+                    "missing key: send a bot key as `X-Bot-Key: tvt_...` or an agent's key as `X-API-Key`",
+                ));
+            }
         };
-        let Some(k) = state.directory.key(&hash_secret(key), &[KeyKind::Bot]) else {
-            return Err(ApiError::unauthorized(style, "invalid or revoked bot key"));
+        let Some(k) = found.filter(|k| agent_active(state, k)) else {
+            return Err(ApiError::unauthorized(
+                style,
+                "invalid or revoked key (an account's own API key does not trade here)",
+            ));
         };
         let now = crate::now_ms();
         state.directory.touch(&k.id, now);
         state.rates.request(&k.account_id, now).map_err(crate::bot::limited)?;
-        Ok(BotKey(Caller { account_id: k.account_id, key_id: k.id }))
+        Ok(BotKey(Caller { account_id: k.account_id, key_id: k.id, agent_id: k.agent_id }))
     }
 }

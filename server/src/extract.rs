@@ -88,6 +88,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     }
 }
 
+/// A query string on an account or agent route.
+pub struct NestedQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for NestedQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        read_query(parts, Style::Nested).map(NestedQuery)
+    }
+}
+
 /// A query string on a bot route.
 pub struct DetailQuery<T>(pub T);
 

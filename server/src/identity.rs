@@ -14,6 +14,9 @@ pub enum KeyKind {
     Account,
     /// A bot key (`tvt_…`): trades the account's bot portfolio on the bot routes, nothing else.
     Bot,
+    /// An agent's key (`ak_live_…`): trades that agent's isolated balance under its risk profile,
+    /// on the bot and benchmark routes.
+    Agent,
 }
 
 impl KeyKind {
@@ -21,6 +24,7 @@ impl KeyKind {
         match self {
             KeyKind::Account => "account",
             KeyKind::Bot => "bot",
+            KeyKind::Agent => "agent",
         }
     }
 
@@ -28,6 +32,7 @@ impl KeyKind {
         match s {
             "account" => Some(KeyKind::Account),
             "bot" => Some(KeyKind::Bot),
+            "agent" => Some(KeyKind::Agent),
             _ => None,
         }
     }
@@ -119,6 +124,8 @@ pub struct KeyRecord {
     pub kind: KeyKind,
     /// Owner.
     pub account_id: String,
+    /// The agent an agent key trades for.
+    pub agent_id: Option<String>,
     /// First characters of the key, for lists.
     pub preview: String,
     /// The owner's label (bot keys).
@@ -136,6 +143,8 @@ pub struct Caller {
     pub account_id: String,
     /// The key's id.
     pub key_id: String,
+    /// With an agent's key: the agent, whose balance and risk profile apply.
+    pub agent_id: Option<String>,
 }
 
 /// Accounts and keys in memory.
@@ -208,7 +217,7 @@ impl Directory {
             }
         }
         let mut stmt = conn.prepare(
-            "SELECT id, key_hash, kind, account_id, preview, label, created_at, revoked_at IS NOT NULL, last_used_at
+            "SELECT id, key_hash, kind, account_id, preview, label, created_at, revoked_at IS NOT NULL, last_used_at, agent_id
              FROM api_keys",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -219,6 +228,7 @@ impl Directory {
                     id: r.get(0)?,
                     kind: KeyKind::parse(&kind).unwrap_or(KeyKind::Account),
                     account_id: r.get(3)?,
+                    agent_id: r.get(9)?,
                     preview: r.get(4)?,
                     label: r.get(5)?,
                     created_at: r.get(6)?,
@@ -290,6 +300,17 @@ impl Directory {
         out
     }
 
+    /// The live key of an agent, if any.
+    pub fn agent_key(&self, agent_id: &str) -> Option<KeyRecord> {
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner());
+        keys.values().find(|k| k.agent_id.as_deref() == Some(agent_id) && !k.revoked).cloned()
+    }
+
+    /// Forgets every key of an agent (after its rows are deleted).
+    pub fn forget_agent(&self, agent_id: &str) {
+        self.keys.write().unwrap_or_else(|e| e.into_inner()).retain(|_, k| k.agent_id.as_deref() != Some(agent_id));
+    }
+
     /// Marks a key revoked (after its row is committed); it authenticates nothing from now on.
     pub fn revoke(&self, key_id: &str) {
         let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
@@ -325,6 +346,8 @@ pub struct NewKey {
     pub key_hash: String,
     /// The key itself.
     pub key: String,
+    /// For agent keys: the key sealed by the vault (stored, so it can be given back).
+    pub sealed: Option<String>,
 }
 
 impl NewKey {
@@ -335,25 +358,52 @@ impl NewKey {
             id: uuid::Uuid::new_v4().to_string(),
             kind: KeyKind::Bot,
             account_id: account_id.to_string(),
+            agent_id: None,
             preview: key.chars().take(12).collect(),
             label,
             created_at: now,
             revoked: false,
         };
-        NewKey { key_hash: hash_secret(&key), record, key }
+        NewKey { key_hash: hash_secret(&key), record, key, sealed: None }
+    }
+
+    /// Draws an agent's key (`ak_live_` and 40 random characters), sealed so it can be given back.
+    pub fn agent(account_id: &str, agent_id: &str, vault: &crate::vault::Vault, now: i64) -> NewKey {
+        let key = random_token("ak_live_", 40);
+        let record = KeyRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            kind: KeyKind::Agent,
+            account_id: account_id.to_string(),
+            agent_id: Some(agent_id.to_string()),
+            preview: key.chars().take(12).collect(),
+            label: None,
+            created_at: now,
+            revoked: false,
+        };
+        NewKey { key_hash: hash_secret(&key), sealed: Some(vault.seal(&key)), record, key }
     }
 
     /// Inserts the key's row.
     pub fn insert(&self, conn: &Connection) -> rusqlite::Result<()> {
-        insert_key(conn, &self.record, &self.key_hash)
+        insert_key(conn, &self.record, &self.key_hash, self.sealed.as_deref())
     }
 }
 
-fn insert_key(conn: &Connection, k: &KeyRecord, key_hash: &str) -> rusqlite::Result<()> {
+fn insert_key(conn: &Connection, k: &KeyRecord, key_hash: &str, sealed: Option<&str>) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT INTO api_keys (id, key_hash, kind, account_id, agent_id, label, preview, created_at)
-         VALUES (?1, ?2, ?3, ?4, NULL, ?5, ?6, ?7)",
-        rusqlite::params![k.id, key_hash, k.kind.as_str(), k.account_id, k.label, k.preview, k.created_at],
+        "INSERT INTO api_keys (id, key_hash, kind, account_id, agent_id, label, preview, created_at, key_sealed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        rusqlite::params![
+            k.id,
+            key_hash,
+            k.kind.as_str(),
+            k.account_id,
+            k.agent_id,
+            k.label,
+            k.preview,
+            k.created_at,
+            sealed
+        ],
     )
     .map(drop)
 }
@@ -391,6 +441,7 @@ impl NewAccount {
             id: uuid::Uuid::new_v4().to_string(),
             kind: KeyKind::Account,
             account_id: id,
+            agent_id: None,
             preview: api_key.chars().take(12).collect(),
             label: None,
             created_at: now,

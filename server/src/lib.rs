@@ -5,6 +5,7 @@
 //! metrics are the core's. See `ARCHITECTURE.md` for the layers and `server/README.md` to run it.
 
 pub mod accounts;
+pub mod agents;
 pub mod auth;
 pub mod bench;
 pub mod bot;
@@ -67,6 +68,10 @@ pub struct AppState {
     pub rates: rates::Rates,
     /// Token of the operator's routes (derived from the server secret; printed at start).
     pub operator_token: String,
+    /// Agents of every account.
+    pub agents: agents::Agents,
+    /// Seals agent keys.
+    pub vault: vault::Vault,
 }
 
 /// The clock of the server (UTC ms). The engine never reads it: it only stamps records and quotas.
@@ -96,6 +101,7 @@ pub fn month_start(ts: i64) -> (i64, i64) {
     tags(
         (name = "benchmark", description = "Scenarios, runs, market, trades, step, results, leaderboard (BotTrade)"),
         (name = "accounts", description = "Local accounts and login"),
+        (name = "agents", description = "Agents with their own key, balance and risk profile (TradeReady); JWT"),
         (name = "billing", description = "Plans and quotas (no payments locally)"),
         (name = "bot", description = "Bot trading on the live paper market (VecTrade); also under /api/v1/bot"),
         (name = "operator", description = "The local operator's controls"),
@@ -129,6 +135,7 @@ fn api() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(bench::routes())
         .merge(accounts::routes())
+        .merge(agents::routes())
         .nest(BOT_PREFIX, bot::routes())
         .merge(bot::operator_routes())
         .merge(journal::routes())
@@ -248,6 +255,7 @@ pub async fn open(config: &ServerConfig, public_url: String) -> Result<Opened, S
     let conn = store::open_connection(&config.db)?;
     let directory = Directory::load(&conn)?;
     let runs = Runs::load(&conn)?;
+    let agents = agents::Agents::load(&conn)?;
     let scenarios = Scenarios::builtin().map_err(|e| StoreError(format!("built-in scenarios: {e}")))?;
     let Some(offered) = scenarios.find(&config.market) else {
         let slugs: Vec<&str> = scenarios.all().iter().map(|o| o.scenario.config().slug.as_str()).collect();
@@ -276,6 +284,8 @@ pub async fn open(config: &ServerConfig, public_url: String) -> Result<Opened, S
         market,
         rates: rates::Rates::default(),
         operator_token,
+        agents,
+        vault: vault::Vault::new(&secret),
     });
     let first_account = if first {
         Some(accounts::create_account(&state, "local").await.map_err(|e| StoreError(e.detail))?)

@@ -34,6 +34,40 @@ pub enum Command {
         /// Its id.
         order_id: u64,
     },
+    /// Close every position at its mark, cancel every order, restore the starting cash.
+    Reset,
+    /// Replace the risk profile (from the next order on).
+    SetRisk {
+        /// The new profile.
+        risk: RiskProfile,
+    },
+}
+
+/// Whose portfolio: an account's bot portfolio, or one agent's.
+#[derive(Debug, Clone)]
+pub enum Owner {
+    /// The account's own portfolio (bot keys).
+    Account(String),
+    /// An agent's isolated portfolio with its own balance and limits.
+    Agent {
+        /// The owning account.
+        account_id: String,
+        /// The agent.
+        agent_id: String,
+        /// Its starting balance.
+        starting_cash: Decimal,
+        /// Its risk profile when the portfolio opens.
+        risk: RiskProfile,
+    },
+}
+
+impl Owner {
+    fn key(&self) -> String {
+        match self {
+            Owner::Account(id) => id.clone(),
+            Owner::Agent { agent_id, .. } => format!("agent:{agent_id}"),
+        }
+    }
 }
 
 /// A portfolio's state in memory.
@@ -54,6 +88,8 @@ pub struct PortfolioMeta {
     pub id: String,
     /// Owner.
     pub account_id: String,
+    /// The agent it belongs to, if not the account's own.
+    pub agent_id: Option<String>,
     /// Cash it started with.
     pub starting_cash: Decimal,
     /// Risk profile of its agent.
@@ -128,7 +164,7 @@ impl Market {
         )?;
         let step = stored.unwrap_or(1).max(seen.unwrap_or(1)).max(1);
         let mut stmt = conn.prepare(
-            "SELECT id, account_id, starting_cash, risk_profile, joined_step, created_at FROM portfolios WHERE market = ?1",
+            "SELECT id, account_id, starting_cash, risk_profile, joined_step, created_at, agent_id FROM portfolios WHERE market = ?1",
         )?;
         let rows = stmt.query_map([&slug], |r| {
             let cash: String = r.get(2)?;
@@ -136,6 +172,7 @@ impl Market {
             Ok(PortfolioMeta {
                 id: r.get(0)?,
                 account_id: r.get(1)?,
+                agent_id: r.get(6)?,
                 starting_cash: cash.parse().unwrap_or_default(),
                 risk: serde_json::from_str(&risk).unwrap_or_default(),
                 joined_step: usize::try_from(r.get::<_, i64>(4)?).unwrap_or(1),
@@ -145,7 +182,8 @@ impl Market {
         let mut portfolios = HashMap::new();
         for meta in rows {
             let meta = meta?;
-            portfolios.insert(meta.account_id.clone(), Arc::new(Portfolio::new(meta)));
+            let key = meta.agent_id.as_ref().map_or_else(|| meta.account_id.clone(), |a| format!("agent:{a}"));
+            portfolios.insert(key, Arc::new(Portfolio::new(meta)));
         }
         Ok(Market {
             scenario,
@@ -196,16 +234,33 @@ impl Market {
         Ok(next - now)
     }
 
-    /// The account's portfolio, opened (and committed) on first use.
-    pub async fn portfolio(&self, store: &Store, account_id: &str, now: i64) -> Result<Arc<Portfolio>, ApiError> {
-        if let Some(p) = self.portfolios.read().unwrap_or_else(|e| e.into_inner()).get(account_id) {
-            return Ok(p.clone());
+    /// The owner's portfolio if it was ever opened.
+    pub fn existing(&self, owner: &Owner) -> Option<Arc<Portfolio>> {
+        self.portfolios.read().unwrap_or_else(|e| e.into_inner()).get(&owner.key()).cloned()
+    }
+
+    /// Forgets a portfolio whose rows were deleted.
+    pub fn forget(&self, owner: &Owner) {
+        self.portfolios.write().unwrap_or_else(|e| e.into_inner()).remove(&owner.key());
+    }
+
+    /// The owner's portfolio, opened (and committed) on first use.
+    pub async fn portfolio(&self, store: &Store, owner: &Owner, now: i64) -> Result<Arc<Portfolio>, ApiError> {
+        if let Some(p) = self.existing(owner) {
+            return Ok(p);
         }
+        let (account_id, agent_id, starting_cash, risk) = match owner {
+            Owner::Account(id) => (id.clone(), None, self.scenario.config().starting_cash, RiskProfile::default()),
+            Owner::Agent { account_id, agent_id, starting_cash, risk } => {
+                (account_id.clone(), Some(agent_id.clone()), *starting_cash, risk.clone())
+            }
+        };
         let meta = PortfolioMeta {
             id: uuid::Uuid::new_v4().to_string(),
-            account_id: account_id.to_string(),
-            starting_cash: self.scenario.config().starting_cash,
-            risk: RiskProfile::default(),
+            account_id,
+            agent_id,
+            starting_cash,
+            risk,
             joined_step: self.revealed(),
             created_at: now,
         };
@@ -214,8 +269,8 @@ impl Market {
         store
             .write(move |conn| {
                 conn.execute(
-                    "INSERT INTO portfolios (id, market, account_id, starting_cash, risk_profile, joined_step, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO portfolios (id, market, account_id, agent_id, starting_cash, risk_profile, joined_step, created_at)
+                     VALUES (?1, ?2, ?3, ?8, ?4, ?5, ?6, ?7)",
                     params![
                         m.id,
                         slug,
@@ -223,7 +278,8 @@ impl Market {
                         m.starting_cash.to_string(),
                         risk,
                         i64::try_from(m.joined_step).unwrap_or(i64::MAX),
-                        m.created_at
+                        m.created_at,
+                        m.agent_id
                     ],
                 )
                 .map(drop)
@@ -232,7 +288,7 @@ impl Market {
             .map_err(|e| ApiError::store(Style::Detail, &e))?;
         let mut map = self.portfolios.write().unwrap_or_else(|e| e.into_inner());
         // Two first requests at once: the first one in wins; the other's row stays unused.
-        Ok(map.entry(account_id.to_string()).or_insert_with(|| Arc::new(Portfolio::new(meta))).clone())
+        Ok(map.entry(owner.key()).or_insert_with(|| Arc::new(Portfolio::new(meta))).clone())
     }
 
     /// Every portfolio (for ranks).
@@ -335,7 +391,7 @@ impl Market {
         store: &Store,
         p: &Arc<Portfolio>,
         command: Command,
-        render: impl FnOnce(&Book, Result<Order, EngineError>) -> Result<T, ApiError>,
+        render: impl FnOnce(&Book, Result<Option<Order>, EngineError>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         self.ensure_loaded(store, p).await?;
         let (written, reply) = {
@@ -379,9 +435,13 @@ impl Market {
     }
 }
 
-fn apply(book: &mut Book, command: &Command) -> Result<Order, EngineError> {
+/// Applies a command; orders come back for submits and cancels.
+fn apply(book: &mut Book, command: &Command) -> Result<Option<Order>, EngineError> {
+    let (engine, agent) = (&mut book.engine, book.agent);
     match command {
-        Command::Submit { order } => book.engine.submit(book.agent, order.clone()),
-        Command::Cancel { order_id } => book.engine.cancel(book.agent, *order_id),
+        Command::Submit { order } => engine.submit(agent, order.clone()).map(Some),
+        Command::Cancel { order_id } => engine.cancel(agent, *order_id).map(Some),
+        Command::Reset => engine.reset_agent(agent).map(|()| None),
+        Command::SetRisk { risk } => engine.set_risk_profile(agent, risk.clone()).map(|()| None),
     }
 }

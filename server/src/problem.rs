@@ -111,10 +111,13 @@ impl ApiError {
         ApiError { status, code: code.into(), detail: detail.into(), style, extra: Map::new(), retry_after: None }
     }
 
-    /// A malformed request, code `invalid_request`: 422 on bot routes (their seed's validation
-    /// status), 400 elsewhere.
+    /// A malformed request, code `invalid_request`: 422 on bot, account and agent routes (their
+    /// seeds' validation status), 400 on benchmark and journal routes.
     pub fn bad_request(style: Style, detail: impl Into<String>) -> Self {
-        let status = if style == Style::Detail { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST };
+        let status = match style {
+            Style::Detail | Style::Nested => StatusCode::UNPROCESSABLE_ENTITY,
+            Style::Problem | Style::Journal => StatusCode::BAD_REQUEST,
+        };
         Self::new(style, status, "invalid_request", detail)
     }
 

@@ -126,6 +126,8 @@ pub struct RunMeta {
     pub id: String,
     /// Owner.
     pub account_id: String,
+    /// The agent whose key created it (only that key reaches it then).
+    pub agent_id: Option<String>,
     /// The key that created it.
     pub key_id: String,
     /// Scenario.
@@ -229,7 +231,7 @@ impl Runs {
     pub fn load(conn: &Connection) -> rusqlite::Result<Runs> {
         let mut stmt = conn.prepare(
             "SELECT id, account_id, key_id, scenario_slug, bot_name, agent_info, risk_profile, created_at,
-                    published_at, results FROM runs",
+                    published_at, results, agent_id FROM runs",
         )?;
         let rows = stmt.query_map([], |r| {
             let agent_info: Option<String> = r.get(5)?;
@@ -239,6 +241,7 @@ impl Runs {
             let meta = RunMeta {
                 id: r.get(0)?,
                 account_id: r.get(1)?,
+                agent_id: r.get(10)?,
                 key_id: r.get(2)?,
                 scenario_slug: r.get(3)?,
                 bot_name: r.get(4)?,
@@ -273,6 +276,11 @@ impl Runs {
         self.map.read().unwrap_or_else(|e| e.into_inner()).values().cloned().collect()
     }
 
+    /// Forgets the runs of an agent whose rows were deleted.
+    pub fn forget_agent(&self, agent_id: &str) {
+        self.map.write().unwrap_or_else(|e| e.into_inner()).retain(|_, h| h.meta.agent_id.as_deref() != Some(agent_id));
+    }
+
     /// Runs of `account_id` created at or after `since` (UTC ms).
     pub fn count_since(&self, account_id: &str, since: i64) -> usize {
         let map = self.map.read().unwrap_or_else(|e| e.into_inner());
@@ -293,8 +301,8 @@ impl Runs {
         store
             .write(move |conn| {
                 conn.execute(
-                    "INSERT INTO runs (id, account_id, key_id, scenario_slug, bot_name, agent_info, risk_profile, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO runs (id, account_id, key_id, scenario_slug, bot_name, agent_info, risk_profile, created_at, agent_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                     params![
                         m.id,
                         m.account_id,
@@ -303,7 +311,8 @@ impl Runs {
                         m.bot_name,
                         m.agent_info.as_ref().map(|v| v.to_string()),
                         risk,
-                        m.created_at
+                        m.created_at,
+                        m.agent_id
                     ],
                 )
                 .map(drop)

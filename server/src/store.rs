@@ -61,7 +61,22 @@ CREATE TABLE IF NOT EXISTS api_keys (
     preview TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     revoked_at INTEGER,
-    last_used_at INTEGER
+    last_used_at INTEGER,
+    key_sealed TEXT
+);
+CREATE TABLE IF NOT EXISTS agents (
+    id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL REFERENCES accounts(id),
+    display_name TEXT NOT NULL,
+    starting_balance TEXT NOT NULL,
+    llm_model TEXT,
+    framework TEXT,
+    strategy_tags TEXT NOT NULL,
+    risk_profile TEXT NOT NULL,
+    color TEXT,
+    status TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
@@ -94,6 +109,7 @@ CREATE TABLE IF NOT EXISTS portfolios (
     id TEXT PRIMARY KEY,
     market TEXT NOT NULL,
     account_id TEXT NOT NULL REFERENCES accounts(id),
+    agent_id TEXT,
     starting_cash TEXT NOT NULL,
     risk_profile TEXT NOT NULL,
     joined_step INTEGER NOT NULL,

@@ -215,7 +215,7 @@ fn login_gives_a_jwt_for_the_key_and_secret_only() {
     assert_eq!(status, 401);
     assert_eq!(err["error"]["code"], "unauthorized", "account routes nest their errors: {err}");
     let (status, err) = s.post("/api/v1/auth/login", None, &json!({"api_key": s.key()}));
-    assert_eq!((status, err["error"]["code"].as_str()), (400, Some("invalid_request")));
+    assert_eq!((status, err["error"]["code"].as_str()), (422, Some("invalid_request")));
 }
 
 #[test]

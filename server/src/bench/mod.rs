@@ -50,7 +50,7 @@ fn engine_err(e: &vectrade_core::Error) -> ApiError {
 fn owned_run(state: &AppState, caller: &Caller, id: &str) -> Result<(Arc<RunHandle>, Arc<Scenario>), ApiError> {
     let handle =
         state.runs.get(id).ok_or_else(|| ApiError::not_found(STYLE, "run_not_found", format!("no run '{id}'")))?;
-    if handle.meta.account_id != caller.account_id {
+    if handle.meta.account_id != caller.account_id || handle.meta.agent_id != caller.agent_id {
         return Err(ApiError::forbidden(STYLE, "you do not own this run"));
     }
     let scenario = scenario_of(state, &handle)?;
@@ -195,14 +195,20 @@ async fn create_run(
             }
         });
     }
+    // An agent's runs apply its risk profile, enforced by the engine.
+    let risk = match &caller.agent_id {
+        Some(id) => state.agents.get(id).map(|a| a.risk_profile()).unwrap_or_default(),
+        None => RiskProfile::default(),
+    };
     let meta = RunMeta {
         id: uuid::Uuid::new_v4().to_string(),
         account_id: account.id.clone(),
+        agent_id: caller.agent_id.clone(),
         key_id: caller.key_id.clone(),
         scenario_slug: offered.scenario.config().slug.clone(),
         bot_name: body.bot_name,
         agent_info: body.agent_info,
-        risk: RiskProfile::default(),
+        risk,
         created_at: now,
     };
     let handle = state.runs.create(&state.store, meta, offered.scenario.clone()).await?;

@@ -18,8 +18,8 @@ use vectrade_core::{AssetType, ErrorFamily, MarketHours, OrderRequest, OrderStat
 use crate::accounts::fresh_account;
 use crate::auth::{BotJwt, BotKey};
 use crate::extract::{DetailBody, DetailQuery};
-use crate::identity::{KeyKind, NewKey};
-use crate::market::{Book, Command};
+use crate::identity::{Caller, KeyKind, NewKey};
+use crate::market::{Book, Command, Owner, Portfolio};
 use crate::problem::{ApiError, DetailError, Style};
 use crate::rates::Limited;
 use crate::runs::Reply;
@@ -174,13 +174,30 @@ async fn revoke_key(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Whose portfolio the caller trades: the agent's for an agent key, else the account's.
+fn owner(state: &AppState, caller: &Caller) -> Result<Owner, ApiError> {
+    match &caller.agent_id {
+        Some(id) => state
+            .agents
+            .get(id)
+            .map(|a| a.owner())
+            .ok_or_else(|| ApiError::unauthorized(STYLE, "the agent of this key no longer exists")),
+        None => Ok(Owner::Account(caller.account_id.clone())),
+    }
+}
+
+/// The caller's portfolio on the live market, opened on first use.
+async fn portfolio_of(state: &AppState, caller: &Caller) -> Result<Arc<Portfolio>, ApiError> {
+    state.market.portfolio(&state.store, &owner(state, caller)?, now_ms()).await
+}
+
 /// Reads the caller's portfolio on the live market.
 async fn read_book<T>(
     state: &AppState,
-    account_id: &str,
+    caller: &Caller,
     f: impl FnOnce(&Book) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
-    let p = state.market.portfolio(&state.store, account_id, now_ms()).await?;
+    let p = portfolio_of(state, caller).await?;
     state.market.read(&state.store, &p, f).await
 }
 
@@ -189,7 +206,7 @@ async fn read_book<T>(
     responses((status = 200, body = AccountOut), (status = 401, body = DetailError), (status = 429, body = DetailError)))]
 async fn account(State(state): State<Arc<AppState>>, BotKey(caller): BotKey) -> Result<Reply, ApiError> {
     let a = fresh_account(&state, &caller.account_id, STYLE).await?;
-    let cash = read_book(&state, &a.id, |b| Ok(b.engine.account(b.agent).map_err(|e| engine_err(&e))?.cash)).await?;
+    let cash = read_book(&state, &caller, |b| Ok(b.engine.account(b.agent).map_err(|e| engine_err(&e))?.cash)).await?;
     let keys = state.directory.keys_of(&a.id, KeyKind::Bot);
     let out = AccountOut {
         bot_user_id: a.id.clone(),
@@ -236,12 +253,13 @@ async fn place_order(
 ) -> Result<Reply, ApiError> {
     let request = order_request(body).map_err(|e| engine_err(&e))?;
     state.rates.order(&caller.account_id, now_ms()).map_err(limited)?;
-    let p = state.market.portfolio(&state.store, &caller.account_id, now_ms()).await?;
+    let p = portfolio_of(&state, &caller).await?;
     let asked = request.clone();
     state
         .market
         .execute(&state.store, &p, Command::Submit { order: request }, |book, result| match result {
-            Ok(order) => Ok(Reply::json(StatusCode::CREATED, &BotOrder::from(&order))),
+            Ok(Some(order)) => Ok(Reply::json(StatusCode::CREATED, &BotOrder::from(&order))),
+            Ok(None) => Err(ApiError::internal(STYLE, "an order was answered without one")),
             Err(e) if matches!(e.family(), ErrorFamily::OrderRejected | ErrorFamily::RiskLimitExceeded) => {
                 // The engine kept the refused order with its reason: answer with it.
                 let orders = book.engine.orders(book.agent).map_err(|e| engine_err(&e))?;
@@ -271,7 +289,7 @@ async fn list_orders(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::bad_request(STYLE, format!("`limit` must be 1 to 500, got {limit}")));
     }
-    read_book(&state, &caller.account_id, |b| {
+    read_book(&state, &caller, |b| {
         let orders = b.engine.orders(b.agent).map_err(|e| engine_err(&e))?;
         let list: Vec<BotOrder> = orders
             .iter()
@@ -300,7 +318,7 @@ async fn get_order(
     Path(id): Path<String>,
 ) -> Result<Reply, ApiError> {
     let id = order_id(&id)?;
-    read_book(&state, &caller.account_id, |b| {
+    read_book(&state, &caller, |b| {
         let order = b.engine.order(b.agent, id).map_err(|e| engine_err(&e))?;
         Ok(Reply::json(StatusCode::OK, &BotOrder::from(order)))
     })
@@ -318,7 +336,7 @@ async fn cancel_order(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = order_id(&id)?;
-    let p = state.market.portfolio(&state.store, &caller.account_id, now_ms()).await?;
+    let p = portfolio_of(&state, &caller).await?;
     state
         .market
         .execute(&state.store, &p, Command::Cancel { order_id: id }, |_, result| match result {
@@ -340,7 +358,7 @@ fn asset_type(state: &AppState) -> &'static str {
     responses((status = 200, body = PortfolioOut), (status = 401, body = DetailError), (status = 429, body = DetailError)))]
 async fn portfolio(State(state): State<Arc<AppState>>, BotKey(caller): BotKey) -> Result<Reply, ApiError> {
     let kind = asset_type(&state);
-    read_book(&state, &caller.account_id, |b| {
+    read_book(&state, &caller, |b| {
         let p = b.engine.portfolio(b.agent).map_err(|e| engine_err(&e))?;
         let positions = p
             .positions
@@ -385,7 +403,7 @@ async fn kpi(State(state): State<Arc<AppState>>, BotKey(caller): BotKey) -> Resu
     let scenario = state.market.scenario.clone();
     let benchmark = scenario.config().benchmark_symbol.as_ref().and_then(|s| scenario.series_of(s));
     let ppy = scenario.periods_per_year();
-    let mine = read_book(&state, &caller.account_id, |b| {
+    let mine = read_book(&state, &caller, |b| {
         b.engine.metrics(b.agent, benchmark.map(|s| &s.bars[..]), ppy).map_err(|e| engine_err(&e))
     })
     .await?;
