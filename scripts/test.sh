@@ -57,6 +57,9 @@ step "python typing: the .pyi stubs match the compiled module (mypy.stubtest); p
 (cd "$(mktemp -d)" && "$OLDPWD/.venv/bin/python" -m mypy.stubtest vectrade._native)
 (cd sdk-py && ../.venv/bin/python -m mypy python/vectrade tests benchmarks --ignore-missing-imports)
 
+step "server: schemathesis fuzzes the running server from server/openapi.json (no 5xx, responses as documented)"
+bash scripts/fuzz-api.sh 25
+
 step "chromium for the playground's end-to-end test (Debian's package)"
 if [ ! -x /usr/bin/chromium ]; then
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null

@@ -95,7 +95,8 @@ impl FromRequestParts<Arc<AppState>> for ApiKey {
 
 /// The account a JWT names; a bot key in its place is refused (bots cannot manage keys).
 fn jwt_account(parts: &Parts, state: &AppState, style: Style) -> Result<String, ApiError> {
-    if header(parts, "x-bot-key").is_some() || bearer(parts).is_some_and(|t| t.starts_with("tvt_")) {
+    let token = bearer(parts);
+    if token.is_some_and(|t| t.starts_with("tvt_")) || (token.is_none() && header(parts, "x-bot-key").is_some()) {
         return Err(ApiError::forbidden(
             style,
             "bot keys cannot manage keys or agents: log in with the account's API key and secret",

@@ -310,7 +310,7 @@ async fn save(state: &AppState, agent: Agent) -> Result<Agent, ApiError> {
 
 /// Creates an agent; its key is in this answer only (or later from `GET /agents/{id}/api-key`).
 #[utoipa::path(post, path = "/api/v1/agents", tag = "agents", request_body = CreateAgent, security(("bearer" = [])),
-    responses((status = 201, body = AgentCredentialsResponse), (status = 401, body = NestedError), (status = 403, body = NestedError),
+    responses((status = 201, body = AgentCredentialsResponse), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used"),
         (status = 422, body = NestedError)))]
 async fn create_agent(
     State(state): State<Arc<AppState>>,
@@ -360,7 +360,7 @@ fn list(state: &AppState, account_id: &str, include_archived: bool, limit: usize
 
 /// The account's agents, oldest first.
 #[utoipa::path(get, path = "/api/v1/agents", tag = "agents", params(ListQuery), security(("bearer" = [])),
-    responses((status = 200, body = AgentList), (status = 401, body = NestedError), (status = 403, body = NestedError),
+    responses((status = 200, body = AgentList), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used"),
         (status = 422, body = NestedError)))]
 async fn list_agents(
     State(state): State<Arc<AppState>>,
@@ -377,7 +377,7 @@ async fn list_agents(
 
 /// Every active agent (the dashboard's view).
 #[utoipa::path(get, path = "/api/v1/agents/overview", tag = "agents", security(("bearer" = [])),
-    responses((status = 200, body = AgentList), (status = 401, body = NestedError), (status = 403, body = NestedError)))]
+    responses((status = 200, body = AgentList), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used")))]
 async fn overview(State(state): State<Arc<AppState>>, JwtAccount(account_id): JwtAccount) -> Reply {
     Reply::json(StatusCode::OK, &list(&state, &account_id, false, usize::MAX, 0))
 }
@@ -385,7 +385,7 @@ async fn overview(State(state): State<Arc<AppState>>, JwtAccount(account_id): Jw
 /// One agent.
 #[utoipa::path(get, path = "/api/v1/agents/{agent_id}", tag = "agents", params(("agent_id" = String, Path, description = "Agent id")),
     security(("bearer" = [])),
-    responses((status = 200, body = AgentResponse), (status = 401, body = NestedError), (status = 404, body = NestedError)))]
+    responses((status = 200, body = AgentResponse), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used"), (status = 404, body = NestedError)))]
 async fn get_agent(
     State(state): State<Arc<AppState>>,
     JwtAccount(account_id): JwtAccount,
@@ -398,7 +398,7 @@ async fn get_agent(
 /// Changes the fields given.
 #[utoipa::path(put, path = "/api/v1/agents/{agent_id}", tag = "agents", request_body = UpdateAgent,
     params(("agent_id" = String, Path, description = "Agent id")), security(("bearer" = [])),
-    responses((status = 200, body = AgentResponse), (status = 401, body = NestedError), (status = 404, body = NestedError),
+    responses((status = 200, body = AgentResponse), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used"), (status = 404, body = NestedError),
         (status = 422, body = NestedError)))]
 async fn update_agent(
     State(state): State<Arc<AppState>>,
@@ -435,7 +435,7 @@ async fn update_agent(
 /// A new agent with the same configuration, a fresh balance and a new key.
 #[utoipa::path(post, path = "/api/v1/agents/{agent_id}/clone", tag = "agents",
     params(("agent_id" = String, Path, description = "Agent id"), CloneQuery), security(("bearer" = [])),
-    responses((status = 201, body = AgentCredentialsResponse), (status = 401, body = NestedError), (status = 404, body = NestedError),
+    responses((status = 201, body = AgentCredentialsResponse), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used"), (status = 404, body = NestedError),
         (status = 422, body = NestedError)))]
 async fn clone_agent(
     State(state): State<Arc<AppState>>,
@@ -462,7 +462,7 @@ async fn clone_agent(
 /// Closes every position, cancels every order and restores the starting balance; history stays.
 #[utoipa::path(post, path = "/api/v1/agents/{agent_id}/reset", tag = "agents",
     params(("agent_id" = String, Path, description = "Agent id")), security(("bearer" = [])),
-    responses((status = 200, body = AgentResponse), (status = 401, body = NestedError), (status = 404, body = NestedError)))]
+    responses((status = 200, body = AgentResponse), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used"), (status = 404, body = NestedError)))]
 async fn reset_agent(
     State(state): State<Arc<AppState>>,
     JwtAccount(account_id): JwtAccount,
@@ -484,7 +484,7 @@ async fn reset_agent(
 /// Archives an agent: kept, but its key trades nothing from now on.
 #[utoipa::path(post, path = "/api/v1/agents/{agent_id}/archive", tag = "agents",
     params(("agent_id" = String, Path, description = "Agent id")), security(("bearer" = [])),
-    responses((status = 200, body = AgentResponse), (status = 401, body = NestedError), (status = 404, body = NestedError)))]
+    responses((status = 200, body = AgentResponse), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used"), (status = 404, body = NestedError)))]
 async fn archive_agent(
     State(state): State<Arc<AppState>>,
     JwtAccount(account_id): JwtAccount,
@@ -500,7 +500,7 @@ async fn archive_agent(
 /// Deletes an agent and everything it did: keys, portfolio, runs. Irreversible.
 #[utoipa::path(delete, path = "/api/v1/agents/{agent_id}", tag = "agents",
     params(("agent_id" = String, Path, description = "Agent id")), security(("bearer" = [])),
-    responses((status = 204, description = "Deleted"), (status = 401, body = NestedError), (status = 404, body = NestedError)))]
+    responses((status = 204, description = "Deleted"), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used"), (status = 404, body = NestedError)))]
 async fn delete_agent(
     State(state): State<Arc<AppState>>,
     JwtAccount(account_id): JwtAccount,
@@ -535,7 +535,7 @@ async fn delete_agent(
 /// The agent's current key, in full.
 #[utoipa::path(get, path = "/api/v1/agents/{agent_id}/api-key", tag = "agents",
     params(("agent_id" = String, Path, description = "Agent id")), security(("bearer" = [])),
-    responses((status = 200, body = AgentKeyResponse), (status = 401, body = NestedError), (status = 404, body = NestedError)))]
+    responses((status = 200, body = AgentKeyResponse), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used"), (status = 404, body = NestedError)))]
 async fn get_key(
     State(state): State<Arc<AppState>>,
     JwtAccount(account_id): JwtAccount,
@@ -569,7 +569,7 @@ async fn current_key(state: &AppState, a: &Agent) -> Result<String, ApiError> {
 /// A new key for the agent; the old one is refused from now on.
 #[utoipa::path(post, path = "/api/v1/agents/{agent_id}/regenerate-key", tag = "agents",
     params(("agent_id" = String, Path, description = "Agent id")), security(("bearer" = [])),
-    responses((status = 200, body = AgentKeyResponse), (status = 401, body = NestedError), (status = 404, body = NestedError)))]
+    responses((status = 200, body = AgentKeyResponse), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used"), (status = 404, body = NestedError)))]
 async fn regenerate_key(
     State(state): State<Arc<AppState>>,
     JwtAccount(account_id): JwtAccount,
@@ -609,7 +609,7 @@ async fn regenerate_key(
 /// The agent's risk limits.
 #[utoipa::path(get, path = "/api/v1/agents/{agent_id}/risk-profile", tag = "agents",
     params(("agent_id" = String, Path, description = "Agent id")), security(("bearer" = [])),
-    responses((status = 200, body = RiskProfileInfo), (status = 401, body = NestedError), (status = 404, body = NestedError)))]
+    responses((status = 200, body = RiskProfileInfo), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used"), (status = 404, body = NestedError)))]
 async fn get_risk(
     State(state): State<Arc<AppState>>,
     JwtAccount(account_id): JwtAccount,
@@ -622,7 +622,7 @@ async fn get_risk(
 /// benchmark run keeps the limits it started with).
 #[utoipa::path(put, path = "/api/v1/agents/{agent_id}/risk-profile", tag = "agents", request_body = RiskProfileInfo,
     params(("agent_id" = String, Path, description = "Agent id")), security(("bearer" = [])),
-    responses((status = 200, body = RiskProfileInfo), (status = 401, body = NestedError), (status = 404, body = NestedError),
+    responses((status = 200, body = RiskProfileInfo), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used"), (status = 404, body = NestedError),
         (status = 422, body = NestedError)))]
 async fn put_risk(
     State(state): State<Arc<AppState>>,
@@ -648,7 +648,7 @@ async fn put_risk(
 /// A skill file for the agent's context window, its key included.
 #[utoipa::path(get, path = "/api/v1/agents/{agent_id}/skill.md", tag = "agents",
     params(("agent_id" = String, Path, description = "Agent id")), security(("bearer" = [])),
-    responses((status = 200, description = "Markdown", content_type = "text/markdown"), (status = 401, body = NestedError),
+    responses((status = 200, description = "Markdown", content_type = "text/markdown"), (status = 401, body = NestedError), (status = 403, body = NestedError, description = "A bot key was used"),
         (status = 404, body = NestedError)))]
 async fn skill_md(
     State(state): State<Arc<AppState>>,

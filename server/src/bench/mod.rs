@@ -494,7 +494,8 @@ const SORT_KEYS: [&str; 5] = ["return_pct", "sharpe", "sortino", "max_drawdown",
 
 /// Published runs, best first (public).
 #[utoipa::path(get, path = "/api/v1/leaderboard", tag = "benchmark", params(LeaderboardQuery),
-    responses((status = 200, body = Leaderboard), (status = 400, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = Leaderboard), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such scenario")))]
 async fn leaderboard(State(state): State<Arc<AppState>>, Query(q): Query<LeaderboardQuery>) -> Result<Reply, ApiError> {
     let sort_by = q.sort_by.unwrap_or_else(|| "return_pct".into());
     if !SORT_KEYS.contains(&sort_by.as_str()) {
