@@ -170,6 +170,14 @@ impl Store {
         }
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+        // Checkpoints move off the writer: an automatic one runs inside the commit that crosses
+        // its threshold and stalls every write waiting behind it.
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+        let checkpoints = open_connection(path)?;
+        thread::Builder::new()
+            .name("vectrade-checkpoint".into())
+            .spawn(move || checkpointer(checkpoints))
+            .map_err(|e| StoreError(format!("cannot start the checkpoint thread: {e}")))?;
         let (jobs, rx) = mpsc::channel();
         thread::Builder::new()
             .name("vectrade-store".into())
@@ -216,6 +224,15 @@ pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
     )?;
     Ok(conn)
+}
+
+/// Copies committed pages from the WAL into the database once a second, without blocking writers
+/// (PASSIVE); the WAL is then reused from its start.
+fn checkpointer(conn: Connection) {
+    loop {
+        thread::sleep(std::time::Duration::from_secs(1));
+        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    }
 }
 
 fn writer(conn: Connection, rx: mpsc::Receiver<Job>) {

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# HTTP load on loopback with wrk: market reads and durable writes (trades and steps, each answered
+# after its commit) against the release server, at peak and at about half of peak, with latency
+# percentiles. Usage: bash server/bench/http-load.sh [seconds per measurement, default 10].
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+secs=${1:-10}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+cargo build --release --locked -q -p vectrade-server
+dir=$(mktemp -d)
+target/release/vectrade-server --db "$dir/vectrade.db" --port 0 --bar-interval manual >"$dir/out" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
+for _ in $(seq 100); do grep -q "listening on" "$dir/out" && break; sleep 0.1; done
+base=$(sed -n 's/^VecTrade server listening on \([^ ]*\).*/\1/p' "$dir/out")
+key=$(awk '/API key:/ {print $3; exit}' "$dir/out")
+account=$(awk '/account id:/ {print $3; exit}' "$dir/out")
+target/release/vectrade-server plan --db "$dir/vectrade.db" "$account" pro >/dev/null
+runs=""
+for _ in $(seq 48); do
+  id=$(curl -sf -X POST "$base/api/v1/runs" -H "X-API-Key: $key" -H 'Content-Type: application/json' \
+    -d '{"scenario_slug": "crypto-majors-2024-q3"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["run"]["id"])')
+  runs="$runs${runs:+,}$id"
+done
+first=${runs%%,*}
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); server and wrk share it"
+echo "store: SQLite WAL, synchronous=FULL, group commit"
+# measure NAME CONNS RATE SCRIPT: prints one line and leaves the achieved rate in $dir/rate.
+measure() {
+  local name=$1 c=$2 rate=$3 script=$4
+  RATE=$rate CONNS=$c wrk -t 2 -c "$c" -d "${secs}s" --latency -s "$script" "$base" 2>&1 | awk -v n="$name" -v c="$c" -v f="$dir/rate" '
+    /Requests\/sec/ {rps=$2} / 50%/ {p50=$2} / 99%/ {p99=$2} /non-2xx or failed/ {bad=$0}
+    END {printf "%-30s %3d conns %8.0f req/s  p50 %8s  p99 %8s  %s\n", n, c, rps, p50, p99, bad; printf "%d\n", rps > f}'
+}
+export KEY=$key RUN=$first RUNS=$runs
+measure "market reads, peak" 64 0 server/bench/reads.lua
+half() { echo $(( $(cat "$dir/rate") / 2 )); }
+# At half of peak: enough connections that each waits about 5 ms between requests.
+conns_for() { echo $(( ($1 * 5 + 999) / 1000 )); }
+r=$(half); measure "market reads, half of peak" "$(conns_for "$r")" "$r" server/bench/reads.lua
+measure "durable writes, peak" 64 0 server/bench/writes.lua
+r=$(half); measure "durable writes, half of peak" "$(conns_for "$r")" "$r" server/bench/writes.lua
