@@ -506,8 +506,24 @@ fn format_timestamp(ms: i64) -> String {
     vectrade_core::time::format_rfc3339(ms)
 }
 
+/// Serves the local VecTrade API until Ctrl-C or SIGTERM (the `vectrade serve` command): the same
+/// server as the `vectrade-server` binary, linked into this module.
+#[pyfunction]
+#[pyo3(signature = (db, host, port, market, bar_interval))]
+fn serve(py: Python<'_>, db: String, host: String, port: u16, market: String, bar_interval: &str) -> PyResult<()> {
+    let bar_interval =
+        vectrade_server::parse_bar_interval(bar_interval).map_err(pyo3::exceptions::PyValueError::new_err)?;
+    let config = vectrade_server::ServerConfig { db: db.into(), host, port, market, bar_interval };
+    py.detach(|| {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        runtime.block_on(vectrade_server::serve(config)).map_err(|e| std::io::Error::other(e.0))
+    })
+    .map_err(|e: std::io::Error| pyo3::exceptions::PyOSError::new_err(e.to_string()))
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(serve, m)?)?;
     let py = m.py();
     m.add("VecTradeError", py.get_type::<VecTradeError>())?;
     m.add("InvalidInput", py.get_type::<InvalidInput>())?;

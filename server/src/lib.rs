@@ -206,6 +206,27 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
         .with_state(state)
 }
 
+/// Reads a bar interval: `500ms`, `1s`, `2m`, `1h` (a bare number is seconds), or `manual`
+/// (`None`: only the operator's call advances the market). At least 10 ms.
+pub fn parse_bar_interval(text: &str) -> Result<Option<Duration>, String> {
+    if text.eq_ignore_ascii_case("manual") {
+        return Ok(None);
+    }
+    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let n: u64 = digits.parse().map_err(|_| format!("'{text}' is not an interval like 500ms, 1s, 1m or manual"))?;
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "s" | "" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        "h" => Duration::from_secs(n.saturating_mul(3600)),
+        _ => return Err(format!("'{text}': the unit must be ms, s, m or h")),
+    };
+    if d < Duration::from_millis(10) {
+        return Err(format!("'{text}' is shorter than 10ms"));
+    }
+    Ok(Some(d))
+}
+
 /// Where the server keeps its data and listens.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {

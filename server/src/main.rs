@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use vectrade_server::identity::Plan;
-use vectrade_server::{ServerConfig, openapi_text, serve, set_plan};
+use vectrade_server::{ServerConfig, openapi_text, parse_bar_interval, serve, set_plan};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -53,22 +53,7 @@ enum Command {
 struct Interval(Option<Duration>);
 
 fn parse_interval(text: &str) -> Result<Interval, String> {
-    if text.eq_ignore_ascii_case("manual") {
-        return Ok(Interval(None));
-    }
-    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let n: u64 = digits.parse().map_err(|_| format!("'{text}' is not an interval like 500ms, 1s, 1m or manual"))?;
-    let d = match unit {
-        "ms" => Duration::from_millis(n),
-        "s" | "" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n.saturating_mul(60)),
-        "h" => Duration::from_secs(n.saturating_mul(3600)),
-        _ => return Err(format!("'{text}': the unit must be ms, s, m or h")),
-    };
-    if d < Duration::from_millis(10) {
-        return Err(format!("'{text}' is shorter than 10ms"));
-    }
-    Ok(Interval(Some(d)))
+    parse_bar_interval(text).map(Interval)
 }
 
 fn main() -> ExitCode {

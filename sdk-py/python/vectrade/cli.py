@@ -90,7 +90,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     demo_p = sub.add_parser("demo", help="run the SMA-crossover demo and write a report")
     demo_p.add_argument("--scenario", "-s", default="tech-2024-q2")
     demo_p.add_argument("--report", metavar="HTML", default="vectrade-report.html")
+    serve_p = sub.add_parser("serve", help="serve the VecTrade API locally (benchmark, bot, agents, journal)")
+    serve_p.add_argument("--db", default="vectrade.db", help="SQLite file, created with a local account on first start")
+    serve_p.add_argument("--host", default="127.0.0.1")
+    serve_p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    serve_p.add_argument("--market", default="tech-2024-q2", help="scenario the live paper market replays")
+    serve_p.add_argument("--bar-interval", default="1m", help="500ms, 1s, 1m, ... or manual")
     args = parser.parse_args(argv)
+    if args.command == "serve":
+        if not 0 <= args.port <= 65535:
+            print(f"error: --port must be 0 to 65535, got {args.port}", file=sys.stderr)
+            return 2
+        from . import _native
+
+        try:
+            _native.serve(args.db, args.host, args.port, args.market, args.bar_interval)
+        except (OSError, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        return 0
     try:
         if args.command == "scenarios":
             for s in scenarios.list():
