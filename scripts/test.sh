@@ -23,26 +23,37 @@ passed=$(grep -Eo 'test result: [a-z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} EN
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 rm -f "$log"
 
-step "server: the README's curl loop (server/examples/bottrade-loop.sh) against the real server"
+step "server: the README's curl examples (server/examples/*.sh) against the real server"
 python3 - <<'PY'
 import re, sys
 readme = open("README.md").read()
-block = re.search(r"<!-- START bottrade-loop -->\n```sh\n(.*?)```\n<!-- END bottrade-loop -->", readme, re.S)
-if not block or block.group(1) != open("server/examples/bottrade-loop.sh").read():
-    sys.exit("README's curl loop differs from server/examples/bottrade-loop.sh")
+blocks = re.findall(r"<!-- START ([\w-]+) -->\n```sh\n(.*?)```\n<!-- END \1 -->", readme, re.S)
+names = [name for name, _ in blocks]
+for name in ("bottrade-loop", "bot-and-agents"):
+    if name not in names:
+        sys.exit(f"README lacks the {name} example")
+for name, text in blocks:
+    if text != open(f"server/examples/{name}.sh").read():
+        sys.exit(f"README's {name} example differs from server/examples/{name}.sh")
 PY
 cargo build --locked -q -p vectrade-server
 srv=$(mktemp -d)
-target/debug/vectrade-server --db "$srv/vectrade.db" --port 0 >"$srv/out" 2>&1 &
+target/debug/vectrade-server --db "$srv/vectrade.db" --port 0 --bar-interval manual >"$srv/out" 2>&1 &
 srvpid=$!
 for _ in $(seq 100); do grep -q "listening on" "$srv/out" && break; sleep 0.1; done
 base=$(sed -n 's/^VecTrade server listening on \([^ ]*\).*/\1/p' "$srv/out")
-key=$(awk '/API key:/ {print $3}' "$srv/out")
+key=$(awk '/API key:/ {print $3; exit}' "$srv/out")
+secret=$(awk '/API secret:/ {print $3; exit}' "$srv/out")
+operator=$(sed -n 's/.*operator token: \([^ ]*\).*/\1/p' "$srv/out")
 out=$(BASE="$base" KEY="$key" bash server/examples/bottrade-loop.sh)
-kill "$srvpid"; wait "$srvpid" 2>/dev/null || true
-rm -rf "$srv"
 printf '%s\n' "$out" | tail -n 2 | cut -c1-160
 grep -q "final_equity" <<<"$out" || { echo "the curl loop printed no results" >&2; exit 1; }
+out=$(BASE="$base" KEY="$key" SECRET="$secret" OPERATOR="$operator" bash server/examples/bot-and-agents.sh)
+printf '%s\n' "$out"
+[ "$(printf '%s\n' "$out" | tr '\n' ' ')" = "OPEN 2024-04-01T14:30:00Z 10.00000000 5000.00 max_position_size_exceeded 1 " ] \
+  || { echo "the bot and agents example printed something else" >&2; exit 1; }
+kill "$srvpid"; wait "$srvpid" 2>/dev/null || true
+rm -rf "$srv"
 
 step "python: pip install ./sdk-py (maturin builds vectrade._native) into .venv, then pytest"
 python3 -m venv .venv
