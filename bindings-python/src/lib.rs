@@ -509,10 +509,24 @@ fn format_timestamp(ms: i64) -> String {
 /// Serves the local VecTrade API until Ctrl-C or SIGTERM (the `vectrade serve` command): the same
 /// server as the `vectrade-server` binary, linked into this module.
 #[pyfunction]
-#[pyo3(signature = (db, host, port, market, bar_interval))]
-fn serve(py: Python<'_>, db: String, host: String, port: u16, market: String, bar_interval: &str) -> PyResult<()> {
+#[pyo3(signature = (db, host, port, market, bar_interval, market_csv = None, market_symbol = None))]
+#[allow(clippy::too_many_arguments)] // the command's options, one for one
+fn serve(
+    py: Python<'_>,
+    db: String,
+    host: String,
+    port: u16,
+    market: String,
+    bar_interval: &str,
+    market_csv: Option<String>,
+    market_symbol: Option<String>,
+) -> PyResult<()> {
     let bar_interval =
         vectrade_server::parse_bar_interval(bar_interval).map_err(pyo3::exceptions::PyValueError::new_err)?;
+    let market = match market_csv {
+        Some(path) => vectrade_server::MarketSource::Csv { path: path.into(), symbol: market_symbol },
+        None => vectrade_server::MarketSource::Builtin(market),
+    };
     let config = vectrade_server::ServerConfig { db: db.into(), host, port, market, bar_interval };
     py.detach(|| {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

@@ -227,6 +227,48 @@ pub fn parse_bar_interval(text: &str) -> Result<Option<Duration>, String> {
     Ok(Some(d))
 }
 
+/// The bars of the live paper market.
+#[derive(Debug, Clone)]
+pub enum MarketSource {
+    /// A built-in scenario, by slug.
+    Builtin(String),
+    /// A CSV file of OHLCV bars (any layout the core reads); `symbol` names the bars of a file
+    /// without a symbol column.
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// Symbol of a single-symbol file.
+        symbol: Option<String>,
+    },
+}
+
+impl MarketSource {
+    /// The scenario it names: a built-in one, or the CSV's bars under the default rules (slug
+    /// `csv-<file stem>`).
+    fn scenario(&self, scenarios: &Scenarios) -> Result<Arc<vectrade_core::Scenario>, StoreError> {
+        match self {
+            MarketSource::Builtin(slug) => scenarios.find(slug).map(|o| o.scenario.clone()).ok_or_else(|| {
+                let slugs: Vec<&str> = scenarios.all().iter().map(|o| o.scenario.config().slug.as_str()).collect();
+                StoreError(format!("--market '{slug}' is not a scenario; scenarios are: {}", slugs.join(", ")))
+            }),
+            MarketSource::Csv { path, symbol } => {
+                let bad = |e: String| StoreError(format!("--market-csv {}: {e}", path.display()));
+                let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+                let series =
+                    vectrade_core::csv::parse_multi_with(&text, symbol.as_deref()).map_err(|e| bad(e.detail))?;
+                let symbols: Vec<String> = series.iter().map(|s| s.symbol.clone()).collect();
+                let times: Vec<i64> = series.first().map(|s| s.bars.iter().map(|b| b.ts).collect()).unwrap_or_default();
+                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "bars".into());
+                let rules = serde_json::json!({"slug": format!("csv-{stem}")}).to_string();
+                let config =
+                    vectrade_core::wire::config_from_rules(&rules, &symbols, &times).map_err(|e| bad(e.detail))?;
+                let config = vectrade_core::wire::from_json("config", &config).map_err(|e| bad(e.detail))?;
+                vectrade_core::Scenario::new(config, series).map(Arc::new).map_err(|e| bad(e.detail))
+            }
+        }
+    }
+}
+
 /// Where the server keeps its data and listens.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -236,8 +278,8 @@ pub struct ServerConfig {
     pub host: String,
     /// Port (0 picks a free one).
     pub port: u16,
-    /// Slug of the scenario the live paper market replays.
-    pub market: String,
+    /// What the live paper market replays: a built-in scenario's slug, or a CSV file of bars.
+    pub market: MarketSource,
     /// Time between two bars of the live market; `None`: only the operator advances it.
     pub bar_interval: Option<Duration>,
 }
@@ -278,15 +320,8 @@ pub async fn open(config: &ServerConfig, public_url: String) -> Result<Opened, S
     let runs = Runs::load(&conn)?;
     let agents = agents::Agents::load(&conn)?;
     let scenarios = Scenarios::builtin().map_err(|e| StoreError(format!("built-in scenarios: {e}")))?;
-    let Some(offered) = scenarios.find(&config.market) else {
-        let slugs: Vec<&str> = scenarios.all().iter().map(|o| o.scenario.config().slug.as_str()).collect();
-        return Err(StoreError(format!(
-            "--market '{}' is not a scenario; scenarios are: {}",
-            config.market,
-            slugs.join(", ")
-        )));
-    };
-    let market = market::Market::load(&conn, offered.scenario.clone())?;
+    let scenario = config.market.scenario(&scenarios)?;
+    let market = market::Market::load(&conn, scenario)?;
     drop(conn);
     let secret = server_secret(&config.db)?;
     let jwt = Jwt::new(&secret);

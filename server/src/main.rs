@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use vectrade_server::identity::Plan;
-use vectrade_server::{ServerConfig, openapi_text, parse_bar_interval, serve, set_plan};
+use vectrade_server::{MarketSource, ServerConfig, openapi_text, parse_bar_interval, serve, set_plan};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -27,6 +27,12 @@ struct Cli {
     /// Built-in scenario the live paper market of the bot routes replays.
     #[arg(long, default_value = "tech-2024-q2")]
     market: String,
+    /// Replay a CSV file of OHLCV bars instead (any layout the engine reads).
+    #[arg(long, value_name = "FILE")]
+    market_csv: Option<PathBuf>,
+    /// Symbol of the bars of a --market-csv file without a symbol column.
+    #[arg(long, requires = "market_csv")]
+    market_symbol: Option<String>,
     /// Time between two bars of the live market (`500ms`, `1s`, `1m`), or `manual`: only
     /// `POST /api/v1/operator/market/advance` moves it.
     #[arg(long, default_value = "1m", value_parser = parse_interval)]
@@ -73,13 +79,12 @@ fn main() -> ExitCode {
             }
         },
         None => {
-            let config = ServerConfig {
-                db: cli.db,
-                host: cli.host,
-                port: cli.port,
-                market: cli.market,
-                bar_interval: cli.bar_interval.0,
+            let market = match cli.market_csv {
+                Some(path) => MarketSource::Csv { path, symbol: cli.market_symbol },
+                None => MarketSource::Builtin(cli.market),
             };
+            let config =
+                ServerConfig { db: cli.db, host: cli.host, port: cli.port, market, bar_interval: cli.bar_interval.0 };
             match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                 Ok(rt) => rt.block_on(serve(config)),
                 Err(e) => {

@@ -151,10 +151,25 @@ impl Market {
     /// Opens the market on `scenario`: its revealed step and its portfolios from the database.
     pub fn load(conn: &Connection, scenario: Arc<Scenario>) -> rusqlite::Result<Market> {
         let slug = scenario.config().slug.clone();
-        let stored: Option<i64> = conn
-            .query_row("SELECT step FROM markets WHERE slug = ?1", [&slug], |r| r.get(0))
+        let fingerprint = format!("{:016x}", scenario.fingerprint());
+        let stored: Option<(i64, Option<String>)> = conn
+            .query_row("SELECT step, fingerprint FROM markets WHERE slug = ?1", [&slug], |r| Ok((r.get(0)?, r.get(1)?)))
             .map(Some)
             .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
+        // Portfolios are replayed on the market's bars: other bars under the same name would
+        // rebuild other portfolios than the ones acknowledged.
+        if let Some((_, Some(f))) = &stored
+            && *f != fingerprint
+        {
+            return Err(rusqlite::Error::ToSqlConversionFailure(
+                format!(
+                    "the database's market '{slug}' was built from other bars (fingerprint {f}, these are {fingerprint}); \
+                     use another --db, or the same bars"
+                )
+                .into(),
+            ));
+        }
+        let stored = stored.map(|(step, _)| step);
         // A command may be committed at a step whose own row was not (the step is not otherwise
         // acknowledged), so the market resumes at the furthest step anything saw.
         let seen: Option<i64> = conn.query_row(
@@ -219,12 +234,14 @@ impl Market {
             return Ok(0);
         }
         let slug = self.scenario.config().slug.clone();
+        let fingerprint = format!("{:016x}", self.scenario.fingerprint());
         let step = i64::try_from(next).unwrap_or(i64::MAX);
         store
             .write(move |conn| {
                 conn.execute(
-                    "INSERT INTO markets (slug, step) VALUES (?1, ?2) ON CONFLICT(slug) DO UPDATE SET step = excluded.step",
-                    params![slug, step],
+                    "INSERT INTO markets (slug, step, fingerprint) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(slug) DO UPDATE SET step = excluded.step",
+                    params![slug, step, fingerprint],
                 )
                 .map(drop)
             })

@@ -103,7 +103,8 @@ CREATE TABLE IF NOT EXISTS run_commands (
 );
 CREATE TABLE IF NOT EXISTS markets (
     slug TEXT PRIMARY KEY,
-    step INTEGER NOT NULL
+    step INTEGER NOT NULL,
+    fingerprint TEXT
 );
 CREATE TABLE IF NOT EXISTS portfolios (
     id TEXT PRIMARY KEY,

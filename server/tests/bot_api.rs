@@ -197,3 +197,49 @@ fn bot_routes_are_rate_limited_per_account_with_retry_after() {
     let (status, body) = bot_get(&s, &key, &format!("{BOT}/portfolio"));
     assert_eq!((status, body["code"].as_str()), (429, Some("request_rate_limited")));
 }
+
+#[test]
+fn the_live_market_replays_a_csv_file_and_refuses_other_bars_under_its_name() {
+    let dir = temp_dir("bot-csv");
+    let csv = dir.join("abc.csv");
+    let rows = "date,open,high,low,close,volume\n2024-01-02,100,101,99,100.5,1000\n2024-01-03,102,103,101,102.5,1000\n2024-01-04,103,104,102,103.5,1000\n";
+    std::fs::write(&csv, rows).unwrap();
+    let db = dir.join("vectrade.db");
+    let mut s = Server::start_with(&db, &["--market-csv", csv.to_str().unwrap(), "--market-symbol", "ABC"]);
+    let token = jwt(&s);
+    let key = new_key(&s, &token, "bot").1["key"].as_str().unwrap().to_string();
+    let (status, placed) =
+        bot_post(&s, &key, &format!("{BOT}/orders"), &json!({"symbol": "ABC", "side": "BUY", "quantity": 5}));
+    assert_eq!(status, 201, "{placed}");
+    let clock = s.advance(1);
+    assert_eq!(
+        (clock["market"].as_str(), clock["sim_time"].as_str(), clock["steps"].as_u64()),
+        (Some("csv-abc"), Some("2024-01-03T00:00:00Z"), Some(3))
+    );
+    let (_, order) = bot_get(&s, &key, &format!("{BOT}/orders/{}", placed["id"].as_str().unwrap()));
+    // The next bar's open, 102, plus the default 2 bps of slippage.
+    assert_eq!((order["status"].as_str(), order["filled_price"].as_str()), (Some("FILLED"), Some("102.02040000")));
+    s.kill();
+
+    // The same name with other bars would rebuild other portfolios: refused.
+    std::fs::write(&csv, rows.replace("102,103,101", "90,103,89")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vectrade-server"))
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "--port",
+            "0",
+            "--market-csv",
+            csv.to_str().unwrap(),
+            "--market-symbol",
+            "ABC",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("was built from other bars"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

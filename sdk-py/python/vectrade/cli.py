@@ -96,6 +96,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     serve_p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     serve_p.add_argument("--market", default="tech-2024-q2", help="scenario the live paper market replays")
     serve_p.add_argument("--bar-interval", default="1m", help="500ms, 1s, 1m, ... or manual")
+    serve_p.add_argument("--market-csv", metavar="FILE", help="replay a CSV file of OHLCV bars instead")
+    serve_p.add_argument("--market-symbol", help="symbol of a --market-csv file without a symbol column")
     args = parser.parse_args(argv)
     if args.command == "serve":
         if not 0 <= args.port <= 65535:
@@ -104,7 +106,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         from . import _native
 
         try:
-            _native.serve(args.db, args.host, args.port, args.market, args.bar_interval)
+            _native.serve(
+                args.db, args.host, args.port, args.market, args.bar_interval, args.market_csv, args.market_symbol
+            )
         except (OSError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 1

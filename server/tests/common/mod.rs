@@ -36,8 +36,14 @@ fn field(line: &str, label: &str) -> Option<String> {
 impl Server {
     /// Starts the server on `db` (created on first start).
     pub fn start(db: &Path) -> Server {
+        Server::start_with(db, &[])
+    }
+
+    /// Starts the server on `db` with more command-line arguments.
+    pub fn start_with(db: &Path, args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_vectrade-server"))
             .args(["--db", db.to_str().unwrap(), "--port", "0", "--bar-interval", "manual"])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
