@@ -20,8 +20,7 @@ key=$(field "API key:"); secret=$(field "API secret:"); account=$(field "account
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
 jwt=$(curl -sf -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
   -d "{\"api_key\": \"$key\", \"api_secret\": \"$secret\"}" | json token)
-bot=$(curl -sf -X POST "$base/api/trade/v1/bot/keys" -H "Authorization: Bearer $jwt" -H 'Content-Type: application/json' \
-  -d '{"label": "fuzz"}' | json key)
+bot=$(field "bot key:")
 # Pro, so the monthly quota is not what most run creations meet.
 target/debug/vectrade-server plan --db "$dir/vectrade.db" "$account" pro >/dev/null
 log="$dir/st.log"

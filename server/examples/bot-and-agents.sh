@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The bot API and the agents API with plain curl against a local VecTrade server: log in for a JWT,
-# make a bot key, trade on the live paper market, then make an agent with its own balance and
-# limits and trade with its key.
-# Usage: BASE=http://127.0.0.1:8080 KEY=ak_live_... SECRET=sk_live_... OPERATOR=op_... \
-#   bash server/examples/bot-and-agents.sh
+# The bot API and the agents API with plain curl against a local VecTrade server: register an
+# account, log in for a JWT, make a bot key, trade on the live paper market, then make an agent
+# with its own balance and limits and trade with its key.
+# Usage: BASE=http://127.0.0.1:8080 OPERATOR=op_... bash server/examples/bot-and-agents.sh
 set -euo pipefail
-: "${BASE:?}" "${KEY:?}" "${SECRET:?}" "${OPERATOR:?}"
+: "${BASE:?}" "${OPERATOR:?}"
 json() { python3 -c "import json,sys; print(eval('json.load(sys.stdin)' + sys.argv[1]))" "$1"; }
 
+ACCOUNT=$(curl -sf -X POST "$BASE/api/v1/auth/register" -H 'Content-Type: application/json' -d '{"display_name": "me"}')
+KEY=$(echo "$ACCOUNT" | json '["api_key"]')
+SECRET=$(echo "$ACCOUNT" | json '["api_secret"]')
 JWT=$(curl -sf -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
   -d "{\"api_key\": \"$KEY\", \"api_secret\": \"$SECRET\"}" | json '["token"]')
 BOT=$(curl -sf -X POST "$BASE/api/trade/v1/bot/keys" -H "Authorization: Bearer $JWT" \

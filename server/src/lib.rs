@@ -288,8 +288,8 @@ pub struct ServerConfig {
 pub struct Opened {
     /// The state to serve.
     pub state: Arc<AppState>,
-    /// Credentials of the account created on first start (shown once).
-    pub first_account: Option<accounts::RegisterOut>,
+    /// Credentials of the account created on first start, and its bot key (shown once).
+    pub first_account: Option<(accounts::RegisterOut, bot::wire::KeyCreated)>,
 }
 
 /// The server secret beside the database (`<db>.secret`), created with owner-only permissions.
@@ -344,7 +344,11 @@ pub async fn open(config: &ServerConfig, public_url: String) -> Result<Opened, S
         vault: vault::Vault::new(&secret),
     });
     let first_account = if first {
-        Some(accounts::create_account(&state, "local").await.map_err(|e| StoreError(e.detail))?)
+        let account = accounts::create_account(&state, "local").await.map_err(|e| StoreError(e.detail))?;
+        let bot = bot::issue_key(&state, &account.account_id, Some("local".into()))
+            .await
+            .map_err(|e| StoreError(e.detail))?;
+        Some((account, bot))
     } else {
         None
     };
@@ -359,16 +363,21 @@ pub async fn serve(config: ServerConfig) -> Result<(), StoreError> {
     let addr: SocketAddr = listener.local_addr().map_err(|e| StoreError(e.to_string()))?;
     let base = format!("http://{addr}");
     let opened = open(&config, base.clone()).await?;
-    if let Some(a) = &opened.first_account {
+    if let Some((a, bot)) = &opened.first_account {
         println!("First start: created {} with a local account (shown once; keep it).", config.db.display());
         println!("  account id: {}", a.account_id);
         println!("  API key:    {}   (X-API-Key on benchmark routes)", a.api_key);
         println!("  API secret: {}   (with the key: POST /api/v1/auth/login)", a.api_secret);
+        println!("  bot key:    {}   (X-Bot-Key on the bot routes)", bot.key);
         println!("Try:");
         println!("  curl {base}/api/v1/scenarios");
         println!(
             "  curl -X POST {base}/api/v1/runs -H 'X-API-Key: {}' -H 'Content-Type: application/json' -d '{{\"scenario_slug\": \"tech-2024-q2\"}}'",
             a.api_key
+        );
+        println!(
+            "  curl -X POST {base}/api/trade/v1/bot/orders -H 'X-Bot-Key: {}' -H 'Content-Type: application/json' -d '{{\"symbol\": \"AAPL\", \"side\": \"BUY\", \"quantity\": 10}}'",
+            bot.key
         );
     }
     let state = opened.state;

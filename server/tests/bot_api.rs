@@ -29,15 +29,20 @@ fn bot_post(s: &Server, key: &str, path: &str, body: &Value) -> (u16, Value) {
 fn bot_keys_are_managed_with_a_jwt_and_limited_by_plan() {
     let s = Server::start(&temp_dir("bot-keys").join("vectrade.db"));
     let token = jwt(&s);
+    // The first start made one bot key; the Free plan holds one live key.
+    let printed = s.bot_key.clone().expect("the first start prints a bot key");
+    let (status, err) = new_key(&s, &token, "second");
+    assert_eq!((status, err["code"].as_str()), (403, Some("bot_key_limit")), "{err}");
+    assert!(err["detail"].as_str().unwrap().contains("Free"));
+    let (_, list) = send(s.http.get(s.url(&format!("{BOT}/keys"))).bearer_auth(&token));
+    let first_id = list[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(send(s.http.delete(s.url(&format!("{BOT}/keys/{first_id}"))).bearer_auth(&token)).0, 204);
+    assert_eq!(bot_get(&s, &printed, &format!("{BOT}/account")).0, 401);
     let (status, created) = new_key(&s, &token, "my-claude-bot");
     assert_eq!(status, 201, "{created}");
     let key = created["key"].as_str().unwrap().to_string();
     assert!(key.starts_with("tvt_") && key.len() > 30);
     assert_eq!(created["label"], "my-claude-bot");
-    // Free plan: one live key.
-    let (status, err) = new_key(&s, &token, "second");
-    assert_eq!((status, err["code"].as_str()), (403, Some("bot_key_limit")), "{err}");
-    assert!(err["detail"].as_str().unwrap().contains("Free"));
     // A bot key cannot manage keys, as a bearer token or as X-Bot-Key.
     let (status, _) = new_key(&s, &key, "from-a-bot");
     assert_eq!(status, 403);
@@ -48,10 +53,10 @@ fn bot_keys_are_managed_with_a_jwt_and_limited_by_plan() {
     assert_eq!(bot_get(&s, &key, &format!("{BOT}/account")).0, 200);
     let (status, list) = send(s.http.get(s.url(&format!("{BOT}/keys"))).bearer_auth(&token));
     assert_eq!(status, 200);
-    let listed = &list.as_array().unwrap()[0];
+    let listed = &list.as_array().unwrap()[1];
     assert_eq!(listed["key_preview"], json!(&key[..12]));
     assert!(listed.get("key").is_none(), "the key is shown once");
-    assert_eq!(listed["revoked"], false);
+    assert_eq!((listed["revoked"].as_bool(), list[0]["revoked"].as_bool()), (Some(false), Some(true)));
 
     // Revoked: refused from the next request on; the place frees up.
     let id = created["id"].as_str().unwrap();
@@ -72,8 +77,7 @@ fn bot_keys_are_managed_with_a_jwt_and_limited_by_plan() {
 fn orders_fill_on_the_live_market_by_the_engine_rules() {
     let dir = temp_dir("bot-orders");
     let mut s = Server::start(&dir.join("vectrade.db"));
-    let token = jwt(&s);
-    let key = new_key(&s, &token, "bot").1["key"].as_str().unwrap().to_string();
+    let key = s.bot_key.clone().unwrap();
 
     let (status, account) = bot_get(&s, &key, &format!("{BOT}/account"));
     assert_eq!(status, 200, "{account}");
@@ -178,8 +182,7 @@ fn orders_fill_on_the_live_market_by_the_engine_rules() {
 #[test]
 fn bot_routes_are_rate_limited_per_account_with_retry_after() {
     let s = Server::start(&temp_dir("bot-rates").join("vectrade.db"));
-    let token = jwt(&s);
-    let key = new_key(&s, &token, "bot").1["key"].as_str().unwrap().to_string();
+    let key = s.bot_key.clone().unwrap();
     let order = json!({"symbol": "AAPL", "side": "BUY", "quantity": 1});
     for i in 0..20 {
         assert_eq!(bot_post(&s, &key, &format!("{BOT}/orders"), &order).0, 201, "order {i}");
@@ -206,8 +209,7 @@ fn the_live_market_replays_a_csv_file_and_refuses_other_bars_under_its_name() {
     std::fs::write(&csv, rows).unwrap();
     let db = dir.join("vectrade.db");
     let mut s = Server::start_with(&db, &["--market-csv", csv.to_str().unwrap(), "--market-symbol", "ABC"]);
-    let token = jwt(&s);
-    let key = new_key(&s, &token, "bot").1["key"].as_str().unwrap().to_string();
+    let key = s.bot_key.clone().unwrap();
     let (status, placed) =
         bot_post(&s, &key, &format!("{BOT}/orders"), &json!({"symbol": "ABC", "side": "BUY", "quantity": 5}));
     assert_eq!(status, 201, "{placed}");

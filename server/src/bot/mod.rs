@@ -82,14 +82,20 @@ async fn create_key(
     {
         return Err(ApiError::bad_request(STYLE, "label must be 1 to 100 characters"));
     }
-    let account = fresh_account(&state, &account_id, STYLE).await?;
+    let out = issue_key(&state, &account_id, body.label).await?;
+    Ok(Reply::json(StatusCode::CREATED, &out))
+}
+
+/// Makes a bot key for the account within its plan's limit (counted inside the insert, so two
+/// requests at once cannot both take the last place); the key is in the answer only.
+pub async fn issue_key(state: &AppState, account_id: &str, label: Option<String>) -> Result<KeyCreated, ApiError> {
+    let account = fresh_account(state, account_id, STYLE).await?;
     let limit = account.plan.bot_keys();
-    let new = Arc::new(NewKey::bot(&account_id, body.label, now_ms()));
+    let new = Arc::new(NewKey::bot(account_id, label, now_ms()));
     let row = new.clone();
     state
         .store
         .write(move |conn| {
-            // Counted inside the write, so two requests at once cannot both take the last place.
             let live: i64 = conn.query_row(
                 "SELECT COUNT(*) FROM api_keys WHERE account_id = ?1 AND kind = 'bot' AND revoked_at IS NULL",
                 [&row.record.account_id],
@@ -122,7 +128,7 @@ async fn create_key(
         created_at: format_rfc3339(new.record.created_at),
     };
     state.directory.put_key(new.key_hash, new.record);
-    Ok(Reply::json(StatusCode::CREATED, &out))
+    Ok(out)
 }
 
 /// The account's bot keys (JWT), oldest first, never the keys themselves.

@@ -17,6 +17,7 @@ pub struct Server {
     pub api_key: Option<String>,
     pub api_secret: Option<String>,
     pub account_id: Option<String>,
+    pub bot_key: Option<String>,
     pub operator_token: String,
     pub db: PathBuf,
     pub http: Client,
@@ -50,7 +51,7 @@ impl Server {
             .expect("the server binary starts");
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let (mut api_key, mut api_secret, mut account_id, mut base) = (None, None, None, None);
-        let mut operator_token = None;
+        let (mut operator_token, mut bot_key) = (None, None);
         let mut line = String::new();
         while base.is_none() {
             line.clear();
@@ -60,6 +61,7 @@ impl Server {
             api_key = api_key.or_else(|| field(&line, "API key:"));
             api_secret = api_secret.or_else(|| field(&line, "API secret:"));
             account_id = account_id.or_else(|| field(&line, "account id:"));
+            bot_key = bot_key.or_else(|| field(&line, "bot key:"));
             if let Some(i) = line.find("operator token: ") {
                 operator_token = Some(line[i + "operator token: ".len()..].trim().to_string());
             }
@@ -77,6 +79,7 @@ impl Server {
             api_key,
             api_secret,
             account_id,
+            bot_key,
             operator_token,
             db: db.to_path_buf(),
             http,
