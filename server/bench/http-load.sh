@@ -16,12 +16,17 @@ base=$(sed -n 's/^VecTrade server listening on \([^ ]*\).*/\1/p' "$dir/out")
 key=$(awk '/API key:/ {print $3; exit}' "$dir/out")
 account=$(awk '/account id:/ {print $3; exit}' "$dir/out")
 target/release/vectrade-server plan --db "$dir/vectrade.db" "$account" pro >/dev/null
-runs=""
-for _ in $(seq 48); do
-  id=$(curl -sf -X POST "$base/api/v1/runs" -H "X-API-Key: $key" -H 'Content-Type: application/json' \
-    -d '{"scenario_slug": "crypto-majors-2024-q3"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["run"]["id"])')
-  runs="$runs${runs:+,}$id"
-done
+# 48 fresh runs of 2,160 hourly steps each: enough steps for a measurement's writes.
+new_runs() {
+  local list="" id
+  for _ in $(seq 48); do
+    id=$(curl -sf -X POST "$base/api/v1/runs" -H "X-API-Key: $key" -H 'Content-Type: application/json' \
+      -d '{"scenario_slug": "crypto-majors-2024-q3"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["run"]["id"])')
+    list="$list${list:+,}$id"
+  done
+  echo "$list"
+}
+runs=$(new_runs)
 first=${runs%%,*}
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); server and wrk share it"
 echo "store: SQLite WAL, synchronous=FULL, group commit"
@@ -38,5 +43,5 @@ half() { echo $(( $(cat "$dir/rate") / 2 )); }
 # At half of peak: enough connections that each waits about 5 ms between requests.
 conns_for() { echo $(( ($1 * 5 + 999) / 1000 )); }
 r=$(half); measure "market reads, half of peak" "$(conns_for "$r")" "$r" server/bench/reads.lua
-measure "durable writes, peak" 64 0 server/bench/writes.lua
-r=$(half); measure "durable writes, half of peak" "$(conns_for "$r")" "$r" server/bench/writes.lua
+RUNS=$(new_runs) measure "durable writes, peak" 64 0 server/bench/writes.lua
+r=$(half); RUNS=$(new_runs) measure "durable writes, half of peak" "$(conns_for "$r")" "$r" server/bench/writes.lua

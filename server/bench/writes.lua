@@ -17,7 +17,7 @@ function request()
     return wrk.format("POST", "/api/v1/runs/" .. run .. "/step", headers, '{"count": 1}')
   end
   return wrk.format("POST", "/api/v1/runs/" .. run .. "/trades", headers,
-    '{"symbol": "BTC/USD", "side": "buy", "quantity": 0.001}')
+    '{"symbol": "BTC/USD", "side": "buy", "quantity": 0.0001}')
 end
 
 function done(summary, latency, requests)
