@@ -462,3 +462,59 @@ pub fn set_plan(db: &Path, account: &str, plan: identity::Plan) -> Result<(), St
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+
+    async fn boom() -> &'static str {
+        panic!("a bug in a handler")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_500_naming_its_request_and_the_server_goes_on() {
+        let app = axum::Router::new()
+            .route("/api/v1/runs/x", get(boom))
+            .route("/api/v1/agents/x", get(boom))
+            .route("/ok", get(|| async { "fine" }))
+            .layer(middleware::from_fn(guard));
+        let response = app.clone().oneshot(Request::get("/api/v1/runs/x").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let id = response.headers()["x-request-id"].to_str().unwrap().to_string();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!((body["status"].as_u64(), body["code"].as_str()), (Some(500), Some("internal_error")));
+        assert_eq!(body["request_id"], serde_json::json!(id));
+        assert!(body["detail"].as_str().unwrap().contains(&id));
+        // Agent routes answer in their own error shape.
+        let response =
+            app.clone().oneshot(Request::get("/api/v1/agents/x").body(Body::empty()).unwrap()).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"]["code"], "internal_error");
+        let response = app.oneshot(Request::get("/ok").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    #[test]
+    fn bar_intervals_read_their_units_and_refuse_the_rest() {
+        assert_eq!(parse_bar_interval("manual"), Ok(None));
+        assert_eq!(parse_bar_interval("500ms"), Ok(Some(Duration::from_millis(500))));
+        assert_eq!(parse_bar_interval("2m"), Ok(Some(Duration::from_secs(120))));
+        assert_eq!(parse_bar_interval("3"), Ok(Some(Duration::from_secs(3))));
+        assert!(parse_bar_interval("5ms").unwrap_err().contains("shorter than 10ms"));
+        assert!(parse_bar_interval("1d").unwrap_err().contains("unit"));
+        assert!(parse_bar_interval("soon").is_err());
+    }
+
+    #[test]
+    fn months_start_on_the_first_at_midnight_utc() {
+        let t = vectrade_core::time::parse_timestamp("2026-12-31T23:59:59Z").unwrap();
+        let (start, next) = month_start(t);
+        assert_eq!(vectrade_core::time::format_rfc3339(start), "2026-12-01T00:00:00Z");
+        assert_eq!(vectrade_core::time::format_rfc3339(next), "2027-01-01T00:00:00Z");
+    }
+}

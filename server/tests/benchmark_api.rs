@@ -349,3 +349,51 @@ fn the_committed_openapi_document_is_current() {
         assert!(doc["paths"][path].is_object(), "{path} is missing from the document");
     }
 }
+
+#[test]
+fn a_slow_client_holds_no_run_and_oversized_bodies_are_refused() {
+    use std::io::{Read, Write};
+    let s = start("slow");
+    let key = s.key().to_string();
+    let id = new_run(&s, &key);
+    // Headers and half a body, then nothing: the run stays free for everyone else.
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        slow,
+        "POST /api/v1/runs/{id}/trades HTTP/1.1\r\nHost: x\r\nX-API-Key: {key}\r\nContent-Type: application/json\r\nContent-Length: 80\r\n\r\n{{\"symbol\": \"AAPL\","
+    )
+    .unwrap();
+    slow.flush().unwrap();
+    let started = std::time::Instant::now();
+    let (status, _) = s.post(&format!("/api/v1/runs/{id}/step"), Some(&key), &json!({}));
+    let (status2, _) = s.post(
+        &format!("/api/v1/runs/{id}/trades"),
+        Some(&key),
+        &json!({"symbol": "AAPL", "side": "buy", "quantity": 1}),
+    );
+    assert_eq!((status, status2), (200, 201));
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "others waited for the slow client");
+    drop(slow);
+
+    let big = format!(
+        "{{\"symbol\": \"AAPL\", \"side\": \"buy\", \"quantity\": 1, \"reasoning\": \"{}\"}}",
+        "x".repeat(300 * 1024)
+    );
+    let (status, err) = send(
+        s.http
+            .post(s.url(&format!("/api/v1/runs/{id}/trades")))
+            .header("X-API-Key", &key)
+            .header("Content-Type", "application/json")
+            .body(big),
+    );
+    assert_eq!(status, 413, "{err}");
+    // The connection that never finished its body is answered, not left hanging forever.
+    let mut raw = std::net::TcpStream::connect(&addr).unwrap();
+    raw.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    write!(raw, "POST /api/v1/runs/{id}/step HTTP/1.1\r\nHost: x\r\nX-API-Key: {key}\r\nContent-Length: 10\r\n\r\n{{")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = raw.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408") || answer.starts_with("HTTP/1.1 400"), "{answer}");
+}
