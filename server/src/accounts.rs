@@ -157,6 +157,15 @@ pub async fn fresh_account(state: &AppState, account_id: &str, style: Style) -> 
     Ok(account)
 }
 
+async fn runs_used(state: &AppState, account_id: &str, since: i64) -> Result<usize, ApiError> {
+    let id = account_id.to_string();
+    state
+        .store
+        .read(move |conn| crate::runs::Runs::count_since(conn, &id, since))
+        .await
+        .map_err(|e| ApiError::store(Style::Problem, &e))
+}
+
 async fn billing(state: &AppState, account_id: &str, key_id: &str) -> Result<BillingAccount, ApiError> {
     let a = fresh_account(state, account_id, Style::Problem).await?;
     let now = now_ms();
@@ -169,7 +178,7 @@ async fn billing(state: &AppState, account_id: &str, key_id: &str) -> Result<Bil
         subscription_status: if a.plan == Plan::Pro { "active" } else { "none" }.into(),
         current_period_end: format_rfc3339(next),
         handle: a.handle.clone(),
-        runs_used: state.runs.count_since(&a.id, since),
+        runs_used: runs_used(state, &a.id, since).await?,
         runs_limit: a.plan.monthly_runs(),
     })
 }

@@ -76,6 +76,8 @@ pub struct Live {
 struct Stored {
     request_hash: String,
     reply: Reply,
+    /// The log position of the command it answered: a retry waits until it is committed.
+    seq: i64,
 }
 
 impl Live {
@@ -158,6 +160,8 @@ pub struct RunHandle {
     published: Mutex<Option<Published>>,
     live: Mutex<Option<Live>>,
     loading: tokio::sync::Mutex<()>,
+    /// (Highest committed log position, writes that failed so far), set by the writer thread.
+    durable: tokio::sync::watch::Sender<(i64, u64)>,
 }
 
 /// Idempotency of a request: its key and the hash of its body.
@@ -178,6 +182,7 @@ impl RunHandle {
             published: Mutex::new(published),
             live: Mutex::new(None),
             loading: tokio::sync::Mutex::new(()),
+            durable: tokio::sync::watch::Sender::new((0, 0)),
         }
     }
 
@@ -211,11 +216,20 @@ impl RunHandle {
     }
 }
 
+type RunMap = Arc<RwLock<HashMap<String, Arc<RunHandle>>>>;
+
 /// Every run, by id.
 #[derive(Default)]
 pub struct Runs {
-    map: RwLock<HashMap<String, Arc<RunHandle>>>,
+    map: RunMap,
 }
+
+/// The account's monthly quota was reached (counted inside the run's insert, so concurrent
+/// creations cannot overshoot it).
+#[derive(Debug, Clone, Copy)]
+pub struct QuotaReached;
+
+const QUOTA_REACHED: &str = "monthly run quota reached";
 
 struct LogRow {
     seq: i64,
@@ -281,47 +295,74 @@ impl Runs {
         self.map.write().unwrap_or_else(|e| e.into_inner()).retain(|_, h| h.meta.agent_id.as_deref() != Some(agent_id));
     }
 
-    /// Runs of `account_id` created at or after `since` (UTC ms).
-    pub fn count_since(&self, account_id: &str, since: i64) -> usize {
-        let map = self.map.read().unwrap_or_else(|e| e.into_inner());
-        map.values().filter(|h| h.meta.account_id == account_id && h.meta.created_at >= since).count()
+    /// Runs `account_id` started at or after `since` (UTC ms), deleted ones included.
+    pub fn count_since(conn: &Connection, account_id: &str, since: i64) -> rusqlite::Result<usize> {
+        let n: i64 = conn.query_row(
+            "SELECT COUNT(*) FROM run_usage WHERE account_id = ?1 AND created_at >= ?2",
+            params![account_id, since],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
-    /// Creates a run: its row is committed before it is known.
+    /// Creates a run unless `quota` (runs since a time) is used up: its row and its usage are
+    /// committed before it is known.
     pub async fn create(
         &self,
         store: &Store,
         meta: RunMeta,
         scenario: Arc<Scenario>,
-    ) -> Result<Arc<RunHandle>, ApiError> {
+        quota: (i64, usize),
+    ) -> Result<Result<Arc<RunHandle>, QuotaReached>, ApiError> {
         let handle = Arc::new(RunHandle::new(meta, None));
-        let live = handle.fresh(scenario).map_err(|e| ApiError::engine(Style::Problem, &e))?;
+        let live = handle.fresh(scenario.clone()).map_err(|e| ApiError::engine(Style::Problem, &e))?;
+        *handle.lock() = Some(live);
         let m = handle.meta.clone();
         let risk = serde_json::to_string(&m.risk).expect("risk profiles serialise");
-        store
-            .write(move |conn| {
-                conn.execute(
-                    "INSERT INTO runs (id, account_id, key_id, scenario_slug, bot_name, agent_info, risk_profile, created_at, agent_id)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                    params![
-                        m.id,
-                        m.account_id,
-                        m.key_id,
-                        m.scenario_slug,
-                        m.bot_name,
-                        m.agent_info.as_ref().map(|v| v.to_string()),
-                        risk,
-                        m.created_at,
-                        m.agent_id
-                    ],
-                )
-                .map(drop)
-            })
-            .await
-            .map_err(|e| ApiError::store(Style::Problem, &e))?;
-        *handle.lock() = Some(live);
-        self.map.write().unwrap_or_else(|e| e.into_inner()).insert(handle.meta.id.clone(), handle.clone());
-        Ok(handle)
+        let fingerprint = format!("{:016x}", scenario.fingerprint());
+        let (map, known) = (self.map.clone(), handle.clone());
+        let written = store
+            .write_then(
+                move |conn| {
+                    let (since, limit) = quota;
+                    if Runs::count_since(conn, &m.account_id, since)? >= limit {
+                        return Err(rusqlite::Error::ToSqlConversionFailure(QUOTA_REACHED.into()));
+                    }
+                    conn.execute(
+                        "INSERT INTO run_usage (account_id, run_id, created_at) VALUES (?1, ?2, ?3)",
+                        params![m.account_id, m.id, m.created_at],
+                    )?;
+                    conn.execute(
+                        "INSERT INTO runs (id, account_id, key_id, scenario_slug, bot_name, agent_info, risk_profile,
+                                           created_at, agent_id, scenario_fingerprint)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                        params![
+                            m.id,
+                            m.account_id,
+                            m.key_id,
+                            m.scenario_slug,
+                            m.bot_name,
+                            m.agent_info.as_ref().map(|v| v.to_string()),
+                            risk,
+                            m.created_at,
+                            m.agent_id,
+                            fingerprint
+                        ],
+                    )
+                    .map(drop)
+                },
+                move |result| {
+                    if result.is_ok() {
+                        map.write().unwrap_or_else(|e| e.into_inner()).insert(known.meta.id.clone(), known);
+                    }
+                },
+            )
+            .await;
+        match written {
+            Ok(()) => Ok(Ok(handle)),
+            Err(e) if e.0.contains(QUOTA_REACHED) => Ok(Err(QuotaReached)),
+            Err(e) => Err(ApiError::store(Style::Problem, &e)),
+        }
     }
 
     /// Makes sure the run's state is in memory, replaying its log if needed.
@@ -339,9 +380,12 @@ impl Runs {
             return Ok(());
         }
         let id = handle.meta.id.clone();
+        let expected = format!("{:016x}", scenario.fingerprint());
         // Through the writer thread: every command queued before is committed by then.
-        let rows = store
+        let (stored, rows) = store
             .read(move |conn| {
+                let stored: Option<String> =
+                    conn.query_row("SELECT scenario_fingerprint FROM runs WHERE id = ?1", [&id], |r| r.get(0))?;
                 let mut stmt = conn.prepare(
                     "SELECT seq, command, idem_key, request_hash, status, response FROM run_commands
                      WHERE run_id = ?1 ORDER BY seq",
@@ -356,10 +400,23 @@ impl Runs {
                         response: r.get(5)?,
                     })
                 })?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()
+                Ok((stored, rows.collect::<rusqlite::Result<Vec<_>>>()?))
             })
             .await
             .map_err(|e| ApiError::store(Style::Problem, &e))?;
+        // The log is replayed on the scenario's bars: other bars would rebuild another run.
+        if stored.as_ref().is_some_and(|f| *f != expected) {
+            return Err(ApiError::internal(
+                Style::Problem,
+                format!(
+                    "run {} was played on other bars of '{}' (fingerprint {}, this server's are {expected}); \
+                     it cannot be rebuilt by this version",
+                    handle.meta.id,
+                    handle.meta.scenario_slug,
+                    stored.unwrap_or_default()
+                ),
+            ));
+        }
         let h = handle.clone();
         let live = tokio::task::spawn_blocking(move || replay(&h, scenario, rows))
             .await
@@ -387,8 +444,8 @@ impl Runs {
 
     /// Runs a command: applies it, renders the reply while the state is locked, appends it to the
     /// log, and answers once the log entry is committed. With an idempotency key, a retry of the
-    /// same request gets the first success again, another request under the key a 409; failures
-    /// are not kept under the key.
+    /// same request gets the first success again (once that one is committed), another request
+    /// under the key a 409; failures are not kept under the key.
     pub async fn execute(
         &self,
         store: &Store,
@@ -399,50 +456,84 @@ impl Runs {
         render: impl FnOnce(&Live, Result<Output, EngineError>) -> Result<Reply, ApiError>,
     ) -> Result<Reply, ApiError> {
         self.ensure_live(store, handle, scenario).await?;
-        let (written, reply) = {
-            let mut guard = handle.lock();
-            let Some(live) = guard.as_mut() else {
-                return Err(ApiError::internal(Style::Problem, "the run was unloaded; retry"));
-            };
-            if let Some(idem) = &idempotency
-                && let Some(seen) = live.idempotency.get(&idem.key)
-            {
-                if seen.request_hash == idem.request_hash {
-                    return Ok(seen.reply.clone());
-                }
-                return Err(ApiError::new(
-                    Style::Problem,
-                    StatusCode::CONFLICT,
-                    "idempotency_conflict",
-                    format!("idempotency key '{}' was already used with a different request", idem.key),
-                ));
+        let step = self.apply_and_log(store, handle, command, idempotency, render)?;
+        match step {
+            Applied::Replayed { reply, seq } => {
+                // The first answer counts only once its command is on disk.
+                wait_durable(handle, seq).await?;
+                Ok(reply)
             }
-            let applied = catch_unwind(AssertUnwindSafe(|| {
-                let output = live.apply(&command);
-                render(live, output)
-            }));
-            let reply = match applied {
-                Ok(reply) => reply,
-                Err(_) => {
-                    // The state may be half-changed: drop it; the log rebuilds it without this command.
-                    *guard = None;
-                    return Err(ApiError::internal(Style::Problem, "the engine failed on this request"));
+            Applied::Logged { written, reply } => {
+                written.await.map_err(store_error)?;
+                reply
+            }
+        }
+    }
+
+    /// The locked part of [`Runs::execute`]: no `await` while the run is locked.
+    fn apply_and_log(
+        &self,
+        store: &Store,
+        handle: &Arc<RunHandle>,
+        command: Command,
+        idempotency: Option<Idempotency>,
+        render: impl FnOnce(&Live, Result<Output, EngineError>) -> Result<Reply, ApiError>,
+    ) -> Result<Applied, ApiError> {
+        let mut guard = handle.lock();
+        let Some(live) = guard.as_mut() else {
+            return Err(ApiError::internal(Style::Problem, "the run was unloaded; retry"));
+        };
+        if let Some(idem) = &idempotency
+            && let Some(seen) = live.idempotency.get(&idem.key)
+        {
+            if seen.request_hash == idem.request_hash {
+                return Ok(Applied::Replayed { reply: seen.reply.clone(), seq: seen.seq });
+            }
+            return Err(ApiError::new(
+                Style::Problem,
+                StatusCode::CONFLICT,
+                "idempotency_conflict",
+                format!("idempotency key '{}' was already used with a different request", idem.key),
+            ));
+        }
+        let applied = catch_unwind(AssertUnwindSafe(|| {
+            let output = live.apply(&command);
+            render(live, output)
+        }));
+        let reply = match applied {
+            Ok(reply) => reply,
+            Err(_) => {
+                // The state may be half-changed: drop it; the log rebuilds it without this command.
+                *guard = None;
+                return Err(ApiError::internal(Style::Problem, "the engine failed on this request"));
+            }
+        };
+        let seq = live.next_seq;
+        live.next_seq += 1;
+        let kept = match (&idempotency, &reply) {
+            (Some(idem), Ok(r)) => {
+                let stored = Stored { request_hash: idem.request_hash.clone(), reply: r.clone(), seq };
+                live.idempotency.insert(idem.key.clone(), stored);
+                Some((idem.key.clone(), idem.request_hash.clone(), r.status.as_u16(), r.body.clone()))
+            }
+            _ => None,
+        };
+        let id = handle.meta.id.clone();
+        let text = serde_json::to_string(&command).expect("commands serialise");
+        let after = handle.clone();
+        // Queued while the run is locked, so the log keeps the order the engine saw.
+        let written = store.write_then(
+            move |conn| {
+                // A command lands only right after the one before it: after a failed write, the
+                // commands applied on top of it in memory fail too instead of leaving a gap.
+                let last: i64 = conn
+                    .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM run_commands WHERE run_id = ?1")?
+                    .query_row([&id], |r| r.get(0))?;
+                if last != seq - 1 {
+                    return Err(rusqlite::Error::ToSqlConversionFailure(
+                        format!("command {seq} of run {id} follows {last}, which failed").into(),
+                    ));
                 }
-            };
-            let seq = live.next_seq;
-            live.next_seq += 1;
-            let kept = match (&idempotency, &reply) {
-                (Some(idem), Ok(r)) => {
-                    live.idempotency
-                        .insert(idem.key.clone(), Stored { request_hash: idem.request_hash.clone(), reply: r.clone() });
-                    Some((idem.key.clone(), idem.request_hash.clone(), r.status.as_u16(), r.body.clone()))
-                }
-                _ => None,
-            };
-            let id = handle.meta.id.clone();
-            let text = serde_json::to_string(&command).expect("commands serialise");
-            // Queued while the run is locked, so the log keeps the order the engine saw.
-            let written = store.write(move |conn| {
                 let (key, hash, status, body) = match kept {
                     Some((k, h, s, b)) => (Some(k), Some(h), Some(s), Some(b)),
                     None => (None, None, None, None),
@@ -453,20 +544,45 @@ impl Runs {
                 )?
                 .execute(params![id, seq, text, key, hash, status, body])
                 .map(drop)
-            });
-            (written, reply)
-        };
-        if let Err(e) = written.await {
-            // Memory is ahead of the disk: drop it, so the run is rebuilt from what was committed.
-            *handle.lock() = None;
-            return Err(store_error(e));
-        }
-        reply
+            },
+            move |result| match result {
+                Ok(()) => after.durable.send_modify(|d| d.0 = d.0.max(seq)),
+                Err(_) => {
+                    // Memory is ahead of the disk: drop it, so the run is rebuilt from what was committed.
+                    *after.lock() = None;
+                    after.durable.send_modify(|d| d.1 += 1);
+                }
+            },
+        );
+        Ok(Applied::Logged { written: Box::pin(written), reply })
     }
+}
+
+/// What the locked part of a command did.
+enum Applied {
+    /// An idempotent retry: the first answer, once command `seq` is durable.
+    Replayed { reply: Reply, seq: i64 },
+    /// Applied and queued: the answer, once `written` resolves.
+    Logged {
+        written: std::pin::Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send>>,
+        reply: Result<Reply, ApiError>,
+    },
 }
 
 fn store_error(e: StoreError) -> ApiError {
     ApiError::store(Style::Problem, &e)
+}
+
+/// Waits until the run's log is committed up to `seq` (or a write failed: then it was not).
+async fn wait_durable(handle: &RunHandle, seq: i64) -> Result<(), ApiError> {
+    let mut rx = handle.durable.subscribe();
+    let failures = rx.borrow().1;
+    let waited =
+        tokio::time::timeout(std::time::Duration::from_secs(20), rx.wait_for(|d| d.0 >= seq || d.1 != failures));
+    match waited.await {
+        Ok(Ok(d)) if d.0 >= seq => Ok(()),
+        _ => Err(ApiError::store(Style::Problem, &StoreError("the first request under this key was not saved".into()))),
+    }
 }
 
 fn replay(handle: &RunHandle, scenario: Arc<Scenario>, rows: Vec<LogRow>) -> Result<Live, ApiError> {
@@ -483,10 +599,12 @@ fn replay(handle: &RunHandle, scenario: Arc<Scenario>, rows: Vec<LogRow>) -> Res
                 (row.idem_key, row.request_hash, row.status, row.response)
             {
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-                live.idempotency.insert(key, Stored { request_hash: hash, reply: Reply { status, body } });
+                live.idempotency
+                    .insert(key, Stored { request_hash: hash, reply: Reply { status, body }, seq: row.seq });
             }
             live.next_seq = row.seq + 1;
         }
+        handle.durable.send_modify(|d| d.0 = d.0.max(live.next_seq - 1));
         Ok(live)
     }))
     .unwrap_or_else(|_| Err(broken("the engine failed during replay".into())))

@@ -24,10 +24,18 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 type WriteFn = Box<dyn FnOnce(&Connection) -> rusqlite::Result<()> + Send>;
+type AfterFn = Box<dyn FnOnce(&Result<(), StoreError>) + Send>;
 type ReadFn = Box<dyn FnOnce(&Connection) + Send>;
 
+/// A write, what to do in memory once its outcome is known, and who waits for it.
+struct Write {
+    run: WriteFn,
+    after: AfterFn,
+    ack: oneshot::Sender<Result<(), StoreError>>,
+}
+
 enum Job {
-    Write(WriteFn, oneshot::Sender<Result<(), StoreError>>),
+    Write(Write),
     Read(ReadFn),
 }
 
@@ -89,8 +97,15 @@ CREATE TABLE IF NOT EXISTS runs (
     risk_profile TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     published_at INTEGER,
-    results TEXT
+    results TEXT,
+    scenario_fingerprint TEXT
 );
+CREATE TABLE IF NOT EXISTS run_usage (
+    account_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS run_usage_by_account ON run_usage(account_id, created_at);
 CREATE TABLE IF NOT EXISTS run_commands (
     run_id TEXT NOT NULL REFERENCES runs(id),
     seq INTEGER NOT NULL,
@@ -193,8 +208,28 @@ impl Store {
     where
         F: FnOnce(&Connection) -> rusqlite::Result<()> + Send + 'static,
     {
+        self.write_then(f, |_| {})
+    }
+
+    /// [`Store::write`], and `after` runs on the writer thread as soon as the write's outcome is
+    /// known, before anyone is answered: memory follows the disk even if the request that asked
+    /// for the write is cancelled meanwhile (a client that hangs up, a timeout).
+    pub fn write_then<F, A>(&self, f: F, after: A) -> impl Future<Output = Result<(), StoreError>> + use<F, A>
+    where
+        F: FnOnce(&Connection) -> rusqlite::Result<()> + Send + 'static,
+        A: FnOnce(&Result<(), StoreError>) + Send + 'static,
+    {
         let (ack, done) = oneshot::channel();
-        let sent = self.jobs.send(Job::Write(Box::new(f), ack)).is_ok();
+        let job = Job::Write(Write { run: Box::new(f), after: Box::new(after), ack });
+        let sent = match self.jobs.send(job) {
+            Ok(()) => true,
+            Err(mpsc::SendError(job)) => {
+                if let Job::Write(w) = job {
+                    (w.after)(&Err(StoreError("the writer thread has stopped".into())));
+                }
+                false
+            }
+        };
         async move {
             if !sent {
                 return Err(StoreError("the writer thread has stopped".into()));
@@ -237,7 +272,7 @@ fn checkpointer(conn: Connection) {
 }
 
 fn writer(conn: Connection, rx: mpsc::Receiver<Job>) {
-    let mut writes: Vec<(WriteFn, oneshot::Sender<Result<(), StoreError>>)> = Vec::new();
+    let mut writes: Vec<Write> = Vec::new();
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -248,7 +283,7 @@ fn writer(conn: Connection, rx: mpsc::Receiver<Job>) {
         }
         for job in batch {
             match job {
-                Job::Write(f, ack) => writes.push((f, ack)),
+                Job::Write(w) => writes.push(w),
                 Job::Read(f) => {
                     commit(&conn, &mut writes);
                     f(&conn);
@@ -259,42 +294,46 @@ fn writer(conn: Connection, rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// Runs the queued writes in one transaction, each in its own savepoint, then acknowledges them.
-fn commit(conn: &Connection, writes: &mut Vec<(WriteFn, oneshot::Sender<Result<(), StoreError>>)>) {
+/// Runs the queued writes in one transaction, each in its own savepoint, then lets each one's
+/// `after` see its outcome and acknowledges it.
+fn commit(conn: &Connection, writes: &mut Vec<Write>) {
     if writes.is_empty() {
         return;
     }
+    let finish = |w: Write, result: Result<(), StoreError>| {
+        (w.after)(&result);
+        let _ = w.ack.send(result);
+    };
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         let e = StoreError::from(e);
-        for (_, ack) in writes.drain(..) {
-            let _ = ack.send(Err(e.clone()));
+        for w in writes.drain(..) {
+            finish(w, Err(e.clone()));
         }
         return;
     }
-    let mut results = Vec::with_capacity(writes.len());
-    let mut acks = Vec::with_capacity(writes.len());
-    for (f, ack) in writes.drain(..) {
-        let result = conn.execute_batch("SAVEPOINT w").and_then(|()| match f(conn) {
+    let mut done = Vec::with_capacity(writes.len());
+    for mut w in writes.drain(..) {
+        let run = std::mem::replace(&mut w.run, Box::new(|_| Ok(())));
+        let result = conn.execute_batch("SAVEPOINT w").and_then(|()| match run(conn) {
             Ok(()) => conn.execute_batch("RELEASE w"),
             Err(e) => {
                 conn.execute_batch("ROLLBACK TO w; RELEASE w")?;
                 Err(e)
             }
         });
-        results.push(result.map_err(StoreError::from));
-        acks.push(ack);
+        done.push((w, result.map_err(StoreError::from)));
     }
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
-            for (ack, result) in acks.into_iter().zip(results) {
-                let _ = ack.send(result);
+            for (w, result) in done {
+                finish(w, result);
             }
         }
         Err(e) => {
             let e = StoreError::from(e);
             let _ = conn.execute_batch("ROLLBACK");
-            for ack in acks {
-                let _ = ack.send(Err(e.clone()));
+            for (w, _) in done {
+                finish(w, Err(e.clone()));
             }
         }
     }

@@ -248,9 +248,18 @@ fn idempotency_keys_replay_successes_and_refuse_other_bodies() {
 fn monthly_quotas_answer_402_then_429_for_pro() {
     let s = start("quota");
     let key = s.key().to_string();
-    for _ in 0..25 {
+    for _ in 0..20 {
         new_run(&s, &key);
     }
+    // Ten at once for the last five places: exactly five are created.
+    let created: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..10)
+            .map(|_| scope.spawn(|| s.post("/api/v1/runs", Some(&key), &json!({"scenario_slug": "tech-2024-q2"})).0))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(created.iter().filter(|&&c| c == 201).count(), 5, "{created:?}");
+    assert_eq!(created.iter().filter(|&&c| c == 402).count(), 5, "{created:?}");
     let (status, err) = s.post("/api/v1/runs", Some(&key), &json!({"scenario_slug": "tech-2024-q2"}));
     assert_eq!(status, 402, "{err}");
     assert!(err["checkout_url"].as_str().is_some_and(|u| u.starts_with("http://127.0.0.1:")));

@@ -167,8 +167,24 @@ async fn create_run(
     let account = crate::accounts::fresh_account(&state, &caller.account_id, STYLE).await?;
     let now = now_ms();
     let (since, next) = month_start(now);
-    let used = state.runs.count_since(&account.id, since);
-    if used >= account.plan.monthly_runs() {
+    // An agent's runs apply its risk profile, enforced by the engine.
+    let risk = match &caller.agent_id {
+        Some(id) => state.agents.get(id).map(|a| a.risk_profile()).unwrap_or_default(),
+        None => RiskProfile::default(),
+    };
+    let meta = RunMeta {
+        id: uuid::Uuid::new_v4().to_string(),
+        account_id: account.id.clone(),
+        agent_id: caller.agent_id.clone(),
+        key_id: caller.key_id.clone(),
+        scenario_slug: offered.scenario.config().slug.clone(),
+        bot_name: body.bot_name,
+        agent_info: body.agent_info,
+        risk,
+        created_at: now,
+    };
+    let quota = (since, account.plan.monthly_runs());
+    let Ok(handle) = state.runs.create(&state.store, meta, offered.scenario.clone(), quota).await? else {
         return Err(match account.plan {
             Plan::Free | Plan::Standard => ApiError::new(
                 STYLE,
@@ -194,24 +210,7 @@ async fn create_run(
                 e
             }
         });
-    }
-    // An agent's runs apply its risk profile, enforced by the engine.
-    let risk = match &caller.agent_id {
-        Some(id) => state.agents.get(id).map(|a| a.risk_profile()).unwrap_or_default(),
-        None => RiskProfile::default(),
     };
-    let meta = RunMeta {
-        id: uuid::Uuid::new_v4().to_string(),
-        account_id: account.id.clone(),
-        agent_id: caller.agent_id.clone(),
-        key_id: caller.key_id.clone(),
-        scenario_slug: offered.scenario.config().slug.clone(),
-        bot_name: body.bot_name,
-        agent_info: body.agent_info,
-        risk,
-        created_at: now,
-    };
-    let handle = state.runs.create(&state.store, meta, offered.scenario.clone()).await?;
     let scenario = offered.scenario.clone();
     let run = state.runs.read(&state.store, &handle, scenario, |live| run_out(&handle.meta, live)).await??;
     Ok(Reply::json(StatusCode::CREATED, &RunOne { run }))
