@@ -132,9 +132,11 @@ pub struct Market {
     /// The scenario replayed.
     pub scenario: Arc<Scenario>,
     /// Timeline steps revealed so far (at least 1: the first bar is out when the market opens).
-    step: AtomicUsize,
+    step: Arc<AtomicUsize>,
     advancing: tokio::sync::Mutex<()>,
-    portfolios: RwLock<HashMap<String, Arc<Portfolio>>>,
+    /// Portfolios are opened one at a time, so two first requests open one.
+    opening: tokio::sync::Mutex<()>,
+    portfolios: Arc<RwLock<HashMap<String, Arc<Portfolio>>>>,
 }
 
 struct LogRow {
@@ -179,7 +181,8 @@ impl Market {
         )?;
         let step = stored.unwrap_or(1).max(seen.unwrap_or(1)).max(1);
         let mut stmt = conn.prepare(
-            "SELECT id, account_id, starting_cash, risk_profile, joined_step, created_at, agent_id FROM portfolios WHERE market = ?1",
+            "SELECT id, account_id, starting_cash, risk_profile, joined_step, created_at, agent_id FROM portfolios
+             WHERE market = ?1 ORDER BY rowid",
         )?;
         let rows = stmt.query_map([&slug], |r| {
             let cash: String = r.get(2)?;
@@ -198,13 +201,15 @@ impl Market {
         for meta in rows {
             let meta = meta?;
             let key = meta.agent_id.as_ref().map_or_else(|| meta.account_id.clone(), |a| format!("agent:{a}"));
-            portfolios.insert(key, Arc::new(Portfolio::new(meta)));
+            // The first portfolio of an owner is the one in use (a unique index keeps it the only one).
+            portfolios.entry(key).or_insert_with(|| Arc::new(Portfolio::new(meta)));
         }
         Ok(Market {
             scenario,
-            step: AtomicUsize::new(usize::try_from(step).unwrap_or(1)),
+            step: Arc::new(AtomicUsize::new(usize::try_from(step).unwrap_or(1))),
             advancing: tokio::sync::Mutex::new(()),
-            portfolios: RwLock::new(portfolios),
+            opening: tokio::sync::Mutex::new(()),
+            portfolios: Arc::new(RwLock::new(portfolios)),
         })
     }
 
@@ -236,18 +241,25 @@ impl Market {
         let slug = self.scenario.config().slug.clone();
         let fingerprint = format!("{:016x}", self.scenario.fingerprint());
         let step = i64::try_from(next).unwrap_or(i64::MAX);
+        let revealed = self.step.clone();
         store
-            .write(move |conn| {
-                conn.execute(
-                    "INSERT INTO markets (slug, step, fingerprint) VALUES (?1, ?2, ?3)
+            .write_then(
+                move |conn| {
+                    conn.execute(
+                        "INSERT INTO markets (slug, step, fingerprint) VALUES (?1, ?2, ?3)
                      ON CONFLICT(slug) DO UPDATE SET step = excluded.step",
-                    params![slug, step, fingerprint],
-                )
-                .map(drop)
-            })
+                        params![slug, step, fingerprint],
+                    )
+                    .map(drop)
+                },
+                move |result| {
+                    if result.is_ok() {
+                        revealed.store(next, Ordering::Release);
+                    }
+                },
+            )
             .await
             .map_err(|e| ApiError::store(Style::Detail, &e))?;
-        self.step.store(next, Ordering::Release);
         Ok(next - now)
     }
 
@@ -263,6 +275,10 @@ impl Market {
 
     /// The owner's portfolio, opened (and committed) on first use.
     pub async fn portfolio(&self, store: &Store, owner: &Owner, now: i64) -> Result<Arc<Portfolio>, ApiError> {
+        if let Some(p) = self.existing(owner) {
+            return Ok(p);
+        }
+        let _one_at_a_time = self.opening.lock().await;
         if let Some(p) = self.existing(owner) {
             return Ok(p);
         }
@@ -283,8 +299,10 @@ impl Market {
         };
         let (m, slug) = (meta.clone(), self.scenario.config().slug.clone());
         let risk = serde_json::to_string(&m.risk).expect("risk profiles serialise");
+        let (map, key, opened) = (self.portfolios.clone(), owner.key(), Arc::new(Portfolio::new(meta)));
+        let known = opened.clone();
         store
-            .write(move |conn| {
+            .write_then(move |conn| {
                 conn.execute(
                     "INSERT INTO portfolios (id, market, account_id, agent_id, starting_cash, risk_profile, joined_step, created_at)
                      VALUES (?1, ?2, ?3, ?8, ?4, ?5, ?6, ?7)",
@@ -300,12 +318,14 @@ impl Market {
                     ],
                 )
                 .map(drop)
+            }, move |result| {
+                if result.is_ok() {
+                    map.write().unwrap_or_else(|e| e.into_inner()).insert(key, known);
+                }
             })
             .await
             .map_err(|e| ApiError::store(Style::Detail, &e))?;
-        let mut map = self.portfolios.write().unwrap_or_else(|e| e.into_inner());
-        // Two first requests at once: the first one in wins; the other's row stays unused.
-        Ok(map.entry(owner.key()).or_insert_with(|| Arc::new(Portfolio::new(meta))).clone())
+        Ok(opened)
     }
 
     /// Every portfolio (for ranks).

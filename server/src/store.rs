@@ -131,6 +131,7 @@ CREATE TABLE IF NOT EXISTS portfolios (
     joined_step INTEGER NOT NULL,
     created_at INTEGER NOT NULL
 );
+CREATE UNIQUE INDEX IF NOT EXISTS portfolios_one_per_owner ON portfolios(market, account_id, IFNULL(agent_id, ''));
 CREATE TABLE IF NOT EXISTS portfolio_commands (
     portfolio_id TEXT NOT NULL REFERENCES portfolios(id),
     seq INTEGER NOT NULL,

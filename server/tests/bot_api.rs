@@ -245,3 +245,25 @@ fn the_live_market_replays_a_csv_file_and_refuses_other_bars_under_its_name() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn first_requests_at_once_open_one_portfolio_that_survives_a_restart() {
+    let dir = temp_dir("bot-race");
+    let db = dir.join("vectrade.db");
+    let mut s = Server::start(&db);
+    let key = s.bot_key.clone().unwrap();
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| assert_eq!(bot_get(&s, &key, &format!("{BOT}/portfolio")).0, 200));
+        }
+    });
+    let (status, placed) =
+        bot_post(&s, &key, &format!("{BOT}/orders"), &json!({"symbol": "AAPL", "side": "BUY", "quantity": 3}));
+    assert_eq!(status, 201, "{placed}");
+    s.advance(1);
+    let before = bot_get(&s, &key, &format!("{BOT}/portfolio"));
+    assert_eq!(before.1["positions"][0]["quantity"], "3.00000000");
+    s.kill();
+    let s = Server::start(&db);
+    assert_eq!(bot_get(&s, &key, &format!("{BOT}/portfolio")), before);
+}
