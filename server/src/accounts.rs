@@ -68,18 +68,19 @@ async fn register(
 }
 
 /// Creates an account, committed before it is answered.
-pub async fn create_account(state: &AppState, display_name: &str) -> Result<RegisterOut, ApiError> {
+pub async fn create_account(state: &Arc<AppState>, display_name: &str) -> Result<RegisterOut, ApiError> {
     let new = Arc::new(NewAccount::generate(display_name, now_ms()));
-    let row = new.clone();
-    state.store.write(move |conn| row.insert(conn)).await.map_err(|e| ApiError::store(Style::Nested, &e))?;
-    let new = Arc::into_inner(new).expect("the write released its copy");
     let out = RegisterOut {
         account_id: new.account.id.clone(),
         display_name: new.account.display_name.clone(),
         api_key: new.api_key.clone(),
         api_secret: new.api_secret.clone(),
     };
-    new.publish(&state.directory);
+    let row = new.clone();
+    state
+        .commit(move |conn| row.insert(conn), move |s| new.publish(&s.directory))
+        .await
+        .map_err(|e| ApiError::store(Style::Nested, &e))?;
     Ok(out)
 }
 
@@ -166,6 +167,14 @@ async fn runs_used(state: &AppState, account_id: &str, since: i64) -> Result<usi
         .map_err(|e| ApiError::store(Style::Problem, &e))
 }
 
+/// The billing routes are the account's: an agent's key (handed to a model) does not reach them.
+fn account_key_only(caller: &crate::identity::Caller) -> Result<(), ApiError> {
+    match caller.agent_id {
+        Some(_) => Err(ApiError::forbidden(Style::Problem, "an agent's key cannot reach the account's billing")),
+        None => Ok(()),
+    }
+}
+
 async fn billing(state: &AppState, account_id: &str, key_id: &str) -> Result<BillingAccount, ApiError> {
     let a = fresh_account(state, account_id, Style::Problem).await?;
     let now = now_ms();
@@ -185,8 +194,10 @@ async fn billing(state: &AppState, account_id: &str, key_id: &str) -> Result<Bil
 
 /// The caller's plan, quota and handle.
 #[utoipa::path(get, path = "/api/v1/billing/account", tag = "billing", security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, body = BillingAccount), (status = 401, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = BillingAccount), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "An agent's key")))]
 async fn billing_account(State(state): State<Arc<AppState>>, ApiKey(caller): ApiKey) -> Result<Reply, ApiError> {
+    account_key_only(&caller)?;
     Ok(Reply::json(StatusCode::OK, &billing(&state, &caller.account_id, &caller.key_id).await?))
 }
 
@@ -208,6 +219,7 @@ async fn set_handle(
     ApiKey(caller): ApiKey,
     Body(body): Body<HandleIn>,
 ) -> Result<Reply, ApiError> {
+    account_key_only(&caller)?;
     let style = Style::Problem;
     let handle = body.handle;
     let n = handle.chars().count();
@@ -222,16 +234,17 @@ async fn set_handle(
         return Err(ApiError::new(style, StatusCode::CONFLICT, "handle_taken", format!("handle '{handle}' is taken")));
     }
     let (id, h) = (account.id.clone(), handle.clone());
+    account.handle = Some(handle.clone());
     state
-        .store
-        .write(move |conn| conn.execute("UPDATE accounts SET handle = ?1 WHERE id = ?2", [h, id]).map(drop))
+        .commit(
+            move |conn| conn.execute("UPDATE accounts SET handle = ?1 WHERE id = ?2", [h, id]).map(drop),
+            move |s| s.directory.put_account(account),
+        )
         .await
         .map_err(|e| match e.0.contains("UNIQUE") {
             true => ApiError::new(style, StatusCode::CONFLICT, "handle_taken", format!("handle '{handle}' is taken")),
             false => ApiError::store(style, &e),
         })?;
-    account.handle = Some(handle);
-    state.directory.put_account(account);
     Ok(Reply::json(StatusCode::OK, &billing(&state, &caller.account_id, &caller.key_id).await?))
 }
 
@@ -255,14 +268,18 @@ fn link(state: &AppState, name: &str) -> BillingLink {
 
 /// Where a Pro subscription would start; locally, a page naming the operator command.
 #[utoipa::path(post, path = "/api/v1/billing/checkout", tag = "billing", security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, body = BillingLink), (status = 401, body = Problem, content_type = "application/problem+json")))]
-async fn checkout(State(state): State<Arc<AppState>>, _caller: ApiKey) -> Reply {
-    Reply::json(StatusCode::OK, &link(&state, "checkout_url"))
+    responses((status = 200, body = BillingLink), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "An agent's key")))]
+async fn checkout(State(state): State<Arc<AppState>>, ApiKey(caller): ApiKey) -> Result<Reply, ApiError> {
+    account_key_only(&caller)?;
+    Ok(Reply::json(StatusCode::OK, &link(&state, "checkout_url")))
 }
 
 /// Where a subscription would be managed; locally, a page naming the operator command.
 #[utoipa::path(post, path = "/api/v1/billing/portal", tag = "billing", security(("api_key" = []), ("bearer" = [])),
-    responses((status = 200, body = BillingLink), (status = 401, body = Problem, content_type = "application/problem+json")))]
-async fn portal(State(state): State<Arc<AppState>>, _caller: ApiKey) -> Reply {
-    Reply::json(StatusCode::OK, &link(&state, "portal_url"))
+    responses((status = 200, body = BillingLink), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "An agent's key")))]
+async fn portal(State(state): State<Arc<AppState>>, ApiKey(caller): ApiKey) -> Result<Reply, ApiError> {
+    account_key_only(&caller)?;
+    Ok(Reply::json(StatusCode::OK, &link(&state, "portal_url")))
 }

@@ -306,6 +306,14 @@ impl Directory {
         keys.values().find(|k| k.agent_id.as_deref() == Some(agent_id) && !k.revoked).cloned()
     }
 
+    /// Revokes every live key of an agent (after the write that revoked them is committed).
+    pub fn revoke_agent_keys(&self, agent_id: &str) {
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        for k in keys.values_mut().filter(|k| k.agent_id.as_deref() == Some(agent_id)) {
+            k.revoked = true;
+        }
+    }
+
     /// Forgets every key of an agent (after its rows are deleted).
     pub fn forget_agent(&self, agent_id: &str) {
         self.keys.write().unwrap_or_else(|e| e.into_inner()).retain(|_, k| k.agent_id.as_deref() != Some(agent_id));
@@ -467,8 +475,8 @@ impl NewAccount {
     }
 
     /// Makes the account and key known to the directory.
-    pub fn publish(self, dir: &Directory) {
-        dir.put_key(self.key_hash, self.key);
-        dir.put_account(self.account);
+    pub fn publish(&self, dir: &Directory) {
+        dir.put_key(self.key_hash.clone(), self.key.clone());
+        dir.put_account(self.account.clone());
     }
 }

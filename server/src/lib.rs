@@ -74,6 +74,25 @@ pub struct AppState {
     pub vault: vault::Vault,
 }
 
+impl AppState {
+    /// Commits `write`, then `then` updates memory on the writer thread before anyone is
+    /// answered — so memory follows the disk even if the request is cancelled meanwhile.
+    pub async fn commit<W, T>(self: &Arc<Self>, write: W, then: T) -> Result<(), StoreError>
+    where
+        W: FnOnce(&rusqlite::Connection) -> rusqlite::Result<()> + Send + 'static,
+        T: FnOnce(&AppState) + Send + 'static,
+    {
+        let state = self.clone();
+        self.store
+            .write_then(write, move |result| {
+                if result.is_ok() {
+                    then(&state);
+                }
+            })
+            .await
+    }
+}
+
 /// The clock of the server (UTC ms). The engine never reads it: it only stamps records and quotas.
 pub fn now_ms() -> i64 {
     let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
@@ -298,17 +317,36 @@ fn server_secret(db: &Path) -> Result<Vec<u8>, StoreError> {
     path.push(".secret");
     let path = PathBuf::from(path);
     if let Ok(text) = std::fs::read_to_string(&path) {
-        return Ok(text.trim().as_bytes().to_vec());
+        let secret = text.trim();
+        // Everything rests on it (JWTs, sealed agent keys, the operator token): never a weak one.
+        if secret.len() < 32 {
+            return Err(StoreError(format!(
+                "{} holds {} characters; a server secret has at least 32 (the file is damaged: restore it from a backup)",
+                path.display(),
+                secret.len()
+            )));
+        }
+        return Ok(secret.as_bytes().to_vec());
     }
     let secret = identity::random_token("", 64);
+    // Written whole or not at all: a temporary file, synced, then renamed into place.
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let _ = std::fs::remove_file(&tmp);
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&path).map_err(|e| StoreError(format!("cannot create {}: {e}", path.display())))?;
-    file.write_all(secret.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| StoreError(format!("cannot write {}: {e}", path.display())))?;
+    let written = options
+        .open(&tmp)
+        .and_then(|mut file| file.write_all(secret.as_bytes()).and_then(|()| file.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .and_then(|()| match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(dir) => std::fs::File::open(dir)?.sync_all(),
+            None => Ok(()),
+        });
+    written.map_err(|e| StoreError(format!("cannot write {}: {e}", path.display())))?;
     Ok(secret.into_bytes())
 }
 

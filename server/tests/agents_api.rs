@@ -134,6 +134,9 @@ fn agents_are_managed_with_a_jwt_and_trade_their_own_balance_under_their_limits(
     );
     assert_eq!((status, err["code"].as_str()), (400, Some("max_position_size_exceeded")), "{err}");
     assert_eq!(s.get(&format!("/api/v1/runs/{run_id}"), Some(s.key())).0, 403, "the account key is not the agent");
+    // The account's billing is not the agent's business.
+    assert_eq!(as_agent(&s, &key, "GET", "/api/v1/billing/account", None).0, 403);
+    assert_eq!(as_agent(&s, &key, "POST", "/api/v1/billing/checkout", Some(&json!({}))).0, 403);
 
     // Update, clone, list.
     let (status, updated) = j.put(&format!("/api/v1/agents/{id}"), &json!({"display_name": "RSI Scalper v2"}));

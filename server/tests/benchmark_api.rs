@@ -406,3 +406,16 @@ fn a_slow_client_holds_no_run_and_oversized_bodies_are_refused() {
     let _ = raw.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 408") || answer.starts_with("HTTP/1.1 400"), "{answer}");
 }
+
+#[test]
+fn a_damaged_server_secret_stops_the_start() {
+    let dir = temp_dir("secret");
+    let db = dir.join("vectrade.db");
+    std::fs::write(dir.join("vectrade.db.secret"), "short\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vectrade-server"))
+        .args(["--db", db.to_str().unwrap(), "--port", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 32"), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -112,6 +112,8 @@ impl Agent {
 #[derive(Default)]
 pub struct Agents {
     map: RwLock<HashMap<String, Agent>>,
+    /// One change at a time per agent: each change reads the agent, then writes all of it.
+    changing: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Agents {
@@ -150,6 +152,12 @@ impl Agents {
             }
         }
         Ok(agents)
+    }
+
+    /// Waits for the agent's turn to change; the change holds the guard.
+    async fn changing(&self, id: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = self.changing.lock().unwrap_or_else(|e| e.into_inner()).entry(id.to_string()).or_default().clone();
+        lock.lock_owned().await
     }
 
     /// An agent by id.
@@ -277,34 +285,38 @@ fn owned(state: &AppState, account_id: &str, id: &str) -> Result<Agent, ApiError
 }
 
 /// Commits an agent and a fresh key for it; answers the credentials.
-async fn create_with_key(state: &AppState, agent: Agent) -> Result<AgentCredentialsResponse, ApiError> {
+async fn create_with_key(state: &Arc<AppState>, agent: Agent) -> Result<AgentCredentialsResponse, ApiError> {
     let key = Arc::new(NewKey::agent(&agent.account_id, &agent.id, &state.vault, agent.created_at));
-    let (row, a) = (key.clone(), agent.clone());
-    state
-        .store
-        .write(move |conn| {
-            a.save(conn)?;
-            row.insert(conn)
-        })
-        .await
-        .map_err(|e| ApiError::store(STYLE, &e))?;
-    let key = Arc::into_inner(key).expect("the write released its copy");
     let out = AgentCredentialsResponse {
         agent_id: agent.id.clone(),
         api_key: key.key.clone(),
         display_name: agent.display_name.clone(),
         starting_balance: fixed(agent.starting_balance, 8),
     };
-    state.directory.put_key(key.key_hash, key.record);
-    state.agents.put(agent);
+    let (row, a) = (key.clone(), agent.clone());
+    state
+        .commit(
+            move |conn| {
+                a.save(conn)?;
+                row.insert(conn)
+            },
+            move |s| {
+                s.directory.put_key(key.key_hash.clone(), key.record.clone());
+                s.agents.put(agent);
+            },
+        )
+        .await
+        .map_err(|e| ApiError::store(STYLE, &e))?;
     Ok(out)
 }
 
 /// Commits a changed agent.
-async fn save(state: &AppState, agent: Agent) -> Result<Agent, ApiError> {
-    let a = agent.clone();
-    state.store.write(move |conn| a.save(conn)).await.map_err(|e| ApiError::store(STYLE, &e))?;
-    state.agents.put(agent.clone());
+async fn save(state: &Arc<AppState>, agent: Agent) -> Result<Agent, ApiError> {
+    let (row, known) = (agent.clone(), agent.clone());
+    state
+        .commit(move |conn| row.save(conn), move |s| s.agents.put(known))
+        .await
+        .map_err(|e| ApiError::store(STYLE, &e))?;
     Ok(agent)
 }
 
@@ -406,6 +418,7 @@ async fn update_agent(
     Path(id): Path<String>,
     NestedBody(body): NestedBody<UpdateAgent>,
 ) -> Result<Reply, ApiError> {
+    let _turn = state.agents.changing(&id).await;
     let mut a = owned(&state, &account_id, &id)?;
     if let Some(name) = body.display_name {
         check_text("display_name", &name, 100)?;
@@ -468,6 +481,7 @@ async fn reset_agent(
     JwtAccount(account_id): JwtAccount,
     Path(id): Path<String>,
 ) -> Result<Reply, ApiError> {
+    let _turn = state.agents.changing(&id).await;
     let mut a = owned(&state, &account_id, &id)?;
     if let Some(p) = state.market.existing(&a.owner()) {
         state
@@ -490,6 +504,7 @@ async fn archive_agent(
     JwtAccount(account_id): JwtAccount,
     Path(id): Path<String>,
 ) -> Result<Reply, ApiError> {
+    let _turn = state.agents.changing(&id).await;
     let mut a = owned(&state, &account_id, &id)?;
     a.active = false;
     a.updated_at = now_ms();
@@ -506,29 +521,36 @@ async fn delete_agent(
     JwtAccount(account_id): JwtAccount,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
+    let _turn = state.agents.changing(&id).await;
     let a = owned(&state, &account_id, &id)?;
-    let agent_id = a.id.clone();
+    let (agent_id, gone) = (a.id.clone(), a.clone());
     state
-        .store
-        .write(move |conn| {
-            let id = &agent_id;
-            conn.execute(
+        .commit(
+            move |conn| {
+                let id = &agent_id;
+                conn.execute(
                 "DELETE FROM portfolio_commands WHERE portfolio_id IN (SELECT id FROM portfolios WHERE agent_id = ?1)",
                 [id],
             )?;
-            conn.execute("DELETE FROM portfolios WHERE agent_id = ?1", [id])?;
-            conn.execute("DELETE FROM run_commands WHERE run_id IN (SELECT id FROM runs WHERE agent_id = ?1)", [id])?;
-            conn.execute("DELETE FROM runs WHERE agent_id = ?1", [id])?;
-            conn.execute("DELETE FROM api_keys WHERE agent_id = ?1", [id])?;
-            conn.execute("DELETE FROM agents WHERE id = ?1", [id])?;
-            Ok(())
-        })
+                conn.execute("DELETE FROM portfolios WHERE agent_id = ?1", [id])?;
+                conn.execute(
+                    "DELETE FROM run_commands WHERE run_id IN (SELECT id FROM runs WHERE agent_id = ?1)",
+                    [id],
+                )?;
+                conn.execute("DELETE FROM runs WHERE agent_id = ?1", [id])?;
+                conn.execute("DELETE FROM api_keys WHERE agent_id = ?1", [id])?;
+                conn.execute("DELETE FROM agents WHERE id = ?1", [id])?;
+                Ok(())
+            },
+            move |s| {
+                s.directory.forget_agent(&gone.id);
+                s.market.forget(&gone.owner());
+                s.runs.forget_agent(&gone.id);
+                s.agents.remove(&gone.id);
+            },
+        )
         .await
         .map_err(|e| ApiError::store(STYLE, &e))?;
-    state.directory.forget_agent(&a.id);
-    state.market.forget(&a.owner());
-    state.runs.forget_agent(&a.id);
-    state.agents.remove(&a.id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -575,27 +597,29 @@ async fn regenerate_key(
     JwtAccount(account_id): JwtAccount,
     Path(id): Path<String>,
 ) -> Result<Reply, ApiError> {
+    let _turn = state.agents.changing(&id).await;
     let a = owned(&state, &account_id, &id)?;
     let now = now_ms();
     let key = Arc::new(NewKey::agent(&a.account_id, &a.id, &state.vault, now));
-    let (row, agent_id) = (key.clone(), a.id.clone());
+    let api_key = key.key.clone();
+    let (row, agent_id, fresh) = (key.clone(), a.id.clone(), key.clone());
     state
-        .store
-        .write(move |conn| {
-            conn.execute(
-                "UPDATE api_keys SET revoked_at = ?1, key_sealed = NULL WHERE agent_id = ?2 AND revoked_at IS NULL",
-                params![now, agent_id],
-            )?;
-            row.insert(conn)
-        })
+        .commit(
+            move |conn| {
+                conn.execute(
+                    "UPDATE api_keys SET revoked_at = ?1, key_sealed = NULL WHERE agent_id = ?2 AND revoked_at IS NULL",
+                    params![now, agent_id],
+                )?;
+                row.insert(conn)
+            },
+            // On the writer thread, in commit order: exactly the keys this write revoked.
+            move |s| {
+                s.directory.revoke_agent_keys(fresh.record.agent_id.as_deref().unwrap_or_default());
+                s.directory.put_key(fresh.key_hash.clone(), fresh.record.clone());
+            },
+        )
         .await
         .map_err(|e| ApiError::store(STYLE, &e))?;
-    if let Some(old) = state.directory.agent_key(&a.id) {
-        state.directory.revoke(&old.id);
-    }
-    let key = Arc::into_inner(key).expect("the write released its copy");
-    let api_key = key.key.clone();
-    state.directory.put_key(key.key_hash, key.record);
     Ok(Reply::json(
         StatusCode::OK,
         &AgentKeyResponse {
@@ -631,6 +655,7 @@ async fn put_risk(
     NestedBody(risk): NestedBody<RiskProfileInfo>,
 ) -> Result<Reply, ApiError> {
     check_risk(&risk)?;
+    let _turn = state.agents.changing(&id).await;
     let mut a = owned(&state, &account_id, &id)?;
     a.risk = risk;
     a.updated_at = now_ms();

@@ -88,24 +88,26 @@ async fn create_key(
 
 /// Makes a bot key for the account within its plan's limit (counted inside the insert, so two
 /// requests at once cannot both take the last place); the key is in the answer only.
-pub async fn issue_key(state: &AppState, account_id: &str, label: Option<String>) -> Result<KeyCreated, ApiError> {
+pub async fn issue_key(state: &Arc<AppState>, account_id: &str, label: Option<String>) -> Result<KeyCreated, ApiError> {
     let account = fresh_account(state, account_id, STYLE).await?;
     let limit = account.plan.bot_keys();
     let new = Arc::new(NewKey::bot(account_id, label, now_ms()));
-    let row = new.clone();
+    let (row, known) = (new.clone(), new.clone());
     state
-        .store
-        .write(move |conn| {
-            let live: i64 = conn.query_row(
-                "SELECT COUNT(*) FROM api_keys WHERE account_id = ?1 AND kind = 'bot' AND revoked_at IS NULL",
-                [&row.record.account_id],
-                |r| r.get(0),
-            )?;
-            if usize::try_from(live).unwrap_or(usize::MAX) >= limit {
-                return Err(rusqlite::Error::ToSqlConversionFailure("bot key limit".into()));
-            }
-            row.insert(conn)
-        })
+        .commit(
+            move |conn| {
+                let live: i64 = conn.query_row(
+                    "SELECT COUNT(*) FROM api_keys WHERE account_id = ?1 AND kind = 'bot' AND revoked_at IS NULL",
+                    [&row.record.account_id],
+                    |r| r.get(0),
+                )?;
+                if usize::try_from(live).unwrap_or(usize::MAX) >= limit {
+                    return Err(rusqlite::Error::ToSqlConversionFailure("bot key limit".into()));
+                }
+                row.insert(conn)
+            },
+            move |s| s.directory.put_key(known.key_hash.clone(), known.record.clone()),
+        )
         .await
         .map_err(|e| match e.0.contains("bot key limit") {
             true => ApiError::new(
@@ -120,15 +122,12 @@ pub async fn issue_key(state: &AppState, account_id: &str, label: Option<String>
             ),
             false => ApiError::store(STYLE, &e),
         })?;
-    let new = Arc::into_inner(new).expect("the write released its copy");
-    let out = KeyCreated {
+    Ok(KeyCreated {
         id: new.record.id.clone(),
         label: new.record.label.clone(),
         key: new.key.clone(),
         created_at: format_rfc3339(new.record.created_at),
-    };
-    state.directory.put_key(new.key_hash, new.record);
-    Ok(out)
+    })
 }
 
 /// The account's bot keys (JWT), oldest first, never the keys themselves.
@@ -166,17 +165,18 @@ async fn revoke_key(
     }
     let (key_id, now) = (id.clone(), now_ms());
     state
-        .store
-        .write(move |conn| {
-            conn.execute(
-                "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
-                rusqlite::params![now, key_id],
-            )
-            .map(drop)
-        })
+        .commit(
+            move |conn| {
+                conn.execute(
+                    "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
+                    rusqlite::params![now, key_id],
+                )
+                .map(drop)
+            },
+            move |s| s.directory.revoke(&id),
+        )
         .await
         .map_err(|e| ApiError::store(STYLE, &e))?;
-    state.directory.revoke(&id);
     Ok(StatusCode::NO_CONTENT)
 }
 
