@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 use utoipa::ToSchema;
 use vectrade_core::journal::{JournalLeg, JournalStatus, LegState, TradeType, status_from_legs};
-use vectrade_core::limits::MAX_QUANTITY;
+use vectrade_core::limits::{MAX_DESCRIPTION_CHARS, MAX_QUANTITY};
 use vectrade_core::num::decimal_exact;
 use vectrade_core::time::{format_rfc3339, parse_timestamp};
 
@@ -351,6 +351,9 @@ fn required_string(obj: &Map<String, Value>, at: &str, name: &str) -> Result<Str
 fn optional_string(obj: &Map<String, Value>, at: &str, name: &str) -> Result<Option<String>, String> {
     match field(obj, name) {
         None => Ok(None),
+        Some(Value::String(s)) if s.chars().count() > MAX_DESCRIPTION_CHARS => {
+            Err(format!("{at}.{name} must be at most {MAX_DESCRIPTION_CHARS} characters"))
+        }
         Some(Value::String(s)) => Ok(Some(s.clone())),
         Some(_) => Err(format!("{at}.{name} must be a string")),
     }
@@ -377,10 +380,19 @@ fn optional_timestamp(obj: &Map<String, Value>, at: &str, name: &str) -> Result<
     }
 }
 
+/// Most bytes of one `metadata` object (as JSON text): a trade's thousand transactions stay small.
+pub const MAX_METADATA_BYTES: usize = 16 * 1024;
+
 fn metadata(value: Option<&Value>, at: &str) -> Result<Map<String, Value>, String> {
     match value.filter(|v| !v.is_null()) {
         None => Ok(Map::new()),
-        Some(Value::Object(m)) => Ok(m.clone()),
+        Some(Value::Object(m)) => {
+            let size = serde_json::to_string(m).map_or(usize::MAX, |t| t.len());
+            if size > MAX_METADATA_BYTES {
+                return Err(format!("{at} must be at most {MAX_METADATA_BYTES} bytes of JSON, got {size}"));
+            }
+            Ok(m.clone())
+        }
         Some(_) => Err(format!("{at} must be an object")),
     }
 }
@@ -532,10 +544,10 @@ pub fn update(body: &Value) -> Result<TradeUpdate, String> {
         });
     }
     if let Some(v) = obj.get("metadata") {
-        update.metadata = Some(match v {
-            Value::Object(m) => m.clone(),
-            _ => return Err("metadata must be an object".into()),
-        });
+        if !v.is_object() {
+            return Err("metadata must be an object".into());
+        }
+        update.metadata = Some(metadata(Some(v), "metadata")?);
     }
     if let Some(v) = obj.get("signalAt") {
         update.signal_at =
