@@ -16,7 +16,7 @@ use crate::matching::IntrabarPath;
 use crate::metrics::{self, Metrics, MetricsInput};
 use crate::order::{Order, OrderRequest};
 use crate::risk::RiskProfile;
-use crate::scenario::Scenario;
+use crate::scenario::{Fnv, Scenario};
 
 pub use crate::limits::MAX_LOOKBACK;
 use crate::limits::{MAX_IDEMPOTENCY_KEY_CHARS, check_text};
@@ -170,6 +170,11 @@ struct KeyedAction {
 }
 
 /// A run's complete state; restoring it onto the same scenario continues byte-identically.
+///
+/// What a snapshot guarantees (see `ARCHITECTURE.md`): it restores only onto the scenario it was
+/// taken on (fingerprint); text changed by accident is refused (checksum); and one changed on
+/// purpose, checksum recomputed, is still restored only if every invariant of a run holds — so a
+/// restored run never panics later.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunSnapshot {
     /// Snapshot format version.
@@ -184,9 +189,31 @@ pub struct RunSnapshot {
     pub started: bool,
     engine: Engine,
     idempotency: BTreeMap<String, KeyedAction>,
+    /// 64-bit FNV-1a of the snapshot's JSON with this field empty, hex: catches accidental
+    /// corruption of the text (it is no signature: anyone can recompute it).
+    pub checksum: String,
 }
 
-const SNAPSHOT_FORMAT: u32 = 1;
+/// Version 2 added the checksum.
+const SNAPSHOT_FORMAT: u32 = 2;
+
+impl RunSnapshot {
+    /// The checksum the snapshot's content gives (over its canonical JSON, `checksum` left empty).
+    #[must_use]
+    pub fn compute_checksum(&self) -> String {
+        let body = RunSnapshot { checksum: String::new(), ..self.clone() };
+        let mut h = Fnv::new();
+        h.write(serde_json::to_string(&body).expect("snapshots serialise").as_bytes());
+        format!("{:016x}", h.finish())
+    }
+
+    /// The snapshot with its checksum set to what its content gives.
+    #[must_use]
+    pub fn sealed(mut self) -> Self {
+        self.checksum = self.compute_checksum();
+        self
+    }
+}
 
 /// A run over a stored scenario. See the module docs.
 #[derive(Debug, Clone)]
@@ -622,7 +649,9 @@ impl Run {
             started: self.started,
             engine: self.engine.clone(),
             idempotency: self.idempotency.clone(),
+            checksum: String::new(),
         }
+        .sealed()
     }
 
     /// The snapshot as JSON text.
@@ -630,12 +659,24 @@ impl Run {
         serde_json::to_string(&self.snapshot()).expect("snapshots serialise")
     }
 
-    /// Continues a run from a snapshot taken on the same scenario.
+    /// Continues a run from a snapshot taken on the same scenario. Refused (`invalid_snapshot`,
+    /// saying what is wrong) unless the format, checksum and scenario match and every invariant
+    /// of a run holds (see [`Engine::check_consistency`] and [`Run::check_restored`]).
     pub fn restore(scenario: Arc<Scenario>, snapshot: RunSnapshot) -> Result<Self> {
         if snapshot.format != SNAPSHOT_FORMAT {
             return err(
                 ErrorKind::InvalidSnapshot,
                 format!("snapshot format {} is not supported (expected {SNAPSHOT_FORMAT})", snapshot.format),
+            );
+        }
+        let computed = snapshot.compute_checksum();
+        if snapshot.checksum != computed {
+            return err(
+                ErrorKind::InvalidSnapshot,
+                format!(
+                    "snapshot checksum {} does not match its content ({computed}): the text was changed or damaged",
+                    snapshot.checksum
+                ),
             );
         }
         let fingerprint = format!("{:016x}", scenario.fingerprint());
@@ -659,7 +700,7 @@ impl Run {
             return err(ErrorKind::InvalidSnapshot, format!("snapshot step {t} is past the scenario's end"));
         };
         let cursors = scenario.series().iter().map(|s| s.bars.partition_point(|b| b.ts <= ts).checked_sub(1)).collect();
-        Ok(Run {
+        let run = Run {
             scenario,
             engine: snapshot.engine,
             step: t,
@@ -667,7 +708,61 @@ impl Run {
             started: snapshot.started,
             idempotency: snapshot.idempotency,
             slice: Vec::new(),
-        })
+        };
+        run.check_restored()?;
+        Ok(run)
+    }
+
+    /// What ties a restored engine to its run: the scenario's rules, the clock at the step (not
+    /// rewound), the marks and last bars at the step's bars, equity curves on the timeline up to
+    /// the step, valid idempotency keys.
+    fn check_restored(&self) -> Result<()> {
+        let bad = |what: &str| Err(Error::new(ErrorKind::InvalidSnapshot, format!("inconsistent snapshot: {what}")));
+        let mut rules = EngineConfig::from_scenario(self.scenario.config());
+        rules.intrabar_path = self.engine.config().intrabar_path;
+        if *self.engine.config() != rules {
+            return bad("the rules differ from the scenario's");
+        }
+        let timeline = self.scenario.timeline();
+        if self.engine.clock() != Some(timeline[self.step]) {
+            return bad("the engine's clock is not at the snapshot's step");
+        }
+        if self.started != (self.step > 0) {
+            return bad("`started` does not match the step");
+        }
+        for (i, s) in self.scenario.series().iter().enumerate() {
+            let last = self.cursors[i].map(|c| &s.bars[c]);
+            if self.engine.mark(&s.symbol) != last.map(|b| b.close) || self.engine.last_bar_of(i) != last.map(|b| b.ts)
+            {
+                return bad(&format!("the marks of '{}' are not the closes up to the step", s.symbol));
+            }
+        }
+        for k in 0..self.engine.agent_count() {
+            let id = AgentId(k);
+            let curve = self.engine.equity_curve(id)?;
+            // Points ascend (checked with the engine), start where agents join and stay on the
+            // timeline; a liquidated agent's curve may stop early (and resume after a reset).
+            let now = &timeline[..=self.step];
+            let on_timeline = curve.first().is_some_and(|p| p.ts == timeline[0])
+                && curve.iter().all(|p| now.binary_search(&p.ts).is_ok());
+            let complete = curve.last().is_some_and(|p| p.ts == timeline[self.step])
+                || self.engine.status(id)? == AgentStatus::Liquidated;
+            if !(on_timeline && complete) {
+                return bad(&format!("the equity curve of agent {k} is not the timeline up to the step"));
+            }
+            // Orders are placed, changed and filled at the clock, which only stands on the timeline.
+            let on_clock = |ts: i64| now.binary_search(&ts).is_ok();
+            let orders = self.engine.orders(id)?.iter().all(|o| on_clock(o.created_at) && on_clock(o.updated_at));
+            if !(orders && self.engine.fills(id)?.iter().all(|f| on_clock(f.ts))) {
+                return bad(&format!("an order or fill of agent {k} is not at a time of the timeline"));
+            }
+        }
+        if let Some(key) =
+            self.idempotency.keys().find(|k| check_text("idempotency_key", k, MAX_IDEMPOTENCY_KEY_CHARS).is_err())
+        {
+            return bad(&format!("idempotency key of {} characters", key.chars().count()));
+        }
+        Ok(())
     }
 
     /// Continues a run from JSON made by [`Run::snapshot_json`].

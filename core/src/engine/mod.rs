@@ -187,6 +187,11 @@ impl Engine {
         self.index.get(symbol).copied()
     }
 
+    /// Time of the latest bar of the symbol at `index`, if any arrived.
+    pub(crate) fn last_bar_of(&self, index: usize) -> Option<i64> {
+        self.last_bar_ts.get(index).copied().flatten()
+    }
+
     /// Time of the latest bar processed (UTC ms), if any.
     pub fn clock(&self) -> Option<i64> {
         self.clock
