@@ -289,3 +289,13 @@ fn resting_orders_are_bounded_and_submits_stay_fast() {
     eprintln!("8000 submits against up to 1000 resting orders: {took:?}");
     run.step(1).unwrap();
 }
+
+/// The rationale of `liquidate_and_finish` becomes the reasoning of the closing orders: it has the
+/// same limit (an unbounded one made orders no agent could have placed).
+#[test]
+fn a_rationale_has_the_reasoning_limit() {
+    let (mut run, a) = one_symbol(&["1 1 1 1 1"; 3]);
+    let long = "x".repeat(limits::MAX_REASONING_CHARS + 1);
+    assert_eq!(run.liquidate_and_finish(a, &long, None).unwrap_err().kind, ErrorKind::InvalidArgument);
+    run.liquidate_and_finish(a, "done", None).unwrap();
+}

@@ -223,3 +223,13 @@ fn orders_must_be_well_formed() {
     let e = restore_edited(|v| v["engine"]["next_order_id"] = json!(1));
     assert!(e.detail.contains("next id"), "{e}");
 }
+
+/// Found by the `wire_json` fuzz target: an order rejected for an unknown symbol stays in the
+/// history, and the snapshot holding it restores.
+#[test]
+fn a_rejected_order_of_an_unknown_symbol_restores() {
+    let (mut run, a) = one_symbol(&["1 1 1 1 1"; 3]);
+    let e = run.submit(a, OrderRequest::market("NOPE", Side::Buy, d("1"))).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::UnknownSymbol);
+    Run::restore_json(run.scenario().clone(), &run.snapshot_json()).unwrap();
+}

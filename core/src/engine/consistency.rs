@@ -79,7 +79,9 @@ impl Engine {
         for o in &a.orders {
             ensure(order_ids.insert(o.id), &|| format!("order id {} is used twice", o.id))?;
             let r = &o.request;
-            ensure(self.index.contains_key(&r.symbol), &|| format!("order {} names an unknown symbol", o.id))?;
+            // A rejected order may name any symbol (`unknown_symbol` is a rejection); others trade one.
+            let known = o.status == OrderStatus::Rejected || self.index.contains_key(&r.symbol);
+            ensure(known, &|| format!("order {} names an unknown symbol", o.id))?;
             let amount = |v: Decimal, max: Decimal| v > Decimal::ZERO && v <= max;
             ensure(amount(r.quantity, MAX_QUANTITY), &|| format!("order {} has quantity {}", o.id, r.quantity))?;
             let prices = [r.limit_price, r.stop_price, r.stop_loss, r.take_profit, o.avg_fill_price];
@@ -112,9 +114,6 @@ impl Engine {
         }
         let working: Vec<u64> = a.orders.iter().filter(|o| o.status.is_working()).map(|o| o.id).collect();
         ensure(a.working == working, &|| "the working list differs from the working orders".into())?;
-        ensure(a.status != AgentStatus::Liquidated || a.working.is_empty(), &|| {
-            "a liquidated agent has working orders".into()
-        })?;
         for (key, &id) in &a.client_ids {
             let matches = a.order(id).is_some_and(|o| o.request.client_order_id.as_deref() == Some(key.as_str()));
             ensure(matches, &|| format!("client_order_id '{key}' points at no order of its own (order {id})"))?;

@@ -465,6 +465,13 @@ impl Engine {
     /// Cancels the agent's working orders and queues market orders closing every position at the
     /// next open. They are the agent's own closing orders, so no pre-trade risk check can stop them.
     pub fn close_all(&mut self, id: AgentId, reasoning: &str) -> Result<()> {
+        // The reasoning goes on the closing orders, under the limit of any order's.
+        if reasoning.chars().nth(crate::limits::MAX_REASONING_CHARS).is_some() {
+            return err(
+                ErrorKind::InvalidArgument,
+                format!("the rationale must be at most {} characters", crate::limits::MAX_REASONING_CHARS),
+            );
+        }
         self.cancel_all(id, "cancelled_by_agent", reasoning)?;
         let now = self.clock.unwrap_or(0);
         for sym in 0..self.symbols.len() {
