@@ -757,10 +757,19 @@ impl Run {
                 return bad(&format!("an order or fill of agent {k} is not at a time of the timeline"));
             }
         }
-        if let Some(key) =
-            self.idempotency.keys().find(|k| check_text("idempotency_key", k, MAX_IDEMPOTENCY_KEY_CHARS).is_err())
-        {
-            return bad(&format!("idempotency key of {} characters", key.chars().count()));
+        for (key, keyed) in &self.idempotency {
+            if check_text("idempotency_key", key, MAX_IDEMPOTENCY_KEY_CHARS).is_err() {
+                return bad(&format!("idempotency key of {} characters", key.chars().count()));
+            }
+            // A submit or cancel was answered with an order, a step with a report.
+            let answered = matches!(
+                (&keyed.action, &keyed.outcome),
+                (Action::Submit { .. } | Action::Cancel { .. }, Outcome::Order(_))
+                    | (Action::Step { .. }, Outcome::Step(_))
+            );
+            if !answered {
+                return bad(&format!("idempotency key '{key}' holds an answer of another kind"));
+            }
         }
         Ok(())
     }

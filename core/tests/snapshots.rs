@@ -233,3 +233,14 @@ fn a_rejected_order_of_an_unknown_symbol_restores() {
     assert_eq!(e.kind, ErrorKind::UnknownSymbol);
     Run::restore_json(run.scenario().clone(), &run.snapshot_json()).unwrap();
 }
+
+/// A stored answer of the wrong kind (a step's report under a submit) reached an `unreachable!`
+/// when the key was used again.
+#[test]
+fn an_idempotency_key_holds_an_answer_of_its_kind() {
+    let e = restore_edited(|v| {
+        let step = v["idempotency"]["s1"]["outcome"].clone();
+        v["idempotency"]["k1"]["outcome"] = step;
+    });
+    assert!(e.detail.contains("answer of another kind"), "{e}");
+}
