@@ -171,6 +171,9 @@ fn over_long_decimals_are_refused_never_rounded() {
     assert_eq!(wire::run::decimal("abc", "quantity").unwrap_err().kind, ErrorKind::InvalidArgument);
     let csv = format!("date,open,high,low,close\n2024-01-02,1,1,1,{long}\n");
     assert_eq!(csv::parse_bars(&csv).unwrap_err().kind, ErrorKind::CsvParse);
+    let tiny = "date,open,high,low,close\n2024-01-02,1,1,1,1e-30\n";
+    let e = csv::parse_bars(tiny).unwrap_err();
+    assert!(e.detail.contains("'1e-30' has more digits than a decimal holds exactly"), "{e}");
     let csv = "date,open,high,low,close\n2024-01-02,1,1,1,0.99999999999999999999999999999e0\n";
     assert_eq!(csv::parse_bars(csv).unwrap_err().kind, ErrorKind::CsvParse);
     // What can be held exactly still reads, digits kept.
