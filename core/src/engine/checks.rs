@@ -2,7 +2,8 @@
 //! risk profile, in a fixed order; the first failing check names itself in the rejection.
 //!
 //! Order of checks: request validation → client order id reuse → order rate → liquidation state →
-//! symbol (universe, tradable, agent universe) → market data → position side and size →
+//! the engine's bound on working orders (`limits::MAX_WORKING_ORDERS`, before anything walks them)
+//! → symbol (universe, tradable, agent universe) → market data → position side and size →
 //! max open orders → daily loss limit → max position size → leverage cap → buying power.
 
 use rust_decimal::Decimal;
