@@ -222,6 +222,8 @@ fn orders_must_be_well_formed() {
     assert!(e.detail.contains("working list"), "{e}");
     let e = restore_edited(|v| v["engine"]["next_order_id"] = json!(1));
     assert!(e.detail.contains("next id"), "{e}");
+    let e = restore_edited(|v| v["engine"]["next_order_id"] = json!(u64::MAX));
+    assert!(e.detail.contains("next ids are out of range"), "{e}");
 }
 
 /// Found by the `wire_json` fuzz target: an order rejected for an unknown symbol stays in the

@@ -23,6 +23,9 @@ pub(crate) fn inconsistent(what: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::InvalidSnapshot, format!("inconsistent snapshot: {what}"))
 }
 
+/// Largest next order or fill id a snapshot may hold: 2^53 − 1.
+const MAX_ID: u64 = (1 << 53) - 1;
+
 fn ensure(ok: bool, what: impl FnOnce() -> String) -> Result<()> {
     if ok { Ok(()) } else { Err(inconsistent(what())) }
 }
@@ -68,6 +71,8 @@ impl Engine {
             "an order id reaches the next id".into()
         })?;
         ensure(fill_ids.last().is_none_or(|&id| id < self.next_fill_id), || "a fill id reaches the next id".into())?;
+        // Ids stay exact in a JavaScript number, and counting on from them cannot overflow.
+        ensure(self.next_order_id <= MAX_ID && self.next_fill_id <= MAX_ID, || "the next ids are out of range".into())?;
         Ok(())
     }
 
