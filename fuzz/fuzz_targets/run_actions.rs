@@ -1,7 +1,7 @@
 //! A run driven by arbitrary actions decoded from the bytes — submit (any side, type, size, price,
 //! time in force, exits), cancel, step, market views, snapshot and restore, reset, liquidate,
 //! profile changes, idempotency keys — under rules picked from the bytes (cash from 0.01 to 10^15,
-//! leverage, commission). After every action the engine must pass its own consistency check
+//! leverage, commission, prices scaled from 10^-8 to 10^7 times the market's). After every action the engine must pass its own consistency check
 //! (each account is what its fills book, the working list is the working orders, ...) and a
 //! snapshot must restore; every error must be typed.
 #![no_main]
@@ -10,8 +10,8 @@ use std::sync::{Arc, OnceLock};
 
 use libfuzzer_sys::fuzz_target;
 use vectrade_core::{
-    AgentId, Decimal, Error, ErrorKind, OrderRequest, OrderType, RiskProfile, Run, Scenario, Side, SyntheticSpec,
-    TimeInForce, Trim, catalog,
+    AgentId, Bar, Decimal, Error, ErrorKind, OrderRequest, OrderType, RiskProfile, Run, Scenario, Series, Side,
+    SyntheticSpec, TimeInForce, Trim, catalog,
 };
 
 fn base() -> &'static Scenario {
@@ -69,7 +69,27 @@ fuzz_target!(|data: &[u8]| {
     config.short_enabled = b.byte() % 2 == 0;
     config.costs.commission.per_unit = b.pick(&["0", "0.01", "10000000000"]).parse().expect("commission");
     config.costs.max_volume_participation = b.pick(&[None, Some(Decimal::new(1, 1))]);
-    let Ok(scenario) = base().with_config(config) else { return };
+    // Prices scaled from satoshis to the price limit, so sums reach the edges of the arithmetic.
+    let scale: Decimal = b.pick(&["1", "0.00000001", "0.0001", "1000", "10000000"]).parse().expect("scale");
+    let series = base()
+        .series()
+        .iter()
+        .map(|s| Series {
+            symbol: s.symbol.clone(),
+            bars: s
+                .bars
+                .iter()
+                .map(|bar| Bar {
+                    open: bar.open * scale,
+                    high: bar.high * scale,
+                    low: bar.low * scale,
+                    close: bar.close * scale,
+                    ..*bar
+                })
+                .collect(),
+        })
+        .collect();
+    let Ok(scenario) = Scenario::new(config, series) else { return };
     let scenario = Arc::new(scenario);
     let symbols: Vec<String> = scenario.series().iter().map(|s| s.symbol.clone()).collect();
     let mut run = Run::new(scenario.clone()).expect("a run");
