@@ -326,4 +326,27 @@ mod tests {
             assert_eq!(to_f64(decimal_from_f64(v).unwrap()), v, "round trip of {v}");
         }
     }
+
+    #[test]
+    fn exact_decimals_read_every_spelling_and_round_none() {
+        for (text, want) in [
+            ("+1.5", "1.5"),
+            ("-0.25", "-0.25"),
+            (".5", "0.5"),
+            ("5.", "5"),
+            (" 7 ", "7"),
+            ("1.50", "1.50"),
+            ("2.5E3", "2500.0"),
+            ("25e-1", "2.5"),
+            ("0e9999", "0"),
+            ("1.0000000000000000000000000000000", "1"),
+        ] {
+            assert_eq!(decimal_exact(text).map(|d| d.to_string()).as_deref(), Some(want), "{text}");
+        }
+        for text in ["", "-", ".", "1..2", "1_000", "1e", "1e+", "abc", "0x10", "1e-29", "1e29", "١٠", "1 2"] {
+            assert_eq!(decimal_exact(text), None, "{text}");
+        }
+        assert_eq!(decimal_exact("0.99999999999999999999999999999"), None, "29 places would be rounded");
+        assert_eq!(decimal_exact("0.9999999999999999999999999999").map(|d| d.scale()), Some(28));
+    }
 }
