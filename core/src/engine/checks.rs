@@ -200,9 +200,9 @@ fn check_position(engine: &Engine, a: &Agent, sym: usize, req: &OrderRequest) ->
         Side::Short if !engine.config.short_enabled || !a.profile.allow_short => err(
             ErrorKind::ShortingDisabled,
             if engine.config.short_enabled {
-                "shorting is disabled in this agent's risk profile"
+                "shorting is disabled in this agent's risk profile: set its `allow_short` (`allowShort` in TypeScript)"
             } else {
-                "shorting is not enabled for this scenario"
+                "shorting is not enabled for this scenario: build it with the rule `short_enabled=True` (`shortEnabled: true` in TypeScript)"
             },
         ),
         Side::Short if held - queued_closing(a, Side::Sell, symbol)? > Decimal::ZERO => err(
