@@ -84,6 +84,22 @@ def test_strategy_errors_propagate_and_bad_strategies_are_refused() -> None:
         vt.backtest(42, vt.scenarios.get("tech-2024-q2"))  # type: ignore[arg-type]
 
 
+def test_fast_path_quantities_are_read_exactly() -> None:
+    """Issue 10, findings 5 and 15: ``ctx.buy`` rounded a Decimal with 29 places to 1 and raised a
+    bare ValueError for ``10**40``; both are the engine's ``invalid_quantity`` now."""
+
+    def buying(quantity: Any) -> Any:
+        def strategy(ctx: vt.Context) -> None:
+            ctx.buy("AAPL", quantity)
+
+        return strategy
+
+    for quantity in (Decimal("0.99999999999999999999999999999"), 10**40):
+        with pytest.raises(vt.InvalidInput) as e:
+            vt.backtest(buying(quantity), vt.scenarios.get("tech-2024-q2"))
+        assert e.value.code == "invalid_quantity"
+
+
 def _sma(values: Any, n: int) -> Any:
     import numpy as np
 
