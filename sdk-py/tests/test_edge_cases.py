@@ -72,6 +72,11 @@ def test_bad_arguments_are_vectrade_errors_naming_the_argument() -> None:
         run.submit({"symbol": "AAPL"})  # type: ignore[arg-type]
     assert list(run.market("AAPL", lookback=1, as_="bars")) == ["AAPL"], "a single symbol as a str"
 
+    # Issue 10, finding 12: Arabic-Indic digits were 10 in Python and refused in Node/WebAssembly.
+    with pytest.raises(vt.InvalidInput, match="digits 0-9 only") as digits:
+        run.submit(vt.Order.market("AAPL", "buy", "١٠"))
+    assert digits.value.code == "invalid_argument"
+
     closes: Any = []
     vt.backtest(lambda ctx: closes.append(ctx.closes("AAPL", 0)), vt.scenarios.get("tech-2024-q2"))
     assert closes[0] == []

@@ -35,6 +35,10 @@ def to_decimal(value: Any, name: str) -> Decimal:
         )
     if isinstance(value, Decimal):
         d = value
+    elif isinstance(value, str) and not value.isascii():
+        # Python's Decimal reads other scripts' digits ("١٠" is 10); the engine, and so Node and
+        # WebAssembly, read ASCII digits only: one behaviour in every runtime.
+        raise invalid("invalid_argument", f"`{name}` is not a number: {value!r} (digits 0-9 only)")
     elif isinstance(value, (int, str)):
         try:
             d = Decimal(value)
