@@ -168,7 +168,14 @@ fn over_long_decimals_are_refused_never_rounded() {
     let e = wire::config_from_rules(&cash, &["X".into()], &[0, 3_600_000]).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidArgument, "{e}");
     assert_eq!(wire::run::decimal(long, "quantity").unwrap_err().kind, ErrorKind::InvalidQuantity);
-    assert_eq!(wire::run::decimal("abc", "quantity").unwrap_err().kind, ErrorKind::InvalidArgument);
+    let e = wire::run::decimal("abc", "quantity").unwrap_err();
+    assert_eq!(
+        (e.kind, e.detail.as_str()),
+        (ErrorKind::InvalidArgument, "`quantity` is not a decimal number: \"abc\"")
+    );
+    let e = wire::run::decimal(long, "limit").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidPrice);
+    assert!(e.detail.ends_with("has more digits than a decimal holds exactly; it would be rounded"), "{e}");
     let csv = format!("date,open,high,low,close\n2024-01-02,1,1,1,{long}\n");
     assert_eq!(csv::parse_bars(&csv).unwrap_err().kind, ErrorKind::CsvParse);
     let tiny = "date,open,high,low,close\n2024-01-02,1,1,1,1e-30\n";
