@@ -36,7 +36,7 @@ for target in "${targets[@]}"; do
         status=1
         grep -E "panicked at|ERROR: libFuzzer|Test unit written" "$log" | head -5 >&2 || tail -20 "$log" >&2
     fi
-    cases=$(grep -Eo 'Done [0-9]+ runs' "$log" | awk '{print $2}' | tail -1)
+    cases=$(grep -Eo 'Done [0-9]+ runs' "$log" | awk '{print $2}' | tail -1 || true)
     echo "fuzz $target: ${cases:-0} cases, $crashes crashes"
 done
 exit "$status"
