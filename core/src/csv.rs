@@ -108,6 +108,14 @@ impl Collected {
 
 fn parse(text: &str, default_symbol: Option<&str>, need_symbol: bool) -> Result<Vec<Collected>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Old Mac files end their lines with a bare `\r`.
+    let lines_of_cr;
+    let text = if text.contains('\r') && !text.contains('\n') {
+        lines_of_cr = text.replace('\r', "\n");
+        lines_of_cr.as_str()
+    } else {
+        text
+    };
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| !l.trim().is_empty()).peekable();
     let Some((header_line, header)) = lines.next() else {
         return Err(csv_error("the CSV text is empty".to_string()));

@@ -72,6 +72,17 @@ def test_bad_arguments_are_vectrade_errors_naming_the_argument() -> None:
         run.submit({"symbol": "AAPL"})  # type: ignore[arg-type]
     assert list(run.market("AAPL", lookback=1, as_="bars")) == ["AAPL"], "a single symbol as a str"
 
+    # Issue 10, finding 15: bad types and shapes are InvalidInput, not TypeError or a file lookup.
+    with pytest.raises(vt.InvalidInput, match="`symbol` must be a str, got NoneType"):
+        vt.backtest(lambda ctx: ctx.buy(None, 1), vt.scenarios.get("tech-2024-q2"))  # type: ignore[arg-type]
+    cr_only = vt.scenarios.from_csv("Date,Open,High,Low,Close\r2024-01-02,1,1,1,1\r2024-01-03,1,1,1,1\r", symbol="X")
+    assert cr_only.info["bar_count"] == 2
+    deep: Any = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(vt.InvalidInput, match="nested too deeply"):
+        vt.scenarios.from_csv("Date,Open,High,Low,Close\n2024-01-02,1,1,1,1\n", symbol="X", market_hours=deep)
+
     # Issue 10, finding 12: Arabic-Indic digits were 10 in Python and refused in Node/WebAssembly.
     with pytest.raises(vt.InvalidInput, match="digits 0-9 only") as digits:
         run.submit(vt.Order.market("AAPL", "buy", "١٠"))

@@ -64,8 +64,10 @@ def dumps(obj: Any) -> str:
     """JSON for the engine; a value of a type the engine cannot take is InvalidInput."""
     try:
         return json.dumps(obj, default=_default, separators=(",", ":"))
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError) as e:  # ValueError: a cycle
         raise invalid("invalid_argument", str(e)) from None
+    except RecursionError:
+        raise invalid("invalid_argument", "the value is nested too deeply to send to the engine") from None
 
 
 def _default(o: Any) -> Any:

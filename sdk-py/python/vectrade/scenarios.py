@@ -219,12 +219,13 @@ def _rules_wire(rules: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def from_csv(source: Union[str, Path], *, symbol: Optional[str] = None, **rules: Any) -> Scenario:
-    """A scenario from OHLCV CSV (a path, or the text itself when it contains a newline).
+    """A scenario from OHLCV CSV (a path, or the text itself when it contains a line break).
 
     Common layouts are recognised (Yahoo, pandas ``to_csv``, MetaTrader, epoch timestamps); a file
     without a symbol column needs ``symbol``. ``rules`` are the fields of :class:`Rules`.
     """
-    text = source if isinstance(source, str) and "\n" in source else Path(source).read_text()
+    # A line break of any kind marks text: old Mac files end lines with a bare "\r".
+    text = source if isinstance(source, str) and ("\n" in source or "\r" in source) else Path(source).read_text()
     series = loads(_native.parse_csv(text, symbol))
     times = b"".join(int(b["ts"]).to_bytes(8, "little", signed=True) for b in series[0]["bars"]) if series else b""
     config = Rules.of(rules).config([s["symbol"] for s in series], times)
