@@ -83,6 +83,12 @@ def test_bad_arguments_are_vectrade_errors_naming_the_argument() -> None:
     with pytest.raises(vt.InvalidInput, match="nested too deeply"):
         vt.scenarios.from_csv("Date,Open,High,Low,Close\n2024-01-02,1,1,1,1\n", symbol="X", market_hours=deep)
 
+    # Issue 10, "also fix": backtesting.py's `sl=` named the dataclass in a raw TypeError.
+    with pytest.raises(vt.InvalidInput, match=r"ctx.buy\(\) takes no `sl`; valid keywords: time_in_force, stop_loss"):
+        vt.backtest(lambda ctx: ctx.buy("AAPL", 1, sl="100"), vt.scenarios.get("tech-2024-q2"))  # type: ignore[arg-type]
+    with pytest.raises(vt.InvalidInput, match=r"Order.limit\(\) takes no `tp`, `sl`"):
+        vt.Order.limit("AAPL", "buy", 1, "100", tp="110", sl="90")
+
     # Issue 10, finding 12: Arabic-Indic digits were 10 in Python and refused in Node/WebAssembly.
     with pytest.raises(vt.InvalidInput, match="digits 0-9 only") as digits:
         run.submit(vt.Order.market("AAPL", "buy", "١٠"))

@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import _native
 from ._convert import DecimalLike, invalid, to_datetime, to_decimal
-from .models import Bar, Order, PlacedOrder, Results, RiskProfile, Side
+from .models import Bar, Order, PlacedOrder, Results, RiskProfile, Side, order_keywords
 from .scenarios import Scenario
 from .simulator import Run, Simulator
 
@@ -227,6 +227,7 @@ class Context:
 
     def _place(self, symbol: str, side: Side, quantity: Any, limit: Any, kw: Dict[str, Any]) -> int:
         if kw:  # brackets, time in force, ...: the full order
+            order_keywords(f"ctx.{side}", kw)
             return self.submit(_order(symbol, side, quantity, limit, kw)).id
         # Hot path: one call into the engine, no order object, no JSON.
         if type(quantity) is not int:
