@@ -121,3 +121,16 @@ def test_cli_runs_the_most_derived_strategy_and_reports_missing_files(tmp_path: 
     assert '"trade_count": 1' in capsys.readouterr().out
     with pytest.raises(SystemExit, match="no strategy file"):
         main(["run", str(tmp_path / "missing.py")])
+
+
+def test_dataframe_times_are_milliseconds_and_never_truncated() -> None:
+    """Issue 10, finding 9: an integer ``ts`` column was read as nanoseconds (bars in 1970), and
+    sub-millisecond times were truncated where Node and ``from_arrow`` refuse them."""
+    pd = pytest.importorskip("pandas")
+    ms = [1_704_153_600_000, 1_704_157_200_000]
+    frame = pd.DataFrame({"ts": ms, "open": [1.0, 2.0], "high": [1.0, 2.0], "low": [1.0, 2.0], "close": [1.0, 2.0]})
+    sc = vt.scenarios.from_dataframe(frame, symbol="X")
+    assert sc.info["start_ts"] == "2024-01-02T00:00:00Z"
+    fine = frame.assign(ts=pd.to_datetime(ms, unit="ms") + pd.Timedelta(microseconds=5))
+    with pytest.raises(vt.InvalidInput, match="finer than a millisecond"):
+        vt.scenarios.from_dataframe(fine, symbol="X")

@@ -284,7 +284,8 @@ def from_dataframe(data: Any, *, symbol: Optional[str] = None, **rules: Any) -> 
 
     Columns ``open, high, low, close`` and optional ``volume`` (any case; others such as
     ``Adj Close`` are ignored); times from a DatetimeIndex or a ``ts``/``date``/``datetime``/``time``
-    column, naive times taken as UTC. Two-level columns as yfinance downloads them
+    column (integers are UTC milliseconds, as in :func:`from_arrays` and :func:`from_arrow`), naive
+    times taken as UTC; times finer than a millisecond are refused, not truncated. Two-level columns as yfinance downloads them
     (``("Close", "AAPL")``, either level first) give one symbol per ticker, each keeping the rows
     where it has prices.
     ``rules`` are the fields of :class:`Rules`. Needs pandas.
@@ -308,10 +309,16 @@ def from_dataframe(data: Any, *, symbol: Optional[str] = None, **rules: Any) -> 
             key = next((lower[k] for k in ("ts", "date", "datetime", "time", "timestamp") if k in lower), None)
             if key is None:
                 raise invalid("invalid_bar", f"{sym}: no DatetimeIndex and no ts/date/datetime/time column; columns are {builtins.list(df.columns)}")
-            times = pd.DatetimeIndex(pd.to_datetime(df[key]))
+            column = df[key]
+            # Integers are epoch milliseconds everywhere in VecTrade (pandas would read nanoseconds).
+            unit = "ms" if pd.api.types.is_integer_dtype(column) else None
+            times = pd.DatetimeIndex(pd.to_datetime(column, unit=unit))
         if times.tz is not None:
             times = times.tz_convert("UTC").tz_localize(None)
-        cols: Dict[str, Any] = {"ts": times.values.astype("datetime64[ms]").astype("int64")}
+        nanos = times.values.astype("datetime64[ns]").astype("int64")
+        if (nanos % 1_000_000 != 0).any():
+            raise invalid("invalid_bar", f"{sym}: times finer than a millisecond")
+        cols: Dict[str, Any] = {"ts": nanos // 1_000_000}
         for name in ("open", "high", "low", "close", "volume"):
             if name in lower:
                 cols[name] = df[lower[name]].to_numpy(dtype="float64")
