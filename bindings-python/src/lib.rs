@@ -52,6 +52,16 @@ create_exception!(
 );
 create_exception!(vectrade, RunFinished, InvalidState, "The run is over; it takes no more steps or orders.");
 
+/// An int or a `Decimal` from the Python layer, exactly: an int that fits `i64` as it is, anything
+/// else read from its text by the core (`wire::run::decimal`), which refuses what it would have to
+/// round (29 decimal places, `10**40`) with a typed error. pyo3's own conversion rounds.
+fn exact_decimal(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Decimal> {
+    if let Ok(v) = value.extract::<i64>() {
+        return Ok(Decimal::from(v));
+    }
+    ok(wire::run::decimal(&value.str()?.to_cow()?, what))
+}
+
 /// The Python exception for an engine error, with `code`, `detail` and `family` attributes.
 pub(crate) fn raise(e: Error) -> PyErr {
     let detail = e.detail.clone();
@@ -244,16 +254,18 @@ impl PyRun {
 
     /// The fast path of the callback API's `ctx.buy(...)` & co.: a market order, or a limit order
     /// with `limit`, in the series `index`; returns the order id. `quantity` and `limit` arrive as
-    /// int or Decimal (checked by the Python layer).
+    /// int or Decimal (checked by the Python layer) and are read exactly ([`exact_decimal`]).
     #[pyo3(signature = (id, index, side, quantity, limit=None))]
     fn submit_simple(
         &mut self,
         id: usize,
         index: usize,
         side: &str,
-        quantity: Decimal,
-        limit: Option<Decimal>,
+        quantity: &Bound<'_, PyAny>,
+        limit: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
+        let quantity = exact_decimal(quantity, "quantity")?;
+        let limit = limit.map(|l| exact_decimal(l, "limit")).transpose()?;
         ok(wire::run::submit_simple(&mut self.inner, agent(id), index, side, quantity, limit))
     }
 

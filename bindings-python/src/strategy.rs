@@ -5,9 +5,9 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use pyo3::exceptions::{PyIndexError, PyTypeError};
+use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PySlice};
+use pyo3::types::{PyList, PySlice, PyString};
 use vectrade_core::reveal::{self, Revealed};
 use vectrade_core::{Error, ErrorKind, wire};
 
@@ -108,13 +108,26 @@ fn last_two(side: &Bound<'_, PyAny>) -> PyResult<([f64; 2], usize)> {
             [] => ([f64::NAN; 2], 0),
         });
     }
-    match side.extract::<f64>() {
-        Ok(level) => Ok(([level, level], 2)),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "crossover compares indicators or numbers, got {}",
-            side.get_type().name()?
-        ))),
+    if let Ok(level) = side.extract::<f64>() {
+        return Ok(([level, level], 2));
     }
+    // A series as numpy, pandas or a list holds it: its last two values, as backtesting.py reads it.
+    if !side.is_instance_of::<PyString>()
+        && let Ok(n) = side.len()
+    {
+        let at = |i: isize| -> PyResult<f64> { side.get_item(i)?.extract::<f64>() };
+        let pair = match n {
+            0 => Ok(([f64::NAN; 2], 0)),
+            1 => at(-1).map(|y| ([f64::NAN, y], 1)),
+            _ => at(-2).and_then(|x| Ok(([x, at(-1)?], 2))),
+        };
+        if pair.is_ok() {
+            return pair;
+        }
+    }
+    let got = side.get_type().name()?;
+    let detail = format!("crossover compares indicators, arrays of numbers or numbers, got {got}");
+    Err(raise(Error::new(ErrorKind::InvalidArgument, detail)))
 }
 
 /// True when `a` has just crossed above `b` (an indicator or a number): below it at the previous

@@ -115,7 +115,7 @@ pub fn list() -> Vec<ScenarioInfo> {
 pub struct SyntheticSpec {
     /// Slug of the resulting scenario.
     pub slug: String,
-    /// Number of tradable symbols (1 ..= 10 000).
+    /// Number of tradable symbols (1 ..= 999; a benchmark is added).
     pub symbols: usize,
     /// Bars per symbol (at least 1).
     pub bars: usize,

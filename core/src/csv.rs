@@ -68,6 +68,19 @@ pub fn parse_multi_with(text: &str, default_symbol: Option<&str>) -> Result<Vec<
     Ok(series.into_iter().map(|s| Series { symbol: s.symbol, bars: s.bars }).collect())
 }
 
+/// Why a cell is no number: a number too long to be held exactly (`1e-30`, 29 decimals) is said
+/// to be one, not called "not a number".
+fn not_a_number(text: &str) -> String {
+    let t = text.trim();
+    let numeric =
+        t.bytes().any(|b| b.is_ascii_digit()) && t.bytes().all(|b| b.is_ascii_digit() || b".,eE+-$ ".contains(&b));
+    if numeric {
+        format!("'{text}' has more digits than a decimal holds exactly (28 places, about 7.9e28); it is not rounded")
+    } else {
+        format!("'{text}' is not a number")
+    }
+}
+
 fn csv_error(detail: String) -> Error {
     Error::new(ErrorKind::CsvParse, detail)
 }
@@ -95,6 +108,14 @@ impl Collected {
 
 fn parse(text: &str, default_symbol: Option<&str>, need_symbol: bool) -> Result<Vec<Collected>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Old Mac files end their lines with a bare `\r`.
+    let lines_of_cr;
+    let text = if text.contains('\r') && !text.contains('\n') {
+        lines_of_cr = text.replace('\r', "\n");
+        lines_of_cr.as_str()
+    } else {
+        text
+    };
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| !l.trim().is_empty()).peekable();
     let Some((header_line, header)) = lines.next() else {
         return Err(csv_error("the CSV text is empty".to_string()));
@@ -238,8 +259,7 @@ impl RowReader<'_> {
 
     fn number(&self, cells: &[Cow<'_, str>], column: usize, line: usize) -> Result<Decimal> {
         let text = self.cell(cells, column, line)?;
-        parse_decimal(text, self.comma_is_decimal)
-            .ok_or_else(|| self.error(line, column, format!("'{text}' is not a number")))
+        parse_decimal(text, self.comma_is_decimal).ok_or_else(|| self.error(line, column, not_a_number(text)))
     }
 
     /// A volume cell: empty means 0; `K`, `M` and `B` suffixes multiply (Investing.com).
@@ -256,7 +276,7 @@ impl RowReader<'_> {
         };
         parse_decimal(digits, self.comma_is_decimal)
             .and_then(|v| v.checked_mul(Decimal::from(factor)))
-            .ok_or_else(|| self.error(line, column, format!("'{text}' is not a number")))
+            .ok_or_else(|| self.error(line, column, not_a_number(text)))
     }
 
     /// The bar of `group` on this row, its symbol and its tick volume; `None` for a wide file's

@@ -146,7 +146,11 @@ pub fn decimal_exact(text: &str) -> Option<Decimal> {
     }
     let e: i32 = e.parse().ok()?;
     if e >= 0 {
-        for _ in 0..e {
+        // Places of the mantissa are used up first (`1.0e3` is 1000, as `Decimal::from_scientific`
+        // and Python's `format(d, "f")` write it), then zeros are appended.
+        let used = value.scale().min(e.unsigned_abs());
+        value.set_scale(value.scale() - used).ok()?;
+        for _ in used..e.unsigned_abs() {
             value = value.checked_mul(Decimal::TEN)?;
         }
         return Some(value);
@@ -324,6 +328,52 @@ mod tests {
         assert_eq!(decimal_from_f64(1e30), None);
         for v in [0.5, -3.25, 1e-7, 123456.789, 9.87654321e15] {
             assert_eq!(to_f64(decimal_from_f64(v).unwrap()), v, "round trip of {v}");
+        }
+    }
+
+    #[test]
+    fn exact_decimals_read_every_spelling_and_round_none() {
+        for (text, want) in [
+            ("+1.5", "1.5"),
+            ("-0.25", "-0.25"),
+            (".5", "0.5"),
+            ("5.", "5"),
+            (" 7 ", "7"),
+            ("1.50", "1.50"),
+            ("2.5E3", "2500"),
+            ("1.0E+3", "1000"),
+            ("1.25e1", "12.5"),
+            ("25e-1", "2.5"),
+            ("0e9999", "0"),
+            ("1.0000000000000000000000000000000", "1"),
+        ] {
+            assert_eq!(decimal_exact(text).map(|d| d.to_string()).as_deref(), Some(want), "{text}");
+        }
+        for text in ["", "-", ".", "1..2", "1_000", "1e", "1e+", "abc", "0x10", "1e-29", "1e29", "١٠", "1 2"] {
+            assert_eq!(decimal_exact(text), None, "{text}");
+        }
+        assert_eq!(decimal_exact("0.99999999999999999999999999999"), None, "29 places would be rounded");
+        assert_eq!(decimal_exact("0.9999999999999999999999999999").map(|d| d.scale()), Some(28));
+    }
+
+    #[test]
+    fn exact_decimals_have_the_digits_the_rounding_parser_gives_where_it_is_exact() {
+        // The old reading (`from_str`, then `from_scientific`) for every text it read exactly:
+        // same value and same scale, so outputs keep their bytes.
+        for mantissa in ["0", "1", "25", "1000", "123456789", "99999999999999", "-7"] {
+            for places in 0..6 {
+                let text = if places == 0 || mantissa.len() <= places {
+                    mantissa.to_string()
+                } else {
+                    format!("{}.{}", &mantissa[..mantissa.len() - places], &mantissa[mantissa.len() - places..])
+                };
+                for exponent in ["", "e-3", "e0", "E+2", "e5", "E-1"] {
+                    let text = format!("{text}{exponent}");
+                    let old = text.parse::<Decimal>().or_else(|_| Decimal::from_scientific(&text)).unwrap();
+                    let new = decimal_exact(&text).unwrap();
+                    assert_eq!(new.serialize(), old.serialize(), "{text}: {new} vs {old}");
+                }
+            }
         }
     }
 }

@@ -18,8 +18,11 @@ use crate::order::{Order, OrderRequest};
 use crate::risk::RiskProfile;
 use crate::scenario::Scenario;
 
+mod snapshot;
+
 pub use crate::limits::MAX_LOOKBACK;
 use crate::limits::{MAX_IDEMPOTENCY_KEY_CHARS, check_text};
+pub use snapshot::RunSnapshot;
 /// Bars per symbol when no lookback is given.
 pub const DEFAULT_LOOKBACK: usize = 50;
 
@@ -168,25 +171,6 @@ struct KeyedAction {
     action: Action,
     outcome: Outcome,
 }
-
-/// A run's complete state; restoring it onto the same scenario continues byte-identically.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunSnapshot {
-    /// Snapshot format version.
-    pub format: u32,
-    /// Slug of the scenario it was taken on.
-    pub scenario_slug: String,
-    /// The scenario's fingerprint, hex.
-    pub scenario_fingerprint: String,
-    /// Timeline index of `sim_time`.
-    pub step: usize,
-    /// Whether a step was taken.
-    pub started: bool,
-    engine: Engine,
-    idempotency: BTreeMap<String, KeyedAction>,
-}
-
-const SNAPSHOT_FORMAT: u32 = 1;
 
 /// A run over a stored scenario. See the module docs.
 #[derive(Debug, Clone)]
@@ -593,71 +577,6 @@ impl Run {
             per_symbol,
             metrics,
         })
-    }
-
-    /// The run's complete state.
-    pub fn snapshot(&self) -> RunSnapshot {
-        RunSnapshot {
-            format: SNAPSHOT_FORMAT,
-            scenario_slug: self.scenario.config().slug.clone(),
-            scenario_fingerprint: format!("{:016x}", self.scenario.fingerprint()),
-            step: self.step,
-            started: self.started,
-            engine: self.engine.clone(),
-            idempotency: self.idempotency.clone(),
-        }
-    }
-
-    /// The snapshot as JSON text.
-    pub fn snapshot_json(&self) -> String {
-        serde_json::to_string(&self.snapshot()).expect("snapshots serialise")
-    }
-
-    /// Continues a run from a snapshot taken on the same scenario.
-    pub fn restore(scenario: Arc<Scenario>, snapshot: RunSnapshot) -> Result<Self> {
-        if snapshot.format != SNAPSHOT_FORMAT {
-            return err(
-                ErrorKind::InvalidSnapshot,
-                format!("snapshot format {} is not supported (expected {SNAPSHOT_FORMAT})", snapshot.format),
-            );
-        }
-        let fingerprint = format!("{:016x}", scenario.fingerprint());
-        if snapshot.scenario_fingerprint != fingerprint {
-            return err(
-                ErrorKind::InvalidSnapshot,
-                format!(
-                    "snapshot was taken on scenario '{}' ({}), not on '{}' ({fingerprint})",
-                    snapshot.scenario_slug,
-                    snapshot.scenario_fingerprint,
-                    scenario.config().slug
-                ),
-            );
-        }
-        snapshot.engine.check_consistency()?;
-        if !snapshot.engine.symbols().iter().eq(scenario.series().iter().map(|s| &s.symbol)) {
-            return err(ErrorKind::InvalidSnapshot, "snapshot's symbols differ from the scenario's");
-        }
-        let t = snapshot.step;
-        let Some(&ts) = scenario.timeline().get(t) else {
-            return err(ErrorKind::InvalidSnapshot, format!("snapshot step {t} is past the scenario's end"));
-        };
-        let cursors = scenario.series().iter().map(|s| s.bars.partition_point(|b| b.ts <= ts).checked_sub(1)).collect();
-        Ok(Run {
-            scenario,
-            engine: snapshot.engine,
-            step: t,
-            cursors,
-            started: snapshot.started,
-            idempotency: snapshot.idempotency,
-            slice: Vec::new(),
-        })
-    }
-
-    /// Continues a run from JSON made by [`Run::snapshot_json`].
-    pub fn restore_json(scenario: Arc<Scenario>, json: &str) -> Result<Self> {
-        let snapshot: RunSnapshot = serde_json::from_str(json)
-            .map_err(|e| Error::new(ErrorKind::InvalidSnapshot, format!("snapshot is not valid JSON: {e}")))?;
-        Self::restore(scenario, snapshot)
     }
 }
 

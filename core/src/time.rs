@@ -106,7 +106,8 @@ pub fn parse_timestamp(text: &str) -> Result<i64> {
     let rest = &s[i..];
     match rest {
         "" | "Z" | "z" => Ok(ms),
-        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) && &rest[3..4] == ":" => {
+        // Bytes, not `&rest[3..4]`: a multi-byte character there is no char boundary.
+        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) && rest.as_bytes()[3] == b':' => {
             let oh = num(i + 1, 2)?;
             let om = num(i + 4, 2)?;
             if oh > 23 || om > 59 {
@@ -167,6 +168,8 @@ mod tests {
             "2024-01-01T00:00:00+99:99",
             "2024-01-01T00:00:00+24:00",
             "2024-01-01T00:00:00-05:60",
+            "0046-01-02T00:00:00+\u{fffd}00", // found by the csv fuzz target: it panicked slicing
+            "2024-01-01T00:00:00+é:00",
         ] {
             assert_eq!(parse_timestamp(bad).unwrap_err().kind, ErrorKind::InvalidTimestamp, "{bad}");
         }

@@ -370,9 +370,14 @@ pub mod run {
             // A number with too many digits is a bad quantity or price; anything else a bad argument.
             let t = text.trim();
             let numeric = !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit() || b".eE+-".contains(&b));
-            let kind = if numeric { super::decimal_kind(what) } else { ErrorKind::InvalidArgument };
             let shown: String = text.chars().take(60).collect();
-            Error::new(kind, format!("`{what}` is not a decimal number that can be held exactly: {shown:?}"))
+            if numeric {
+                let detail =
+                    format!("`{what}` {shown:?} has more digits than a decimal holds exactly; it would be rounded");
+                Error::new(super::decimal_kind(what), detail)
+            } else {
+                Error::new(ErrorKind::InvalidArgument, format!("`{what}` is not a decimal number: {shown:?}"))
+            }
         })
     }
 

@@ -168,9 +168,19 @@ fn over_long_decimals_are_refused_never_rounded() {
     let e = wire::config_from_rules(&cash, &["X".into()], &[0, 3_600_000]).unwrap_err();
     assert_eq!(e.kind, ErrorKind::InvalidArgument, "{e}");
     assert_eq!(wire::run::decimal(long, "quantity").unwrap_err().kind, ErrorKind::InvalidQuantity);
-    assert_eq!(wire::run::decimal("abc", "quantity").unwrap_err().kind, ErrorKind::InvalidArgument);
+    let e = wire::run::decimal("abc", "quantity").unwrap_err();
+    assert_eq!(
+        (e.kind, e.detail.as_str()),
+        (ErrorKind::InvalidArgument, "`quantity` is not a decimal number: \"abc\"")
+    );
+    let e = wire::run::decimal(long, "limit").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidPrice);
+    assert!(e.detail.ends_with("has more digits than a decimal holds exactly; it would be rounded"), "{e}");
     let csv = format!("date,open,high,low,close\n2024-01-02,1,1,1,{long}\n");
     assert_eq!(csv::parse_bars(&csv).unwrap_err().kind, ErrorKind::CsvParse);
+    let tiny = "date,open,high,low,close\n2024-01-02,1,1,1,1e-30\n";
+    let e = csv::parse_bars(tiny).unwrap_err();
+    assert!(e.detail.contains("'1e-30' has more digits than a decimal holds exactly"), "{e}");
     let csv = "date,open,high,low,close\n2024-01-02,1,1,1,0.99999999999999999999999999999e0\n";
     assert_eq!(csv::parse_bars(csv).unwrap_err().kind, ErrorKind::CsvParse);
     // What can be held exactly still reads, digits kept.
@@ -288,4 +298,14 @@ fn resting_orders_are_bounded_and_submits_stay_fast() {
     let took = started.elapsed();
     eprintln!("8000 submits against up to 1000 resting orders: {took:?}");
     run.step(1).unwrap();
+}
+
+/// The rationale of `liquidate_and_finish` becomes the reasoning of the closing orders: it has the
+/// same limit (an unbounded one made orders no agent could have placed).
+#[test]
+fn a_rationale_has_the_reasoning_limit() {
+    let (mut run, a) = one_symbol(&["1 1 1 1 1"; 3]);
+    let long = "x".repeat(limits::MAX_REASONING_CHARS + 1);
+    assert_eq!(run.liquidate_and_finish(a, &long, None).unwrap_err().kind, ErrorKind::InvalidArgument);
+    run.liquidate_and_finish(a, "done", None).unwrap();
 }

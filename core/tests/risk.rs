@@ -60,11 +60,15 @@ fn sells_never_exceed_the_long_and_covers_never_the_short() {
 fn shorting_needs_the_scenario_and_the_profile() {
     let (mut run, a) = run_with(RiskProfile::default(), |_| {});
     let e = run.submit(a, OrderRequest::market("X", Side::Short, d("1"))).unwrap_err();
-    assert_eq!((e.code(), e.detail.as_str()), ("shorting_disabled", "shorting is not enabled for this scenario"));
+    let how = "shorting is not enabled for this scenario: build it with the rule `short_enabled=True` (`shortEnabled: true` in TypeScript)";
+    assert_eq!((e.code(), e.detail.as_str()), ("shorting_disabled", how));
     let no_short = RiskProfile { allow_short: false, ..RiskProfile::default() };
     let (mut run, a) = run_with(no_short, |c| c.short_enabled = true);
     let e = run.submit(a, OrderRequest::market("X", Side::Short, d("1"))).unwrap_err();
-    assert_eq!(e.detail, "shorting is disabled in this agent's risk profile");
+    assert_eq!(
+        e.detail,
+        "shorting is disabled in this agent's risk profile: set its `allow_short` (`allowShort` in TypeScript)"
+    );
 }
 
 #[test]

@@ -84,6 +84,22 @@ def test_strategy_errors_propagate_and_bad_strategies_are_refused() -> None:
         vt.backtest(42, vt.scenarios.get("tech-2024-q2"))  # type: ignore[arg-type]
 
 
+def test_fast_path_quantities_are_read_exactly() -> None:
+    """Issue 10, findings 5 and 15: ``ctx.buy`` rounded a Decimal with 29 places to 1 and raised a
+    bare ValueError for ``10**40``; both are the engine's ``invalid_quantity`` now."""
+
+    def buying(quantity: Any) -> Any:
+        def strategy(ctx: vt.Context) -> None:
+            ctx.buy("AAPL", quantity)
+
+        return strategy
+
+    for quantity in (Decimal("0.99999999999999999999999999999"), 10**40):
+        with pytest.raises(vt.InvalidInput) as e:
+            vt.backtest(buying(quantity), vt.scenarios.get("tech-2024-q2"))
+        assert e.value.code == "invalid_quantity"
+
+
 def _sma(values: Any, n: int) -> Any:
     import numpy as np
 
@@ -222,8 +238,13 @@ def test_crossover_compares_indicators_and_levels() -> None:
 
     vt.backtest(Probe, vt.scenarios.get("tech-2024-q2"))
     assert len(seen) > 100 and all(seen)
-    with pytest.raises(TypeError, match="indicators or numbers, got str"):
-        vt.crossover("AAPL", 1.0)  # type: ignore[arg-type]
+    with pytest.raises(vt.InvalidInput, match="numbers or numbers, got str"):
+        vt.crossover("AAPL", 1.0)
+    # Issue 10, "also fix": numpy arrays (and lists) cross like indicators, by their last two values.
+    import numpy as np
+
+    assert vt.crossover(np.array([1.0, 2.0, 3.0]), 2.5) and not vt.crossover(np.array([3.0, 1.0]), [2.0, 2.0])
+    assert vt.crossover([1.0, 3.0], np.array([2.0, 2.0])) and not vt.crossover(np.array([5.0]), 1.0)
 
 
 def test_order_shortcuts_return_ids_and_orders_can_be_looked_up() -> None:

@@ -72,6 +72,28 @@ def test_bad_arguments_are_vectrade_errors_naming_the_argument() -> None:
         run.submit({"symbol": "AAPL"})  # type: ignore[arg-type]
     assert list(run.market("AAPL", lookback=1, as_="bars")) == ["AAPL"], "a single symbol as a str"
 
+    # Issue 10, finding 15: bad types and shapes are InvalidInput, not TypeError or a file lookup.
+    with pytest.raises(vt.InvalidInput, match="`symbol` must be a str, got NoneType"):
+        vt.backtest(lambda ctx: ctx.buy(None, 1), vt.scenarios.get("tech-2024-q2"))  # type: ignore[arg-type]
+    cr_only = vt.scenarios.from_csv("Date,Open,High,Low,Close\r2024-01-02,1,1,1,1\r2024-01-03,1,1,1,1\r", symbol="X")
+    assert cr_only.info["bar_count"] == 2
+    deep: Any = []
+    for _ in range(100_000):
+        deep = [deep]
+    with pytest.raises(vt.InvalidInput, match="nested too deeply"):
+        vt.scenarios.from_csv("Date,Open,High,Low,Close\n2024-01-02,1,1,1,1\n", symbol="X", market_hours=deep)
+
+    # Issue 10, "also fix": backtesting.py's `sl=` named the dataclass in a raw TypeError.
+    with pytest.raises(vt.InvalidInput, match=r"ctx.buy\(\) takes no `sl`; valid keywords: time_in_force, stop_loss"):
+        vt.backtest(lambda ctx: ctx.buy("AAPL", 1, sl="100"), vt.scenarios.get("tech-2024-q2"))  # type: ignore[arg-type]
+    with pytest.raises(vt.InvalidInput, match=r"Order.limit\(\) takes no `tp`, `sl`"):
+        vt.Order.limit("AAPL", "buy", 1, "100", tp="110", sl="90")
+
+    # Issue 10, finding 12: Arabic-Indic digits were 10 in Python and refused in Node/WebAssembly.
+    with pytest.raises(vt.InvalidInput, match="digits 0-9 only") as digits:
+        run.submit(vt.Order.market("AAPL", "buy", "١٠"))
+    assert digits.value.code == "invalid_argument"
+
     closes: Any = []
     vt.backtest(lambda ctx: closes.append(ctx.closes("AAPL", 0)), vt.scenarios.get("tech-2024-q2"))
     assert closes[0] == []
@@ -99,3 +121,16 @@ def test_cli_runs_the_most_derived_strategy_and_reports_missing_files(tmp_path: 
     assert '"trade_count": 1' in capsys.readouterr().out
     with pytest.raises(SystemExit, match="no strategy file"):
         main(["run", str(tmp_path / "missing.py")])
+
+
+def test_dataframe_times_are_milliseconds_and_never_truncated() -> None:
+    """Issue 10, finding 9: an integer ``ts`` column was read as nanoseconds (bars in 1970), and
+    sub-millisecond times were truncated where Node and ``from_arrow`` refuse them."""
+    pd = pytest.importorskip("pandas")
+    ms = [1_704_153_600_000, 1_704_157_200_000]
+    frame = pd.DataFrame({"ts": ms, "open": [1.0, 2.0], "high": [1.0, 2.0], "low": [1.0, 2.0], "close": [1.0, 2.0]})
+    sc = vt.scenarios.from_dataframe(frame, symbol="X")
+    assert sc.info["start_ts"] == "2024-01-02T00:00:00Z"
+    fine = frame.assign(ts=pd.to_datetime(ms, unit="ms") + pd.Timedelta(microseconds=5))
+    with pytest.raises(vt.InvalidInput, match="finer than a millisecond"):
+        vt.scenarios.from_dataframe(fine, symbol="X")

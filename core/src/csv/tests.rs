@@ -217,3 +217,12 @@ fn empty_inputs() {
     assert_eq!(csv_err(parse_bars("date,open,high,low,close\n")), "line 1: the CSV has a header but no data rows");
     assert!(csv_err(parse_bars("date,open,high,low,close\n\"2024-01-02,1,1,1,1\n")).contains("not closed"));
 }
+
+#[test]
+fn lines_ended_by_a_bare_carriage_return() {
+    // Issue 10, finding 15: a CR-only file was one line (and Python took it for a path).
+    let text = "date,open,high,low,close\r2024-01-02,1,2,0.5,1.5\r2024-01-03,1.5,1.5,1.5,1.5\r";
+    let bars = parse_bars(text).unwrap();
+    assert_eq!(bars.len(), 2);
+    assert_eq!(bars[1], bar("2024-01-03", dec!(1.5), dec!(1.5), dec!(1.5), dec!(1.5), dec!(0)));
+}

@@ -2,7 +2,8 @@
 //! risk profile, in a fixed order; the first failing check names itself in the rejection.
 //!
 //! Order of checks: request validation → client order id reuse → order rate → liquidation state →
-//! symbol (universe, tradable, agent universe) → market data → position side and size →
+//! the engine's bound on working orders (`limits::MAX_WORKING_ORDERS`, before anything walks them)
+//! → symbol (universe, tradable, agent universe) → market data → position side and size →
 //! max open orders → daily loss limit → max position size → leverage cap → buying power.
 
 use rust_decimal::Decimal;
@@ -199,9 +200,9 @@ fn check_position(engine: &Engine, a: &Agent, sym: usize, req: &OrderRequest) ->
         Side::Short if !engine.config.short_enabled || !a.profile.allow_short => err(
             ErrorKind::ShortingDisabled,
             if engine.config.short_enabled {
-                "shorting is disabled in this agent's risk profile"
+                "shorting is disabled in this agent's risk profile: set its `allow_short` (`allowShort` in TypeScript)"
             } else {
-                "shorting is not enabled for this scenario"
+                "shorting is not enabled for this scenario: build it with the rule `short_enabled=True` (`shortEnabled: true` in TypeScript)"
             },
         ),
         Side::Short if held - queued_closing(a, Side::Sell, symbol)? > Decimal::ZERO => err(

@@ -188,6 +188,11 @@ impl Engine {
         self.index.get(symbol).copied()
     }
 
+    /// Time of the latest bar of the symbol at `index`, if any arrived.
+    pub(crate) fn last_bar_of(&self, index: usize) -> Option<i64> {
+        self.last_bar_ts.get(index).copied().flatten()
+    }
+
     /// Time of the latest bar processed (UTC ms), if any.
     pub fn clock(&self) -> Option<i64> {
         self.clock
@@ -474,6 +479,13 @@ impl Engine {
     /// Cancels the agent's working orders and queues market orders closing every position at the
     /// next open. They are the agent's own closing orders, so no pre-trade risk check can stop them.
     pub fn close_all(&mut self, id: AgentId, reasoning: &str) -> Result<()> {
+        // The reasoning goes on the closing orders, under the limit of any order's.
+        if reasoning.chars().nth(crate::limits::MAX_REASONING_CHARS).is_some() {
+            return err(
+                ErrorKind::InvalidArgument,
+                format!("the rationale must be at most {} characters", crate::limits::MAX_REASONING_CHARS),
+            );
+        }
         self.cancel_all(id, "cancelled_by_agent", reasoning)?;
         let now = self.clock.unwrap_or(0);
         for sym in 0..self.symbols.len() {

@@ -35,6 +35,10 @@ def to_decimal(value: Any, name: str) -> Decimal:
         )
     if isinstance(value, Decimal):
         d = value
+    elif isinstance(value, str) and not value.isascii():
+        # Python's Decimal reads other scripts' digits ("١٠" is 10); the engine, and so Node and
+        # WebAssembly, read ASCII digits only: one behaviour in every runtime.
+        raise invalid("invalid_argument", f"`{name}` is not a number: {value!r} (digits 0-9 only)")
     elif isinstance(value, (int, str)):
         try:
             d = Decimal(value)
@@ -60,8 +64,10 @@ def dumps(obj: Any) -> str:
     """JSON for the engine; a value of a type the engine cannot take is InvalidInput."""
     try:
         return json.dumps(obj, default=_default, separators=(",", ":"))
-    except (TypeError, ValueError) as e:
+    except (TypeError, ValueError) as e:  # ValueError: a cycle
         raise invalid("invalid_argument", str(e)) from None
+    except RecursionError:
+        raise invalid("invalid_argument", "the value is nested too deeply to send to the engine") from None
 
 
 def _default(o: Any) -> Any:

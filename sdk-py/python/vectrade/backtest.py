@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import _native
-from ._convert import DecimalLike, to_datetime, to_decimal
-from .models import Bar, Order, PlacedOrder, Results, RiskProfile, Side
+from ._convert import DecimalLike, invalid, to_datetime, to_decimal
+from .models import Bar, Order, PlacedOrder, Results, RiskProfile, Side, order_keywords
 from .scenarios import Scenario
 from .simulator import Run, Simulator
 
@@ -91,7 +91,9 @@ class Context:
     def _i(self, symbol: str) -> int:
         try:
             return self._index[symbol]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: an unhashable symbol
+            if not isinstance(symbol, str):
+                raise invalid("invalid_argument", f"`symbol` must be a str, got {type(symbol).__name__}") from None
             return self._native.symbol_index(symbol)  # raises NotFound-style InvalidInput with the list
 
     # -- the clock and the market ---------------------------------------------------------------
@@ -225,6 +227,7 @@ class Context:
 
     def _place(self, symbol: str, side: Side, quantity: Any, limit: Any, kw: Dict[str, Any]) -> int:
         if kw:  # brackets, time in force, ...: the full order
+            order_keywords(f"ctx.{side}", kw)
             return self.submit(_order(symbol, side, quantity, limit, kw)).id
         # Hot path: one call into the engine, no order object, no JSON.
         if type(quantity) is not int:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, List, Literal, Optional
 
-from ._convert import DecimalLike, dec, opt_dec, opt_decimal, to_datetime, to_decimal
+from ._convert import DecimalLike, dec, invalid, opt_dec, opt_decimal, to_datetime, to_decimal
 
 #: Sides (the bot API's ``BUY``/``SELL`` are accepted too).
 Side = Literal["buy", "sell", "short", "cover", "BUY", "SELL"]
@@ -68,6 +68,20 @@ class Trim:
     quantity: DecimalLike
 
 
+#: The keywords an order takes besides its symbol, side, quantity and prices.
+ORDER_KEYWORDS = ("time_in_force", "stop_loss", "take_profit", "trims", "client_order_id", "reasoning", "asset_type")
+
+
+def order_keywords(call: str, kw: Dict[str, Any]) -> Dict[str, Any]:
+    """``kw`` when every key is an order keyword; else InvalidInput naming ``call`` and listing the
+    valid ones (``sl=`` from backtesting.py is a raw TypeError otherwise)."""
+    unknown = [k for k in kw if k not in ORDER_KEYWORDS]
+    if unknown:
+        names = ", ".join(f"`{k}`" for k in unknown)
+        raise invalid("invalid_argument", f"{call}() takes no {names}; valid keywords: {', '.join(ORDER_KEYWORDS)}")
+    return kw
+
+
 @dataclass(frozen=True)
 class Order:
     """An order to submit. Build one with :meth:`market`, :meth:`limit`, :meth:`stop` or
@@ -90,23 +104,24 @@ class Order:
     @classmethod
     def market(cls, symbol: str, side: Side, quantity: DecimalLike, **kw: Any) -> "Order":
         """Fills at the next bar's open (plus slippage)."""
-        return cls(symbol, side, quantity, "MARKET", **kw)
+        return cls(symbol, side, quantity, "MARKET", **order_keywords("Order.market", kw))
 
     @classmethod
     def limit(cls, symbol: str, side: Side, quantity: DecimalLike, price: DecimalLike, **kw: Any) -> "Order":
         """Fills at ``price`` or better."""
-        return cls(symbol, side, quantity, "LIMIT", limit_price=price, **kw)
+        return cls(symbol, side, quantity, "LIMIT", limit_price=price, **order_keywords("Order.limit", kw))
 
     @classmethod
     def stop(cls, symbol: str, side: Side, quantity: DecimalLike, stop: DecimalLike, **kw: Any) -> "Order":
         """Becomes a market order once the price touches ``stop`` (a gap fills at the open)."""
-        return cls(symbol, side, quantity, "STOP", stop_price=stop, **kw)
+        return cls(symbol, side, quantity, "STOP", stop_price=stop, **order_keywords("Order.stop", kw))
 
     @classmethod
     def stop_limit(
         cls, symbol: str, side: Side, quantity: DecimalLike, stop: DecimalLike, limit: DecimalLike, **kw: Any
     ) -> "Order":
         """Becomes a limit order at ``limit`` once the price touches ``stop``."""
+        kw = order_keywords("Order.stop_limit", kw)
         return cls(symbol, side, quantity, "STOP_LIMIT", limit_price=limit, stop_price=stop, **kw)
 
     def to_wire(self) -> Dict[str, Any]:

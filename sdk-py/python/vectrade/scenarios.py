@@ -219,12 +219,13 @@ def _rules_wire(rules: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def from_csv(source: Union[str, Path], *, symbol: Optional[str] = None, **rules: Any) -> Scenario:
-    """A scenario from OHLCV CSV (a path, or the text itself when it contains a newline).
+    """A scenario from OHLCV CSV (a path, or the text itself when it contains a line break).
 
     Common layouts are recognised (Yahoo, pandas ``to_csv``, MetaTrader, epoch timestamps); a file
     without a symbol column needs ``symbol``. ``rules`` are the fields of :class:`Rules`.
     """
-    text = source if isinstance(source, str) and "\n" in source else Path(source).read_text()
+    # A line break of any kind marks text: old Mac files end lines with a bare "\r".
+    text = source if isinstance(source, str) and ("\n" in source or "\r" in source) else Path(source).read_text()
     series = loads(_native.parse_csv(text, symbol))
     times = b"".join(int(b["ts"]).to_bytes(8, "little", signed=True) for b in series[0]["bars"]) if series else b""
     config = Rules.of(rules).config([s["symbol"] for s in series], times)
@@ -283,7 +284,8 @@ def from_dataframe(data: Any, *, symbol: Optional[str] = None, **rules: Any) -> 
 
     Columns ``open, high, low, close`` and optional ``volume`` (any case; others such as
     ``Adj Close`` are ignored); times from a DatetimeIndex or a ``ts``/``date``/``datetime``/``time``
-    column, naive times taken as UTC. Two-level columns as yfinance downloads them
+    column (integers are UTC milliseconds, as in :func:`from_arrays` and :func:`from_arrow`), naive
+    times taken as UTC; times finer than a millisecond are refused, not truncated. Two-level columns as yfinance downloads them
     (``("Close", "AAPL")``, either level first) give one symbol per ticker, each keeping the rows
     where it has prices.
     ``rules`` are the fields of :class:`Rules`. Needs pandas.
@@ -307,10 +309,16 @@ def from_dataframe(data: Any, *, symbol: Optional[str] = None, **rules: Any) -> 
             key = next((lower[k] for k in ("ts", "date", "datetime", "time", "timestamp") if k in lower), None)
             if key is None:
                 raise invalid("invalid_bar", f"{sym}: no DatetimeIndex and no ts/date/datetime/time column; columns are {builtins.list(df.columns)}")
-            times = pd.DatetimeIndex(pd.to_datetime(df[key]))
+            column = df[key]
+            # Integers are epoch milliseconds everywhere in VecTrade (pandas would read nanoseconds).
+            unit = "ms" if pd.api.types.is_integer_dtype(column) else None
+            times = pd.DatetimeIndex(pd.to_datetime(column, unit=unit))
         if times.tz is not None:
             times = times.tz_convert("UTC").tz_localize(None)
-        cols: Dict[str, Any] = {"ts": times.values.astype("datetime64[ms]").astype("int64")}
+        nanos = times.values.astype("datetime64[ns]").astype("int64")
+        if (nanos % 1_000_000 != 0).any():
+            raise invalid("invalid_bar", f"{sym}: times finer than a millisecond")
+        cols: Dict[str, Any] = {"ts": nanos // 1_000_000}
         for name in ("open", "high", "low", "close", "volume"):
             if name in lower:
                 cols[name] = df[lower[name]].to_numpy(dtype="float64")
