@@ -109,6 +109,9 @@ tarball=$(cd sdk-ts && npm pack --silent --pack-destination "$consumer" | tail -
 rm -rf "$consumer"
 (cd sdk-ts && node --expose-gc build-test/bench/bench.js 20000 >/dev/null)
 
+step "fuzzing: the cargo-fuzz targets (CSV, every JSON entry point, runs driven by arbitrary actions), 20 s each"
+bash scripts/fuzz.sh 20
+
 step "the core builds for WebAssembly (no I/O, no clock)"
 cargo build -p vectrade-core --target wasm32-unknown-unknown --locked
 
