@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vectrade_core::time::format_rfc3339;
-use vectrade_core::{AgentStatus, OrderRequest, OrderType, RiskProfile, Scenario, Side, TimeInForce};
+use vectrade_core::{AgentStatus, OrderRequest, RiskProfile, Scenario};
 
 use crate::auth::ApiKey;
 use crate::extract::{Body, Query};
@@ -287,16 +287,19 @@ async fn market(
 }
 
 fn order_request(t: TradeIn) -> Result<(OrderRequest, Option<String>), vectrade_core::Error> {
-    let side: Side = t.side.parse()?;
-    let order_type = t.order_type.as_deref().map(str::parse::<OrderType>).transpose()?.unwrap_or(OrderType::Market);
-    let tif = t.time_in_force.as_deref().map(str::parse::<TimeInForce>).transpose()?.unwrap_or(TimeInForce::Gtc);
-    let mut request = OrderRequest::market(&t.symbol, side, t.quantity.0);
-    request.order_type = order_type;
-    request.time_in_force = tif;
-    request.limit_price = t.limit_price.map(|n| n.0);
-    request.stop_price = t.stop_price.map(|n| n.0);
-    request.stop_loss = t.stop_loss.map(|n| n.0);
-    request.take_profit = t.take_profit.map(|n| n.0);
+    let mut request = OrderFields {
+        symbol: &t.symbol,
+        side: &t.side,
+        quantity: t.quantity,
+        order_type: t.order_type.as_deref(),
+        time_in_force: t.time_in_force.as_deref(),
+        asset_type: None,
+        limit_price: t.limit_price,
+        stop_price: t.stop_price,
+        stop_loss: t.stop_loss,
+        take_profit: t.take_profit,
+    }
+    .request()?;
     request.reasoning = t.reasoning;
     Ok((request, t.idempotency_key))
 }

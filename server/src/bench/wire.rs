@@ -8,7 +8,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::ToSchema;
 use vectrade_core::num::{decimal_from_f64, to_f64};
 use vectrade_core::time::format_rfc3339;
-use vectrade_core::{Bar, Fill, Order, OrderRole, PositionView, RunResults, Scenario, SymbolPnl};
+use vectrade_core::{
+    AssetType, Bar, Fill, Order, OrderRequest, OrderRole, OrderType, PositionView, RunResults, Scenario, Side,
+    SymbolPnl, TimeInForce,
+};
 
 /// A decimal read from a JSON number (`10`, `0.25`) or string (`"10.5"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +51,47 @@ pub fn role_name(role: OrderRole) -> String {
 }
 
 /// A decimal as a JSON number: whole values as integers (`100000`), others as the nearest float.
+/// The order fields the benchmark and bot APIs share, as they arrive.
+pub struct OrderFields<'a> {
+    /// Ticker.
+    pub symbol: &'a str,
+    /// buy / sell / short / cover (any case).
+    pub side: &'a str,
+    /// Units.
+    pub quantity: Num,
+    /// MARKET unless given.
+    pub order_type: Option<&'a str>,
+    /// GTC unless given.
+    pub time_in_force: Option<&'a str>,
+    /// Informational asset class.
+    pub asset_type: Option<&'a str>,
+    /// For LIMIT and STOP_LIMIT.
+    pub limit_price: Option<Num>,
+    /// For STOP and STOP_LIMIT.
+    pub stop_price: Option<Num>,
+    /// Bracket stop.
+    pub stop_loss: Option<Num>,
+    /// Bracket target.
+    pub take_profit: Option<Num>,
+}
+
+impl OrderFields<'_> {
+    /// The core's order request; enum values are read by the core's parsers, which list the
+    /// allowed values on error.
+    pub fn request(&self) -> Result<OrderRequest, vectrade_core::Error> {
+        let mut request = OrderRequest::market(self.symbol, self.side.parse::<Side>()?, self.quantity.0);
+        request.order_type = self.order_type.map(str::parse::<OrderType>).transpose()?.unwrap_or(OrderType::Market);
+        request.time_in_force =
+            self.time_in_force.map(str::parse::<TimeInForce>).transpose()?.unwrap_or(TimeInForce::Gtc);
+        request.asset_type = self.asset_type.map(str::parse::<AssetType>).transpose()?;
+        request.limit_price = self.limit_price.map(|n| n.0);
+        request.stop_price = self.stop_price.map(|n| n.0);
+        request.stop_loss = self.stop_loss.map(|n| n.0);
+        request.take_profit = self.take_profit.map(|n| n.0);
+        Ok(request)
+    }
+}
+
 fn as_number<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     match (d.fract().is_zero(), i64::try_from(*d)) {
         (true, Ok(i)) => s.serialize_i64(i),

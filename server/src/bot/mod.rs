@@ -13,10 +13,11 @@ use rust_decimal::Decimal;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use vectrade_core::time::format_rfc3339;
-use vectrade_core::{AssetType, ErrorFamily, MarketHours, OrderRequest, OrderStatus, OrderType, Side, TimeInForce};
+use vectrade_core::{ErrorFamily, MarketHours, OrderRequest, OrderStatus};
 
 use crate::accounts::fresh_account;
 use crate::auth::{BotJwt, BotKey};
+use crate::bench::wire::OrderFields;
 use crate::extract::{DetailBody, DetailQuery};
 use crate::identity::{Caller, KeyKind, NewKey};
 use crate::market::{Book, Command, Owner, Portfolio};
@@ -231,16 +232,19 @@ async fn account(State(state): State<Arc<AppState>>, BotKey(caller): BotKey) -> 
 }
 
 fn order_request(o: PlaceOrder) -> Result<OrderRequest, vectrade_core::Error> {
-    let side: Side = o.side.parse()?;
-    let mut request = OrderRequest::market(&o.symbol, side, o.quantity.0);
-    request.order_type = o.order_type.as_deref().map(str::parse::<OrderType>).transpose()?.unwrap_or(OrderType::Market);
-    request.time_in_force =
-        o.time_in_force.as_deref().map(str::parse::<TimeInForce>).transpose()?.unwrap_or(TimeInForce::Gtc);
-    request.asset_type = o.asset_type.as_deref().map(str::parse::<AssetType>).transpose()?;
-    request.limit_price = o.limit_price.map(|n| n.0);
-    request.stop_price = o.stop_price.map(|n| n.0);
-    request.stop_loss = o.stop_loss.map(|n| n.0);
-    request.take_profit = o.take_profit.map(|n| n.0);
+    let mut request = OrderFields {
+        symbol: &o.symbol,
+        side: &o.side,
+        quantity: o.quantity,
+        order_type: o.order_type.as_deref(),
+        time_in_force: o.time_in_force.as_deref(),
+        asset_type: o.asset_type.as_deref(),
+        limit_price: o.limit_price,
+        stop_price: o.stop_price,
+        stop_loss: o.stop_loss,
+        take_profit: o.take_profit,
+    }
+    .request()?;
     request.client_order_id = o.client_order_id;
     request.reasoning = o.reasoning;
     Ok(request)
