@@ -30,6 +30,7 @@ __all__ = [
     "format_timestamp",
     "parse_csv",
     "parse_timestamp",
+    "serve",
 ]
 
 __version__: str
