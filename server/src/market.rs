@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use vectrade_core::{AgentId, Engine, EngineConfig, Error as EngineError, Order, OrderRequest, RiskProfile, Scenario};
 
 use crate::problem::{ApiError, Style};
-use crate::store::Store;
+use crate::store::{Durable, Store, wait_durable};
 
 /// A command that changes a portfolio.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,11 +106,13 @@ pub struct Portfolio {
     pub meta: PortfolioMeta,
     book: Mutex<Option<Book>>,
     loading: tokio::sync::Mutex<()>,
+    /// How far its log is on disk.
+    durable: Durable,
 }
 
 impl Portfolio {
     fn new(meta: PortfolioMeta) -> Portfolio {
-        Portfolio { meta, book: Mutex::new(None), loading: tokio::sync::Mutex::new(()) }
+        Portfolio { meta, book: Mutex::new(None), loading: tokio::sync::Mutex::new(()), durable: Durable::new((0, 0)) }
     }
 
     /// The state; a lock poisoned by a panic drops it, to be rebuilt from the log.
@@ -390,6 +392,7 @@ impl Market {
                 let _ = apply(&mut book, &command);
                 book.next_seq = row.seq + 1;
             }
+            p.durable.send_modify(|d| d.0 = d.0.max(book.next_seq - 1));
             Ok(book)
         }))
         .unwrap_or_else(|_| Err(broken("the engine failed during replay".into())))?;
@@ -405,21 +408,27 @@ impl Market {
         f: impl FnOnce(&Book) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         self.ensure_loaded(store, p).await?;
-        let mut guard = p.lock();
-        let Some(book) = guard.as_mut() else {
-            return Err(ApiError::internal(Style::Detail, "the portfolio was unloaded; retry"));
-        };
-        let step = self.revealed();
-        match catch_unwind(AssertUnwindSafe(|| {
-            self.feed(book, step).map_err(|e| engine_error(&e))?;
-            f(book)
-        })) {
-            Ok(r) => r,
-            Err(_) => {
-                *guard = None;
-                Err(ApiError::internal(Style::Detail, "the engine failed while reading the portfolio"))
+        let (value, seen) = {
+            let mut guard = p.lock();
+            let Some(book) = guard.as_mut() else {
+                return Err(ApiError::internal(Style::Detail, "the portfolio was unloaded; retry"));
+            };
+            let step = self.revealed();
+            let seen = book.next_seq - 1;
+            match catch_unwind(AssertUnwindSafe(|| {
+                self.feed(book, step).map_err(|e| engine_error(&e))?;
+                f(book)
+            })) {
+                Ok(r) => (r?, seen),
+                Err(_) => {
+                    *guard = None;
+                    return Err(ApiError::internal(Style::Detail, "the engine failed while reading the portfolio"));
+                }
             }
-        }
+        };
+        // Nothing that is not on disk is shown: a read waits for the commands it saw.
+        wait_durable(&p.durable, seen).await.map_err(|e| ApiError::store(Style::Detail, &e))?;
+        Ok(value)
     }
 
     /// Runs a command at the revealed step; answered once its log row is committed.
@@ -454,20 +463,37 @@ impl Market {
             book.next_seq += 1;
             let (id, at, text) =
                 (p.meta.id.clone(), book.seen, serde_json::to_string(&command).expect("commands serialise"));
+            let after = p.clone();
             // Queued while the portfolio is locked, so the log keeps the order the engine saw.
-            let written = store.write(move |conn| {
-                conn.prepare_cached(
-                    "INSERT INTO portfolio_commands (portfolio_id, seq, at_step, command) VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![id, seq, i64::try_from(at).unwrap_or(i64::MAX), text])
-                .map(drop)
-            });
+            let written = store.write_then(
+                move |conn| {
+                    // Only right after the command before it: none lands on top of a failed one.
+                    let last: i64 = conn
+                        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM portfolio_commands WHERE portfolio_id = ?1")?
+                        .query_row([&id], |r| r.get(0))?;
+                    if last != seq - 1 {
+                        return Err(rusqlite::Error::ToSqlConversionFailure(
+                            format!("command {seq} of portfolio {id} follows {last}, which failed").into(),
+                        ));
+                    }
+                    conn.prepare_cached(
+                        "INSERT INTO portfolio_commands (portfolio_id, seq, at_step, command) VALUES (?1, ?2, ?3, ?4)",
+                    )?
+                    .execute(params![id, seq, i64::try_from(at).unwrap_or(i64::MAX), text])
+                    .map(drop)
+                },
+                move |result| match result {
+                    Ok(()) => after.durable.send_modify(|d| d.0 = d.0.max(seq)),
+                    Err(_) => {
+                        // Memory is ahead of the disk: rebuilt from the log on next use.
+                        *after.lock() = None;
+                        after.durable.send_modify(|d| d.1 += 1);
+                    }
+                },
+            );
             (written, reply)
         };
-        if let Err(e) = written.await {
-            *p.lock() = None;
-            return Err(ApiError::store(Style::Detail, &e));
-        }
+        written.await.map_err(|e| ApiError::store(Style::Detail, &e))?;
         reply
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use vectrade_core::{AgentId, Error as EngineError, Order, OrderRequest, RiskProfile, Run, Scenario, StepReport};
 
 use crate::problem::{ApiError, Style};
-use crate::store::{Store, StoreError};
+use crate::store::{Durable, Store, StoreError, wait_durable};
 
 /// A command that changes a run; the unit of the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,8 +160,8 @@ pub struct RunHandle {
     published: Mutex<Option<Published>>,
     live: Mutex<Option<Live>>,
     loading: tokio::sync::Mutex<()>,
-    /// (Highest committed log position, writes that failed so far), set by the writer thread.
-    durable: tokio::sync::watch::Sender<(i64, u64)>,
+    /// How far its log is on disk.
+    durable: Durable,
 }
 
 /// Idempotency of a request: its key and the hash of its body.
@@ -434,12 +434,18 @@ impl Runs {
         f: impl FnOnce(&Live) -> T,
     ) -> Result<T, ApiError> {
         self.ensure_live(store, handle, scenario).await?;
-        let guard = handle.lock();
-        let Some(live) = guard.as_ref() else {
-            return Err(ApiError::internal(Style::Problem, "the run was unloaded; retry"));
+        let (value, seen) = {
+            let guard = handle.lock();
+            let Some(live) = guard.as_ref() else {
+                return Err(ApiError::internal(Style::Problem, "the run was unloaded; retry"));
+            };
+            let value = catch_unwind(AssertUnwindSafe(|| f(live)))
+                .map_err(|_| ApiError::internal(Style::Problem, "the engine failed while reading the run"))?;
+            (value, live.next_seq - 1)
         };
-        catch_unwind(AssertUnwindSafe(|| f(live)))
-            .map_err(|_| ApiError::internal(Style::Problem, "the engine failed while reading the run"))
+        // Nothing that is not on disk is shown: a read waits for the commands it saw.
+        wait_durable(&handle.durable, seen).await.map_err(store_error)?;
+        Ok(value)
     }
 
     /// Runs a command: applies it, renders the reply while the state is locked, appends it to the
@@ -460,7 +466,7 @@ impl Runs {
         match step {
             Applied::Replayed { reply, seq } => {
                 // The first answer counts only once its command is on disk.
-                wait_durable(handle, seq).await?;
+                wait_durable(&handle.durable, seq).await.map_err(store_error)?;
                 Ok(reply)
             }
             Applied::Logged { written, reply } => {
@@ -571,18 +577,6 @@ enum Applied {
 
 fn store_error(e: StoreError) -> ApiError {
     ApiError::store(Style::Problem, &e)
-}
-
-/// Waits until the run's log is committed up to `seq` (or a write failed: then it was not).
-async fn wait_durable(handle: &RunHandle, seq: i64) -> Result<(), ApiError> {
-    let mut rx = handle.durable.subscribe();
-    let failures = rx.borrow().1;
-    let waited =
-        tokio::time::timeout(std::time::Duration::from_secs(20), rx.wait_for(|d| d.0 >= seq || d.1 != failures));
-    match waited.await {
-        Ok(Ok(d)) if d.0 >= seq => Ok(()),
-        _ => Err(ApiError::store(Style::Problem, &StoreError("the first request under this key was not saved".into()))),
-    }
 }
 
 fn replay(handle: &RunHandle, scenario: Arc<Scenario>, rows: Vec<LogRow>) -> Result<Live, ApiError> {

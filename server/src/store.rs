@@ -344,3 +344,20 @@ fn commit(conn: &Connection, writes: &mut Vec<Write>) {
 pub fn setting(conn: &Connection, name: &str) -> rusqlite::Result<Option<String>> {
     conn.query_row("SELECT value FROM settings WHERE name = ?1", [name], |r| r.get(0)).optional()
 }
+
+/// How far a log (a run's, a portfolio's) is on disk: (highest committed position, writes that
+/// failed so far). Set by the writer thread's after-commit hooks.
+pub type Durable = tokio::sync::watch::Sender<(i64, u64)>;
+
+/// Waits until `durable` reaches log position `seq`; an error if a write failed meanwhile (then
+/// the position was not saved) or the disk does not answer within 20 s.
+pub async fn wait_durable(durable: &Durable, seq: i64) -> Result<(), StoreError> {
+    let mut rx = durable.subscribe();
+    let failures = rx.borrow().1;
+    let waited =
+        tokio::time::timeout(std::time::Duration::from_secs(20), rx.wait_for(|d| d.0 >= seq || d.1 != failures));
+    match waited.await {
+        Ok(Ok(d)) if d.0 >= seq => Ok(()),
+        _ => Err(StoreError("an earlier write this answer depends on was not saved".into())),
+    }
+}
