@@ -9,18 +9,13 @@ examples=${1:-25}
 st=.venv/bin/st
 [ -x "$st" ] || .venv/bin/pip install -q --disable-pip-version-check "schemathesis==4.32.*"
 cargo build --locked -q -p vectrade-server
-dir=$(mktemp -d)
-target/debug/vectrade-server --db "$dir/vectrade.db" --port 0 --bar-interval manual >"$dir/out" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do grep -q "listening on" "$dir/out" && break; sleep 0.1; done
-base=$(sed -n 's/^VecTrade server listening on \([^ ]*\).*/\1/p' "$dir/out")
-field() { awk -v l="$1" 'index($0, l) {print $3; exit}' "$dir/out"; }
-key=$(field "API key:"); secret=$(field "API secret:"); account=$(field "account id:")
+source scripts/local-server.sh
+start_server target/debug/vectrade-server
+trap stop_server EXIT
+dir=$server_dir
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
 jwt=$(curl -sf -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
   -d "{\"api_key\": \"$key\", \"api_secret\": \"$secret\"}" | json token)
-bot=$(field "bot key:")
 # Pro, so the monthly quota is not what most run creations meet.
 target/debug/vectrade-server plan --db "$dir/vectrade.db" "$account" pro >/dev/null
 log="$dir/st.log"

@@ -37,13 +37,8 @@ for name, text in blocks:
         sys.exit(f"README's {name} example differs from server/examples/{name}.sh")
 PY
 cargo build --locked -q -p vectrade-server
-srv=$(mktemp -d)
-target/debug/vectrade-server --db "$srv/vectrade.db" --port 0 --bar-interval manual >"$srv/out" 2>&1 &
-srvpid=$!
-for _ in $(seq 100); do grep -q "listening on" "$srv/out" && break; sleep 0.1; done
-base=$(sed -n 's/^VecTrade server listening on \([^ ]*\).*/\1/p' "$srv/out")
-key=$(awk '/API key:/ {print $3; exit}' "$srv/out")
-operator=$(sed -n 's/.*operator token: \([^ ]*\).*/\1/p' "$srv/out")
+source scripts/local-server.sh
+start_server target/debug/vectrade-server
 out=$(BASE="$base" KEY="$key" bash server/examples/bottrade-loop.sh)
 printf '%s\n' "$out" | tail -n 2 | cut -c1-160
 grep -q "final_equity" <<<"$out" || { echo "the curl loop printed no results" >&2; exit 1; }
@@ -51,8 +46,7 @@ out=$(BASE="$base" OPERATOR="$operator" bash server/examples/bot-and-agents.sh)
 printf '%s\n' "$out"
 [ "$(printf '%s\n' "$out" | tr '\n' ' ')" = "OPEN 2024-04-01T14:30:00Z 10.00000000 5000.00 max_position_size_exceeded 1 " ] \
   || { echo "the bot and agents example printed something else" >&2; exit 1; }
-kill "$srvpid"; wait "$srvpid" 2>/dev/null || true
-rm -rf "$srv"
+stop_server
 
 step "python: pip install ./sdk-py (maturin builds vectrade._native) into .venv, then pytest"
 python3 -m venv .venv

@@ -7,14 +7,10 @@ cd "$(dirname "$0")/../.."
 secs=${1:-10}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --locked -q -p vectrade-server
-dir=$(mktemp -d)
-target/release/vectrade-server --db "$dir/vectrade.db" --port 0 --bar-interval manual >"$dir/out" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do grep -q "listening on" "$dir/out" && break; sleep 0.1; done
-base=$(sed -n 's/^VecTrade server listening on \([^ ]*\).*/\1/p' "$dir/out")
-key=$(awk '/API key:/ {print $3; exit}' "$dir/out")
-account=$(awk '/account id:/ {print $3; exit}' "$dir/out")
+source scripts/local-server.sh
+start_server target/release/vectrade-server
+trap stop_server EXIT
+dir=$server_dir
 target/release/vectrade-server plan --db "$dir/vectrade.db" "$account" pro >/dev/null
 # 48 fresh runs of 2,160 hourly steps each: enough steps for a measurement's writes.
 new_runs() {

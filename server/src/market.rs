@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use vectrade_core::{AgentId, Engine, EngineConfig, Error as EngineError, Order, OrderRequest, RiskProfile, Scenario};
 
 use crate::problem::{ApiError, Style};
-use crate::store::{Durable, Store, wait_durable};
+use crate::store::{Durable, Store, check_follows, lock_state, settle, wait_durable};
 
 /// A command that changes a portfolio.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,15 +117,7 @@ impl Portfolio {
 
     /// The state; a lock poisoned by a panic drops it, to be rebuilt from the log.
     fn lock(&self) -> MutexGuard<'_, Option<Book>> {
-        match self.book.lock() {
-            Ok(g) => g,
-            Err(poisoned) => {
-                let mut g = poisoned.into_inner();
-                *g = None;
-                self.book.clear_poison();
-                g
-            }
-        }
+        lock_state(&self.book)
     }
 }
 
@@ -467,29 +459,14 @@ impl Market {
             // Queued while the portfolio is locked, so the log keeps the order the engine saw.
             let written = store.write_then(
                 move |conn| {
-                    // Only right after the command before it: none lands on top of a failed one.
-                    let last: i64 = conn
-                        .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM portfolio_commands WHERE portfolio_id = ?1")?
-                        .query_row([&id], |r| r.get(0))?;
-                    if last != seq - 1 {
-                        return Err(rusqlite::Error::ToSqlConversionFailure(
-                            format!("command {seq} of portfolio {id} follows {last}, which failed").into(),
-                        ));
-                    }
+                    check_follows(conn, "portfolio_commands", "portfolio_id", &id, seq)?;
                     conn.prepare_cached(
                         "INSERT INTO portfolio_commands (portfolio_id, seq, at_step, command) VALUES (?1, ?2, ?3, ?4)",
                     )?
                     .execute(params![id, seq, i64::try_from(at).unwrap_or(i64::MAX), text])
                     .map(drop)
                 },
-                move |result| match result {
-                    Ok(()) => after.durable.send_modify(|d| d.0 = d.0.max(seq)),
-                    Err(_) => {
-                        // Memory is ahead of the disk: rebuilt from the log on next use.
-                        *after.lock() = None;
-                        after.durable.send_modify(|d| d.1 += 1);
-                    }
-                },
+                move |result| settle(&after.book, &after.durable, seq, result),
             );
             (written, reply)
         };

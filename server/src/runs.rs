@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use vectrade_core::{AgentId, Error as EngineError, Order, OrderRequest, RiskProfile, Run, Scenario, StepReport};
 
 use crate::problem::{ApiError, Style};
-use crate::store::{Durable, Store, StoreError, wait_durable};
+use crate::store::{Durable, Store, StoreError, check_follows, lock_state, settle, wait_durable};
 
 /// A command that changes a run; the unit of the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -198,15 +198,7 @@ impl RunHandle {
 
     /// The live state; a lock poisoned by a panic drops it, to be rebuilt from the log.
     fn lock(&self) -> MutexGuard<'_, Option<Live>> {
-        match self.live.lock() {
-            Ok(g) => g,
-            Err(poisoned) => {
-                let mut g = poisoned.into_inner();
-                *g = None;
-                self.live.clear_poison();
-                g
-            }
-        }
+        lock_state(&self.live)
     }
 
     /// A fresh run of this handle's scenario with its agent.
@@ -530,16 +522,7 @@ impl Runs {
         // Queued while the run is locked, so the log keeps the order the engine saw.
         let written = store.write_then(
             move |conn| {
-                // A command lands only right after the one before it: after a failed write, the
-                // commands applied on top of it in memory fail too instead of leaving a gap.
-                let last: i64 = conn
-                    .prepare_cached("SELECT COALESCE(MAX(seq), 0) FROM run_commands WHERE run_id = ?1")?
-                    .query_row([&id], |r| r.get(0))?;
-                if last != seq - 1 {
-                    return Err(rusqlite::Error::ToSqlConversionFailure(
-                        format!("command {seq} of run {id} follows {last}, which failed").into(),
-                    ));
-                }
+                check_follows(conn, "run_commands", "run_id", &id, seq)?;
                 let (key, hash, status, body) = match kept {
                     Some((k, h, s, b)) => (Some(k), Some(h), Some(s), Some(b)),
                     None => (None, None, None, None),
@@ -551,14 +534,7 @@ impl Runs {
                 .execute(params![id, seq, text, key, hash, status, body])
                 .map(drop)
             },
-            move |result| match result {
-                Ok(()) => after.durable.send_modify(|d| d.0 = d.0.max(seq)),
-                Err(_) => {
-                    // Memory is ahead of the disk: drop it, so the run is rebuilt from what was committed.
-                    *after.lock() = None;
-                    after.durable.send_modify(|d| d.1 += 1);
-                }
-            },
+            move |result| settle(&after.live, &after.durable, seq, result),
         );
         Ok(Applied::Logged { written: Box::pin(written), reply })
     }

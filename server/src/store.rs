@@ -6,7 +6,7 @@
 //! before them (rebuilding a run from its command log) go through the same thread.
 
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Mutex, MutexGuard, mpsc};
 use std::thread;
 
 use rusqlite::{Connection, OptionalExtension};
@@ -359,5 +359,52 @@ pub async fn wait_durable(durable: &Durable, seq: i64) -> Result<(), StoreError>
     match waited.await {
         Ok(Ok(d)) if d.0 >= seq => Ok(()),
         _ => Err(StoreError("an earlier write this answer depends on was not saved".into())),
+    }
+}
+
+/// Refuses log position `seq` of `owner` in `table` (its rows keyed by `owner_column` and `seq`)
+/// unless the log ends right before it: after a failed write, the commands applied on top of it in
+/// memory fail too instead of leaving a gap that a replay would close differently.
+pub fn check_follows(
+    conn: &Connection,
+    table: &str,
+    owner_column: &str,
+    owner: &str,
+    seq: i64,
+) -> rusqlite::Result<()> {
+    let last: i64 = conn
+        .prepare_cached(&format!("SELECT COALESCE(MAX(seq), 0) FROM {table} WHERE {owner_column} = ?1"))?
+        .query_row([owner], |r| r.get(0))?;
+    if last != seq - 1 {
+        return Err(rusqlite::Error::ToSqlConversionFailure(
+            format!("command {seq} of {owner} follows {last}, which failed").into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The state rebuilt from a log, locked; a lock poisoned by a panic drops the state, to be
+/// rebuilt from what was committed.
+pub fn lock_state<T>(state: &Mutex<Option<T>>) -> MutexGuard<'_, Option<T>> {
+    match state.lock() {
+        Ok(g) => g,
+        Err(poisoned) => {
+            let mut g = poisoned.into_inner();
+            *g = None;
+            state.clear_poison();
+            g
+        }
+    }
+}
+
+/// What a log append's outcome means for memory: committed, position `seq` is durable; failed,
+/// the state (ahead of the disk) is dropped to be rebuilt, and waiters learn that a write failed.
+pub fn settle<T>(state: &Mutex<Option<T>>, durable: &Durable, seq: i64, result: &Result<(), StoreError>) {
+    match result {
+        Ok(()) => durable.send_modify(|d| d.0 = d.0.max(seq)),
+        Err(_) => {
+            *lock_state(state) = None;
+            durable.send_modify(|d| d.1 += 1);
+        }
     }
 }
