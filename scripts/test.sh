@@ -23,6 +23,17 @@ passed=$(grep -Eo 'test result: [a-z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} EN
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
 rm -f "$log"
 
+step "server on PostgreSQL: the server's integration tests again, on a real PostgreSQL (Debian's package)"
+source scripts/postgres.sh
+start_postgres
+log=$(mktemp)
+VECTRADE_TEST_POSTGRES="$postgres_url" cargo test --locked -p vectrade-server --test '*' 2>&1 | tee "$log"
+pgpassed=$(grep -Eo 'test result: [a-z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+pgfailed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s+=$1} END {print s+0}')
+rm -f "$log"
+stop_postgres
+[ "$pgfailed" = 0 ] && [ "$pgpassed" -gt 0 ] || { echo "server tests on PostgreSQL failed" >&2; exit 1; }
+
 step "server: the README's curl examples (server/examples/*.sh) against the real server"
 python3 - <<'PY'
 import re, sys
@@ -131,7 +142,7 @@ cargo bench --locked -p vectrade-core --bench engine -- --test
 
 echo
 echo "all checks passed"
-echo "rust: $passed passed, $failed failed"
+echo "rust: $passed passed, $failed failed (and the server's $pgpassed integration tests again on PostgreSQL)"
 echo "python: $pypassed passed, 0 failed"
 echo "node: $nodepassed passed, $nodefailed failed"
 echo "total: $((passed + pypassed + nodepassed)) passed, $failed failed"

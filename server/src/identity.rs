@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, RwLock};
 
-use rusqlite::Connection;
+use crate::db::Db;
 use sha2::{Digest, Sha256};
 
 /// What a key may do.
@@ -185,11 +185,11 @@ pub fn random_token(prefix: &str, len: usize) -> String {
 
 const ACCOUNT_COLUMNS: &str = "id, display_name, plan, handle, billing_email, secret_hash, created_at";
 
-fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
+fn account_row(r: &crate::db::Row<'_>) -> crate::db::DbResult<Account> {
     Ok(Account {
         id: r.get(0)?,
         display_name: r.get(1)?,
-        plan: Plan::parse(&r.get::<_, String>(2)?).unwrap_or(Plan::Free),
+        plan: Plan::parse(&r.get::<String>(2)?).unwrap_or(Plan::Free),
         handle: r.get(3)?,
         billing_email: r.get(4)?,
         secret_hash: r.get(5)?,
@@ -198,32 +198,31 @@ fn account_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Account> {
 }
 
 /// An account as stored now (the operator may have changed its plan while the server runs).
-pub fn read_account(conn: &Connection, id: &str) -> rusqlite::Result<Option<Account>> {
-    use rusqlite::OptionalExtension;
+pub fn read_account(conn: &Db, id: &str) -> crate::db::DbResult<Option<Account>> {
+    use crate::db::OptionalExt as _;
     conn.query_row(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?1"), [id], account_row).optional()
 }
 
 impl Directory {
     /// Loads every account and key from the database.
-    pub fn load(conn: &Connection) -> rusqlite::Result<Directory> {
+    pub fn load(conn: &Db) -> crate::db::DbResult<Directory> {
         let dir = Directory::default();
         {
-            let mut stmt = conn.prepare(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts"))?;
-            let rows = stmt.query_map([], account_row)?;
+            let rows =
+                conn.query_map(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts"), crate::args![], account_row)?;
             let mut accounts = dir.accounts.write().expect("fresh lock");
             for a in rows {
-                let a = a?;
                 accounts.insert(a.id.clone(), a);
             }
         }
-        let mut stmt = conn.prepare(
+        let rows = conn.query_map(
             "SELECT id, key_hash, kind, account_id, preview, label, created_at, revoked_at IS NOT NULL, last_used_at, agent_id
              FROM api_keys",
-        )?;
-        let rows = stmt.query_map([], |r| {
+            crate::args![],
+            |r| {
             let kind: String = r.get(2)?;
             Ok((
-                r.get::<_, String>(1)?,
+                r.get::<String>(1)?,
                 KeyRecord {
                     id: r.get(0)?,
                     kind: KeyKind::parse(&kind).unwrap_or(KeyKind::Account),
@@ -234,13 +233,14 @@ impl Directory {
                     created_at: r.get(6)?,
                     revoked: r.get(7)?,
                 },
-                r.get::<_, Option<i64>>(8)?,
+                r.get::<Option<i64>>(8)?,
             ))
-        })?;
+            },
+        )?;
         let mut keys = dir.keys.write().expect("fresh lock");
         let mut used = dir.last_used.lock().expect("fresh lock");
         for k in rows {
-            let (hash, record, last_used) = k?;
+            let (hash, record, last_used) = k;
             if let Some(t) = last_used {
                 used.insert(record.id.clone(), t);
             }
@@ -392,16 +392,16 @@ impl NewKey {
     }
 
     /// Inserts the key's row.
-    pub fn insert(&self, conn: &Connection) -> rusqlite::Result<()> {
+    pub fn insert(&self, conn: &Db) -> crate::db::DbResult<()> {
         insert_key(conn, &self.record, &self.key_hash, self.sealed.as_deref())
     }
 }
 
-fn insert_key(conn: &Connection, k: &KeyRecord, key_hash: &str, sealed: Option<&str>) -> rusqlite::Result<()> {
+fn insert_key(conn: &Db, k: &KeyRecord, key_hash: &str, sealed: Option<&str>) -> crate::db::DbResult<()> {
     conn.execute(
         "INSERT INTO api_keys (id, key_hash, kind, account_id, agent_id, label, preview, created_at, key_sealed)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        rusqlite::params![
+        crate::args![
             k.id,
             key_hash,
             k.kind.as_str(),
@@ -459,17 +459,17 @@ impl NewAccount {
     }
 
     /// Inserts the account and its key.
-    pub fn insert(&self, conn: &Connection) -> rusqlite::Result<()> {
+    pub fn insert(&self, conn: &Db) -> crate::db::DbResult<()> {
         let a = &self.account;
         conn.execute(
             "INSERT INTO accounts (id, display_name, plan, handle, billing_email, secret_hash, created_at)
              VALUES (?1, ?2, ?3, NULL, NULL, ?4, ?5)",
-            rusqlite::params![a.id, a.display_name, a.plan.as_str(), a.secret_hash, a.created_at],
+            crate::args![a.id, a.display_name, a.plan.as_str(), a.secret_hash, a.created_at],
         )?;
         conn.execute(
             "INSERT INTO api_keys (id, key_hash, kind, account_id, agent_id, label, preview, created_at)
              VALUES (?1, ?2, ?3, ?4, NULL, NULL, ?5, ?6)",
-            rusqlite::params![self.key.id, self.key_hash, self.key.kind.as_str(), a.id, self.key.preview, a.created_at],
+            crate::args![self.key.id, self.key_hash, self.key.kind.as_str(), a.id, self.key.preview, a.created_at],
         )?;
         Ok(())
     }

@@ -9,6 +9,7 @@ pub mod agents;
 pub mod auth;
 pub mod bench;
 pub mod bot;
+pub mod db;
 pub mod docs;
 pub mod extract;
 pub mod identity;
@@ -40,6 +41,7 @@ use utoipa_axum::router::OpenApiRouter;
 use vectrade_core::time::{MS_PER_DAY, civil_from_days, days_from_civil};
 
 use crate::auth::Jwt;
+use crate::db::Location;
 use crate::identity::Directory;
 use crate::problem::{ApiError, Style};
 use crate::runs::Runs;
@@ -79,7 +81,7 @@ impl AppState {
     /// answered — so memory follows the disk even if the request is cancelled meanwhile.
     pub async fn commit<W, T>(self: &Arc<Self>, write: W, then: T) -> Result<(), StoreError>
     where
-        W: FnOnce(&rusqlite::Connection) -> rusqlite::Result<()> + Send + 'static,
+        W: FnOnce(&crate::db::Db) -> crate::db::DbResult<()> + Send + 'static,
         T: FnOnce(&AppState) + Send + 'static,
     {
         let state = self.clone();
@@ -291,8 +293,11 @@ impl MarketSource {
 /// Where the server keeps its data and listens.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// The SQLite file (created on first start).
-    pub db: PathBuf,
+    /// The SQLite file (created on first start) or the PostgreSQL database.
+    pub db: Location,
+    /// The file holding the server secret; `None`: `<db>.secret` beside an SQLite file (a
+    /// PostgreSQL database needs one named).
+    pub secret_file: Option<PathBuf>,
     /// Address to bind.
     pub host: String,
     /// Port (0 picks a free one).
@@ -311,11 +316,26 @@ pub struct Opened {
     pub first_account: Option<(accounts::RegisterOut, bot::wire::KeyCreated)>,
 }
 
-/// The server secret beside the database (`<db>.secret`), created with owner-only permissions.
-fn server_secret(db: &Path) -> Result<Vec<u8>, StoreError> {
-    let mut path = db.as_os_str().to_owned();
-    path.push(".secret");
-    let path = PathBuf::from(path);
+/// Where the server secret is kept: the file named, or `<db>.secret` beside an SQLite file.
+pub fn secret_path(db: &Location, secret_file: Option<&Path>) -> Result<PathBuf, StoreError> {
+    match (secret_file, db) {
+        (Some(path), _) => Ok(path.to_path_buf()),
+        (None, Location::Sqlite(db)) => {
+            let mut path = db.as_os_str().to_owned();
+            path.push(".secret");
+            Ok(PathBuf::from(path))
+        }
+        (None, Location::Postgres(_)) => Err(StoreError(
+            "a PostgreSQL database needs --secret-file: the file that keeps the server secret (JWTs, sealed agent \
+             keys), created on first start; keep it with the database's backups"
+                .into(),
+        )),
+    }
+}
+
+/// The server secret at `path`, created with owner-only permissions on first start.
+fn server_secret(path: &Path) -> Result<Vec<u8>, StoreError> {
+    let path = path.to_path_buf();
     if let Ok(text) = std::fs::read_to_string(&path) {
         let secret = text.trim();
         // Everything rests on it (JWTs, sealed agent keys, the operator token): never a weak one.
@@ -352,16 +372,20 @@ fn server_secret(db: &Path) -> Result<Vec<u8>, StoreError> {
 
 /// Opens the database, loads accounts and runs, and creates the local account on first start.
 pub async fn open(config: &ServerConfig, public_url: String) -> Result<Opened, StoreError> {
-    let store = Store::open(&config.db)?;
-    let conn = store::open_connection(&config.db)?;
-    let directory = Directory::load(&conn)?;
-    let runs = Runs::load(&conn)?;
-    let agents = agents::Agents::load(&conn)?;
+    let secret_file = secret_path(&config.db, config.secret_file.as_deref())?;
+    let location = config.db.clone();
+    // Opening blocks (PostgreSQL's client runs its own runtime): off the async threads.
+    let store = tokio::task::spawn_blocking(move || Store::open(&location))
+        .await
+        .map_err(|e| StoreError(format!("opening the database: {e}")))??;
     let scenarios = Scenarios::builtin().map_err(|e| StoreError(format!("built-in scenarios: {e}")))?;
     let scenario = config.market.scenario(&scenarios)?;
-    let market = market::Market::load(&conn, scenario)?;
-    drop(conn);
-    let secret = server_secret(&config.db)?;
+    let (directory, runs, agents, market) = store
+        .read(move |db| {
+            Ok((Directory::load(db)?, Runs::load(db)?, agents::Agents::load(db)?, market::Market::load(db, scenario)?))
+        })
+        .await?;
+    let secret = server_secret(&secret_file)?;
     let jwt = Jwt::new(&secret);
     let operator_token =
         format!("op_{}", &identity::hash_secret(&format!("operator:{}", String::from_utf8_lossy(&secret)))[..40]);
@@ -402,7 +426,7 @@ pub async fn serve(config: ServerConfig) -> Result<(), StoreError> {
     let base = format!("http://{addr}");
     let opened = open(&config, base.clone()).await?;
     if let Some((a, bot)) = &opened.first_account {
-        println!("First start: created {} with a local account (shown once; keep it).", config.db.display());
+        println!("First start: created {} with a local account (shown once; keep it).", config.db);
         println!("  account id: {}", a.account_id);
         println!("  API key:    {}   (X-API-Key on benchmark routes)", a.api_key);
         println!("  API secret: {}   (with the key: POST /api/v1/auth/login)", a.api_secret);
@@ -458,10 +482,7 @@ pub async fn serve(config: ServerConfig) -> Result<(), StoreError> {
                     .store
                     .write(move |conn| {
                         for (id, t) in used {
-                            conn.execute(
-                                "UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2",
-                                rusqlite::params![t, id],
-                            )?;
+                            conn.execute("UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2", crate::args![t, id])?;
                         }
                         Ok(())
                     })
@@ -492,11 +513,11 @@ async fn shutdown() {
 
 /// Sets an account's plan in the database (the operator's command; the local server takes no
 /// payments). A running server reads plans from the database when it checks a quota.
-pub fn set_plan(db: &Path, account: &str, plan: identity::Plan) -> Result<(), StoreError> {
-    let conn = store::open_connection(db)?;
+pub fn set_plan(db: &Location, account: &str, plan: identity::Plan) -> Result<(), StoreError> {
+    let conn = store::connect(db)?;
     let n = conn.execute("UPDATE accounts SET plan = ?1 WHERE id = ?2", [plan.as_str(), account])?;
     if n == 0 {
-        return Err(StoreError(format!("no account '{account}' in {}", db.display())));
+        return Err(StoreError(format!("no account '{account}' in {db}")));
     }
     Ok(())
 }

@@ -5,19 +5,25 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use vectrade_server::db::Location;
 use vectrade_server::identity::Plan;
 use vectrade_server::{MarketSource, ServerConfig, openapi_text, parse_bar_interval, serve, set_plan};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The VecTrade API on the VecTrade engine, served from one SQLite file.
+/// The VecTrade API on the VecTrade engine, served from one SQLite file (or a PostgreSQL database).
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
-    /// Database file (created with a local account on first start).
+    /// Database: an SQLite file (created with a local account on first start) or a PostgreSQL
+    /// URL (`postgres://user@host:5432/name`; the database must exist, its tables are created).
     #[arg(long, default_value = "vectrade.db", global = true)]
-    db: PathBuf,
+    db: String,
+    /// File keeping the server secret (JWTs, sealed agent keys); created on first start.
+    /// Default: `<db>.secret` beside an SQLite file; needed with PostgreSQL.
+    #[arg(long, value_name = "FILE")]
+    secret_file: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
@@ -70,9 +76,8 @@ fn main() -> ExitCode {
             Ok(())
         }
         Some(Command::Plan { account, plan }) => match Plan::parse(&plan) {
-            Some(p) => {
-                set_plan(&cli.db, &account, p).map(|()| println!("account {account} is now on the {} plan", p.as_str()))
-            }
+            Some(p) => set_plan(&Location::parse(&cli.db), &account, p)
+                .map(|()| println!("account {account} is now on the {} plan", p.as_str())),
             None => {
                 eprintln!("error: plan must be 'free' or 'pro', got '{plan}'");
                 return ExitCode::from(2);
@@ -83,8 +88,14 @@ fn main() -> ExitCode {
                 Some(path) => MarketSource::Csv { path, symbol: cli.market_symbol },
                 None => MarketSource::Builtin(cli.market),
             };
-            let config =
-                ServerConfig { db: cli.db, host: cli.host, port: cli.port, market, bar_interval: cli.bar_interval.0 };
+            let config = ServerConfig {
+                db: Location::parse(&cli.db),
+                secret_file: cli.secret_file,
+                host: cli.host,
+                port: cli.port,
+                market,
+                bar_interval: cli.bar_interval.0,
+            };
             match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                 Ok(rt) => rt.block_on(serve(config)),
                 Err(e) => {

@@ -12,7 +12,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use rusqlite::{Connection, params};
+use crate::args;
+use crate::db::Db;
+use crate::db::OptionalExt as _;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use vectrade_core::{AgentId, Engine, EngineConfig, Error as EngineError, Order, OrderRequest, RiskProfile, Scenario};
@@ -145,25 +147,21 @@ fn engine_error(e: &EngineError) -> ApiError {
 
 impl Market {
     /// Opens the market on `scenario`: its revealed step and its portfolios from the database.
-    pub fn load(conn: &Connection, scenario: Arc<Scenario>) -> rusqlite::Result<Market> {
+    pub fn load(conn: &Db, scenario: Arc<Scenario>) -> crate::db::DbResult<Market> {
         let slug = scenario.config().slug.clone();
         let fingerprint = format!("{:016x}", scenario.fingerprint());
         let stored: Option<(i64, Option<String>)> = conn
             .query_row("SELECT step, fingerprint FROM markets WHERE slug = ?1", [&slug], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map(Some)
-            .or_else(|e| if e == rusqlite::Error::QueryReturnedNoRows { Ok(None) } else { Err(e) })?;
+            .optional()?;
         // Portfolios are replayed on the market's bars: other bars under the same name would
         // rebuild other portfolios than the ones acknowledged.
         if let Some((_, Some(f))) = &stored
             && *f != fingerprint
         {
-            return Err(rusqlite::Error::ToSqlConversionFailure(
-                format!(
-                    "the database's market '{slug}' was built from other bars (fingerprint {f}, these are {fingerprint}); \
+            return Err(crate::db::DbError::other(format!(
+                "the database's market '{slug}' was built from other bars (fingerprint {f}, these are {fingerprint}); \
                      use another --db, or the same bars"
-                )
-                .into(),
-            ));
+            )));
         }
         let stored = stored.map(|(step, _)| step);
         // A command may be committed at a step whose own row was not (the step is not otherwise
@@ -174,26 +172,26 @@ impl Market {
             |r| r.get(0),
         )?;
         let step = stored.unwrap_or(1).max(seen.unwrap_or(1)).max(1);
-        let mut stmt = conn.prepare(
+        let rows = conn.query_map(
             "SELECT id, account_id, starting_cash, risk_profile, joined_step, created_at, agent_id FROM portfolios
              WHERE market = ?1 ORDER BY rowid",
+            [&slug],
+            |r| {
+                let cash: String = r.get(2)?;
+                let risk: String = r.get(3)?;
+                Ok(PortfolioMeta {
+                    id: r.get(0)?,
+                    account_id: r.get(1)?,
+                    agent_id: r.get(6)?,
+                    starting_cash: cash.parse().unwrap_or_default(),
+                    risk: serde_json::from_str(&risk).unwrap_or_default(),
+                    joined_step: usize::try_from(r.get::<i64>(4)?).unwrap_or(1),
+                    created_at: r.get(5)?,
+                })
+            },
         )?;
-        let rows = stmt.query_map([&slug], |r| {
-            let cash: String = r.get(2)?;
-            let risk: String = r.get(3)?;
-            Ok(PortfolioMeta {
-                id: r.get(0)?,
-                account_id: r.get(1)?,
-                agent_id: r.get(6)?,
-                starting_cash: cash.parse().unwrap_or_default(),
-                risk: serde_json::from_str(&risk).unwrap_or_default(),
-                joined_step: usize::try_from(r.get::<_, i64>(4)?).unwrap_or(1),
-                created_at: r.get(5)?,
-            })
-        })?;
         let mut portfolios = HashMap::new();
         for meta in rows {
-            let meta = meta?;
             let key = meta.agent_id.as_ref().map_or_else(|| meta.account_id.clone(), |a| format!("agent:{a}"));
             // The first portfolio of an owner is the one in use (a unique index keeps it the only one).
             portfolios.entry(key).or_insert_with(|| Arc::new(Portfolio::new(meta)));
@@ -242,7 +240,7 @@ impl Market {
                     conn.execute(
                         "INSERT INTO markets (slug, step, fingerprint) VALUES (?1, ?2, ?3)
                      ON CONFLICT(slug) DO UPDATE SET step = excluded.step",
-                        params![slug, step, fingerprint],
+                        args![slug, step, fingerprint],
                     )
                     .map(drop)
                 },
@@ -300,7 +298,7 @@ impl Market {
                 conn.execute(
                     "INSERT INTO portfolios (id, market, account_id, agent_id, starting_cash, risk_profile, joined_step, created_at)
                      VALUES (?1, ?2, ?3, ?8, ?4, ?5, ?6, ?7)",
-                    params![
+                    args![
                         m.id,
                         slug,
                         m.account_id,
@@ -358,17 +356,17 @@ impl Market {
         let id = p.meta.id.clone();
         let rows = store
             .read(move |conn| {
-                let mut stmt = conn.prepare(
+                conn.query_map(
                     "SELECT seq, at_step, command FROM portfolio_commands WHERE portfolio_id = ?1 ORDER BY seq",
-                )?;
-                let rows = stmt.query_map([&id], |r| {
-                    Ok(LogRow {
-                        seq: r.get(0)?,
-                        at_step: usize::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                        command: r.get(2)?,
-                    })
-                })?;
-                rows.collect::<rusqlite::Result<Vec<_>>>()
+                    [&id],
+                    |r| {
+                        Ok(LogRow {
+                            seq: r.get(0)?,
+                            at_step: usize::try_from(r.get::<i64>(1)?).unwrap_or(0),
+                            command: r.get(2)?,
+                        })
+                    },
+                )
             })
             .await
             .map_err(|e| ApiError::store(Style::Detail, &e))?;
@@ -460,10 +458,10 @@ impl Market {
             let written = store.write_then(
                 move |conn| {
                     check_follows(conn, "portfolio_commands", "portfolio_id", &id, seq)?;
-                    conn.prepare_cached(
+                    conn.execute(
                         "INSERT INTO portfolio_commands (portfolio_id, seq, at_step, command) VALUES (?1, ?2, ?3, ?4)",
-                    )?
-                    .execute(params![id, seq, i64::try_from(at).unwrap_or(i64::MAX), text])
+                        args![id, seq, i64::try_from(at).unwrap_or(i64::MAX), text],
+                    )
                     .map(drop)
                 },
                 move |result| settle(&after.book, &after.durable, seq, result),

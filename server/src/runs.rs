@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
+use crate::args;
+use crate::db::Db;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use vectrade_core::{AgentId, Error as EngineError, Order, OrderRequest, RiskProfile, Run, Scenario, StepReport};
 
@@ -234,38 +235,38 @@ struct LogRow {
 
 impl Runs {
     /// Loads every run's fixed facts (not their state: that is replayed on first use).
-    pub fn load(conn: &Connection) -> rusqlite::Result<Runs> {
-        let mut stmt = conn.prepare(
+    pub fn load(conn: &Db) -> crate::db::DbResult<Runs> {
+        let rows = conn.query_map(
             "SELECT id, account_id, key_id, scenario_slug, bot_name, agent_info, risk_profile, created_at,
                     published_at, results, agent_id FROM runs",
+            args![],
+            |r| {
+                let agent_info: Option<String> = r.get(5)?;
+                let risk: String = r.get(6)?;
+                let published_at: Option<i64> = r.get(8)?;
+                let results: Option<String> = r.get(9)?;
+                let meta = RunMeta {
+                    id: r.get(0)?,
+                    account_id: r.get(1)?,
+                    agent_id: r.get(10)?,
+                    key_id: r.get(2)?,
+                    scenario_slug: r.get(3)?,
+                    bot_name: r.get(4)?,
+                    agent_info: agent_info.and_then(|s| serde_json::from_str(&s).ok()),
+                    risk: serde_json::from_str(&risk).unwrap_or_default(),
+                    created_at: r.get(7)?,
+                };
+                let published = published_at.map(|at| Published {
+                    at,
+                    results: results.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
+                });
+                Ok(RunHandle::new(meta, published))
+            },
         )?;
-        let rows = stmt.query_map([], |r| {
-            let agent_info: Option<String> = r.get(5)?;
-            let risk: String = r.get(6)?;
-            let published_at: Option<i64> = r.get(8)?;
-            let results: Option<String> = r.get(9)?;
-            let meta = RunMeta {
-                id: r.get(0)?,
-                account_id: r.get(1)?,
-                agent_id: r.get(10)?,
-                key_id: r.get(2)?,
-                scenario_slug: r.get(3)?,
-                bot_name: r.get(4)?,
-                agent_info: agent_info.and_then(|s| serde_json::from_str(&s).ok()),
-                risk: serde_json::from_str(&risk).unwrap_or_default(),
-                created_at: r.get(7)?,
-            };
-            let published = published_at.map(|at| Published {
-                at,
-                results: results.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
-            });
-            Ok(RunHandle::new(meta, published))
-        })?;
         let runs = Runs::default();
         {
             let mut map = runs.map.write().expect("fresh lock");
             for h in rows {
-                let h = h?;
                 map.insert(h.meta.id.clone(), Arc::new(h));
             }
         }
@@ -288,10 +289,10 @@ impl Runs {
     }
 
     /// Runs `account_id` started at or after `since` (UTC ms), deleted ones included.
-    pub fn count_since(conn: &Connection, account_id: &str, since: i64) -> rusqlite::Result<usize> {
+    pub fn count_since(conn: &Db, account_id: &str, since: i64) -> crate::db::DbResult<usize> {
         let n: i64 = conn.query_row(
             "SELECT COUNT(*) FROM run_usage WHERE account_id = ?1 AND created_at >= ?2",
-            params![account_id, since],
+            args![account_id, since],
             |r| r.get(0),
         )?;
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
@@ -318,17 +319,17 @@ impl Runs {
                 move |conn| {
                     let (since, limit) = quota;
                     if Runs::count_since(conn, &m.account_id, since)? >= limit {
-                        return Err(rusqlite::Error::ToSqlConversionFailure(QUOTA_REACHED.into()));
+                        return Err(crate::db::DbError::other(QUOTA_REACHED));
                     }
                     conn.execute(
                         "INSERT INTO run_usage (account_id, run_id, created_at) VALUES (?1, ?2, ?3)",
-                        params![m.account_id, m.id, m.created_at],
+                        args![m.account_id, m.id, m.created_at],
                     )?;
                     conn.execute(
                         "INSERT INTO runs (id, account_id, key_id, scenario_slug, bot_name, agent_info, risk_profile,
                                            created_at, agent_id, scenario_fingerprint)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                        params![
+                        args![
                             m.id,
                             m.account_id,
                             m.key_id,
@@ -378,21 +379,22 @@ impl Runs {
             .read(move |conn| {
                 let stored: Option<String> =
                     conn.query_row("SELECT scenario_fingerprint FROM runs WHERE id = ?1", [&id], |r| r.get(0))?;
-                let mut stmt = conn.prepare(
+                let rows = conn.query_map(
                     "SELECT seq, command, idem_key, request_hash, status, response FROM run_commands
                      WHERE run_id = ?1 ORDER BY seq",
+                    [&id],
+                    |r| {
+                        Ok(LogRow {
+                            seq: r.get(0)?,
+                            command: r.get(1)?,
+                            idem_key: r.get(2)?,
+                            request_hash: r.get(3)?,
+                            status: r.get(4)?,
+                            response: r.get(5)?,
+                        })
+                    },
                 )?;
-                let rows = stmt.query_map([&id], |r| {
-                    Ok(LogRow {
-                        seq: r.get(0)?,
-                        command: r.get(1)?,
-                        idem_key: r.get(2)?,
-                        request_hash: r.get(3)?,
-                        status: r.get(4)?,
-                        response: r.get(5)?,
-                    })
-                })?;
-                Ok((stored, rows.collect::<rusqlite::Result<Vec<_>>>()?))
+                Ok((stored, rows))
             })
             .await
             .map_err(|e| ApiError::store(Style::Problem, &e))?;
@@ -527,11 +529,11 @@ impl Runs {
                     Some((k, h, s, b)) => (Some(k), Some(h), Some(s), Some(b)),
                     None => (None, None, None, None),
                 };
-                conn.prepare_cached(
+                conn.execute(
                     "INSERT INTO run_commands (run_id, seq, command, idem_key, request_hash, status, response)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?
-                .execute(params![id, seq, text, key, hash, status, body])
+                    args![id, seq, text, key, hash, status, body],
+                )
                 .map(drop)
             },
             move |result| settle(&after.live, &after.durable, seq, result),

@@ -1,31 +1,40 @@
-//! Durable storage: one SQLite file in WAL mode, written by one thread that commits the writes
-//! waiting for it together (group commit) and acknowledges each only once its transaction is on disk.
+//! Durable storage: one SQLite file in WAL mode (or a PostgreSQL database), written by one thread
+//! that commits the writes waiting for it together (group commit) and acknowledges each only once
+//! its transaction is on disk.
 //!
 //! Every write is a closure run inside a savepoint of the batch's transaction, so one failing write
 //! rolls back alone while the others of its batch commit. Reads that must see every write queued
 //! before them (rebuilding a run from its command log) go through the same thread.
 
-use std::path::Path;
+use std::cell::RefCell;
 use std::sync::{Mutex, MutexGuard, mpsc};
 use std::thread;
 
-use rusqlite::{Connection, OptionalExtension};
 use tokio::sync::oneshot;
+
+use crate::db::{Db, DbError, DbResult, Location, OptionalExt as _, UNIQUE_VIOLATION, pg};
 
 /// A storage failure (the database could not be opened, written or read).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("storage: {0}")]
 pub struct StoreError(pub String);
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<DbError> for StoreError {
+    fn from(e: DbError) -> Self {
         StoreError(e.to_string())
     }
 }
 
-type WriteFn = Box<dyn FnOnce(&Connection) -> rusqlite::Result<()> + Send>;
+impl StoreError {
+    /// Whether a uniqueness constraint refused the write (a handle, a slug already taken).
+    pub fn is_unique_violation(&self) -> bool {
+        self.0.starts_with(UNIQUE_VIOLATION)
+    }
+}
+
+type WriteFn = Box<dyn FnOnce(&Db) -> DbResult<()> + Send>;
 type AfterFn = Box<dyn FnOnce(&Result<(), StoreError>) + Send>;
-type ReadFn = Box<dyn FnOnce(&Connection) + Send>;
+type ReadFn = Box<dyn FnOnce(&Db) + Send>;
 
 /// A write, what to do in memory once its outcome is known, and who waits for it.
 struct Write {
@@ -42,9 +51,11 @@ enum Job {
 /// Most writes committed in one transaction.
 const MAX_BATCH: usize = 4096;
 
-/// Schema version kept in `PRAGMA user_version`.
+/// Schema version, kept in `PRAGMA user_version` (SQLite) or the `schema_version` setting.
 const SCHEMA_VERSION: i64 = 1;
 
+/// The tables, in SQLite's words; [`schema`] gives PostgreSQL's (64-bit integers, `COALESCE`, and
+/// an explicit `rowid` where rows are listed in insertion order).
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS settings (
     name TEXT PRIMARY KEY,
@@ -122,7 +133,7 @@ CREATE TABLE IF NOT EXISTS markets (
     fingerprint TEXT
 );
 CREATE TABLE IF NOT EXISTS portfolios (
-    id TEXT PRIMARY KEY,
+    {ROWID}id TEXT PRIMARY KEY,
     market TEXT NOT NULL,
     account_id TEXT NOT NULL REFERENCES accounts(id),
     agent_id TEXT,
@@ -147,7 +158,7 @@ CREATE TABLE IF NOT EXISTS journal_bots (
     created_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS journal_trades (
-    id TEXT PRIMARY KEY,
+    {ROWID}id TEXT PRIMARY KEY,
     bot_id TEXT NOT NULL REFERENCES journal_bots(id),
     symbol TEXT NOT NULL,
     trade_type TEXT NOT NULL,
@@ -168,6 +179,62 @@ CREATE TABLE IF NOT EXISTS journal_transactions (
 );
 ";
 
+/// The schema for one backend.
+fn schema(postgres: bool) -> String {
+    if postgres {
+        SCHEMA
+            .replace("{ROWID}", "rowid BIGSERIAL,\n    ")
+            .replace(" INTEGER", " BIGINT")
+            .replace("IFNULL(", "COALESCE(")
+    } else {
+        SCHEMA.replace("{ROWID}", "")
+    }
+}
+
+/// The PostgreSQL advisory lock a serving process holds on its database.
+const SERVING_LOCK: i64 = 0x7665_6374_7261_6465; // "vectrade"
+
+/// Makes this process the only one serving the database (another would serve from memory what
+/// it did not see written): a lock on `<db>.lock` beside an SQLite file, an advisory lock of the
+/// connection on PostgreSQL. A process killed a moment ago may hold it for a few milliseconds
+/// more: waits up to 5 s.
+fn serving_lock(location: &Location, db: &Db) -> Result<Option<std::fs::File>, StoreError> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let file = match location {
+        Location::Sqlite(path) => {
+            let mut name = path.as_os_str().to_owned();
+            name.push(".lock");
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&name)
+                .map_err(|e| StoreError(format!("cannot open {}: {e}", name.to_string_lossy())))?;
+            Some(file)
+        }
+        Location::Postgres(_) => None,
+    };
+    loop {
+        let held = match &file {
+            Some(f) => match f.try_lock() {
+                Ok(()) => true,
+                Err(std::fs::TryLockError::WouldBlock) => false,
+                Err(std::fs::TryLockError::Error(e)) => return Err(StoreError(format!("cannot lock {location}: {e}"))),
+            },
+            None => db.query_row("SELECT pg_try_advisory_lock(?1)", [SERVING_LOCK], |r| r.get::<bool>(0))?,
+        };
+        if held {
+            return Ok(file);
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(StoreError(format!(
+                "another vectrade-server is serving {location}; one process serves a database at a time"
+            )));
+        }
+        thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 /// The handle every part of the server writes and reads through; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -175,30 +242,48 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and starts its writer thread.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let conn = open_connection(path)?;
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    /// Opens (creating if needed) the database at `location` and starts its writer thread.
+    pub fn open(location: &Location) -> Result<Store, StoreError> {
+        let db = connect(location)?;
+        let postgres = matches!(db, Db::Postgres(_));
+        let lock = serving_lock(location, &db)?;
+        let version: i64 = if postgres {
+            db.execute_batch("CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")?;
+            setting(&db, "schema_version")?.and_then(|v| v.parse().ok()).unwrap_or(0)
+        } else {
+            db.query_row("PRAGMA user_version", [0i64; 0], |r| r.get(0))?
+        };
         if version > SCHEMA_VERSION {
             return Err(StoreError(format!(
-                "{} was written by a newer server (schema {version}, this one knows {SCHEMA_VERSION})",
-                path.display()
+                "{location} was written by a newer server (schema {version}, this one knows {SCHEMA_VERSION})"
             )));
         }
-        conn.execute_batch(SCHEMA)?;
-        conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
-        // Checkpoints move off the writer: an automatic one runs inside the commit that crosses
-        // its threshold and stalls every write waiting behind it.
-        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
-        let checkpoints = open_connection(path)?;
-        thread::Builder::new()
-            .name("vectrade-checkpoint".into())
-            .spawn(move || checkpointer(checkpoints))
-            .map_err(|e| StoreError(format!("cannot start the checkpoint thread: {e}")))?;
+        db.execute_batch(&schema(postgres))?;
+        if postgres {
+            db.execute(
+                "INSERT INTO settings (name, value) VALUES ('schema_version', ?1)
+                 ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                [SCHEMA_VERSION.to_string()],
+            )?;
+        } else {
+            db.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+            // Checkpoints move off the writer: an automatic one runs inside the commit that
+            // crosses its threshold and stalls every write waiting behind it.
+            db.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+            let checkpoints = connect(location)?;
+            thread::Builder::new()
+                .name("vectrade-checkpoint".into())
+                .spawn(move || checkpointer(checkpoints))
+                .map_err(|e| StoreError(format!("cannot start the checkpoint thread: {e}")))?;
+        }
         let (jobs, rx) = mpsc::channel();
+        let location = location.clone();
         thread::Builder::new()
             .name("vectrade-store".into())
-            .spawn(move || writer(conn, rx))
+            .spawn(move || {
+                let _held = lock;
+                writer(db, &location, rx)
+            })
             .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?;
         Ok(Store { jobs })
     }
@@ -207,7 +292,7 @@ impl Store {
     /// committed in the order they were queued.
     pub fn write<F>(&self, f: F) -> impl Future<Output = Result<(), StoreError>> + use<F>
     where
-        F: FnOnce(&Connection) -> rusqlite::Result<()> + Send + 'static,
+        F: FnOnce(&Db) -> DbResult<()> + Send + 'static,
     {
         self.write_then(f, |_| {})
     }
@@ -217,7 +302,7 @@ impl Store {
     /// for the write is cancelled meanwhile (a client that hangs up, a timeout).
     pub fn write_then<F, A>(&self, f: F, after: A) -> impl Future<Output = Result<(), StoreError>> + use<F, A>
     where
-        F: FnOnce(&Connection) -> rusqlite::Result<()> + Send + 'static,
+        F: FnOnce(&Db) -> DbResult<()> + Send + 'static,
         A: FnOnce(&Result<(), StoreError>) + Send + 'static,
     {
         let (ack, done) = oneshot::channel();
@@ -242,39 +327,54 @@ impl Store {
     /// Reads after every write queued before it has been committed.
     pub async fn read<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+        f: impl FnOnce(&Db) -> DbResult<T> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (tx, rx) = oneshot::channel();
-        let job = Job::Read(Box::new(move |conn| {
-            let _ = tx.send(f(conn).map_err(StoreError::from));
+        let job = Job::Read(Box::new(move |db| {
+            let _ = tx.send(f(db).map_err(StoreError::from));
         }));
         self.jobs.send(job).map_err(|_| StoreError("the writer thread has stopped".into()))?;
         rx.await.unwrap_or_else(|_| Err(StoreError("the writer thread has stopped".into())))
     }
 }
 
-/// Opens a connection with the server's settings: WAL, full fsync at commit, foreign keys.
-pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    let conn = Connection::open(path).map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())))?;
-    // FULL: a commit is on disk (not only in the OS cache) before it is acknowledged.
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
-    )?;
-    Ok(conn)
+/// Opens a connection with the server's settings. SQLite: WAL, full fsync at commit, foreign
+/// keys. PostgreSQL: a commit waits for its WAL record on disk (`synchronous_commit = on`).
+/// Blocks: call it off the async runtime (PostgreSQL's client runs its own).
+pub fn connect(location: &Location) -> Result<Db, StoreError> {
+    match location {
+        Location::Sqlite(path) => {
+            let conn = rusqlite::Connection::open(path)
+                .map_err(|e| StoreError(format!("cannot open {}: {e}", path.display())))?;
+            // FULL: a commit is on disk (not only in the OS cache) before it is acknowledged.
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+            )
+            .map_err(DbError::from)?;
+            Ok(Db::Sqlite(conn))
+        }
+        Location::Postgres(url) => {
+            let conn = pg::Conn::connect(url).map_err(|e| StoreError(format!("cannot connect to {location}: {e}")))?;
+            let db = Db::Postgres(Box::new(RefCell::new(conn)));
+            db.execute_batch("SET synchronous_commit = on")?;
+            Ok(db)
+        }
+    }
 }
 
 /// Copies committed pages from the WAL into the database once a second, without blocking writers
 /// (PASSIVE); the WAL is then reused from its start.
-fn checkpointer(conn: Connection) {
+fn checkpointer(db: Db) {
     loop {
         thread::sleep(std::time::Duration::from_secs(1));
-        let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        let _ = db.query_row("PRAGMA wal_checkpoint(PASSIVE)", [0i64; 0], |_| Ok(()));
     }
 }
 
-fn writer(conn: Connection, rx: mpsc::Receiver<Job>) {
+fn writer(mut db: Db, location: &Location, rx: mpsc::Receiver<Job>) {
     let mut writes: Vec<Write> = Vec::new();
     while let Ok(first) = rx.recv() {
+        reconnect_if_lost(&mut db, location);
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -286,18 +386,32 @@ fn writer(conn: Connection, rx: mpsc::Receiver<Job>) {
             match job {
                 Job::Write(w) => writes.push(w),
                 Job::Read(f) => {
-                    commit(&conn, &mut writes);
-                    f(&conn);
+                    commit(&db, &mut writes);
+                    f(&db);
                 }
             }
         }
-        commit(&conn, &mut writes);
+        commit(&db, &mut writes);
+    }
+}
+
+/// A PostgreSQL connection that dropped (the server restarted) is opened again, with the serving
+/// lock, before the next batch; until then every write fails and is not acknowledged.
+fn reconnect_if_lost(db: &mut Db, location: &Location) {
+    let Db::Postgres(conn) = db else { return };
+    if !conn.get_mut().client.is_closed() {
+        return;
+    }
+    if let Ok(fresh) = connect(location)
+        && let Ok(true) = fresh.query_row("SELECT pg_try_advisory_lock(?1)", [SERVING_LOCK], |r| r.get(0))
+    {
+        *db = fresh;
     }
 }
 
 /// Runs the queued writes in one transaction, each in its own savepoint, then lets each one's
 /// `after` see its outcome and acknowledges it.
-fn commit(conn: &Connection, writes: &mut Vec<Write>) {
+fn commit(db: &Db, writes: &mut Vec<Write>) {
     if writes.is_empty() {
         return;
     }
@@ -305,7 +419,7 @@ fn commit(conn: &Connection, writes: &mut Vec<Write>) {
         (w.after)(&result);
         let _ = w.ack.send(result);
     };
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = db.begin() {
         let e = StoreError::from(e);
         for w in writes.drain(..) {
             finish(w, Err(e.clone()));
@@ -315,16 +429,16 @@ fn commit(conn: &Connection, writes: &mut Vec<Write>) {
     let mut done = Vec::with_capacity(writes.len());
     for mut w in writes.drain(..) {
         let run = std::mem::replace(&mut w.run, Box::new(|_| Ok(())));
-        let result = conn.execute_batch("SAVEPOINT w").and_then(|()| match run(conn) {
-            Ok(()) => conn.execute_batch("RELEASE w"),
+        let result = db.execute_batch("SAVEPOINT w").and_then(|()| match run(db) {
+            Ok(()) => db.execute_batch("RELEASE w"),
             Err(e) => {
-                conn.execute_batch("ROLLBACK TO w; RELEASE w")?;
+                db.execute_batch("ROLLBACK TO w; RELEASE w")?;
                 Err(e)
             }
         });
         done.push((w, result.map_err(StoreError::from)));
     }
-    match conn.execute_batch("COMMIT") {
+    match db.execute_batch("COMMIT") {
         Ok(()) => {
             for (w, result) in done {
                 finish(w, result);
@@ -332,7 +446,7 @@ fn commit(conn: &Connection, writes: &mut Vec<Write>) {
         }
         Err(e) => {
             let e = StoreError::from(e);
-            let _ = conn.execute_batch("ROLLBACK");
+            let _ = db.execute_batch("ROLLBACK");
             for (w, _) in done {
                 finish(w, Err(e.clone()));
             }
@@ -341,8 +455,8 @@ fn commit(conn: &Connection, writes: &mut Vec<Write>) {
 }
 
 /// A setting stored in the database, if present.
-pub fn setting(conn: &Connection, name: &str) -> rusqlite::Result<Option<String>> {
-    conn.query_row("SELECT value FROM settings WHERE name = ?1", [name], |r| r.get(0)).optional()
+pub fn setting(db: &Db, name: &str) -> DbResult<Option<String>> {
+    db.query_row("SELECT value FROM settings WHERE name = ?1", [name], |r| r.get(0)).optional()
 }
 
 /// How far a log (a run's, a portfolio's) is on disk: (highest committed position, writes that
@@ -365,20 +479,13 @@ pub async fn wait_durable(durable: &Durable, seq: i64) -> Result<(), StoreError>
 /// Refuses log position `seq` of `owner` in `table` (its rows keyed by `owner_column` and `seq`)
 /// unless the log ends right before it: after a failed write, the commands applied on top of it in
 /// memory fail too instead of leaving a gap that a replay would close differently.
-pub fn check_follows(
-    conn: &Connection,
-    table: &str,
-    owner_column: &str,
-    owner: &str,
-    seq: i64,
-) -> rusqlite::Result<()> {
-    let last: i64 = conn
-        .prepare_cached(&format!("SELECT COALESCE(MAX(seq), 0) FROM {table} WHERE {owner_column} = ?1"))?
-        .query_row([owner], |r| r.get(0))?;
+pub fn check_follows(db: &Db, table: &str, owner_column: &str, owner: &str, seq: i64) -> DbResult<()> {
+    let last: i64 =
+        db.query_row(&format!("SELECT COALESCE(MAX(seq), 0) FROM {table} WHERE {owner_column} = ?1"), [owner], |r| {
+            r.get(0)
+        })?;
     if last != seq - 1 {
-        return Err(rusqlite::Error::ToSqlConversionFailure(
-            format!("command {seq} of {owner} follows {last}, which failed").into(),
-        ));
+        return Err(DbError::other(format!("command {seq} of {owner} follows {last}, which failed")));
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Server, send, temp_dir};
+use common::{Server, send, stored_text, temp_dir};
 use serde_json::{Value, json};
 
 const BOT: &str = "/api/trade/v1/bot";
@@ -187,9 +187,7 @@ fn agents_are_managed_with_a_jwt_and_trade_their_own_balance_under_their_limits(
     assert_eq!(j.get("/api/v1/agents/overview").1["total"], 1);
 
     // Nothing secret on disk.
-    let bytes: Vec<u8> =
-        ["vectrade.db", "vectrade.db-wal"].iter().filter_map(|f| std::fs::read(dir.join(f)).ok()).flatten().collect();
-    let text = String::from_utf8_lossy(&bytes);
+    let text = stored_text(&dir.join("vectrade.db"));
     assert!(!text.contains(&new_key) && !text.contains(&key), "an agent key is stored in plaintext");
 
     // Delete: gone, with its runs.

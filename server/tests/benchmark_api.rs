@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Server, send, temp_dir};
+use common::{Server, db_arg, send, stored_text, temp_dir};
 use serde_json::{Value, json};
 
 fn start(name: &str) -> Server {
@@ -274,7 +274,7 @@ fn monthly_quotas_answer_402_then_429_for_pro() {
 
     // The operator's command, while the server runs.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vectrade-server"))
-        .args(["plan", "--db", s.db.to_str().unwrap(), s.account_id.as_deref().unwrap(), "pro"])
+        .args(["plan", "--db", &s.db_arg, s.account_id.as_deref().unwrap(), "pro"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -316,9 +316,7 @@ fn acknowledged_writes_survive_sigkill_and_no_secret_is_stored_in_plaintext() {
     let trades = s.get(&format!("/api/v1/runs/{id}/trades"), Some(&key));
     s.kill();
 
-    let bytes: Vec<u8> =
-        ["vectrade.db", "vectrade.db-wal"].iter().filter_map(|f| std::fs::read(dir.join(f)).ok()).flatten().collect();
-    let text = String::from_utf8_lossy(&bytes);
+    let text = stored_text(&db);
     assert!(!text.contains(&key), "the API key is stored in plaintext");
     assert!(!text.contains(&secret), "the API secret is stored in plaintext");
     #[cfg(unix)]
@@ -413,9 +411,28 @@ fn a_damaged_server_secret_stops_the_start() {
     let db = dir.join("vectrade.db");
     std::fs::write(dir.join("vectrade.db.secret"), "short\n").unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vectrade-server"))
-        .args(["--db", db.to_str().unwrap(), "--port", "0"])
+        .args(["--db", &db_arg(&db), "--secret-file", dir.join("vectrade.db.secret").to_str().unwrap(), "--port", "0"])
         .output()
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 32"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_second_server_on_the_same_database_is_refused_and_the_first_goes_on() {
+    let dir = temp_dir("second");
+    let db = dir.join("vectrade.db");
+    let s = Server::start(&db);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vectrade-server"))
+        .args(["--db", &s.db_arg, "--secret-file", dir.join("vectrade.db.secret").to_str().unwrap(), "--port", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("another vectrade-server is serving"), "{err}");
+    assert_eq!(s.get("/api/v1/scenarios", Some(s.key())).0, 200);
+    // Once the first is gone (even by SIGKILL), the database can be served again.
+    drop(s);
+    let s = Server::start(&db);
+    assert_eq!(s.get("/api/v1/health", None).0, 200);
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Server, send, temp_dir};
+use common::{Server, db_arg, send, stored_text, temp_dir};
 use serde_json::{Value, json};
 
 const BOT: &str = "/api/trade/v1/bot";
@@ -172,9 +172,7 @@ fn orders_fill_on_the_live_market_by_the_engine_rules() {
     // A restart keeps the market's clock, the orders and the portfolio; the bot key is not on disk.
     let before = (bot_get(&s, &key, &format!("{BOT}/orders")), bot_get(&s, &key, &format!("{BOT}/portfolio")));
     s.kill();
-    let bytes: Vec<u8> =
-        ["vectrade.db", "vectrade.db-wal"].iter().filter_map(|f| std::fs::read(dir.join(f)).ok()).flatten().collect();
-    assert!(!String::from_utf8_lossy(&bytes).contains(&key), "a bot key is stored in plaintext");
+    assert!(!stored_text(&dir.join("vectrade.db")).contains(&key), "a bot key is stored in plaintext");
     let s = Server::start(&dir.join("vectrade.db"));
     assert_eq!((bot_get(&s, &key, &format!("{BOT}/orders")), bot_get(&s, &key, &format!("{BOT}/portfolio"))), before);
 }
@@ -228,7 +226,9 @@ fn the_live_market_replays_a_csv_file_and_refuses_other_bars_under_its_name() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_vectrade-server"))
         .args([
             "--db",
-            db.to_str().unwrap(),
+            &db_arg(&db),
+            "--secret-file",
+            dir.join("vectrade.db.secret").to_str().unwrap(),
             "--port",
             "0",
             "--market-csv",

@@ -83,7 +83,7 @@ fn every_acknowledged_write_survives_sigkill_and_the_run_matches_a_control_run()
     let (mut kills, mut checks) = (0, 0);
     let mut i = 0;
     while i < REQUESTS {
-        if kills < KILLS && rng.next() % (REQUESTS as u64 / KILLS as u64 / 2) == 0 {
+        if kills < KILLS && rng.next().is_multiple_of(REQUESTS as u64 / KILLS as u64 / 2) {
             // A SIGKILL somewhere in the next few milliseconds: before, during or after a request.
             let pid = server.child.id().to_string();
             let delay = Duration::from_micros(rng.next() % 3000);

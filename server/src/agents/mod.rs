@@ -8,10 +8,11 @@ pub mod wire;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use crate::args;
+use crate::db::Db;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rusqlite::{Connection, params};
 use rust_decimal::Decimal;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -80,7 +81,7 @@ impl Agent {
         }
     }
 
-    fn save(&self, conn: &Connection) -> rusqlite::Result<()> {
+    fn save(&self, conn: &Db) -> crate::db::DbResult<()> {
         conn.execute(
             "INSERT INTO agents (id, account_id, display_name, starting_balance, llm_model, framework, strategy_tags,
                                  risk_profile, color, status, created_at, updated_at)
@@ -89,7 +90,7 @@ impl Agent {
                  framework = excluded.framework, strategy_tags = excluded.strategy_tags,
                  risk_profile = excluded.risk_profile, color = excluded.color, status = excluded.status,
                  updated_at = excluded.updated_at",
-            params![
+            args![
                 self.id,
                 self.account_id,
                 self.display_name,
@@ -118,36 +119,36 @@ pub struct Agents {
 
 impl Agents {
     /// Loads every agent.
-    pub fn load(conn: &Connection) -> rusqlite::Result<Agents> {
-        let mut stmt = conn.prepare(
+    pub fn load(conn: &Db) -> crate::db::DbResult<Agents> {
+        let rows = conn.query_map(
             "SELECT id, account_id, display_name, starting_balance, llm_model, framework, strategy_tags, risk_profile,
                     color, status, created_at, updated_at FROM agents",
+            args![],
+            |r| {
+                let balance: String = r.get(3)?;
+                let tags: String = r.get(6)?;
+                let risk: String = r.get(7)?;
+                let status: String = r.get(9)?;
+                Ok(Agent {
+                    id: r.get(0)?,
+                    account_id: r.get(1)?,
+                    display_name: r.get(2)?,
+                    starting_balance: balance.parse().unwrap_or_default(),
+                    llm_model: r.get(4)?,
+                    framework: r.get(5)?,
+                    strategy_tags: serde_json::from_str(&tags).unwrap_or_default(),
+                    risk: serde_json::from_str(&risk).unwrap_or_default(),
+                    color: r.get(8)?,
+                    active: status == "active",
+                    created_at: r.get(10)?,
+                    updated_at: r.get(11)?,
+                })
+            },
         )?;
-        let rows = stmt.query_map([], |r| {
-            let balance: String = r.get(3)?;
-            let tags: String = r.get(6)?;
-            let risk: String = r.get(7)?;
-            let status: String = r.get(9)?;
-            Ok(Agent {
-                id: r.get(0)?,
-                account_id: r.get(1)?,
-                display_name: r.get(2)?,
-                starting_balance: balance.parse().unwrap_or_default(),
-                llm_model: r.get(4)?,
-                framework: r.get(5)?,
-                strategy_tags: serde_json::from_str(&tags).unwrap_or_default(),
-                risk: serde_json::from_str(&risk).unwrap_or_default(),
-                color: r.get(8)?,
-                active: status == "active",
-                created_at: r.get(10)?,
-                updated_at: r.get(11)?,
-            })
-        })?;
         let agents = Agents::default();
         {
             let mut map = agents.map.write().expect("fresh lock");
             for a in rows {
-                let a = a?;
                 map.insert(a.id.clone(), a);
             }
         }
@@ -608,7 +609,7 @@ async fn regenerate_key(
             move |conn| {
                 conn.execute(
                     "UPDATE api_keys SET revoked_at = ?1, key_sealed = NULL WHERE agent_id = ?2 AND revoked_at IS NULL",
-                    params![now, agent_id],
+                    args![now, agent_id],
                 )?;
                 row.insert(conn)
             },

@@ -433,7 +433,7 @@ async fn publish(
         .write(move |conn| {
             conn.execute(
                 "UPDATE runs SET published_at = ?1, results = ?2 WHERE id = ?3",
-                rusqlite::params![at, text, run_id],
+                crate::args![at, text, run_id],
             )
             .map(drop)
         })

@@ -103,7 +103,7 @@ pub async fn issue_key(state: &Arc<AppState>, account_id: &str, label: Option<St
                     |r| r.get(0),
                 )?;
                 if usize::try_from(live).unwrap_or(usize::MAX) >= limit {
-                    return Err(rusqlite::Error::ToSqlConversionFailure("bot key limit".into()));
+                    return Err(crate::db::DbError::other("bot key limit"));
                 }
                 row.insert(conn)
             },
@@ -170,7 +170,7 @@ async fn revoke_key(
             move |conn| {
                 conn.execute(
                     "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?1) WHERE id = ?2",
-                    rusqlite::params![now, key_id],
+                    crate::args![now, key_id],
                 )
                 .map(drop)
             },

@@ -2,7 +2,8 @@
 //! transactions, read and written on the store's connection (inside `Store::write` or
 //! `Store::read`, so a change and the status it leads to commit together).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::args;
+use crate::db::{Db, OptionalExt as _};
 use vectrade_core::journal::JournalStatus;
 
 use super::wire::{NewTrade, TradeOut, TradeUpdate, TransactionOut, iso, summary};
@@ -29,12 +30,12 @@ pub struct ListFilter {
     pub offset: usize,
 }
 
-fn json_error(e: serde_json::Error) -> rusqlite::Error {
-    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
+fn json_error(e: serde_json::Error) -> crate::db::DbError {
+    crate::db::DbError::other(e.to_string())
 }
 
 /// The bot named `slug`, if any.
-pub fn bot(conn: &Connection, slug: &str) -> rusqlite::Result<Option<Bot>> {
+pub fn bot(conn: &Db, slug: &str) -> crate::db::DbResult<Option<Bot>> {
     conn.query_row("SELECT id, account_id FROM journal_bots WHERE slug = ?1", [slug], |r| {
         Ok(Bot { id: r.get(0)?, account_id: r.get(1)? })
     })
@@ -43,29 +44,31 @@ pub fn bot(conn: &Connection, slug: &str) -> rusqlite::Result<Option<Bot>> {
 
 /// The bot named `slug`, created for `account_id` if it does not exist yet (its owner may be
 /// another account: the caller checks).
-pub fn bot_or_create(conn: &Connection, slug: &str, account_id: &str, now: i64) -> rusqlite::Result<Bot> {
+pub fn bot_or_create(conn: &Db, slug: &str, account_id: &str, now: i64) -> crate::db::DbResult<Bot> {
     if let Some(b) = bot(conn, slug)? {
         return Ok(b);
     }
     let id = uuid::Uuid::new_v4().to_string();
     conn.execute(
         "INSERT INTO journal_bots (id, slug, account_id, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![id, slug, account_id, now],
+        args![id, slug, account_id, now],
     )?;
     Ok(Bot { id, account_id: account_id.to_string() })
 }
 
 /// A trade's transactions, in the order they were added.
-pub fn transactions(conn: &Connection, trade_id: &str) -> rusqlite::Result<Vec<TransactionOut>> {
-    let mut stmt = conn.prepare_cached("SELECT body FROM journal_transactions WHERE trade_id = ?1 ORDER BY seq")?;
-    let rows = stmt.query_map([trade_id], |r| r.get::<_, String>(0))?;
-    rows.map(|text| serde_json::from_str(&text?).map_err(json_error)).collect()
+pub fn transactions(conn: &Db, trade_id: &str) -> crate::db::DbResult<Vec<TransactionOut>> {
+    let rows =
+        conn.query_map("SELECT body FROM journal_transactions WHERE trade_id = ?1 ORDER BY seq", [trade_id], |r| {
+            r.get::<String>(0)
+        })?;
+    rows.iter().map(|text| serde_json::from_str(text).map_err(json_error)).collect()
 }
 
 const TRADE_COLUMNS: &str =
     "id, bot_id, symbol, trade_type, status, signal_at, opened_at, notes, metadata, created_at, last_update_at";
 
-fn trade_row(conn: &Connection, r: &rusqlite::Row<'_>) -> rusqlite::Result<TradeOut> {
+fn trade_row(conn: &Db, r: &crate::db::Row<'_>) -> crate::db::DbResult<TradeOut> {
     let id: String = r.get(0)?;
     let metadata: String = r.get(8)?;
     Ok(TradeOut {
@@ -86,45 +89,44 @@ fn trade_row(conn: &Connection, r: &rusqlite::Row<'_>) -> rusqlite::Result<Trade
 
 /// The bot's trade `trade_id`, with its transactions; `None` when the bot has no such trade
 /// (another bot's trade is not this bot's).
-pub fn trade(conn: &Connection, bot_id: &str, trade_id: &str) -> rusqlite::Result<Option<TradeOut>> {
-    let mut stmt =
-        conn.prepare_cached(&format!("SELECT {TRADE_COLUMNS} FROM journal_trades WHERE id = ?1 AND bot_id = ?2"))?;
-    let mut rows = stmt.query(params![trade_id, bot_id])?;
-    match rows.next()? {
-        Some(r) => trade_row(conn, r).map(Some),
-        None => Ok(None),
-    }
+pub fn trade(conn: &Db, bot_id: &str, trade_id: &str) -> crate::db::DbResult<Option<TradeOut>> {
+    conn.query_row(
+        &format!("SELECT {TRADE_COLUMNS} FROM journal_trades WHERE id = ?1 AND bot_id = ?2"),
+        args![trade_id, bot_id],
+        |r| trade_row(conn, r),
+    )
+    .optional()
 }
 
 /// A page of the bot's trades (newest first) and how many match the filters in all.
-pub fn list(conn: &Connection, bot_id: &str, filter: &ListFilter) -> rusqlite::Result<(Vec<TradeOut>, usize)> {
+pub fn list(conn: &Db, bot_id: &str, filter: &ListFilter) -> crate::db::DbResult<(Vec<TradeOut>, usize)> {
     let status = filter.status.map(JournalStatus::as_str);
-    let wheres = "bot_id = ?1 AND (?2 IS NULL OR status = ?2) AND (?3 IS NULL OR symbol = ?3)";
+    let wheres =
+        "bot_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR status = ?2) AND (CAST(?3 AS TEXT) IS NULL OR symbol = ?3)";
     let total: i64 = conn.query_row(
         &format!("SELECT COUNT(*) FROM journal_trades WHERE {wheres}"),
-        params![bot_id, status, filter.symbol],
+        args![bot_id, status, filter.symbol],
         |r| r.get(0),
     )?;
-    let mut stmt = conn.prepare(&format!(
-        "SELECT {TRADE_COLUMNS} FROM journal_trades WHERE {wheres} ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?5"
-    ))?;
     let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
     let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
-    let mut rows = stmt.query(params![bot_id, status, filter.symbol, limit, offset])?;
-    let mut trades = Vec::new();
-    while let Some(r) = rows.next()? {
-        trades.push(trade_row(conn, r)?);
-    }
+    let trades = conn.query_map(
+        &format!(
+            "SELECT {TRADE_COLUMNS} FROM journal_trades WHERE {wheres} ORDER BY created_at DESC, rowid DESC LIMIT ?4 OFFSET ?5"
+        ),
+        args![bot_id, status, filter.symbol, limit, offset],
+        |r| trade_row(conn, r),
+    )?;
     Ok((trades, usize::try_from(total).unwrap_or(0)))
 }
 
 /// Number of transactions of the bot's trade `trade_id`; `None` when the bot has no such trade.
-pub fn transaction_count(conn: &Connection, bot_id: &str, trade_id: &str) -> rusqlite::Result<Option<usize>> {
+pub fn transaction_count(conn: &Db, bot_id: &str, trade_id: &str) -> crate::db::DbResult<Option<usize>> {
     let found: Option<i64> = conn
         .query_row(
             "SELECT (SELECT COUNT(*) FROM journal_transactions WHERE trade_id = t.id)
              FROM journal_trades t WHERE t.id = ?1 AND t.bot_id = ?2",
-            params![trade_id, bot_id],
+            args![trade_id, bot_id],
             |r| r.get(0),
         )
         .optional()?;
@@ -132,38 +134,40 @@ pub fn transaction_count(conn: &Connection, bot_id: &str, trade_id: &str) -> rus
 }
 
 fn insert_transactions(
-    conn: &Connection,
+    conn: &Db,
     trade_id: &str,
     first_seq: usize,
     transactions: &[TransactionOut],
-) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare_cached("INSERT INTO journal_transactions (trade_id, seq, body) VALUES (?1, ?2, ?3)")?;
+) -> crate::db::DbResult<()> {
     for (i, t) in transactions.iter().enumerate() {
         let seq = i64::try_from(first_seq + i).unwrap_or(i64::MAX);
-        stmt.execute(params![trade_id, seq, serde_json::to_string(t).map_err(json_error)?])?;
+        conn.execute(
+            "INSERT INTO journal_transactions (trade_id, seq, body) VALUES (?1, ?2, ?3)",
+            args![trade_id, seq, serde_json::to_string(t).map_err(json_error)?],
+        )?;
     }
     Ok(())
 }
 
 /// Recalculates the trade's status and opening time from all its transactions (the core's rule).
-fn recalculate(conn: &Connection, trade_id: &str, now: i64) -> rusqlite::Result<()> {
+fn recalculate(conn: &Db, trade_id: &str, now: i64) -> crate::db::DbResult<()> {
     let (status, opened_at) = summary(&transactions(conn, trade_id)?);
     conn.execute(
         "UPDATE journal_trades SET status = ?1, opened_at = COALESCE(?2, opened_at), last_update_at = ?3 WHERE id = ?4",
-        params![status.as_str(), opened_at, now, trade_id],
+        args![status.as_str(), opened_at, now, trade_id],
     )?;
     Ok(())
 }
 
 /// Inserts a new trade of `bot` with its transactions; returns its id.
-pub fn insert_trade(conn: &Connection, bot: &Bot, new: &NewTrade, now: i64) -> rusqlite::Result<String> {
+pub fn insert_trade(conn: &Db, bot: &Bot, new: &NewTrade, now: i64) -> crate::db::DbResult<String> {
     let id = uuid::Uuid::new_v4().to_string();
     let (status, opened_at) = summary(&new.transactions);
     let opened_at = opened_at.unwrap_or(now);
     let metadata = serde_json::to_string(&new.metadata).map_err(json_error)?;
     conn.execute(
         &format!("INSERT INTO journal_trades ({TRADE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
-        params![
+        args![
             id,
             bot.id,
             new.symbol,
@@ -183,18 +187,18 @@ pub fn insert_trade(conn: &Connection, bot: &Bot, new: &NewTrade, now: i64) -> r
 
 /// Appends transactions to a trade that has `existing` of them, and recalculates its status.
 pub fn append(
-    conn: &Connection,
+    conn: &Db,
     trade_id: &str,
     existing: usize,
     transactions: &[TransactionOut],
     now: i64,
-) -> rusqlite::Result<()> {
+) -> crate::db::DbResult<()> {
     insert_transactions(conn, trade_id, existing, transactions)?;
     recalculate(conn, trade_id, now)
 }
 
 /// Applies an update to the bot's trade; `false` when the bot has no such trade.
-pub fn update(conn: &Connection, bot_id: &str, trade_id: &str, u: &TradeUpdate, now: i64) -> rusqlite::Result<bool> {
+pub fn update(conn: &Db, bot_id: &str, trade_id: &str, u: &TradeUpdate, now: i64) -> crate::db::DbResult<bool> {
     let metadata = u.metadata.as_ref().map(serde_json::to_string).transpose().map_err(json_error)?;
     let n = conn.execute(
         "UPDATE journal_trades SET
@@ -203,7 +207,7 @@ pub fn update(conn: &Connection, bot_id: &str, trade_id: &str, u: &TradeUpdate, 
             signal_at = COALESCE(?4, signal_at),
             last_update_at = ?5
          WHERE id = ?6 AND bot_id = ?7",
-        params![u.notes.is_some(), u.notes.clone().flatten(), metadata, u.signal_at, now, trade_id, bot_id],
+        args![u.notes.is_some(), u.notes.clone().flatten(), metadata, u.signal_at, now, trade_id, bot_id],
     )?;
     Ok(n == 1)
 }

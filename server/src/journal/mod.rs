@@ -11,11 +11,11 @@ pub mod wire;
 
 use std::sync::{Arc, Mutex};
 
+use crate::db::Db;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use rusqlite::Connection;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -146,7 +146,7 @@ async fn owned_bot(store: &Store, account: &str, slug: &str) -> Result<Bot, ApiE
 /// Runs `f` as one write of the store and hands back what it computed, once committed.
 async fn write_with<T: Send + 'static>(
     store: &Store,
-    f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    f: impl FnOnce(&Db) -> crate::db::DbResult<T> + Send + 'static,
 ) -> Result<T, ApiError> {
     let slot = Arc::new(Mutex::new(None));
     let out = slot.clone();

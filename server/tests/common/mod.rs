@@ -1,5 +1,9 @@
 //! Starts the real `vectrade-server` binary on a free port with a fresh database, reads the
 //! credentials it prints on first start, and kills it when dropped.
+//!
+//! With `VECTRADE_TEST_POSTGRES` set to a PostgreSQL server's URL (a role that may create
+//! databases), every test runs on PostgreSQL instead of SQLite: the path a test names stands for a
+//! database of its own on that server (the same path, the same database: restarts find their data).
 
 #![allow(dead_code)]
 
@@ -20,6 +24,8 @@ pub struct Server {
     pub bot_key: Option<String>,
     pub operator_token: String,
     pub db: PathBuf,
+    /// What `--db` was given: the path, or the URL of the database that stands for it.
+    pub db_arg: String,
     pub http: Client,
 }
 
@@ -27,7 +33,67 @@ pub fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("vectrade-server-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    if let Some(admin) = postgres_url() {
+        // A fresh directory, a fresh database.
+        let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the test PostgreSQL answers");
+        let name = database_name(&dir.join("vectrade.db"));
+        client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).unwrap();
+    }
     dir
+}
+
+/// The PostgreSQL server the tests run on, if any (`VECTRADE_TEST_POSTGRES`).
+pub fn postgres_url() -> Option<String> {
+    std::env::var("VECTRADE_TEST_POSTGRES").ok().filter(|s| !s.is_empty())
+}
+
+fn database_name(db: &Path) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in db.to_string_lossy().bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+    }
+    format!("vt_{h:016x}")
+}
+
+/// `--db` for a test's database path: the path, or (on PostgreSQL) the URL of its own database,
+/// created when missing.
+pub fn db_arg(db: &Path) -> String {
+    let Some(admin) = postgres_url() else { return db.to_str().unwrap().to_string() };
+    let name = database_name(db);
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the test PostgreSQL answers");
+    let exists = !client.query("SELECT 1 FROM pg_database WHERE datname = $1", &[&name]).unwrap().is_empty();
+    if !exists {
+        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+    }
+    let (base, _) = admin.rsplit_once('/').expect("a URL with a database name");
+    format!("{base}/{name}")
+}
+
+/// Everything the database holds, as text: the SQLite file and its WAL, or every row of every
+/// table of the PostgreSQL database. Tests grep it for secrets.
+pub fn stored_text(db: &Path) -> String {
+    if postgres_url().is_some() {
+        let mut client = postgres::Client::connect(&db_arg(db), postgres::NoTls).unwrap();
+        let tables: Vec<String> = client
+            .query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut text = String::new();
+        for t in tables {
+            for row in client.query(&format!("SELECT row_to_json(t)::text FROM {t} t"), &[]).unwrap() {
+                text.push_str(row.get::<_, &str>(0));
+                text.push('\n');
+            }
+        }
+        return text;
+    }
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    let bytes: Vec<u8> =
+        [db.to_path_buf(), PathBuf::from(wal)].iter().filter_map(|f| std::fs::read(f).ok()).flatten().collect();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn field(line: &str, label: &str) -> Option<String> {
@@ -42,8 +108,12 @@ impl Server {
 
     /// Starts the server on `db` with more command-line arguments.
     pub fn start_with(db: &Path, args: &[&str]) -> Server {
+        let db_arg = db_arg(db);
+        let mut secret = db.as_os_str().to_owned();
+        secret.push(".secret");
         let mut child = Command::new(env!("CARGO_BIN_EXE_vectrade-server"))
-            .args(["--db", db.to_str().unwrap(), "--port", "0", "--bar-interval", "manual"])
+            .args(["--db", &db_arg, "--port", "0", "--bar-interval", "manual"])
+            .args(["--secret-file", secret.to_str().unwrap()])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -82,6 +152,7 @@ impl Server {
             bot_key,
             operator_token,
             db: db.to_path_buf(),
+            db_arg,
             http,
         }
     }
