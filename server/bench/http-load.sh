@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
 # HTTP load on loopback with wrk: market reads and durable writes (trades and steps, each answered
 # after its commit) against the release server, at peak and at about half of peak, with latency
-# percentiles. Usage: bash server/bench/http-load.sh [seconds per measurement, default 10].
+# percentiles. Usage: bash server/bench/http-load.sh [seconds per measurement, default 10]
+# [sqlite | postgres] (postgres: a throwaway PostgreSQL from scripts/postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-10}
+store=${2:-sqlite}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --locked -q -p vectrade-server
 source scripts/local-server.sh
-start_server target/release/vectrade-server
-trap stop_server EXIT
+if [ "$store" = postgres ]; then
+  source scripts/postgres.sh
+  start_postgres
+  trap 'stop_server; stop_postgres' EXIT
+  psql "$postgres_url" -qc "CREATE DATABASE vectrade_bench"
+  start_server target/release/vectrade-server "${postgres_url%/*}/vectrade_bench"
+  described="PostgreSQL $("$postgres_bin/postgres" --version | awk '{print $3}') on loopback, synchronous_commit=on, group commit"
+else
+  trap stop_server EXIT
+  start_server target/release/vectrade-server
+  described="SQLite WAL, synchronous=FULL, group commit"
+fi
 dir=$server_dir
-target/release/vectrade-server plan --db "$dir/vectrade.db" "$account" pro >/dev/null
+target/release/vectrade-server plan --db "$server_db" "$account" pro >/dev/null
 # 48 fresh runs of 2,160 hourly steps each: enough steps for a measurement's writes.
 new_runs() {
   local list="" id
@@ -25,7 +37,7 @@ new_runs() {
 runs=$(new_runs)
 first=${runs%%,*}
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); server and wrk share it"
-echo "store: SQLite WAL, synchronous=FULL, group commit"
+echo "store: $described"
 # measure NAME CONNS RATE SCRIPT: prints one line and leaves the achieved rate in $dir/rate.
 measure() {
   local name=$1 c=$2 rate=$3 script=$4

@@ -241,7 +241,7 @@ async fn set_handle(
             move |s| s.directory.put_account(account),
         )
         .await
-        .map_err(|e| match e.0.contains("UNIQUE") {
+        .map_err(|e| match e.is_unique_violation() {
             true => ApiError::new(style, StatusCode::CONFLICT, "handle_taken", format!("handle '{handle}' is taken")),
             false => ApiError::store(style, &e),
         })?;

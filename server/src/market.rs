@@ -78,6 +78,8 @@ pub struct Book {
     pub engine: Engine,
     /// Its one agent.
     pub agent: AgentId,
+    /// The portfolio's id.
+    pub id: String,
     /// Market steps fed so far.
     seen: usize,
     next_seq: i64,
@@ -327,7 +329,7 @@ impl Market {
 
     fn fresh(&self, meta: &PortfolioMeta) -> Result<Book, EngineError> {
         let engine = Engine::new(EngineConfig::from_scenario(self.scenario.config()))?;
-        let mut book = Book { engine, agent: AgentId(0), seen: 0, next_seq: 1 };
+        let mut book = Book { engine, agent: AgentId(0), id: meta.id.clone(), seen: 0, next_seq: 1 };
         // Bars before the portfolio joined are fed first, so its equity curve starts where it joined.
         self.feed(&mut book, meta.joined_step)?;
         book.agent = book.engine.add_agent_with_cash("portfolio", meta.risk.clone(), meta.starting_cash)?;

@@ -94,6 +94,10 @@ fn orders_fill_on_the_live_market_by_the_engine_rules() {
     assert_eq!(placed["side"], "BUY");
     assert!(placed["rejection_reason"].is_null());
     let id = placed["id"].as_str().unwrap().to_string();
+    // A UUID, as the seed's orders have.
+    let shape: Vec<usize> = id.split('-').map(str::len).collect();
+    assert_eq!(shape, [8, 4, 4, 4, 12], "{id}");
+    assert_eq!(bot_get(&s, &key, &format!("{BOT}/orders/1")).0, 404, "the engine's number is not an id");
 
     // It fills at the next bar's open.
     s.advance(1);
@@ -168,6 +172,13 @@ fn orders_fill_on_the_live_market_by_the_engine_rules() {
     assert_eq!(send(s.http.delete(s.url(&format!("{BOT}/orders/{id}"))).header("X-Bot-Key", &key2)).0, 404);
     assert_eq!(bot_get(&s, &key2, &format!("{BOT}/orders")).1, json!([]));
     assert_eq!(bot_get(&s, &key2, &format!("{BOT}/portfolio")).1["positions"], json!([]));
+    // Its own first order has another id, and the first account's id still names nothing for it.
+    let (status, own) =
+        bot_post(&s, &key2, &format!("{BOT}/orders"), &json!({"symbol": "AAPL", "side": "BUY", "quantity": 1}));
+    assert_eq!(status, 201, "{own}");
+    assert_ne!(own["id"], json!(id));
+    assert_eq!(bot_get(&s, &key2, &format!("{BOT}/orders/{}", own["id"].as_str().unwrap())).0, 200);
+    assert_eq!(bot_get(&s, &key2, &format!("{BOT}/orders/{id}")).0, 404);
 
     // A restart keeps the market's clock, the orders and the portfolio; the bot key is not on disk.
     let before = (bot_get(&s, &key, &format!("{BOT}/orders")), bot_get(&s, &key, &format!("{BOT}/portfolio")));

@@ -268,7 +268,7 @@ async fn place_order(
     state
         .market
         .execute(&state.store, &p, Command::Submit { order: request }, |book, result| match result {
-            Ok(Some(order)) => Ok(Reply::json(StatusCode::CREATED, &BotOrder::from(&order))),
+            Ok(Some(order)) => Ok(Reply::json(StatusCode::CREATED, &BotOrder::new(&order, OrderIds::of(&book.id)))),
             Ok(None) => Err(ApiError::internal(STYLE, "an order was answered without one")),
             Err(e) if matches!(e.family(), ErrorFamily::OrderRejected | ErrorFamily::RiskLimitExceeded) => {
                 // The engine kept the refused order with its reason: answer with it.
@@ -277,7 +277,7 @@ async fn place_order(
                     .iter()
                     .rev()
                     .find(|o| o.status == OrderStatus::Rejected && o.request == asked)
-                    .map(|o| Reply::json(StatusCode::CREATED, &BotOrder::from(o)))
+                    .map(|o| Reply::json(StatusCode::CREATED, &BotOrder::new(o, OrderIds::of(&book.id))))
                     .ok_or_else(|| engine_err(&e))
             }
             Err(e) => Err(engine_err(&e)),
@@ -301,24 +301,28 @@ async fn list_orders(
     }
     read_book(&state, &caller, |b| {
         let orders = b.engine.orders(b.agent).map_err(|e| engine_err(&e))?;
+        let ids = OrderIds::of(&b.id);
         let list: Vec<BotOrder> = orders
             .iter()
             .rev()
             .filter(|o| status.is_none_or(|s| o.status == s))
             .take(limit)
-            .map(BotOrder::from)
+            .map(|o| BotOrder::new(o, ids))
             .collect();
         Ok(Reply::json(StatusCode::OK, &list))
     })
     .await
 }
 
-fn order_id(id: &str) -> Result<u64, ApiError> {
-    id.parse().map_err(|_| ApiError::not_found(STYLE, "order_not_found", format!("no order '{id}'")))
+/// The engine's number of the portfolio's order `id` (404 for anything else).
+fn order_id(portfolio_id: &str, id: &str) -> Result<u64, ApiError> {
+    OrderIds::of(portfolio_id)
+        .parse(id)
+        .ok_or_else(|| ApiError::not_found(STYLE, "order_not_found", format!("no order '{id}'")))
 }
 
 /// One order of the portfolio.
-#[utoipa::path(get, path = "/orders/{id}", tag = "bot", params(("id" = String, Path, description = "Order id")),
+#[utoipa::path(get, path = "/orders/{id}", tag = "bot", params(("id" = String, Path, description = "Order id (a UUID)")),
     security(("bot_key" = [])),
     responses((status = 200, body = BotOrder), (status = 401, body = DetailError), (status = 404, body = DetailError),
         (status = 429, body = DetailError)))]
@@ -327,16 +331,15 @@ async fn get_order(
     BotKey(caller): BotKey,
     Path(id): Path<String>,
 ) -> Result<Reply, ApiError> {
-    let id = order_id(&id)?;
     read_book(&state, &caller, |b| {
-        let order = b.engine.order(b.agent, id).map_err(|e| engine_err(&e))?;
-        Ok(Reply::json(StatusCode::OK, &BotOrder::from(order)))
+        let order = b.engine.order(b.agent, order_id(&b.id, &id)?).map_err(|e| engine_err(&e))?;
+        Ok(Reply::json(StatusCode::OK, &BotOrder::new(order, OrderIds::of(&b.id))))
     })
     .await
 }
 
 /// Cancels a working order.
-#[utoipa::path(delete, path = "/orders/{id}", tag = "bot", params(("id" = String, Path, description = "Order id")),
+#[utoipa::path(delete, path = "/orders/{id}", tag = "bot", params(("id" = String, Path, description = "Order id (a UUID)")),
     security(("bot_key" = [])),
     responses((status = 204, description = "Cancelled"), (status = 401, body = DetailError), (status = 404, body = DetailError),
         (status = 422, body = DetailError, description = "No longer working"), (status = 429, body = DetailError)))]
@@ -345,8 +348,8 @@ async fn cancel_order(
     BotKey(caller): BotKey,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = order_id(&id)?;
     let p = portfolio_of(&state, &caller).await?;
+    let id = order_id(&p.meta.id, &id)?;
     state
         .market
         .execute(&state.store, &p, Command::Cancel { order_id: id }, |_, result| match result {

@@ -3,6 +3,7 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
+use sha2::Digest as _;
 use utoipa::{IntoParams, ToSchema};
 use vectrade_core::Order;
 use vectrade_core::time::format_rfc3339;
@@ -128,7 +129,8 @@ pub struct PlaceOrder {
 /// An order of the bot API.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BotOrder {
-    /// Order id.
+    /// Order id (a UUID).
+    #[schema(format = "uuid")]
     pub id: String,
     /// Ticker.
     pub symbol: String,
@@ -160,11 +162,61 @@ pub struct BotOrder {
     pub client_order_id: Option<String>,
 }
 
-impl From<&Order> for BotOrder {
-    fn from(o: &Order) -> Self {
+/// The ids of a portfolio's orders on the wire: UUIDs (version 8, as the seed's orders have UUID
+/// ids) made of a hash of the portfolio's id and the engine's order number. A replay gives the
+/// same ids, nothing more is stored, and another portfolio's order id never names an order here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderIds {
+    high: u64,
+}
+
+impl OrderIds {
+    /// The ids of portfolio `portfolio_id`.
+    pub fn of(portfolio_id: &str) -> OrderIds {
+        let digest = sha2::Sha256::digest(portfolio_id.as_bytes());
+        let mut high = [0u8; 8];
+        high.copy_from_slice(&digest[..8]);
+        // Version 8 in the third group's first digit.
+        OrderIds { high: (u64::from_be_bytes(high) & !0xF000) | 0x8000 }
+    }
+
+    /// The id of the engine's order `n` (at most 2^53 − 1).
+    pub fn format(self, n: u64) -> String {
+        // RFC 9562's variant (binary 10) in the two top bits of the low half.
+        let low = (n & ((1 << 62) - 1)) | (0b10 << 62);
+        format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            self.high >> 32,
+            (self.high >> 16) & 0xFFFF,
+            self.high & 0xFFFF,
+            low >> 48,
+            low & 0xFFFF_FFFF_FFFF
+        )
+    }
+
+    /// The engine's order number behind `text`, if it is one of this portfolio's ids.
+    pub fn parse(self, text: &str) -> Option<u64> {
+        let b = text.as_bytes();
+        let shaped = b.len() == 36
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| if [8, 13, 18, 23].contains(&i) { *c == b'-' } else { c.is_ascii_hexdigit() });
+        if !shaped {
+            return None;
+        }
+        let hex: String = text.chars().filter(|c| *c != '-').collect();
+        let high = u64::from_str_radix(&hex[..16], 16).ok()?;
+        let low = u64::from_str_radix(&hex[16..], 16).ok()?;
+        (high == self.high && low >> 62 == 0b10).then_some(low & ((1 << 62) - 1))
+    }
+}
+
+impl BotOrder {
+    /// The wire shape of `o`, one of the orders whose ids `ids` makes.
+    pub fn new(o: &Order, ids: OrderIds) -> Self {
         let r = &o.request;
         BotOrder {
-            id: o.id.to_string(),
+            id: ids.format(o.id),
             symbol: r.symbol.clone(),
             side: r.side.as_str().to_ascii_uppercase(),
             order_type: r.order_type.to_string(),
@@ -180,6 +232,28 @@ impl From<&Order> for BotOrder {
             rejection_code: o.end_reason.as_ref().map(|e| e.code.clone()),
             client_order_id: r.client_order_id.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OrderIds;
+
+    #[test]
+    fn order_ids_are_uuids_that_name_one_portfolio_s_orders() {
+        let mine = OrderIds::of("portfolio-a");
+        let id = mine.format(1);
+        assert_eq!(id.len(), 36);
+        assert_eq!(&id[14..15], "8", "version 8: {id}");
+        assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "RFC 9562 variant: {id}");
+        assert_eq!(mine.parse(&id), Some(1));
+        assert_eq!(mine.parse(&id.to_uppercase()), Some(1));
+        assert_eq!(mine.parse(&mine.format((1 << 53) - 1)), Some((1 << 53) - 1));
+        assert_eq!(OrderIds::of("portfolio-b").parse(&id), None, "another portfolio's order");
+        for bad in ["1", "", "not-a-uuid", &id[..35], &format!("{id}0"), &id.replace('-', "_")] {
+            assert_eq!(mine.parse(bad), None, "{bad}");
+        }
+        assert_ne!(mine.format(1), mine.format(2));
     }
 }
 
