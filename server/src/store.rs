@@ -395,17 +395,23 @@ fn writer(mut db: Db, location: &Location, rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// A PostgreSQL connection that dropped (the server restarted) is opened again, with the serving
-/// lock, before the next batch; until then every write fails and is not acknowledged.
+/// A PostgreSQL connection that dropped (the database restarted, an administrator ended it) is
+/// opened again before the next batch; the writes of the batch that met the drop failed and were
+/// not acknowledged. The serving lock went with the old connection: if another process took it
+/// meanwhile, this one stops (it would serve from memory what the other writes).
 fn reconnect_if_lost(db: &mut Db, location: &Location) {
     let Db::Postgres(conn) = db else { return };
     if !conn.get_mut().client.is_closed() {
         return;
     }
-    if let Ok(fresh) = connect(location)
-        && let Ok(true) = fresh.query_row("SELECT pg_try_advisory_lock(?1)", [SERVING_LOCK], |r| r.get(0))
-    {
-        *db = fresh;
+    let Ok(fresh) = connect(location) else { return };
+    match fresh.query_row("SELECT pg_try_advisory_lock(?1)", [SERVING_LOCK], |r| r.get::<bool>(0)) {
+        Ok(true) => *db = fresh,
+        Ok(false) => {
+            eprintln!("error: another vectrade-server took {location} while the connection was down; stopping");
+            std::process::exit(1);
+        }
+        Err(_) => {}
     }
 }
 

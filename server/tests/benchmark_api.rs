@@ -436,3 +436,50 @@ fn a_second_server_on_the_same_database_is_refused_and_the_first_goes_on() {
     let s = Server::start(&db);
     assert_eq!(s.get("/api/v1/health", None).0, 200);
 }
+
+#[test]
+fn a_dropped_postgres_connection_fails_only_the_writes_it_met() {
+    let Some(admin) = common::postgres_url() else {
+        eprintln!("skipped: runs on PostgreSQL only (VECTRADE_TEST_POSTGRES)");
+        return;
+    };
+    let dir = temp_dir("pg-drop");
+    let s = Server::start(&dir.join("vectrade.db"));
+    let key = s.key().to_string();
+    let id = new_run(&s, &key);
+    let step = |n: u64| s.post(&format!("/api/v1/runs/{id}/step"), Some(&key), &json!({"count": n}));
+    assert_eq!(step(1).0, 200);
+    // An administrator ends the server's connection.
+    let database = s.db_arg.rsplit('/').next().unwrap().to_string();
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls).unwrap();
+    let ended = client
+        .query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", &[&database])
+        .unwrap()
+        .len();
+    assert!(ended >= 1, "the server had no connection to end");
+    // The write that meets the dropped connection is refused, not acknowledged; the next ones work.
+    let mut stepped = 1;
+    let mut refused = 0;
+    for _ in 0..5 {
+        match step(1) {
+            (200, _) => stepped += 1,
+            (503, body) => {
+                assert_eq!(body["code"], "storage_unavailable", "{body}");
+                refused += 1;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(refused <= 1 && stepped >= 5, "{refused} refused, {stepped} stepped");
+    // What the run shows is what was acknowledged, also after a restart.
+    let (_, run) = s.get(&format!("/api/v1/runs/{id}"), Some(&key));
+    drop(s);
+    let s = Server::start(&dir.join("vectrade.db"));
+    assert_eq!(s.get(&format!("/api/v1/runs/{id}"), Some(&key)).1, run);
+    let control = new_run(&s, &key);
+    for _ in 0..stepped {
+        assert_eq!(s.post(&format!("/api/v1/runs/{control}/step"), Some(&key), &json!({"count": 1})).0, 200);
+    }
+    let (_, control) = s.get(&format!("/api/v1/runs/{control}"), Some(&key));
+    assert_eq!(run["run"]["sim_time"], control["run"]["sim_time"], "{stepped} steps acknowledged");
+}
