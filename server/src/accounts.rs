@@ -150,6 +150,8 @@ pub async fn fresh_account(state: &AppState, account_id: &str, style: Style) -> 
     let id = account_id.to_string();
     let account = state
         .store
+        // Through the writer, after the writes queued before: the directory is refreshed with
+        // nothing older than what it already holds.
         .read(move |conn| read_account(conn, &id))
         .await
         .map_err(|e| ApiError::store(style, &e))?
@@ -162,7 +164,7 @@ async fn runs_used(state: &AppState, account_id: &str, since: i64) -> Result<usi
     let id = account_id.to_string();
     state
         .store
-        .read(move |conn| crate::runs::Runs::count_since(conn, &id, since))
+        .read_committed(move |conn| crate::runs::Runs::count_since(conn, &id, since))
         .await
         .map_err(|e| ApiError::store(Style::Problem, &e))
 }

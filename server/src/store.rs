@@ -239,7 +239,18 @@ fn serving_lock(location: &Location, db: &Db) -> Result<Option<std::fs::File>, S
 #[derive(Clone)]
 pub struct Store {
     jobs: mpsc::Sender<Job>,
+    readers: std::sync::Arc<Readers>,
 }
+
+/// Connections for reads of committed state, beside the writer (at most [`MAX_READERS`] open).
+struct Readers {
+    location: Location,
+    idle: Mutex<Vec<Db>>,
+    permits: tokio::sync::Semaphore,
+}
+
+/// Most connections reading at once.
+const MAX_READERS: usize = 8;
 
 impl Store {
     /// Opens (creating if needed) the database at `location` and starts its writer thread.
@@ -277,6 +288,7 @@ impl Store {
                 .map_err(|e| StoreError(format!("cannot start the checkpoint thread: {e}")))?;
         }
         let (jobs, rx) = mpsc::channel();
+        let location_for_readers = location.clone();
         let location = location.clone();
         thread::Builder::new()
             .name("vectrade-store".into())
@@ -285,7 +297,12 @@ impl Store {
                 writer(db, &location, rx)
             })
             .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?;
-        Ok(Store { jobs })
+        let readers = Readers {
+            location: location_for_readers,
+            idle: Mutex::new(Vec::new()),
+            permits: tokio::sync::Semaphore::new(MAX_READERS),
+        };
+        Ok(Store { jobs, readers: std::sync::Arc::new(readers) })
     }
 
     /// Queues a write; the returned future resolves once it is committed (or failed). Writes are
@@ -322,6 +339,31 @@ impl Store {
             }
             done.await.unwrap_or_else(|_| Err(StoreError("the writer thread has stopped".into())))
         }
+    }
+
+    /// Reads what is committed, on a connection of its own: it waits for no write. Whatever was
+    /// acknowledged is there (an answer follows its commit).
+    pub async fn read_committed<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Db) -> DbResult<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let _permit = self.readers.permits.acquire().await.map_err(|_| StoreError("the store is closed".into()))?;
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let db = readers.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let db = match db {
+                Some(db) => db,
+                None => connect(&readers.location)?,
+            };
+            let result = f(&db).map_err(StoreError::from);
+            // A connection that failed may be broken: it is not kept.
+            if result.is_ok() {
+                readers.idle.lock().unwrap_or_else(|e| e.into_inner()).push(db);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError(format!("a read stopped: {e}")))?
     }
 
     /// Reads after every write queued before it has been committed.

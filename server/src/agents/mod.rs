@@ -581,7 +581,9 @@ async fn current_key(state: &AppState, a: &Agent) -> Result<String, ApiError> {
     let key_id = record.id.clone();
     let sealed: Option<String> = state
         .store
-        .read(move |conn| conn.query_row("SELECT key_sealed FROM api_keys WHERE id = ?1", [&key_id], |r| r.get(0)))
+        .read_committed(move |conn| {
+            conn.query_row("SELECT key_sealed FROM api_keys WHERE id = ?1", [&key_id], |r| r.get(0))
+        })
         .await
         .map_err(|e| ApiError::store(STYLE, &e))?;
     sealed

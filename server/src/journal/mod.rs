@@ -131,7 +131,7 @@ fn check_slug(slug: &str) -> Result<(), ApiError> {
 async fn find_bot(store: &Store, slug: &str) -> Result<Option<Bot>, ApiError> {
     check_slug(slug)?;
     let s = slug.to_string();
-    store.read(move |conn| book::bot(conn, &s)).await.map_err(|e| store_error(&e))
+    store.read_committed(move |conn| book::bot(conn, &s)).await.map_err(|e| store_error(&e))
 }
 
 /// The caller's bot named `slug`: 404 when there is none, 403 when another account owns it.
@@ -262,8 +262,11 @@ async fn list_trades(
 ) -> Result<Reply, ApiError> {
     let bot = owned_bot(&state.store, &account, &slug).await?;
     let filter = list_filter(uri.query())?;
-    let (trades, total) =
-        state.store.read(move |conn| book::list(conn, &bot.id, &filter)).await.map_err(|e| store_error(&e))?;
+    let (trades, total) = state
+        .store
+        .read_committed(move |conn| book::list(conn, &bot.id, &filter))
+        .await
+        .map_err(|e| store_error(&e))?;
     Ok(Reply::json(StatusCode::OK, &TradeList { success: true, trades, total }))
 }
 
@@ -281,7 +284,7 @@ async fn get_trade(
     let bot = owned_bot(&state.store, &account, &slug).await?;
     let trade = state
         .store
-        .read(move |conn| book::trade(conn, &bot.id, &trade_id))
+        .read_committed(move |conn| book::trade(conn, &bot.id, &trade_id))
         .await
         .map_err(|e| store_error(&e))?
         .ok_or_else(trade_not_found)?;
