@@ -71,7 +71,28 @@ fn agent_active(state: &AppState, k: &KeyRecord) -> bool {
     k.agent_id.as_deref().is_none_or(|id| state.agents.get(id).is_some_and(|a| a.active))
 }
 
-/// The caller of a benchmark route: its key from `X-API-Key` or `Authorization: Bearer`.
+/// With a JWT as the bearer token and `X-Agent-Id` (seed 004: "the X-Agent-Id header can be used
+/// to scope requests to a specific agent"), the account's agent acts, as with the agent's own key:
+/// `Ok(None)` when the request is not of that kind.
+fn jwt_agent(parts: &Parts, state: &AppState, style: Style) -> Result<Option<Caller>, ApiError> {
+    let Some(account) = bearer(parts).and_then(|t| state.jwt.verify(t)) else { return Ok(None) };
+    let Some(agent_id) = header(parts, "x-agent-id") else {
+        return Err(ApiError::unauthorized(
+            style,
+            "a JWT manages the account; to trade as one of its agents add `X-Agent-Id: <agent id>`, \
+             or send the agent's key as `X-API-Key`",
+        ));
+    };
+    let agent = state.agents.get(agent_id).filter(|a| a.account_id == account && a.active);
+    let key = agent.and_then(|_| state.directory.agent_key(agent_id));
+    match key {
+        Some(k) => Ok(Some(Caller { account_id: account, key_id: k.id, agent_id: Some(agent_id.to_string()) })),
+        None => Err(ApiError::forbidden(style, format!("no active agent '{agent_id}' in this account"))),
+    }
+}
+
+/// The caller of a benchmark route: its key from `X-API-Key` or `Authorization: Bearer`, or a
+/// JWT with `X-Agent-Id` (that agent).
 pub struct ApiKey(pub Caller);
 
 impl FromRequestParts<Arc<AppState>> for ApiKey {
@@ -84,6 +105,11 @@ impl FromRequestParts<Arc<AppState>> for ApiKey {
                 "missing API key: send it as `X-API-Key: <key>` or `Authorization: Bearer <key>`",
             ));
         };
+        if header(parts, "x-api-key").is_none()
+            && let Some(caller) = jwt_agent(parts, state, Style::Problem)?
+        {
+            return Ok(ApiKey(caller));
+        }
         match state.directory.key(&hash_secret(key), &[KeyKind::Account, KeyKind::Agent]) {
             Some(k) if agent_active(state, &k) => {
                 Ok(ApiKey(Caller { account_id: k.account_id, key_id: k.id, agent_id: k.agent_id }))
@@ -136,8 +162,9 @@ impl FromRequestParts<Arc<AppState>> for BotJwt {
     }
 }
 
-/// The caller of a bot route: a bot key as `X-Bot-Key` (the account's portfolio) or an agent's key
-/// as `X-API-Key` (the agent's), counted against the account's 120 requests a minute.
+/// The caller of a bot route: a bot key as `X-Bot-Key` (the account's portfolio), an agent's key
+/// as `X-API-Key` or the account's JWT with `X-Agent-Id` (the agent's), counted against the
+/// account's 120 requests a minute.
 pub struct BotKey(pub Caller);
 
 impl FromRequestParts<Arc<AppState>> for BotKey {
@@ -145,13 +172,22 @@ impl FromRequestParts<Arc<AppState>> for BotKey {
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self, ApiError> {
         let style = Style::Detail;
+        if header(parts, "x-bot-key").is_none()
+            && header(parts, "x-api-key").is_none()
+            && let Some(caller) = jwt_agent(parts, state, style)?
+        {
+            let now = crate::now_ms();
+            state.rates.request(&caller.account_id, now).map_err(crate::bot::limited)?;
+            return Ok(BotKey(caller));
+        }
         let found = match (header(parts, "x-bot-key"), header(parts, "x-api-key")) {
             (Some(key), _) => state.directory.key(&hash_secret(key), &[KeyKind::Bot]),
             (None, Some(key)) => state.directory.key(&hash_secret(key), &[KeyKind::Agent]),
             (None, None) => {
                 return Err(ApiError::unauthorized(
                     style,
-                    "missing key: send a bot key as `X-Bot-Key: tvt_...` or an agent's key as `X-API-Key`",
+                    "missing key: send a bot key as `X-Bot-Key: tvt_...`, an agent's key as `X-API-Key`, or the \
+                     account's JWT with `X-Agent-Id`",
                 ));
             }
         };

@@ -138,6 +138,32 @@ fn agents_are_managed_with_a_jwt_and_trade_their_own_balance_under_their_limits(
     assert_eq!(as_agent(&s, &key, "GET", "/api/v1/billing/account", None).0, 403);
     assert_eq!(as_agent(&s, &key, "POST", "/api/v1/billing/checkout", Some(&json!({}))).0, 403);
 
+    // The account's JWT with X-Agent-Id acts as the agent (seed 004), on both families of routes.
+    let as_jwt = |path: &str, agent: Option<&str>| {
+        let mut r = s.http.get(s.url(path)).bearer_auth(&j.token);
+        if let Some(a) = agent {
+            r = r.header("X-Agent-Id", a);
+        }
+        send(r)
+    };
+    assert_eq!(
+        as_jwt(&format!("{BOT}/portfolio"), Some(&id)),
+        as_agent(&s, &key, "GET", &format!("{BOT}/portfolio"), None)
+    );
+    assert_eq!(as_jwt(&format!("/api/v1/runs/{run_id}"), Some(&id)).0, 200);
+    let (status, err) = as_jwt(&format!("{BOT}/portfolio"), None);
+    assert_eq!(status, 401);
+    assert!(err["detail"].as_str().unwrap().contains("X-Agent-Id"), "{err}");
+    // Another account's JWT does not reach the agent.
+    let (_, k2, s2) = s.register();
+    let other = s.login(&k2, &s2);
+    let (status, _) =
+        send(s.http.get(s.url(&format!("{BOT}/portfolio"))).bearer_auth(&other).header("X-Agent-Id", &id));
+    assert_eq!(status, 403);
+    let (status, _) =
+        send(s.http.get(s.url(&format!("/api/v1/runs/{run_id}"))).bearer_auth(&other).header("X-Agent-Id", &id));
+    assert_eq!(status, 403);
+
     // Update, clone, list.
     let (status, updated) = j.put(&format!("/api/v1/agents/{id}"), &json!({"display_name": "RSI Scalper v2"}));
     assert_eq!(
