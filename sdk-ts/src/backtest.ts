@@ -170,6 +170,7 @@ export class Context {
   indicator(fn: (values: Float64Array) => ArrayLike<number | boolean>, symbol: string, field: "open" | "high" | "low" | "close" | "volume" = "close"): Indicator {
     if (typeof fn !== "function") throw invalid(`\`fn\` must be a function of the values, got ${describe(fn)}`);
     const series = this.series(symbol);
+    text(field, "field");
     const values = engine(() => this.#run.scenario.native.column(series, field));
     const full = toFloats(fn(values), values.length, "indicator");
     const n = values.length;
