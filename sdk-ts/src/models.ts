@@ -97,7 +97,7 @@ export const Order = {
 /** The engine's form of an order (validated numbers, snake_case keys applied later). */
 export function orderWire(o: OrderRequest): Record<string, unknown> {
   if (o === null || typeof o !== "object" || Array.isArray(o)) throw invalid(`an order must be an object (vt.Order.market(...)), got ${describe(o)}`);
-  checked(o, "run.submit: an order", ORDER_FIELDS);
+  checked(o, "an order", ORDER_FIELDS);
   const trims = o.trims ?? [];
   if (!Array.isArray(trims)) throw invalid(`\`trims\` must be an array of {level, price, quantity}, got ${describe(trims)}`);
   return {
@@ -112,7 +112,7 @@ export function orderWire(o: OrderRequest): Record<string, unknown> {
     takeProfit: optDecimal(o.takeProfit, "takeProfit"),
     trims: trims.map((t: unknown, i) => {
       if (t === null || typeof t !== "object") throw invalid(`\`trims[${i}]\` must be {level, price, quantity}, got ${describe(t)}`);
-      const trim = checked(t as Trim, `trims[${i}]`, ["level", "price", "quantity"]);
+      const trim = checked(t as Trim, `a trim (trims[${i}])`, ["level", "price", "quantity"]);
       return {
         level: count(trim.level, `trims[${i}].level`),
         price: decimal(trim.price, `trims[${i}].price`),
@@ -155,7 +155,7 @@ const RISK_KEYS = [
 /** The engine's form of a risk profile. */
 export function riskWire(r: RiskProfile = {}): Record<string, unknown> {
   if (r === null || typeof r !== "object" || Array.isArray(r)) throw invalid(`a risk profile must be an object, got ${describe(r)}`);
-  checked(r, "RiskProfile", RISK_KEYS);
+  checked(r, "a risk profile", RISK_KEYS);
   const out: Record<string, unknown> = { ...r };
   for (const key of ["maxPositionSizePct", "dailyLossLimitPct", "maxLeverage"] as const) {
     out[key] = optDecimal(r[key], key);

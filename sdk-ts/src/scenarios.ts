@@ -173,7 +173,7 @@ function rulesJson(rules: Rules, call = "rules", extra: readonly string[] = []):
     if (rules.commission === null || typeof rules.commission !== "object") {
       throw invalid(`\`commission\` must be an object of perUnit, bps, minimum, got ${describe(rules.commission)}`);
     }
-    checked(rules.commission, "commission", ["perUnit", "bps", "minimum"]);
+    checked(rules.commission, "the commission", ["perUnit", "bps", "minimum"]);
     out.commission = Object.fromEntries(Object.entries(rules.commission).map(([k, v]) => [k, decimal(v as DecimalInput, `commission.${k}`)]));
   }
   return toEngine(out);
@@ -281,7 +281,7 @@ export function fromArrays(columns: Record<string, ColumnData>, rules: Rules = {
   }
   const input = Object.entries(columns).map(([symbol, c]) => {
     if (c === null || typeof c !== "object") throw invalid(`${symbol}: columns must be an object of ts, open, high, low, close, volume, got ${describe(c)}`, "invalid_bar");
-    checked(c, `scenarios.fromArrays: ${symbol}`, ["ts", "open", "high", "low", "close", "volume"]);
+    checked(c, `the columns of ${symbol}`, ["ts", "open", "high", "low", "close", "volume"]);
     for (const field of ["ts", "open", "high", "low", "close"] as const) {
       if (c[field] === undefined) throw invalid(`${symbol}: missing column ${field}`, "invalid_bar");
     }

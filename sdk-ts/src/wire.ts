@@ -131,13 +131,15 @@ export function flag(value: unknown, name: string): boolean {
  */
 export function options<T extends object>(value: T | undefined | null, call: string, valid: readonly string[]): T {
   if (value === undefined || value === null) return {} as T;
+  // A call is named with its parentheses; a value ("an order", "a risk profile") as it is.
+  const who = /\s/.test(call) ? call : `${call}()`;
   if (typeof value !== "object" || Array.isArray(value)) {
-    throw invalid(`${call}() takes its options as an object, got ${describe(value)}`);
+    throw invalid(`${who} takes its options as an object, got ${describe(value)}`);
   }
   const unknown = Object.keys(value).filter((k) => !valid.includes(k));
   if (unknown.length > 0) {
     const names = unknown.map((k) => `\`${k}\``).join(", ");
-    throw invalid(`${call}() takes no ${names}; valid options: ${valid.join(", ")}`);
+    throw invalid(`${who} takes no ${names}; valid ${/\s/.test(call) ? "keys" : "options"}: ${valid.join(", ")}`);
   }
   return value;
 }
