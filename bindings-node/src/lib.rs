@@ -10,11 +10,11 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
 use napi::bindgen_prelude::{Float64Array, FnArgs, Function, JsObjectValue, Uint8Array, Uint32Array, Unknown};
-use napi::{Env, JsValue, Result, Status};
+use napi::{Env, JsValue, Result, Status, ValueType};
 use napi_derive::napi;
 use vectrade_core::reveal;
 use vectrade_core::wire::{self, Columns};
-use vectrade_core::{AgentId, Error, Run, Scenario, SignalSize, Signals, catalog, csv};
+use vectrade_core::{AgentId, Error, ErrorKind, Run, Scenario, SignalSize, Signals, catalog, csv};
 
 /// A run's histories are megabytes; mimalloc keeps them for the next run (see the workspace's
 /// Cargo.toml).
@@ -42,6 +42,61 @@ fn panicked(payload: &(dyn Any + Send)) -> String {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "no message".to_string());
     format!("the engine panicked ({what}); this is a bug of VecTrade, please report it with the call that caused it")
+}
+
+/// A text argument. Text parameters arrive as `Unknown` so that a value of another type is
+/// `invalid_argument` naming the argument (napi's own conversion throws `StringExpected`, naming
+/// neither the argument nor a code of the engine's).
+fn arg_text(v: Unknown<'_>, name: &str) -> Result<String, String> {
+    match v.get_type() {
+        // SAFETY: the value was just found to be a string.
+        Ok(ValueType::String) => unsafe { v.cast::<String>() }.map_err(|e| argument(format!("`{name}`: {}", e.reason))),
+        Ok(other) => Err(argument(format!("`{name}` must be a string, got {}", kind(other)))),
+        Err(e) => Err(argument(format!("`{name}`: {}", e.reason))),
+    }
+}
+
+/// An array of strings (symbols).
+fn arg_texts(v: Unknown<'_>, name: &str) -> Result<Vec<String>, String> {
+    if !v.is_array().unwrap_or(false) {
+        let got = v.get_type().map(kind).unwrap_or("an unknown value");
+        return Err(argument(format!("`{name}` must be an array of strings, got {got}")));
+    }
+    // SAFETY: the value was just found to be an array.
+    let items = unsafe { v.cast::<Vec<Unknown<'_>>>() }.map_err(|e| argument(format!("`{name}`: {}", e.reason)))?;
+    items.into_iter().enumerate().map(|(i, s)| arg_text(s, &format!("{name}[{i}]"))).collect()
+}
+
+/// A count (bars, lookback): an integer from 0 to 2^32 - 1, never wrapped or truncated (napi's u32
+/// conversion reads -1 as 4294967295 and 2.7 as 2).
+fn arg_count(v: f64, name: &str) -> Result<u32, String> {
+    if v.fract() != 0.0 || !v.is_finite() {
+        return Err(argument(format!("`{name}` must be an integer, got {v}")));
+    }
+    if !(0.0..=f64::from(u32::MAX)).contains(&v) {
+        return Err(argument(format!("`{name}` must be an integer from 0 to {}, got {v}", u32::MAX)));
+    }
+    Ok(v as u32)
+}
+
+fn argument(detail: String) -> napi::Error<String> {
+    js(Error::new(ErrorKind::InvalidArgument, detail))
+}
+
+fn kind(t: ValueType) -> &'static str {
+    match t {
+        ValueType::Undefined => "undefined",
+        ValueType::Null => "null",
+        ValueType::Boolean => "a boolean",
+        ValueType::Number => "a number",
+        ValueType::String => "a string",
+        ValueType::Symbol => "a symbol",
+        ValueType::Object => "an object",
+        ValueType::Function => "a function",
+        ValueType::External => "an external value",
+        ValueType::BigInt => "a bigint",
+        _ => "an unknown value",
+    }
 }
 
 /// An engine error as a JavaScript `Error` whose `code` is the engine's stable code (every
@@ -85,32 +140,44 @@ pub struct ColumnsInput {
 impl JsScenario {
     /// A built-in scenario by slug.
     #[napi(factory)]
-    pub fn builtin(slug: String) -> Result<Self, String> {
+    pub fn builtin(#[napi(ts_arg_type = "string")] slug: Unknown<'_>) -> Result<Self, String> {
+        let slug = arg_text(slug, "slug")?;
         guard(|| Ok(JsScenario { inner: Arc::new(ok(catalog::get(&slug))?) }))
     }
 
     /// A synthetic market (JSON of the core's `SyntheticSpec`).
     #[napi(factory)]
-    pub fn synthetic(spec_json: String) -> Result<Self, String> {
+    pub fn synthetic(#[napi(ts_arg_type = "string")] spec_json: Unknown<'_>) -> Result<Self, String> {
+        let spec_json = arg_text(spec_json, "specJson")?;
         guard(|| Ok(JsScenario { inner: Arc::new(ok(wire::synthetic(&spec_json))?) }))
     }
 
     /// The same bars under other rules (JSON of the core's `Rules`; see `wire::with_rules`).
     #[napi]
-    pub fn with_rules(&self, rules_json: String) -> Result<JsScenario, String> {
+    pub fn with_rules(&self, #[napi(ts_arg_type = "string")] rules_json: Unknown<'_>) -> Result<JsScenario, String> {
+        let rules_json = arg_text(rules_json, "rulesJson")?;
         guard(|| Ok(JsScenario { inner: Arc::new(ok(wire::with_rules(&self.inner, &rules_json))?) }))
     }
 
     /// A scenario from a config (JSON) and series (JSON list of `{symbol, bars}`).
     #[napi(factory)]
-    pub fn from_series(config_json: String, series_json: String) -> Result<Self, String> {
+    pub fn from_series(
+        #[napi(ts_arg_type = "string")] config_json: Unknown<'_>,
+        #[napi(ts_arg_type = "string")] series_json: Unknown<'_>,
+    ) -> Result<Self, String> {
+        let config_json = arg_text(config_json, "configJson")?;
+        let series_json = arg_text(series_json, "seriesJson")?;
         guard(|| Ok(JsScenario { inner: Arc::new(ok(wire::scenario_from_series(&config_json, &series_json))?) }))
     }
 
     /// A scenario from a config (JSON) and float columns per symbol; each float becomes the decimal
     /// of its shortest representation (`101.3` stays `101.3`).
     #[napi(factory)]
-    pub fn from_columns(config_json: String, columns: Vec<ColumnsInput>) -> Result<Self, String> {
+    pub fn from_columns(
+        #[napi(ts_arg_type = "string")] config_json: Unknown<'_>,
+        columns: Vec<ColumnsInput>,
+    ) -> Result<Self, String> {
+        let config_json = arg_text(config_json, "configJson")?;
         guard(|| {
             let mut cols = Vec::with_capacity(columns.len());
             for c in columns {
@@ -143,7 +210,8 @@ impl JsScenario {
 
     /// Index of a symbol's series (throws `unknown_symbol` listing the symbols).
     #[napi]
-    pub fn series_index(&self, symbol: String) -> Result<u32, String> {
+    pub fn series_index(&self, #[napi(ts_arg_type = "string")] symbol: Unknown<'_>) -> Result<u32, String> {
+        let symbol = arg_text(symbol, "symbol")?;
         guard(|| Ok(ok(self.inner.series_index(&symbol))? as u32))
     }
 
@@ -163,7 +231,12 @@ impl JsScenario {
     /// One field (`ts`, `open`, `high`, `low`, `close` or `volume`) of every bar of series
     /// `index`, future bars included, as floats — for precomputing causal indicators.
     #[napi]
-    pub fn column(&self, index: u32, field: String) -> Result<Float64Array, String> {
+    pub fn column(
+        &self,
+        index: u32,
+        #[napi(ts_arg_type = "string")] field: Unknown<'_>,
+    ) -> Result<Float64Array, String> {
+        let field = arg_text(field, "field")?;
         guard(|| Ok(Float64Array::new(ok(wire::data::column(&self.inner, index as usize, &field))?)))
     }
 }
@@ -190,7 +263,11 @@ pub struct JsRun {
 impl JsRun {
     /// A run of `scenario`; `optionsJson` holds the core's `RunOptions` (e.g. the intrabar path).
     #[napi(constructor)]
-    pub fn new(scenario: &JsScenario, options_json: Option<String>) -> Result<Self, String> {
+    pub fn new(
+        scenario: &JsScenario,
+        #[napi(ts_arg_type = "string | undefined | null")] options_json: Option<Unknown<'_>>,
+    ) -> Result<Self, String> {
+        let options_json = options_json.map(|v| arg_text(v, "optionsJson")).transpose()?;
         guard(|| {
             let options = ok(wire::run_options(options_json.as_deref()))?;
             Ok(JsRun { inner: RefCell::new(ok(Run::with_options(scenario.inner.clone(), options))?) })
@@ -199,7 +276,13 @@ impl JsRun {
 
     /// Adds an agent with a risk profile (JSON); returns its id.
     #[napi]
-    pub fn add_agent(&self, name: String, risk_json: String) -> Result<u32, String> {
+    pub fn add_agent(
+        &self,
+        #[napi(ts_arg_type = "string")] name: Unknown<'_>,
+        #[napi(ts_arg_type = "string")] risk_json: Unknown<'_>,
+    ) -> Result<u32, String> {
+        let name = arg_text(name, "name")?;
+        let risk_json = arg_text(risk_json, "riskJson")?;
         guard(|| {
             let profile = ok(wire::from_json("risk profile", &risk_json))?;
             Ok(ok(self.inner.borrow_mut().add_agent(&name, profile))?.0 as u32)
@@ -207,7 +290,8 @@ impl JsRun {
     }
 
     #[napi]
-    pub fn clone_agent(&self, id: u32, name: String) -> Result<u32, String> {
+    pub fn clone_agent(&self, id: u32, #[napi(ts_arg_type = "string")] name: Unknown<'_>) -> Result<u32, String> {
+        let name = arg_text(name, "name")?;
         guard(|| Ok(ok(self.inner.borrow_mut().clone_agent(agent(id), &name))?.0 as u32))
     }
 
@@ -217,7 +301,12 @@ impl JsRun {
     }
 
     #[napi]
-    pub fn set_risk_profile(&self, id: u32, risk_json: String) -> Result<(), String> {
+    pub fn set_risk_profile(
+        &self,
+        id: u32,
+        #[napi(ts_arg_type = "string")] risk_json: Unknown<'_>,
+    ) -> Result<(), String> {
+        let risk_json = arg_text(risk_json, "riskJson")?;
         guard(|| {
             let profile = ok(wire::from_json("risk profile", &risk_json))?;
             ok(self.inner.borrow_mut().set_risk_profile(agent(id), profile))
@@ -240,7 +329,14 @@ impl JsRun {
 
     /// Queues an order (JSON `OrderRequest`); returns the order, JSON.
     #[napi]
-    pub fn submit(&self, id: u32, order_json: String, idempotency_key: Option<String>) -> Result<String, String> {
+    pub fn submit(
+        &self,
+        id: u32,
+        #[napi(ts_arg_type = "string")] order_json: Unknown<'_>,
+        #[napi(ts_arg_type = "string | undefined | null")] idempotency_key: Option<Unknown<'_>>,
+    ) -> Result<String, String> {
+        let order_json = arg_text(order_json, "orderJson")?;
+        let idempotency_key = idempotency_key.map(|v| arg_text(v, "idempotencyKey")).transpose()?;
         guard(|| ok(wire::submit(&mut self.inner.borrow_mut(), agent(id), &order_json, idempotency_key.as_deref())))
     }
 
@@ -251,10 +347,13 @@ impl JsRun {
         &self,
         id: u32,
         index: u32,
-        side: String,
-        quantity: String,
-        limit: Option<String>,
+        #[napi(ts_arg_type = "string")] side: Unknown<'_>,
+        #[napi(ts_arg_type = "string")] quantity: Unknown<'_>,
+        #[napi(ts_arg_type = "string | undefined | null")] limit: Option<Unknown<'_>>,
     ) -> Result<i64, String> {
+        let side = arg_text(side, "side")?;
+        let quantity = arg_text(quantity, "quantity")?;
+        let limit = limit.map(|v| arg_text(v, "limit")).transpose()?;
         guard(|| {
             let quantity = ok(wire::run::decimal(&quantity, "quantity"))?;
             let limit = limit.as_deref().map(|l| ok(wire::run::decimal(l, "limit"))).transpose()?;
@@ -264,7 +363,13 @@ impl JsRun {
     }
 
     #[napi]
-    pub fn cancel(&self, id: u32, order_id: f64, idempotency_key: Option<String>) -> Result<String, String> {
+    pub fn cancel(
+        &self,
+        id: u32,
+        order_id: f64,
+        #[napi(ts_arg_type = "string | undefined | null")] idempotency_key: Option<Unknown<'_>>,
+    ) -> Result<String, String> {
+        let idempotency_key = idempotency_key.map(|v| arg_text(v, "idempotencyKey")).transpose()?;
         guard(|| {
             let order_id = ok(wire::data::order_id(order_id))?;
             ok(wire::cancel(&mut self.inner.borrow_mut(), agent(id), order_id, idempotency_key.as_deref()))
@@ -273,35 +378,58 @@ impl JsRun {
 
     /// Advances up to `count` bars; returns the step report, JSON.
     #[napi]
-    pub fn step(&self, count: u32, idempotency_key: Option<String>) -> Result<String, String> {
+    pub fn step(
+        &self,
+        count: f64,
+        #[napi(ts_arg_type = "string | undefined | null")] idempotency_key: Option<Unknown<'_>>,
+    ) -> Result<String, String> {
+        let count = arg_count(count, "count")?;
+        let idempotency_key = idempotency_key.map(|v| arg_text(v, "idempotencyKey")).transpose()?;
         guard(|| ok(wire::step(&mut self.inner.borrow_mut(), count, idempotency_key.as_deref())))
     }
 
     /// Advances up to `count` bars without a report; returns bars advanced.
     #[napi]
-    pub fn advance(&self, count: u32) -> Result<u32, String> {
+    pub fn advance(&self, count: f64) -> Result<u32, String> {
+        let count = arg_count(count, "count")?;
         guard(|| ok(self.inner.borrow_mut().advance(count)))
     }
 
     #[napi]
-    pub fn hold_until_end(&self, max_bars: Option<u32>, require_flat: Option<u32>) -> Result<String, String> {
+    pub fn hold_until_end(&self, max_bars: Option<f64>, require_flat: Option<u32>) -> Result<String, String> {
+        let max_bars = max_bars.map(|v| arg_count(v, "maxBars")).transpose()?;
         guard(|| ok(wire::run::hold_until_end(&mut self.inner.borrow_mut(), max_bars, require_flat.map(agent))))
     }
 
     #[napi]
-    pub fn liquidate_and_finish(&self, id: u32, rationale: String, max_bars: Option<u32>) -> Result<String, String> {
+    pub fn liquidate_and_finish(
+        &self,
+        id: u32,
+        #[napi(ts_arg_type = "string")] rationale: Unknown<'_>,
+        max_bars: Option<f64>,
+    ) -> Result<String, String> {
+        let rationale = arg_text(rationale, "rationale")?;
+        let max_bars = max_bars.map(|v| arg_count(v, "maxBars")).transpose()?;
         guard(|| ok(wire::run::liquidate_and_finish(&mut self.inner.borrow_mut(), agent(id), &rationale, max_bars)))
     }
 
     #[napi]
-    pub fn advance_until_next_session(&self, max_bars: Option<u32>) -> Result<String, String> {
+    pub fn advance_until_next_session(&self, max_bars: Option<f64>) -> Result<String, String> {
+        let max_bars = max_bars.map(|v| arg_count(v, "maxBars")).transpose()?;
         guard(|| ok(wire::run::advance_until_next_session(&mut self.inner.borrow_mut(), max_bars)))
     }
 
     /// Bars up to `simTime`, JSON `{sim_time, bars: [{symbol, bars}]}`; with `id`, the request
     /// counts against that agent's rate limit.
     #[napi]
-    pub fn market_json(&self, id: Option<u32>, symbols: Option<Vec<String>>, lookback: u32) -> Result<String, String> {
+    pub fn market_json(
+        &self,
+        id: Option<u32>,
+        #[napi(ts_arg_type = "Array<string> | undefined | null")] symbols: Option<Unknown<'_>>,
+        lookback: f64,
+    ) -> Result<String, String> {
+        let symbols = symbols.map(|v| arg_texts(v, "symbols")).transpose()?;
+        let lookback = arg_count(lookback, "lookback")?;
         guard(|| ok(wire::market(&mut self.inner.borrow_mut(), id.map(agent), symbols.as_deref(), lookback as usize)))
     }
 
@@ -393,7 +521,8 @@ impl JsRun {
 
     /// Index of an observable symbol (universe, then benchmark), for the fast paths.
     #[napi]
-    pub fn symbol_index(&self, symbol: String) -> Result<u32, String> {
+    pub fn symbol_index(&self, #[napi(ts_arg_type = "string")] symbol: Unknown<'_>) -> Result<u32, String> {
+        let symbol = arg_text(symbol, "symbol")?;
         guard(|| Ok(ok(self.inner.borrow().series_index(&symbol))? as u32))
     }
 
@@ -405,7 +534,8 @@ impl JsRun {
 
     /// The last `n` closes of series `index` up to `simTime` (at most 1000), oldest first.
     #[napi]
-    pub fn closes_f64(&self, index: u32, n: u32) -> Result<Float64Array, String> {
+    pub fn closes_f64(&self, index: u32, n: f64) -> Result<Float64Array, String> {
+        let n = arg_count(n, "n")?;
         guard(|| Ok(Float64Array::new(ok(wire::run::closes_f64(&self.inner.borrow(), index as usize, n as usize))?)))
     }
 
@@ -433,7 +563,11 @@ impl JsRun {
 
     /// Continues a run from `snapshotJson` on its own scenario.
     #[napi(factory)]
-    pub fn restore(scenario: &JsScenario, snapshot_json: String) -> Result<Self, String> {
+    pub fn restore(
+        scenario: &JsScenario,
+        #[napi(ts_arg_type = "string")] snapshot_json: Unknown<'_>,
+    ) -> Result<Self, String> {
+        let snapshot_json = arg_text(snapshot_json, "snapshotJson")?;
         guard(|| Ok(JsRun { inner: RefCell::new(ok(Run::restore_json(scenario.inner.clone(), &snapshot_json))?) }))
     }
 }
@@ -518,14 +652,17 @@ pub fn crossings(a: Float64Array, b: Float64Array) -> Result<Float64Array, Strin
 #[allow(clippy::too_many_arguments, reason = "mirrors the TypeScript call one to one")]
 pub fn backtest_signals(
     scenario: &JsScenario,
-    symbol: String,
-    size_json: String,
+    #[napi(ts_arg_type = "string")] symbol: Unknown<'_>,
+    #[napi(ts_arg_type = "string")] size_json: Unknown<'_>,
     entries: Uint8Array,
     exits: Uint8Array,
     short_entries: Option<Uint8Array>,
     short_exits: Option<Uint8Array>,
-    options_json: Option<String>,
+    #[napi(ts_arg_type = "string | undefined | null")] options_json: Option<Unknown<'_>>,
 ) -> Result<JsRun, String> {
+    let symbol = arg_text(symbol, "symbol")?;
+    let size_json = arg_text(size_json, "sizeJson")?;
+    let options_json = options_json.map(|v| arg_text(v, "optionsJson")).transpose()?;
     guard(|| {
         let flags = wire::data::flags;
         let signals = Signals {
@@ -586,7 +723,13 @@ pub fn error_codes() -> Result<Vec<ErrorCode>, String> {
 /// (snake_case), `symbols` the series in order, `times` the first series' bar times (UTC ms) to read
 /// the bar resolution off when the rules leave it out.
 #[napi]
-pub fn config_from_rules(rules_json: String, symbols: Vec<String>, times: Float64Array) -> Result<String, String> {
+pub fn config_from_rules(
+    #[napi(ts_arg_type = "string")] rules_json: Unknown<'_>,
+    #[napi(ts_arg_type = "Array<string>")] symbols: Unknown<'_>,
+    times: Float64Array,
+) -> Result<String, String> {
+    let rules_json = arg_text(rules_json, "rulesJson")?;
+    let symbols = arg_texts(symbols, "symbols")?;
     guard(|| {
         let times: Result<Vec<i64>, String> = times.iter().map(|&t| integer(t, "bar times (ms)")).collect();
         ok(wire::config_from_rules(&rules_json, &symbols, &times?))
@@ -596,13 +739,19 @@ pub fn config_from_rules(rules_json: String, symbols: Vec<String>, times: Float6
 /// Bars from OHLCV CSV text, JSON list of `{symbol, bars}`; without a symbol column the bars go to
 /// `defaultSymbol`.
 #[napi]
-pub fn parse_csv(csv_text: String, default_symbol: Option<String>) -> Result<String, String> {
+pub fn parse_csv(
+    #[napi(ts_arg_type = "string")] csv_text: Unknown<'_>,
+    #[napi(ts_arg_type = "string | undefined | null")] default_symbol: Option<Unknown<'_>>,
+) -> Result<String, String> {
+    let csv_text = arg_text(csv_text, "csvText")?;
+    let default_symbol = default_symbol.map(|v| arg_text(v, "defaultSymbol")).transpose()?;
     guard(|| Ok(wire::to_json(&ok(csv::parse_multi_with(&csv_text, default_symbol.as_deref()))?)))
 }
 
 /// Parses RFC 3339 text (or a date) into UTC milliseconds.
 #[napi]
-pub fn parse_timestamp(text: String) -> Result<f64, String> {
+pub fn parse_timestamp(#[napi(ts_arg_type = "string")] text: Unknown<'_>) -> Result<f64, String> {
+    let text = arg_text(text, "text")?;
     guard(|| Ok(ok(vectrade_core::time::parse_timestamp(&text))? as f64))
 }
 
@@ -629,6 +778,7 @@ pub fn engine_version() -> Result<String, String> {
 /// `test-hooks` feature (`npm run build:native-hooks`), never in the published addon.
 #[cfg(feature = "test-hooks")]
 #[napi]
-pub fn panic_for_tests(message: String) -> Result<(), String> {
+pub fn panic_for_tests(#[napi(ts_arg_type = "string")] message: Unknown<'_>) -> Result<(), String> {
+    let message = arg_text(message, "message")?;
     guard(|| panic!("{message}"))
 }

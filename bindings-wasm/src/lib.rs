@@ -51,6 +51,19 @@ fn opt_texts(v: JsValue, name: &str) -> Result<Option<Vec<String>>, JsValue> {
     if v.is_undefined() || v.is_null() { Ok(None) } else { texts(v, name).map(Some) }
 }
 
+/// A count (bars, lookback): an integer from 0 to 2^32 - 1, never wrapped or truncated
+/// (wasm-bindgen's u32 conversion reads -1 as 4294967295 and 2.7 as 2).
+fn arg_count(v: f64, name: &str) -> Result<u32, JsValue> {
+    let refuse = |detail: String| js(Error::new(ErrorKind::InvalidArgument, detail));
+    if v.fract() != 0.0 || !v.is_finite() {
+        return Err(refuse(format!("`{name}` must be an integer, got {v}")));
+    }
+    if !(0.0..=f64::from(u32::MAX)).contains(&v) {
+        return Err(refuse(format!("`{name}` must be an integer from 0 to {}, got {v}", u32::MAX)));
+    }
+    Ok(v as u32)
+}
+
 fn wrong_type(v: &JsValue, name: &str, want: &str) -> JsValue {
     let got = if v.is_null() { "null".to_string() } else { v.js_typeof().as_string().unwrap_or_default() };
     js(Error::new(ErrorKind::InvalidArgument, format!("`{name}` must be {want}, got {got}")))
@@ -262,33 +275,39 @@ impl WasmRun {
         ok(wire::cancel(&mut self.inner.borrow_mut(), agent(id), order_id, idempotency_key.as_deref()))
     }
 
-    pub fn step(&self, count: u32, idempotency_key: JsValue) -> Result<String, JsValue> {
+    pub fn step(&self, count: f64, idempotency_key: JsValue) -> Result<String, JsValue> {
+        let count = arg_count(count, "count")?;
         let idempotency_key = opt_text(idempotency_key, "idempotencyKey")?;
         ok(wire::step(&mut self.inner.borrow_mut(), count, idempotency_key.as_deref()))
     }
 
-    pub fn advance(&self, count: u32) -> Result<u32, JsValue> {
+    pub fn advance(&self, count: f64) -> Result<u32, JsValue> {
+        let count = arg_count(count, "count")?;
         ok(self.inner.borrow_mut().advance(count))
     }
 
     #[wasm_bindgen(js_name = holdUntilEnd)]
-    pub fn hold_until_end(&self, max_bars: Option<u32>, require_flat: Option<u32>) -> Result<String, JsValue> {
+    pub fn hold_until_end(&self, max_bars: Option<f64>, require_flat: Option<u32>) -> Result<String, JsValue> {
+        let max_bars = max_bars.map(|v| arg_count(v, "maxBars")).transpose()?;
         ok(wire::run::hold_until_end(&mut self.inner.borrow_mut(), max_bars, require_flat.map(agent)))
     }
 
     #[wasm_bindgen(js_name = liquidateAndFinish)]
-    pub fn liquidate_and_finish(&self, id: u32, rationale: JsValue, max_bars: Option<u32>) -> Result<String, JsValue> {
+    pub fn liquidate_and_finish(&self, id: u32, rationale: JsValue, max_bars: Option<f64>) -> Result<String, JsValue> {
+        let max_bars = max_bars.map(|v| arg_count(v, "maxBars")).transpose()?;
         let rationale = &text(rationale, "rationale")?;
         ok(wire::run::liquidate_and_finish(&mut self.inner.borrow_mut(), agent(id), rationale, max_bars))
     }
 
     #[wasm_bindgen(js_name = advanceUntilNextSession)]
-    pub fn advance_until_next_session(&self, max_bars: Option<u32>) -> Result<String, JsValue> {
+    pub fn advance_until_next_session(&self, max_bars: Option<f64>) -> Result<String, JsValue> {
+        let max_bars = max_bars.map(|v| arg_count(v, "maxBars")).transpose()?;
         ok(wire::run::advance_until_next_session(&mut self.inner.borrow_mut(), max_bars))
     }
 
     #[wasm_bindgen(js_name = marketJson)]
-    pub fn market_json(&self, id: Option<u32>, symbols: JsValue, lookback: u32) -> Result<String, JsValue> {
+    pub fn market_json(&self, id: Option<u32>, symbols: JsValue, lookback: f64) -> Result<String, JsValue> {
+        let lookback = arg_count(lookback, "lookback")?;
         let symbols = opt_texts(symbols, "symbols")?;
         ok(wire::market(&mut self.inner.borrow_mut(), id.map(agent), symbols.as_deref(), lookback as usize))
     }
@@ -378,7 +397,8 @@ impl WasmRun {
     }
 
     #[wasm_bindgen(js_name = closesF64)]
-    pub fn closes_f64(&self, index: u32, n: u32) -> Result<Vec<f64>, JsValue> {
+    pub fn closes_f64(&self, index: u32, n: f64) -> Result<Vec<f64>, JsValue> {
+        let n = arg_count(n, "n")?;
         ok(wire::run::closes_f64(&self.inner.borrow(), index as usize, n as usize))
     }
 

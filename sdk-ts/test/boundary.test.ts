@@ -41,11 +41,37 @@ test("a panic in the addon is an InternalError with code internal_error, and the
   assert.equal("panicForTests" in native, false, "the published addon has no panic hook");
 });
 
-test("a JavaScript value of the wrong type reaching the addon is InvalidInput, not a napi StringExpected", () => {
-  const calls: Array<() => unknown> = [() => native.parseTimestamp(5 as never), () => native.parseCsv(null as never), () => native.formatTimestamp("x" as never)];
-  for (const call of calls) {
-    assert.throws(() => engine(call), (e: unknown) => e instanceof vt.InvalidInput && e.code === "invalid_argument" && /wrong type of argument/.test(e.message));
+test("the addon refuses a value of the wrong type naming the argument, and never wraps a count (findings 8, 15)", () => {
+  const sc = vt.scenarios.fromCsv(CSV, { symbol: "JPM" });
+  const raw = new vt.Simulator(sc).start().native;
+  // Straight on the addon, as the TypeScript layer's own checks would otherwise hide it: napi threw
+  // StringExpected (no argument, no engine code) and read -1 as 4294967295 and 2.7 as 2.
+  const calls: Array<[string, () => unknown]> = [
+    ["text", () => native.parseTimestamp(5 as never)],
+    ["csvText", () => native.parseCsv(null as never)],
+    ["defaultSymbol", () => native.parseCsv(CSV, 5 as never)],
+    ["slug", () => native.Scenario.builtin({} as never)],
+    ["idempotencyKey", () => raw.step(1, 5 as never)],
+    ["rationale", () => raw.liquidateAndFinish(0, 5 as never)],
+    ["symbols", () => raw.marketJson(0, "JPM" as never, 5)],
+    ["symbols[0]", () => raw.marketJson(0, [5] as never, 5)],
+    ["count", () => raw.step(-1)],
+    ["count", () => raw.advance(2.7)],
+    ["maxBars", () => raw.holdUntilEnd(Number.NaN)],
+    ["maxBars", () => raw.advanceUntilNextSession(2 ** 32)],
+    ["lookback", () => raw.marketJson(0, null, -1)],
+    ["n", () => raw.closesF64(0, Number.POSITIVE_INFINITY)],
+  ];
+  for (const [name, call] of calls) {
+    assert.throws(
+      () => engine(call),
+      (e: unknown) => e instanceof vt.InvalidInput && e.code === "invalid_argument" && e.message.includes(`\`${name}\``),
+      name,
+    );
   }
+  assert.equal(raw.stepIndex, 0, "no refused count moved the run");
+  // Napi's own conversion errors (an object field, a typed array) still become InvalidInput.
+  assert.throws(() => engine(() => native.crossings("a" as never, new Float64Array())), (e: unknown) => e instanceof vt.InvalidInput && /wrong type of argument/.test(e.message));
 });
 
 test("the addon's callback loop throws an engine error with the engine's code (finding 14)", () => {

@@ -1,4 +1,4 @@
-// The WebAssembly build's boundary (issue 10, finding 4): text arguments of the wrong type are
+// The WebAssembly build's boundary (issue 10, findings 4 and 8): text arguments of the wrong type are
 // refused by the module itself with code invalid_argument, never a trap ("memory access out of
 // bounds") that left the module unusable — whether or not the TypeScript layer checked them first.
 
@@ -16,7 +16,7 @@ const CSV = "date,open,high,low,close,volume\n2024-01-02,100,101,99,100.5,1000\n
 const refused = (name: string) => (e: unknown): boolean =>
   e instanceof Error && (e as { code?: string }).code === "invalid_argument" && e.message.includes(`\`${name}\``) && !(e instanceof WebAssembly.RuntimeError);
 
-test("the module refuses a number, null or an object where text is due, and keeps working", () => {
+test("the module refuses a number, null or an object where text is due, and a count that is no integer in range, and keeps working", () => {
   const sc = vt.scenarios.fromCsv(CSV, { symbol: "JPM" });
   const run = new vt.Simulator(sc).start();
   const raw = run.native as unknown as InstanceType<typeof wasm.Run>;
@@ -32,6 +32,12 @@ test("the module refuses a number, null or an object where text is due, and keep
     ["symbols", () => raw.marketJson(0, "JPM" as never, 5)],
     ["symbols[0]", () => raw.marketJson(0, [5] as never, 5)],
     ["orderJson", () => raw.submit(0, 5 as never, undefined)],
+    // Counts are not wrapped or truncated either (wasm-bindgen's u32 read -1 as 4294967295).
+    ["count", () => raw.step(-1, undefined)],
+    ["count", () => raw.advance(2.7)],
+    ["maxBars", () => raw.holdUntilEnd(Number.NaN, undefined)],
+    ["lookback", () => raw.marketJson(0, undefined, 2 ** 32)],
+    ["n", () => raw.closesF64(0, -1)],
   ];
   for (const [name, call] of calls) assert.throws(call, refused(name), name);
   // The module is intact: the same run trades and finishes.
