@@ -25,6 +25,50 @@ fn ok<T>(r: vectrade_core::Result<T>) -> Result<T, JsValue> {
     r.map_err(js)
 }
 
+/// A text argument. wasm-bindgen's glue reads a `&str` parameter's `.length` and copies its
+/// characters into the module's memory without checking that it is a string: a number there made
+/// the module trap ("memory access out of bounds") and left it unusable. Text arguments therefore
+/// arrive as `JsValue` and are checked here, into `invalid_argument` naming the argument.
+fn text(v: JsValue, name: &str) -> Result<String, JsValue> {
+    v.as_string().ok_or_else(|| wrong_type(&v, name, "a string"))
+}
+
+/// An optional text argument: `undefined` and `null` are left out.
+fn opt_text(v: JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    if v.is_undefined() || v.is_null() { Ok(None) } else { text(v, name).map(Some) }
+}
+
+/// An array of strings (symbols).
+fn texts(v: JsValue, name: &str) -> Result<Vec<String>, JsValue> {
+    if !Array::is_array(&v) {
+        return Err(wrong_type(&v, name, "an array of strings"));
+    }
+    Array::from(&v).iter().enumerate().map(|(i, s)| text(s, &format!("{name}[{i}]"))).collect()
+}
+
+/// An optional array of strings.
+fn opt_texts(v: JsValue, name: &str) -> Result<Option<Vec<String>>, JsValue> {
+    if v.is_undefined() || v.is_null() { Ok(None) } else { texts(v, name).map(Some) }
+}
+
+/// A count (bars, lookback): an integer from 0 to 2^32 - 1, never wrapped or truncated
+/// (wasm-bindgen's u32 conversion reads -1 as 4294967295 and 2.7 as 2).
+fn arg_count(v: f64, name: &str) -> Result<u32, JsValue> {
+    let refuse = |detail: String| js(Error::new(ErrorKind::InvalidArgument, detail));
+    if v.fract() != 0.0 || !v.is_finite() {
+        return Err(refuse(format!("`{name}` must be an integer, got {v}")));
+    }
+    if !(0.0..=f64::from(u32::MAX)).contains(&v) {
+        return Err(refuse(format!("`{name}` must be an integer from 0 to {}, got {v}", u32::MAX)));
+    }
+    Ok(v as u32)
+}
+
+fn wrong_type(v: &JsValue, name: &str, want: &str) -> JsValue {
+    let got = if v.is_null() { "null".to_string() } else { v.js_typeof().as_string().unwrap_or_default() };
+    js(Error::new(ErrorKind::InvalidArgument, format!("`{name}` must be {want}, got {got}")))
+}
+
 fn agent(id: u32) -> AgentId {
     AgentId(id as usize)
 }
@@ -54,31 +98,37 @@ pub struct WasmScenario {
 #[wasm_bindgen(js_class = Scenario)]
 impl WasmScenario {
     /// A built-in scenario by slug.
-    pub fn builtin(slug: &str) -> Result<WasmScenario, JsValue> {
+    pub fn builtin(slug: JsValue) -> Result<WasmScenario, JsValue> {
+        let slug = &text(slug, "slug")?;
         Ok(WasmScenario { inner: Arc::new(ok(catalog::get(slug))?) })
     }
 
     /// A synthetic market (JSON of the core's `SyntheticSpec`).
-    pub fn synthetic(spec_json: &str) -> Result<WasmScenario, JsValue> {
+    pub fn synthetic(spec_json: JsValue) -> Result<WasmScenario, JsValue> {
+        let spec_json = &text(spec_json, "specJson")?;
         Ok(WasmScenario { inner: Arc::new(ok(wire::synthetic(spec_json))?) })
     }
 
     /// The same bars under other rules (JSON of the core's `Rules`; see `wire::with_rules`).
     #[wasm_bindgen(js_name = withRules)]
-    pub fn with_rules(&self, rules_json: &str) -> Result<WasmScenario, JsValue> {
+    pub fn with_rules(&self, rules_json: JsValue) -> Result<WasmScenario, JsValue> {
+        let rules_json = &text(rules_json, "rulesJson")?;
         Ok(WasmScenario { inner: Arc::new(ok(wire::with_rules(&self.inner, rules_json))?) })
     }
 
     /// A scenario from a config (JSON) and series (JSON list of `{symbol, bars}`).
     #[wasm_bindgen(js_name = fromSeries)]
-    pub fn from_series(config_json: &str, series_json: &str) -> Result<WasmScenario, JsValue> {
+    pub fn from_series(config_json: JsValue, series_json: JsValue) -> Result<WasmScenario, JsValue> {
+        let config_json = &text(config_json, "configJson")?;
+        let series_json = &text(series_json, "seriesJson")?;
         Ok(WasmScenario { inner: Arc::new(ok(wire::scenario_from_series(config_json, series_json))?) })
     }
 
     /// A scenario from a config (JSON) and float columns per symbol (`{symbol, ts, open, high,
     /// low, close, volume}` with `Float64Array`s).
     #[wasm_bindgen(js_name = fromColumns)]
-    pub fn from_columns(config_json: &str, columns: Array) -> Result<WasmScenario, JsValue> {
+    pub fn from_columns(config_json: JsValue, columns: Array) -> Result<WasmScenario, JsValue> {
+        let config_json = &text(config_json, "configJson")?;
         let field = |c: &JsValue, name: &str| -> Result<Vec<f64>, JsValue> {
             Ok(Float64Array::new(&Reflect::get(c, &name.into())?).to_vec())
         };
@@ -115,7 +165,8 @@ impl WasmScenario {
 
     /// Index of a symbol's series.
     #[wasm_bindgen(js_name = seriesIndex)]
-    pub fn series_index(&self, symbol: &str) -> Result<u32, JsValue> {
+    pub fn series_index(&self, symbol: JsValue) -> Result<u32, JsValue> {
+        let symbol = &text(symbol, "symbol")?;
         Ok(ok(self.inner.series_index(symbol))? as u32)
     }
 
@@ -131,7 +182,8 @@ impl WasmScenario {
     }
 
     /// One field of every bar of series `index`, as floats.
-    pub fn column(&self, index: u32, field: &str) -> Result<Vec<f64>, JsValue> {
+    pub fn column(&self, index: u32, field: JsValue) -> Result<Vec<f64>, JsValue> {
+        let field = &text(field, "field")?;
         ok(wire::data::column(&self.inner, index as usize, field))
     }
 }
@@ -147,19 +199,23 @@ pub struct WasmRun {
 impl WasmRun {
     /// A run of `scenario`; `optionsJson` holds the core's `RunOptions`.
     #[wasm_bindgen(constructor)]
-    pub fn new(scenario: &WasmScenario, options_json: Option<String>) -> Result<WasmRun, JsValue> {
+    pub fn new(scenario: &WasmScenario, options_json: JsValue) -> Result<WasmRun, JsValue> {
+        let options_json = opt_text(options_json, "optionsJson")?;
         let options = ok(wire::run_options(options_json.as_deref()))?;
         Ok(WasmRun { inner: RefCell::new(ok(Run::with_options(scenario.inner.clone(), options))?) })
     }
 
     #[wasm_bindgen(js_name = addAgent)]
-    pub fn add_agent(&self, name: &str, risk_json: &str) -> Result<u32, JsValue> {
+    pub fn add_agent(&self, name: JsValue, risk_json: JsValue) -> Result<u32, JsValue> {
+        let name = &text(name, "name")?;
+        let risk_json = &text(risk_json, "riskJson")?;
         let profile = ok(wire::from_json("risk profile", risk_json))?;
         Ok(ok(self.inner.borrow_mut().add_agent(name, profile))?.0 as u32)
     }
 
     #[wasm_bindgen(js_name = cloneAgent)]
-    pub fn clone_agent(&self, id: u32, name: &str) -> Result<u32, JsValue> {
+    pub fn clone_agent(&self, id: u32, name: JsValue) -> Result<u32, JsValue> {
+        let name = &text(name, "name")?;
         Ok(ok(self.inner.borrow_mut().clone_agent(agent(id), name))?.0 as u32)
     }
 
@@ -169,7 +225,8 @@ impl WasmRun {
     }
 
     #[wasm_bindgen(js_name = setRiskProfile)]
-    pub fn set_risk_profile(&self, id: u32, risk_json: &str) -> Result<(), JsValue> {
+    pub fn set_risk_profile(&self, id: u32, risk_json: JsValue) -> Result<(), JsValue> {
+        let risk_json = &text(risk_json, "riskJson")?;
         let profile = ok(wire::from_json("risk profile", risk_json))?;
         ok(self.inner.borrow_mut().set_risk_profile(agent(id), profile))
     }
@@ -187,7 +244,9 @@ impl WasmRun {
     }
 
     /// Queues an order (JSON `OrderRequest`); returns the order, JSON.
-    pub fn submit(&self, id: u32, order_json: &str, idempotency_key: Option<String>) -> Result<String, JsValue> {
+    pub fn submit(&self, id: u32, order_json: JsValue, idempotency_key: JsValue) -> Result<String, JsValue> {
+        let order_json = &text(order_json, "orderJson")?;
+        let idempotency_key = opt_text(idempotency_key, "idempotencyKey")?;
         ok(wire::submit(&mut self.inner.borrow_mut(), agent(id), order_json, idempotency_key.as_deref()))
     }
 
@@ -197,46 +256,59 @@ impl WasmRun {
         &self,
         id: u32,
         index: u32,
-        side: &str,
-        quantity: &str,
-        limit: Option<String>,
+        side: JsValue,
+        quantity: JsValue,
+        limit: JsValue,
     ) -> Result<f64, JsValue> {
+        let side = &text(side, "side")?;
+        let quantity = &text(quantity, "quantity")?;
+        let limit = opt_text(limit, "limit")?;
         let quantity = ok(wire::run::decimal(quantity, "quantity"))?;
         let limit = limit.as_deref().map(|l| ok(wire::run::decimal(l, "limit"))).transpose()?;
         let run = &mut self.inner.borrow_mut();
         Ok(ok(wire::run::submit_simple(run, agent(id), index as usize, side, quantity, limit))? as f64)
     }
 
-    pub fn cancel(&self, id: u32, order_id: f64, idempotency_key: Option<String>) -> Result<String, JsValue> {
+    pub fn cancel(&self, id: u32, order_id: f64, idempotency_key: JsValue) -> Result<String, JsValue> {
+        let idempotency_key = opt_text(idempotency_key, "idempotencyKey")?;
         let order_id = ok(wire::data::order_id(order_id))?;
         ok(wire::cancel(&mut self.inner.borrow_mut(), agent(id), order_id, idempotency_key.as_deref()))
     }
 
-    pub fn step(&self, count: u32, idempotency_key: Option<String>) -> Result<String, JsValue> {
+    pub fn step(&self, count: f64, idempotency_key: JsValue) -> Result<String, JsValue> {
+        let count = arg_count(count, "count")?;
+        let idempotency_key = opt_text(idempotency_key, "idempotencyKey")?;
         ok(wire::step(&mut self.inner.borrow_mut(), count, idempotency_key.as_deref()))
     }
 
-    pub fn advance(&self, count: u32) -> Result<u32, JsValue> {
+    pub fn advance(&self, count: f64) -> Result<u32, JsValue> {
+        let count = arg_count(count, "count")?;
         ok(self.inner.borrow_mut().advance(count))
     }
 
     #[wasm_bindgen(js_name = holdUntilEnd)]
-    pub fn hold_until_end(&self, max_bars: Option<u32>, require_flat: Option<u32>) -> Result<String, JsValue> {
+    pub fn hold_until_end(&self, max_bars: Option<f64>, require_flat: Option<u32>) -> Result<String, JsValue> {
+        let max_bars = max_bars.map(|v| arg_count(v, "maxBars")).transpose()?;
         ok(wire::run::hold_until_end(&mut self.inner.borrow_mut(), max_bars, require_flat.map(agent)))
     }
 
     #[wasm_bindgen(js_name = liquidateAndFinish)]
-    pub fn liquidate_and_finish(&self, id: u32, rationale: &str, max_bars: Option<u32>) -> Result<String, JsValue> {
+    pub fn liquidate_and_finish(&self, id: u32, rationale: JsValue, max_bars: Option<f64>) -> Result<String, JsValue> {
+        let max_bars = max_bars.map(|v| arg_count(v, "maxBars")).transpose()?;
+        let rationale = &text(rationale, "rationale")?;
         ok(wire::run::liquidate_and_finish(&mut self.inner.borrow_mut(), agent(id), rationale, max_bars))
     }
 
     #[wasm_bindgen(js_name = advanceUntilNextSession)]
-    pub fn advance_until_next_session(&self, max_bars: Option<u32>) -> Result<String, JsValue> {
+    pub fn advance_until_next_session(&self, max_bars: Option<f64>) -> Result<String, JsValue> {
+        let max_bars = max_bars.map(|v| arg_count(v, "maxBars")).transpose()?;
         ok(wire::run::advance_until_next_session(&mut self.inner.borrow_mut(), max_bars))
     }
 
     #[wasm_bindgen(js_name = marketJson)]
-    pub fn market_json(&self, id: Option<u32>, symbols: Option<Vec<String>>, lookback: u32) -> Result<String, JsValue> {
+    pub fn market_json(&self, id: Option<u32>, symbols: JsValue, lookback: f64) -> Result<String, JsValue> {
+        let lookback = arg_count(lookback, "lookback")?;
+        let symbols = opt_texts(symbols, "symbols")?;
         ok(wire::market(&mut self.inner.borrow_mut(), id.map(agent), symbols.as_deref(), lookback as usize))
     }
 
@@ -314,7 +386,8 @@ impl WasmRun {
     }
 
     #[wasm_bindgen(js_name = symbolIndex)]
-    pub fn symbol_index(&self, symbol: &str) -> Result<u32, JsValue> {
+    pub fn symbol_index(&self, symbol: JsValue) -> Result<u32, JsValue> {
+        let symbol = &text(symbol, "symbol")?;
         Ok(ok(self.inner.borrow().series_index(symbol))? as u32)
     }
 
@@ -324,7 +397,8 @@ impl WasmRun {
     }
 
     #[wasm_bindgen(js_name = closesF64)]
-    pub fn closes_f64(&self, index: u32, n: u32) -> Result<Vec<f64>, JsValue> {
+    pub fn closes_f64(&self, index: u32, n: f64) -> Result<Vec<f64>, JsValue> {
+        let n = arg_count(n, "n")?;
         ok(wire::run::closes_f64(&self.inner.borrow(), index as usize, n as usize))
     }
 
@@ -346,7 +420,8 @@ impl WasmRun {
     }
 
     /// Continues a run from `snapshotJson` on its own scenario.
-    pub fn restore(scenario: &WasmScenario, snapshot_json: &str) -> Result<WasmRun, JsValue> {
+    pub fn restore(scenario: &WasmScenario, snapshot_json: JsValue) -> Result<WasmRun, JsValue> {
+        let snapshot_json = &text(snapshot_json, "snapshotJson")?;
         Ok(WasmRun { inner: RefCell::new(ok(Run::restore_json(scenario.inner.clone(), snapshot_json))?) })
     }
 }
@@ -394,14 +469,17 @@ pub fn drive(
 #[allow(clippy::too_many_arguments, reason = "mirrors the TypeScript call one to one")]
 pub fn backtest_signals(
     scenario: &WasmScenario,
-    symbol: &str,
-    size_json: &str,
+    symbol: JsValue,
+    size_json: JsValue,
     entries: &[u8],
     exits: &[u8],
     short_entries: Option<Vec<u8>>,
     short_exits: Option<Vec<u8>>,
-    options_json: Option<String>,
+    options_json: JsValue,
 ) -> Result<WasmRun, JsValue> {
+    let symbol = &text(symbol, "symbol")?;
+    let size_json = &text(size_json, "sizeJson")?;
+    let options_json = opt_text(options_json, "optionsJson")?;
     let flags = wire::data::flags;
     let signals = Signals {
         entries: flags(entries),
@@ -446,20 +524,25 @@ pub fn error_codes() -> Result<JsValue, JsValue> {
 
 /// The config (JSON) of a scenario made from a user's bars (see `wire::config_from_rules`).
 #[wasm_bindgen(js_name = configFromRules)]
-pub fn config_from_rules(rules_json: &str, symbols: Vec<String>, times_ms: &[f64]) -> Result<String, JsValue> {
+pub fn config_from_rules(rules_json: JsValue, symbols: JsValue, times_ms: &[f64]) -> Result<String, JsValue> {
+    let rules_json = &text(rules_json, "rulesJson")?;
+    let symbols = texts(symbols, "symbols")?;
     ok(wire::config_from_rules(rules_json, &symbols, &times(times_ms, "bar times (ms)")?))
 }
 
 /// Bars from OHLCV CSV text, JSON list of `{symbol, bars}`.
 #[wasm_bindgen(js_name = parseCsv)]
-pub fn parse_csv(csv_text: &str, default_symbol: Option<String>) -> Result<String, JsValue> {
+pub fn parse_csv(csv_text: JsValue, default_symbol: JsValue) -> Result<String, JsValue> {
+    let csv_text = &text(csv_text, "csvText")?;
+    let default_symbol = opt_text(default_symbol, "defaultSymbol")?;
     Ok(wire::to_json(&ok(csv::parse_multi_with(csv_text, default_symbol.as_deref()))?))
 }
 
 /// Parses RFC 3339 text (or a date) into UTC milliseconds.
 #[wasm_bindgen(js_name = parseTimestamp)]
-pub fn parse_timestamp(text: &str) -> Result<f64, JsValue> {
-    Ok(ok(vectrade_core::time::parse_timestamp(text))? as f64)
+pub fn parse_timestamp(value: JsValue) -> Result<f64, JsValue> {
+    let value = &text(value, "text")?;
+    Ok(ok(vectrade_core::time::parse_timestamp(value))? as f64)
 }
 
 /// Renders UTC milliseconds as RFC 3339.

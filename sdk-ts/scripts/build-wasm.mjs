@@ -29,5 +29,5 @@ run("wasm-bindgen", [
   "--target", "web",
   "--out-dir", "sdk-ts/wasm",
   "--out-name", "vectrade",
-  "target/wasm32-unknown-unknown/release/vectrade_wasm.wasm",
+  `${process.env.CARGO_TARGET_DIR ?? "target"}/wasm32-unknown-unknown/release/vectrade_wasm.wasm`,
 ]);

@@ -16,7 +16,8 @@
  */
 
 import { engineBuild } from "./backend.js";
-import { engine } from "./errors.js";
+import { engine, invalid } from "./errors.js";
+import { describe, text } from "./wire.js";
 
 export * as scenarios from "./scenarios.js";
 export { Scenario, type ScenarioEntry, type ScenarioInfo, type Rules, type ColumnData, type BarRow } from "./scenarios.js";
@@ -45,6 +46,7 @@ export {
   NotFound,
   InvalidState,
   RunFinished,
+  InternalError,
   errorCodes,
   type ErrorFamily,
 } from "./errors.js";
@@ -57,10 +59,11 @@ export function engineVersion(): string {
 
 /** RFC 3339 text of a time in UTC milliseconds, as the engine writes it: `2024-04-01T13:30:00Z`. */
 export function formatTimestamp(ms: number): string {
+  if (typeof ms !== "number") throw invalid(`\`ms\` must be a number of UTC milliseconds, got ${describe(ms)}`);
   return engine(() => engineBuild().formatTimestamp(ms));
 }
 
 /** UTC milliseconds of RFC 3339 text or a date (`2024-04-01`, `2024-04-01T09:30:00-04:00`). */
-export function parseTimestamp(text: string): number {
-  return engine(() => engineBuild().parseTimestamp(text));
+export function parseTimestamp(value: string): number {
+  return engine(() => engineBuild().parseTimestamp(text(value, "text")));
 }

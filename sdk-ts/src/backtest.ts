@@ -7,11 +7,11 @@
  */
 
 import { type NativeRun, engineBuild } from "./backend.js";
-import { engine, invalid } from "./errors.js";
-import { type OrderOptions, type OrderRequest, type PlacedOrder, type Results, type RiskProfile, type Side, Order } from "./models.js";
+import { engine, invalid, typed } from "./errors.js";
+import { type OrderOptions, type OrderRequest, type PlacedOrder, type Results, type RiskProfile, type Side, Order, orderOptions } from "./models.js";
 import { Scenario, fromArrays, type ColumnData, type Rules } from "./scenarios.js";
 import { type IntrabarPath, Run, Simulator } from "./simulator.js";
-import { type Decimal, type DecimalInput, type Timestamp, decimal, describe, toEngine } from "./wire.js";
+import { type Decimal, type DecimalInput, type Timestamp, count, decimal, describe, options as checked, optText, text, toEngine } from "./wire.js";
 
 /** A strategy: `onBar` decides at each bar; `init` runs once before the first. */
 export interface Strategy {
@@ -131,6 +131,7 @@ export class Context {
   series(symbol: string): number {
     let i = this.#index.get(symbol);
     if (i === undefined) {
+      text(symbol, "symbol");
       i = engine(() => this.#native.symbolIndex(symbol));
       this.#index.set(symbol, i);
     }
@@ -154,7 +155,10 @@ export class Context {
 
   /** The last `n` closes (at most 1000), oldest first. */
   closes(symbol: string, n: number): Float64Array {
-    return engine(() => this.#native.closesF64(this.series(symbol), n));
+    const want = count(n, "n");
+    const series = this.series(symbol);
+    if (want === 0) return new Float64Array();
+    return engine(() => this.#native.closesF64(series, want));
   }
 
   /**
@@ -166,6 +170,7 @@ export class Context {
   indicator(fn: (values: Float64Array) => ArrayLike<number | boolean>, symbol: string, field: "open" | "high" | "low" | "close" | "volume" = "close"): Indicator {
     if (typeof fn !== "function") throw invalid(`\`fn\` must be a function of the values, got ${describe(fn)}`);
     const series = this.series(symbol);
+    text(field, "field");
     const values = engine(() => this.#run.scenario.native.column(series, field));
     const full = toFloats(fn(values), values.length, "indicator");
     const n = values.length;
@@ -268,7 +273,8 @@ export class Context {
   }
 
   #place(symbol: string, side: Side, quantity: DecimalInput, options: OrderOptions & { limit?: DecimalInput }): number {
-    const { limit, ...rest } = options;
+    const { limit, ...rest } = orderOptions(options, `ctx.${side}`, ["limit"]);
+    const series = this.series(symbol);
     if (Object.keys(rest).length > 0) {
       const order = limit === undefined ? Order.market(symbol, side, quantity, rest) : Order.limit(symbol, side, quantity, limit, rest);
       return this.#run.submit(order).id;
@@ -276,7 +282,7 @@ export class Context {
     // Hot path: one call into the engine, no order object, no JSON.
     const q = decimal(quantity, "quantity");
     const l = limit === undefined ? null : decimal(limit, "limit");
-    return engine(() => this.#native.submitSimple(this.#agent, this.series(symbol), side, q, l));
+    return engine(() => this.#native.submitSimple(this.#agent, series, side, q, l));
   }
 
   toString(): string {
@@ -307,6 +313,9 @@ export interface Backtest<S = Strategy | null> {
   strategy: S;
 }
 
+/** Thrown through the engine's bar loop to stop it; the strategy's own exception is rethrown after. */
+const STOP = new Error("the strategy threw; its exception is rethrown by backtest");
+
 /** Options of {@link backtest}. */
 export interface BacktestOptions {
   agent?: string;
@@ -326,8 +335,12 @@ export function backtest<S extends Strategy | ((ctx: Context) => void)>(strategy
   if (typeof strategy === "function") onBar = strategy as (ctx: Context) => void;
   else if (strategy !== null && typeof strategy === "object" && typeof strategy.onBar === "function") onBar = strategy.onBar.bind(strategy);
   else throw invalid(`\`strategy\` must have an onBar(ctx) method or be a function, got ${describe(strategy)}`);
+  checked(options, "backtest", ["agent", "risk", "intrabarPath", "progress"]);
+  if (options.progress !== undefined && options.progress !== null && typeof options.progress !== "function") {
+    throw invalid(`\`progress\` must be a function, got ${describe(options.progress)}`);
+  }
   const run = new Simulator(scenario, options.intrabarPath === undefined ? {} : { intrabarPath: options.intrabarPath }).start({
-    agent: options.agent ?? "strategy",
+    agent: optText(options.agent, "agent") ?? "strategy",
     ...(options.risk === undefined ? {} : { risk: options.risk }),
   });
   const ctx = new Context(run);
@@ -337,11 +350,29 @@ export function backtest<S extends Strategy | ((ctx: Context) => void)>(strategy
   const every = options.progress ? Math.max(Math.floor(total / 100), 1) : 0;
   const plan = engine(() => engineBuild().wakePlan(scenario.native, ctx.wake.map((w) => w.series), ctx.wake.map((w) => w.all()), 4096));
   // The bar loop runs in the engine, which calls back at the planned steps (bindings-node `drive`).
-  const step = (at: number): void => {
+  // Whatever the strategy throws is kept here and rethrown as it was: the addon cannot carry a
+  // thrown string, number or null (napi-rs made it "Create Error reference failed"), and an
+  // Error whose `code` happens to be an engine code must not be taken for the engine's own.
+  let thrown: { value: unknown } | undefined;
+  const guarded = <A extends unknown[]>(f: (...args: A) => void) => (...args: A): void => {
+    try {
+      f(...args);
+    } catch (e) {
+      thrown = { value: e };
+      throw STOP;
+    }
+  };
+  const step = guarded((at: number): void => {
     ctx.barIndex = at;
     onBar(ctx);
-  };
-  engine(() => engineBuild().drive(run.native, step, plan.calls, plan.jumps, options.progress ?? null, every));
+  });
+  const progress = options.progress ? guarded(options.progress) : null;
+  try {
+    engineBuild().drive(run.native, step, plan.calls, plan.jumps, progress, every);
+  } catch (e) {
+    if (thrown !== undefined) throw thrown.value;
+    throw typed(e);
+  }
   options.progress?.(total, total);
   return { results: run.results(), run, strategy };
 }
@@ -385,6 +416,9 @@ export function backtestSignals(
   exits: ArrayLike<boolean | number>,
   options: SignalOptions = {},
 ): Backtest<null> {
+  checked(options, "backtestSignals", ["symbol", "size", "sizePct", "shortEntries", "shortExits", "intrabarPath", "rules"]);
+  if (data === null || typeof data !== "object") throw invalid(`\`data\` must be a Scenario or float columns, got ${describe(data)}`);
+  optText(options.symbol, "symbol");
   const scenario = data instanceof Scenario ? data : fromArrays({ [options.symbol ?? "ASSET"]: data }, options.rules ?? {});
   if (data instanceof Scenario && options.rules !== undefined) throw invalid("`rules` only apply when the scenario is built from columns");
   const symbol = options.symbol ?? (scenario.universe.length === 1 ? scenario.universe[0] : undefined);

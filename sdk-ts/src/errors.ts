@@ -13,7 +13,8 @@ export type ErrorFamily =
   | "rate_limited"
   | "conflict"
   | "not_found"
-  | "invalid_state";
+  | "invalid_state"
+  | "internal";
 
 /** Base class of every VecTrade error. */
 export class VecTradeError extends Error {
@@ -51,6 +52,11 @@ export class NotFound extends VecTradeError {}
 export class InvalidState extends VecTradeError {}
 /** The run is over; it takes no more steps or orders. */
 export class RunFinished extends InvalidState {}
+/**
+ * The engine failed on its own (a panic in the native addon, caught at its boundary): a bug to
+ * report, never the input's fault. The process goes on; the run it happened in should be dropped.
+ */
+export class InternalError extends VecTradeError {}
 
 const FAMILY_CLASSES: Record<ErrorFamily, new (code: string, detail: string, family: ErrorFamily) => VecTradeError> = {
   invalid_input: InvalidInput,
@@ -60,7 +66,31 @@ const FAMILY_CLASSES: Record<ErrorFamily, new (code: string, detail: string, fam
   conflict: Conflict,
   not_found: NotFound,
   invalid_state: InvalidState,
+  internal: InternalError,
 };
+
+/** The addon's code for a panic caught at its boundary (bindings-node `guard`). */
+const INTERNAL = "internal_error";
+
+/**
+ * Argument-conversion failures of napi-rs (`StringExpected`, `NumberExpected`, ...): a JS value of
+ * the wrong type reached the addon. The TypeScript layer checks arguments first, so these are a
+ * last guard; they become `InvalidInput` rather than a bare `Error` with a napi status.
+ */
+const NAPI_TYPE_ERRORS = new Set([
+  "InvalidArg",
+  "ObjectExpected",
+  "StringExpected",
+  "NameExpected",
+  "FunctionExpected",
+  "NumberExpected",
+  "BooleanExpected",
+  "ArrayExpected",
+  "BigintExpected",
+  "DateExpected",
+  "ArrayBufferExpected",
+  "DetachableArraybufferExpected",
+]);
 
 let families: ReadonlyMap<string, ErrorFamily> | undefined;
 
@@ -78,6 +108,7 @@ export function errorCodes(): Array<[code: string, family: ErrorFamily]> {
 
 /** The error of `code` (an engine code), as its family's class. */
 export function vecTradeError(code: string, detail: string): VecTradeError {
+  if (code === INTERNAL) return new InternalError(code, detail, "internal");
   const family = familyOf(code) ?? "invalid_input";
   if (code === "idempotency_conflict") return new IdempotencyConflict(code, detail, family);
   if (code === "run_finished") return new RunFinished(code, detail, family);
@@ -98,10 +129,17 @@ export function engine<T>(call: () => T): T {
   try {
     return call();
   } catch (e) {
-    if (e instanceof Error && !(e instanceof VecTradeError)) {
-      const code = (e as { code?: unknown }).code;
-      if (typeof code === "string" && familyOf(code) !== undefined) throw vecTradeError(code, e.message);
-    }
-    throw e;
+    throw typed(e);
   }
+}
+
+/** `e` as a {@link VecTradeError} when it comes from the engine; anything else as it is. */
+export function typed(e: unknown): unknown {
+  if (e instanceof Error && !(e instanceof VecTradeError)) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code !== "string") return e;
+    if (code === INTERNAL || familyOf(code) !== undefined) return vecTradeError(code, e.message);
+    if (NAPI_TYPE_ERRORS.has(code)) return invalid(`wrong type of argument: ${e.message}`);
+  }
+  return e;
 }

@@ -4,7 +4,7 @@
  */
 
 import { invalid } from "./errors.js";
-import { type Decimal, type DecimalInput, type Timestamp, decimal, describe, optDecimal } from "./wire.js";
+import { type Decimal, type DecimalInput, type Timestamp, count, decimal, describe, optCount, optDecimal, optText, options as checked, text } from "./wire.js";
 
 /** Side of an order: `buy`/`sell` a long, `short`/`cover` a short. */
 export type Side = "buy" | "sell" | "short" | "cover";
@@ -56,19 +56,30 @@ export interface OrderRequest extends OrderOptions {
   stopPrice?: DecimalInput;
 }
 
+/** The keys of {@link OrderOptions}: an order's options besides its symbol, side, quantity and prices. */
+export const ORDER_OPTIONS = ["timeInForce", "stopLoss", "takeProfit", "trims", "clientOrderId", "reasoning", "assetType"] as const;
+
+/** Every key of an {@link OrderRequest}. */
+const ORDER_FIELDS = ["symbol", "side", "quantity", "orderType", "limitPrice", "stopPrice", ...ORDER_OPTIONS] as const;
+
+/** `options` of an order builder or strategy call, refusing unknown keys (issue 10, finding 7). */
+export function orderOptions<T extends object>(options: T | undefined, call: string, extra: readonly string[] = []): T {
+  return checked(options, call, [...ORDER_OPTIONS, ...extra]);
+}
+
 /** Builders of {@link OrderRequest}s. */
 export const Order = {
   /** Fills at the next bar's open (plus slippage). */
   market(symbol: string, side: Side, quantity: DecimalInput, options: OrderOptions = {}): OrderRequest {
-    return { ...options, symbol, side, quantity, orderType: "MARKET" };
+    return { ...orderOptions(options, "Order.market"), symbol, side, quantity, orderType: "MARKET" };
   },
   /** Fills at `price` or better. */
   limit(symbol: string, side: Side, quantity: DecimalInput, price: DecimalInput, options: OrderOptions = {}): OrderRequest {
-    return { ...options, symbol, side, quantity, orderType: "LIMIT", limitPrice: price };
+    return { ...orderOptions(options, "Order.limit"), symbol, side, quantity, orderType: "LIMIT", limitPrice: price };
   },
   /** Becomes a market order once the price touches `stop` (a gap fills at the open). */
   stop(symbol: string, side: Side, quantity: DecimalInput, stop: DecimalInput, options: OrderOptions = {}): OrderRequest {
-    return { ...options, symbol, side, quantity, orderType: "STOP", stopPrice: stop };
+    return { ...orderOptions(options, "Order.stop"), symbol, side, quantity, orderType: "STOP", stopPrice: stop };
   },
   /** Becomes a limit order at `limit` once the price touches `stop`. */
   stopLimit(
@@ -79,32 +90,38 @@ export const Order = {
     limit: DecimalInput,
     options: OrderOptions = {},
   ): OrderRequest {
-    return { ...options, symbol, side, quantity, orderType: "STOP_LIMIT", stopPrice: stop, limitPrice: limit };
+    return { ...orderOptions(options, "Order.stopLimit"), symbol, side, quantity, orderType: "STOP_LIMIT", stopPrice: stop, limitPrice: limit };
   },
 };
 
 /** The engine's form of an order (validated numbers, snake_case keys applied later). */
 export function orderWire(o: OrderRequest): Record<string, unknown> {
-  if (o === null || typeof o !== "object") throw invalid(`an order must be an object (vt.Order.market(...)), got ${describe(o)}`);
-  if (typeof o.symbol !== "string") throw invalid(`\`symbol\` must be a string, got ${describe(o.symbol)}`);
+  if (o === null || typeof o !== "object" || Array.isArray(o)) throw invalid(`an order must be an object (vt.Order.market(...)), got ${describe(o)}`);
+  checked(o, "an order", ORDER_FIELDS);
+  const trims = o.trims ?? [];
+  if (!Array.isArray(trims)) throw invalid(`\`trims\` must be an array of {level, price, quantity}, got ${describe(trims)}`);
   return {
-    symbol: o.symbol,
-    side: o.side,
+    symbol: text(o.symbol, "symbol"),
+    side: text(o.side, "side"),
     quantity: decimal(o.quantity, "quantity"),
-    orderType: o.orderType ?? "MARKET",
+    orderType: optText(o.orderType, "orderType") ?? "MARKET",
     limitPrice: optDecimal(o.limitPrice, "limitPrice"),
     stopPrice: optDecimal(o.stopPrice, "stopPrice"),
-    timeInForce: o.timeInForce ?? "GTC",
+    timeInForce: optText(o.timeInForce, "timeInForce") ?? "GTC",
     stopLoss: optDecimal(o.stopLoss, "stopLoss"),
     takeProfit: optDecimal(o.takeProfit, "takeProfit"),
-    trims: (o.trims ?? []).map((t, i) => ({
-      level: t.level,
-      price: decimal(t.price, `trims[${i}].price`),
-      quantity: decimal(t.quantity, `trims[${i}].quantity`),
-    })),
-    clientOrderId: o.clientOrderId ?? null,
-    reasoning: o.reasoning ?? null,
-    assetType: o.assetType ?? null,
+    trims: trims.map((t: unknown, i) => {
+      if (t === null || typeof t !== "object") throw invalid(`\`trims[${i}]\` must be {level, price, quantity}, got ${describe(t)}`);
+      const trim = checked(t as Trim, `a trim (trims[${i}])`, ["level", "price", "quantity"]);
+      return {
+        level: count(trim.level, `trims[${i}].level`),
+        price: decimal(trim.price, `trims[${i}].price`),
+        quantity: decimal(trim.quantity, `trims[${i}].quantity`),
+      };
+    }),
+    clientOrderId: optText(o.clientOrderId, "clientOrderId"),
+    reasoning: optText(o.reasoning, "reasoning"),
+    assetType: optText(o.assetType, "assetType"),
   };
 }
 
@@ -124,12 +141,27 @@ export interface RiskProfile {
   maxRequestsPerMinute?: number | null;
 }
 
+const RISK_KEYS = [
+  "maxPositionSizePct",
+  "dailyLossLimitPct",
+  "maxOpenOrders",
+  "maxLeverage",
+  "allowShort",
+  "universe",
+  "maxOrdersPerMinute",
+  "maxRequestsPerMinute",
+] as const;
+
 /** The engine's form of a risk profile. */
 export function riskWire(r: RiskProfile = {}): Record<string, unknown> {
-  if (r === null || typeof r !== "object") throw invalid(`a risk profile must be an object, got ${describe(r)}`);
+  if (r === null || typeof r !== "object" || Array.isArray(r)) throw invalid(`a risk profile must be an object, got ${describe(r)}`);
+  checked(r, "a risk profile", RISK_KEYS);
   const out: Record<string, unknown> = { ...r };
   for (const key of ["maxPositionSizePct", "dailyLossLimitPct", "maxLeverage"] as const) {
     out[key] = optDecimal(r[key], key);
+  }
+  for (const key of ["maxOpenOrders", "maxOrdersPerMinute", "maxRequestsPerMinute"] as const) {
+    out[key] = optCount(r[key], key);
   }
   return out;
 }

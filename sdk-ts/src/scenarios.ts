@@ -6,7 +6,7 @@
 import { type NativeScenario, engineBuild } from "./backend.js";
 import { engine, invalid } from "./errors.js";
 import { type Bar } from "./models.js";
-import { type DecimalInput, type Timestamp, decimal, describe, fromEngine, toEngine } from "./wire.js";
+import { type DecimalInput, type Timestamp, count, decimal, describe, fromEngine, optText, options as checked, text, toEngine } from "./wire.js";
 
 /** A catalog entry. */
 export interface ScenarioEntry {
@@ -72,7 +72,7 @@ export class Scenario {
 
   /** Every bar of one symbol as `Float64Array` columns (times in UTC ms; prices as floats), no object per bar. */
   columns(symbol: string): { ts: Float64Array; open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array; volume: Float64Array } {
-    const index = engine(() => this.native.seriesIndex(symbol));
+    const index = engine(() => this.native.seriesIndex(text(symbol, "symbol")));
     const col = (field: string): Float64Array => engine(() => this.native.column(index, field));
     return { ts: col("ts"), open: col("open"), high: col("high"), low: col("low"), close: col("close"), volume: col("volume") };
   }
@@ -83,7 +83,7 @@ export class Scenario {
    * tradable. `scenarios.get("crash-and-rebound").withRules({ slippageBps: 0 })`.
    */
   withRules(rules: Rules): Scenario {
-    return new Scenario(engine(() => this.native.withRules(rulesJson(rules))));
+    return new Scenario(engine(() => this.native.withRules(rulesJson(rules, "scenario.withRules"))));
   }
 
   toString(): string {
@@ -104,7 +104,14 @@ export function get(slug: string): Scenario {
 
 /** A synthetic market: `symbols` correlated random walks of `bars` bars each, plus an index. */
 export function synthetic(options: { symbols?: number; bars?: number; seed?: number; resolution?: string; slug?: string } = {}): Scenario {
-  const spec = { slug: "synthetic", symbols: 1, bars: 1000, seed: 1, resolution: "1Hour", ...options };
+  const o = checked(options, "scenarios.synthetic", ["symbols", "bars", "seed", "resolution", "slug"]);
+  const spec = {
+    slug: optText(o.slug, "slug") ?? "synthetic",
+    symbols: count(o.symbols ?? 1, "symbols"),
+    bars: count(o.bars ?? 1000, "bars"),
+    seed: seed(o.seed),
+    resolution: optText(o.resolution, "resolution") ?? "1Hour",
+  };
   return new Scenario(engine(() => engineBuild().Scenario.synthetic(toEngine(spec))));
 }
 
@@ -129,20 +136,52 @@ export interface Rules {
   maintenanceMargin?: DecimalInput;
 }
 
-function rulesJson(rules: Rules): string {
+/** The keys of {@link Rules}. */
+const RULES = [
+  "slug",
+  "name",
+  "startingCash",
+  "leverageCap",
+  "shortEnabled",
+  "barResolution",
+  "benchmarkSymbol",
+  "marketHours",
+  "slippageBps",
+  "commission",
+  "maxVolumeParticipation",
+  "maintenanceMargin",
+] as const;
+
+/** A seed: an integer from 0 to 2^53 - 1 (the engine's u64 beyond that is not reachable exactly from a number). */
+function seed(value: unknown): number {
+  if (value === undefined) return 1;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw invalid(`\`seed\` must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function rulesJson(rules: Rules, call = "rules", extra: readonly string[] = []): string {
+  checked(rules, call, [...RULES, ...extra]);
   const out: Record<string, unknown> = { ...rules };
+  for (const key of extra) delete out[key];
   for (const key of ["startingCash", "leverageCap", "slippageBps", "maxVolumeParticipation", "maintenanceMargin"] as const) {
     const v = rules[key];
     if (v !== undefined) out[key] = decimal(v, key);
   }
   if (rules.commission !== undefined) {
+    if (rules.commission === null || typeof rules.commission !== "object") {
+      throw invalid(`\`commission\` must be an object of perUnit, bps, minimum, got ${describe(rules.commission)}`);
+    }
+    checked(rules.commission, "the commission", ["perUnit", "bps", "minimum"]);
     out.commission = Object.fromEntries(Object.entries(rules.commission).map(([k, v]) => [k, decimal(v as DecimalInput, `commission.${k}`)]));
   }
   return toEngine(out);
 }
 
-function config(rules: Rules, symbols: string[], times: Float64Array): string {
-  return engine(() => engineBuild().configFromRules(rulesJson(rules), symbols, times));
+function config(rules: Rules, symbols: string[], times: Float64Array, call: string, extra: readonly string[] = []): string {
+  const json = rulesJson(rules, call, extra);
+  return engine(() => engineBuild().configFromRules(json, symbols, times));
 }
 
 /** One row of bars: time (UTC ms or RFC 3339 text), open, high, low, close, volume. */
@@ -155,9 +194,11 @@ function millis(ts: Timestamp | string, where: string): number {
 }
 
 function seriesOf(rows: Record<string, BarRow[]>): Array<{ symbol: string; bars: Array<Record<string, unknown>> }> {
-  if (rows === null || typeof rows !== "object") throw invalid(`bars must be an object of rows per symbol, got ${describe(rows)}`);
+  if (rows === null || typeof rows !== "object" || Array.isArray(rows)) throw invalid(`bars must be an object of rows per symbol, got ${describe(rows)}`);
   const names = ["open", "high", "low", "close", "volume"] as const;
-  return Object.entries(rows).map(([symbol, bars]) => ({
+  return Object.entries(rows).map(([symbol, bars]) => {
+    if (!Array.isArray(bars)) throw invalid(`${symbol}: rows must be an array of [ts, open, high, low, close, volume], got ${describe(bars)}`, "invalid_bar");
+    return {
     symbol,
     bars: bars.map((row, i) => {
       if (!Array.isArray(row) || row.length !== 6) {
@@ -168,14 +209,15 @@ function seriesOf(rows: Record<string, BarRow[]>): Array<{ symbol: string; bars:
       names.forEach((n, k) => (bar[n] = decimal(values[k] as DecimalInput, `${symbol}[${i}].${n}`)));
       return bar;
     }),
-  }));
+  };
+  });
 }
 
 /** A scenario from exact rows per symbol (`{AAPL: [[ts, open, high, low, close, volume], ...]}`) and {@link Rules}. */
 export function fromRows(rows: Record<string, BarRow[]>, rules: Rules = {}): Scenario {
   const series = seriesOf(rows);
   const first = Float64Array.from(series[0]?.bars.map((b) => b.ts as number) ?? []);
-  const cfg = config(rules, Object.keys(rows), first);
+  const cfg = config(rules, Object.keys(rows), first, "scenarios.fromRows");
   return new Scenario(engine(() => engineBuild().Scenario.fromSeries(cfg, JSON.stringify(series))));
 }
 
@@ -184,6 +226,7 @@ export function fromRows(rows: Record<string, BarRow[]>, rules: Rules = {}): Sce
  * `universe`, `startingCash`, `barResolution`, `costs`, `marketHours`, ...) and exact rows per symbol.
  */
 export function build(configFields: Record<string, unknown>, rows: Record<string, BarRow[]>): Scenario {
+  if (configFields === null || typeof configFields !== "object") throw invalid(`\`config\` must be an object, got ${describe(configFields)}`);
   const series = seriesOf(rows);
   return new Scenario(engine(() => engineBuild().Scenario.fromSeries(toEngine(configFields), JSON.stringify(series))));
 }
@@ -192,12 +235,14 @@ export function build(configFields: Record<string, unknown>, rows: Record<string
  * A scenario from OHLCV CSV text. Common layouts are recognised (Yahoo, pandas `to_csv`,
  * MetaTrader, epoch timestamps); text without a symbol column needs `symbol`.
  */
-export function fromCsv(text: string, options: Rules & { symbol?: string } = {}): Scenario {
-  const { symbol, ...rules } = options;
-  const seriesJson = engine(() => engineBuild().parseCsv(text, symbol ?? null));
+export function fromCsv(csv: string, options: Rules & { symbol?: string } = {}): Scenario {
+  const { symbol, ...rules } = checked(options, "scenarios.fromCsv", [...RULES, "symbol"]);
+  text(csv, "text");
+  const defaultSymbol = optText(symbol, "symbol");
+  const seriesJson = engine(() => engineBuild().parseCsv(csv, defaultSymbol));
   const series = JSON.parse(seriesJson) as Array<{ symbol: string; bars: Array<{ ts: number }> }>;
   const times = Float64Array.from(series[0]?.bars.map((b) => b.ts) ?? []);
-  const cfg = config(rules, series.map((s) => s.symbol), times);
+  const cfg = config(rules, series.map((s) => s.symbol), times, "scenarios.fromCsv");
   return new Scenario(engine(() => engineBuild().Scenario.fromSeries(cfg, seriesJson)));
 }
 
@@ -211,27 +256,46 @@ export interface ColumnData {
   volume?: ArrayLike<number>;
 }
 
-const f64 = (values: ArrayLike<number>): Float64Array => (values instanceof Float64Array ? values : Float64Array.from(values));
+/** A column as floats: a `Float64Array` as it is, an array or typed array of numbers copied; anything else refused. */
+function f64(values: unknown, where: string): Float64Array {
+  if (values instanceof Float64Array) return values;
+  if (Array.isArray(values)) {
+    values.forEach((v: unknown, i) => {
+      if (typeof v !== "number") throw invalid(`${where}[${i}] must be a number, got ${describe(v)}`, "invalid_bar");
+    });
+    return Float64Array.from(values as number[]);
+  }
+  if (ArrayBuffer.isView(values) && !(values instanceof DataView) && !(values instanceof BigInt64Array) && !(values instanceof BigUint64Array)) {
+    return Float64Array.from(values as unknown as ArrayLike<number>);
+  }
+  throw invalid(`${where} must be an array of numbers, got ${describe(values)}`, "invalid_bar");
+}
 
 /**
  * A scenario from float columns per symbol (`Float64Array`s or number arrays), without an object
  * per bar. Each float becomes the decimal of its shortest representation (`101.3` stays `101.3`).
  */
 export function fromArrays(columns: Record<string, ColumnData>, rules: Rules = {}): Scenario {
+  if (columns === null || typeof columns !== "object" || Array.isArray(columns)) {
+    throw invalid(`\`columns\` must be an object of columns per symbol ({AAPL: {ts, open, high, low, close, volume}}), got ${describe(columns)}`);
+  }
   const input = Object.entries(columns).map(([symbol, c]) => {
+    if (c === null || typeof c !== "object") throw invalid(`${symbol}: columns must be an object of ts, open, high, low, close, volume, got ${describe(c)}`, "invalid_bar");
+    checked(c, `the columns of ${symbol}`, ["ts", "open", "high", "low", "close", "volume"]);
     for (const field of ["ts", "open", "high", "low", "close"] as const) {
       if (c[field] === undefined) throw invalid(`${symbol}: missing column ${field}`, "invalid_bar");
     }
+    const ts = f64(c.ts, `${symbol}.ts`);
     return {
       symbol,
-      ts: f64(c.ts),
-      open: f64(c.open),
-      high: f64(c.high),
-      low: f64(c.low),
-      close: f64(c.close),
-      volume: c.volume === undefined ? new Float64Array(c.ts.length) : f64(c.volume),
+      ts,
+      open: f64(c.open, `${symbol}.open`),
+      high: f64(c.high, `${symbol}.high`),
+      low: f64(c.low, `${symbol}.low`),
+      close: f64(c.close, `${symbol}.close`),
+      volume: c.volume === undefined ? new Float64Array(ts.length) : f64(c.volume, `${symbol}.volume`),
     };
   });
-  const cfg = config(rules, Object.keys(columns), input[0]?.ts ?? new Float64Array());
+  const cfg = config(rules, Object.keys(columns), input[0]?.ts ?? new Float64Array(), "scenarios.fromArrays");
   return new Scenario(engine(() => engineBuild().Scenario.fromColumns(cfg, input)));
 }

@@ -22,7 +22,7 @@ import {
   riskWire,
 } from "./models.js";
 import { Scenario } from "./scenarios.js";
-import { type Timestamp, count, describe, fromEngine, toEngine } from "./wire.js";
+import { type Timestamp, count, describe, flag, fromEngine, optCount, optText, options as checked, text, toEngine } from "./wire.js";
 
 /** Which trigger fills first when several fall inside one bar. */
 export type IntrabarPath = "nearest_extreme_first" | "pessimistic";
@@ -39,14 +39,16 @@ export class Simulator {
 
   constructor(scenario: Scenario, options: SimulatorOptions = {}) {
     if (!(scenario instanceof Scenario)) throw invalid(`\`scenario\` must be a Scenario (vt.scenarios.get(...)), got ${describe(scenario)}`);
+    const o = checked(options, "new Simulator", ["intrabarPath"]);
     this.scenario = scenario;
-    this.intrabarPath = options.intrabarPath ?? "nearest_extreme_first";
+    this.intrabarPath = (optText(o.intrabarPath, "intrabarPath") ?? "nearest_extreme_first") as IntrabarPath;
   }
 
   /** A run with one agent. */
   start(options: { agent?: string; risk?: RiskProfile } = {}): Run {
-    const name = options.agent ?? "agent";
-    return this.tournament([{ name, risk: options.risk ?? {} }]).asAgent(name);
+    const o = checked(options, "simulator.start", ["agent", "risk"]);
+    const name = optText(o.agent, "agent") ?? "agent";
+    return this.tournament([{ name, risk: o.risk ?? {} }]).asAgent(name);
   }
 
   /** A run with several agents side by side, each with an isolated account. */
@@ -56,7 +58,8 @@ export class Simulator {
     const run = new Run(inner, this.scenario);
     for (const a of agents) {
       if (typeof a === "string") run.addAgent(a);
-      else run.addAgent(a.name, a.risk ?? {});
+      else if (a !== null && typeof a === "object") run.addAgent(checked(a, "simulator.tournament", ["name", "risk"]).name, a.risk ?? {});
+      else throw invalid(`each agent is a name or {name, risk}, got ${describe(a)}`);
     }
     return run;
   }
@@ -90,7 +93,7 @@ export class Run {
 
   /** A view of the same run acting for another agent. */
   asAgent(name: string): Run {
-    return new Run(this.native, this.scenario, this.id(name));
+    return new Run(this.native, this.scenario, this.id(text(name, "agent")));
   }
 
   /** Names of the agents, in joining order. */
@@ -106,6 +109,7 @@ export class Run {
   /** @internal */
   id(agent?: string): number {
     if (agent === undefined) return this.agentId;
+    text(agent, "agent");
     const i = this.agents.indexOf(agent);
     if (i < 0) throw vecTradeError("unknown_agent", `no agent named '${agent}'; agents are ${this.agents.join(", ")}`);
     return i;
@@ -113,17 +117,21 @@ export class Run {
 
   /** A copy of an agent (account, orders, history) under a new name. */
   cloneAgent(name: string, options: AgentOption = {}): void {
-    engine(() => this.native.cloneAgent(this.id(options.agent), name));
+    const o = checked(options, "run.cloneAgent", ["agent"]);
+    text(name, "name");
+    engine(() => this.native.cloneAgent(this.id(o.agent), name));
   }
 
   /** Resets an agent to its starting cash; its track record starts again. */
   reset(options: AgentOption = {}): void {
-    engine(() => this.native.resetAgent(this.id(options.agent)));
+    engine(() => this.native.resetAgent(this.id(checked(options, "run.reset", ["agent"]).agent)));
   }
 
   /** Replaces an agent's risk profile. */
   setRisk(risk: RiskProfile, options: AgentOption = {}): void {
-    engine(() => this.native.setRiskProfile(this.id(options.agent), toEngine(riskWire(risk))));
+    const id = this.id(checked(options, "run.setRisk", ["agent"]).agent);
+    const wire = toEngine(riskWire(risk));
+    engine(() => this.native.setRiskProfile(id, wire));
   }
 
   /** True once the scenario is exhausted (or every agent was liquidated). */
@@ -136,46 +144,65 @@ export class Run {
     return this.native.simTime;
   }
 
-  /** Bars up to the clock, per symbol (all symbols when left out), at most `lookback` each. */
-  market(options: { symbols?: string[]; lookback?: number } & AgentOption = {}): Record<string, Bar[]> {
-    const lookback = count(options.lookback ?? 50, "lookback", 1);
-    const json = engine(() => this.native.marketJson(this.id(options.agent), options.symbols ?? null, lookback));
+  /**
+   * Bars up to the clock, per symbol (all symbols when left out; one symbol may be given as a
+   * string, as in Python), at most `lookback` each.
+   */
+  market(options: { symbols?: string[] | string; lookback?: number } & AgentOption = {}): Record<string, Bar[]> {
+    const o = checked(options, "run.market", ["symbols", "lookback", "agent"]);
+    const lookback = count(o.lookback ?? 50, "lookback", 1);
+    const symbols = symbolList(o.symbols);
+    const id = this.id(o.agent);
+    const json = engine(() => this.native.marketJson(id, symbols, lookback));
     const view = fromEngine<{ bars: Array<{ symbol: string; bars: Bar[] }> }>(json);
     return Object.fromEntries(view.bars.map((s) => [s.symbol, s.bars]));
   }
 
   /** Queues an order; it first meets the next bar. Refusals throw `OrderRejected`, `RiskLimitExceeded`, ... */
   submit(order: OrderRequest, options: { idempotencyKey?: string } & AgentOption = {}): PlacedOrder {
+    const o = checked(options, "run.submit", ["idempotencyKey", "agent"]);
     const wire = toEngine(orderWire(order));
-    return fromEngine(engine(() => this.native.submit(this.id(options.agent), wire, options.idempotencyKey ?? null)));
+    const key = optText(o.idempotencyKey, "idempotencyKey");
+    const id = this.id(o.agent);
+    return fromEngine(engine(() => this.native.submit(id, wire, key)));
   }
 
   /** Cancels a working order. */
   cancel(orderId: number, options: { idempotencyKey?: string } & AgentOption = {}): PlacedOrder {
-    const id = count(orderId, "orderId", 1);
-    return fromEngine(engine(() => this.native.cancel(this.id(options.agent), id, options.idempotencyKey ?? null)));
+    const o = checked(options, "run.cancel", ["idempotencyKey", "agent"]);
+    const orderNo = count(orderId, "orderId", 1);
+    const key = optText(o.idempotencyKey, "idempotencyKey");
+    const id = this.id(o.agent);
+    return fromEngine(engine(() => this.native.cancel(id, orderNo, key)));
   }
 
   /** Advances up to `count` bars and reports every agent's fills and balances. */
   step(bars = 1, options: { idempotencyKey?: string } = {}): StepReport {
+    const o = checked(options, "run.step", ["idempotencyKey"]);
     const n = count(bars, "count");
-    return fromEngine(engine(() => this.native.step(n, options.idempotencyKey ?? null)));
+    const key = optText(o.idempotencyKey, "idempotencyKey");
+    return fromEngine(engine(() => this.native.step(n, key)));
   }
 
   /** Steps to the end (or `maxBars`) without new orders; `requireFlat` refuses while this agent holds positions. */
   holdUntilEnd(options: { maxBars?: number; requireFlat?: boolean } = {}): StepReport {
-    const flat = options.requireFlat ? this.agentId : null;
-    return fromEngine(engine(() => this.native.holdUntilEnd(options.maxBars ?? null, flat)));
+    const o = checked(options, "run.holdUntilEnd", ["maxBars", "requireFlat"]);
+    const maxBars = optCount(o.maxBars, "maxBars");
+    const flat = flag(o.requireFlat, "requireFlat") ? this.agentId : null;
+    return fromEngine(engine(() => this.native.holdUntilEnd(maxBars, flat)));
   }
 
   /** Closes this agent's positions at the next open and steps to the end. */
   liquidateAndFinish(rationale = "", options: { maxBars?: number } = {}): StepReport {
-    return fromEngine(engine(() => this.native.liquidateAndFinish(this.agentId, rationale, options.maxBars ?? null)));
+    text(rationale, "rationale");
+    const maxBars = optCount(checked(options, "run.liquidateAndFinish", ["maxBars"]).maxBars, "maxBars");
+    return fromEngine(engine(() => this.native.liquidateAndFinish(this.agentId, rationale, maxBars)));
   }
 
   /** Steps to the first bar of the next session. */
   advanceUntilNextSession(options: { maxBars?: number } = {}): StepReport {
-    return fromEngine(engine(() => this.native.advanceUntilNextSession(options.maxBars ?? null)));
+    const maxBars = optCount(checked(options, "run.advanceUntilNextSession", ["maxBars"]).maxBars, "maxBars");
+    return fromEngine(engine(() => this.native.advanceUntilNextSession(maxBars)));
   }
 
   portfolio(options: AgentOption = {}): Portfolio {
@@ -239,6 +266,8 @@ export class Run {
 
   /** Continues a run from a snapshot, on its own scenario. */
   static restore(scenario: Scenario, snapshot: string, agent?: string): Run {
+    if (!(scenario instanceof Scenario)) throw invalid(`\`scenario\` must be a Scenario, got ${describe(scenario)}`);
+    text(snapshot, "snapshot");
     const run = new Run(engine(() => engineBuild().Run.restore(scenario.native, snapshot)), scenario);
     return agent === undefined ? run : run.asAgent(agent);
   }
@@ -246,4 +275,13 @@ export class Run {
   toString(): string {
     return `Run(${this.scenario.slug}, agents=[${this.agents.join(", ")}], ${this.done ? "done" : `at ${new Date(this.simTime).toISOString()}`})`;
   }
+}
+
+/** The `symbols` of a market view: all (`null`), one symbol given as a string, or a list of strings. */
+function symbolList(symbols: unknown): string[] | null {
+  if (symbols === undefined || symbols === null) return null;
+  if (typeof symbols === "string") return [symbols];
+  if (!Array.isArray(symbols)) throw invalid(`\`symbols\` must be a symbol or a list of symbols, got ${describe(symbols)}`);
+  symbols.forEach((s, i) => text(s, `symbols[${i}]`));
+  return symbols as string[];
 }

@@ -51,14 +51,17 @@ export function describe(value: unknown): string {
 const toCamel = (key: string): string => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 const toSnake = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-function rekey(value: unknown, f: (key: string) => string): unknown {
-  if (Array.isArray(value)) return value.map((v) => rekey(v, f));
-  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[f(k)] = rekey(v, f);
-    return out;
-  }
-  return value;
+/** `value` with its plain objects' keys renamed by `f`; `within` (the objects being walked) catches a cycle. */
+function rekey(value: unknown, f: (key: string) => string, within?: Set<object>): unknown {
+  const plain = value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype;
+  if (!Array.isArray(value) && !plain) return value;
+  if (within?.has(value as object)) throw invalid("the value contains itself (a cycle): it cannot be sent to the engine");
+  within?.add(value as object);
+  const out = Array.isArray(value)
+    ? value.map((v) => rekey(v, f, within))
+    : Object.fromEntries(Object.entries(value as object).map(([k, v]) => [f(k), rekey(v, f, within)]));
+  within?.delete(value as object);
+  return out;
 }
 
 /** Parses the engine's JSON into camelCase objects. */
@@ -68,18 +71,75 @@ export function fromEngine<T>(json: string): T {
 
 /** Plain objects and arrays with snake_case keys, for the engine. */
 export function snake(value: unknown): unknown {
-  return rekey(value, toSnake);
+  return rekey(value, toSnake, new Set());
 }
 
-/** The engine's JSON of a camelCase value. */
+/** The engine's JSON of a camelCase value; a cyclic or too deeply nested value is `InvalidInput`. */
 export function toEngine(value: unknown): string {
-  return JSON.stringify(snake(value), (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  try {
+    return JSON.stringify(snake(value), (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  } catch (e) {
+    // JSON.stringify throws TypeError on a cycle; both walks throw RangeError past the stack.
+    if (e instanceof RangeError) throw invalid("the value is nested too deeply to send to the engine");
+    if (e instanceof TypeError) throw invalid(`the value cannot be sent to the engine: ${e.message}`);
+    throw e;
+  }
 }
 
-/** A non-negative integer argument (counts, ids), checked. */
+/**
+ * A non-negative integer argument (counts, ids), checked: never wrapped, truncated or clamped
+ * (the addon and the WebAssembly build would turn -1 into 4294967295 and 2.7 into 2).
+ */
 export function count(value: unknown, name: string, minimum = 0): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < minimum || value > 2 ** 32 - 1) {
-    throw invalid(`\`${name}\` must be an integer from ${minimum} to ${2 ** 32 - 1}, got ${describe(value)}`);
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw invalid(`\`${name}\` must be an integer, got ${describe(value)}`);
+  }
+  if (value < minimum || value > 2 ** 32 - 1) {
+    throw invalid(`\`${name}\` must be an integer from ${minimum} to ${2 ** 32 - 1}, got ${value}`);
+  }
+  return value;
+}
+
+/** `count(value)`, or `null` when the value is left out. */
+export function optCount(value: unknown, name: string, minimum = 0): number | null {
+  return value === undefined || value === null ? null : count(value, name, minimum);
+}
+
+/** A string argument, checked (a number given to the engine's text arguments traps WebAssembly). */
+export function text(value: unknown, name: string): string {
+  if (typeof value !== "string") throw invalid(`\`${name}\` must be a string, got ${describe(value)}`);
+  return value;
+}
+
+/** `text(value)`, or `null` when the value is left out. */
+export function optText(value: unknown, name: string): string | null {
+  return value === undefined || value === null ? null : text(value, name);
+}
+
+/** A boolean option, checked (`"false"` is not false). */
+export function flag(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw invalid(`\`${name}\` must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+/**
+ * An options object of `call`, checked: `undefined` reads as `{}`, anything but a plain object is
+ * refused, and so is a key not in `valid` (a misspelt `stop_loss` or `timeinforce` would
+ * otherwise be dropped silently). The message names the call and lists the valid keys, as the
+ * Python package does for keywords.
+ */
+export function options<T extends object>(value: T | undefined | null, call: string, valid: readonly string[]): T {
+  if (value === undefined || value === null) return {} as T;
+  // A call is named with its parentheses; a value ("an order", "a risk profile") as it is.
+  const who = /\s/.test(call) ? call : `${call}()`;
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw invalid(`${who} takes its options as an object, got ${describe(value)}`);
+  }
+  const unknown = Object.keys(value).filter((k) => !valid.includes(k));
+  if (unknown.length > 0) {
+    const names = unknown.map((k) => `\`${k}\``).join(", ");
+    throw invalid(`${who} takes no ${names}; valid ${/\s/.test(call) ? "keys" : "options"}: ${valid.join(", ")}`);
   }
   return value;
 }

@@ -118,7 +118,7 @@ test("bulk data crosses as typed arrays", () => {
   assert.equal(curve.equity[curve.equity.length - 1], Number(run.results().finalEquity));
   assert.ok(Math.abs(Math.max(...curve.drawdown) - run.results().maxDrawdown) < 1e-15);
   assert.throws(() => vt.scenarios.fromArrays({ X: { ts, open: close, high: close, low: close, close: close.map(() => NaN) } }), (e: unknown) => e instanceof vt.InvalidInput && e.code === "invalid_bar" && /row 0: close is NaN/.test(e.message));
-  assert.throws(() => vt.scenarios.fromArrays({ X: { ts, open: close, high: close, low: close, close } }, { cash: 5 } as vt.Rules), (e: unknown) => e instanceof vt.InvalidInput && /unknown field `cash`/.test(e.message));
+  assert.throws(() => vt.scenarios.fromArrays({ X: { ts, open: close, high: close, low: close, close } }, { cash: 5 } as vt.Rules), (e: unknown) => e instanceof vt.InvalidInput && /scenarios.fromArrays\(\) takes no `cash`; valid options: .*startingCash/.test(e.message));
 });
 
 test("a scenario takes other rules over the same bars", () => {
@@ -135,7 +135,7 @@ test("a scenario takes other rules over the same bars", () => {
   const fill = run.fills()[0]!;
   assert.deepEqual([fill.fillPrice, fill.slippageBps, fill.commission], [fill.referencePrice, "0", "0"]);
   assert.throws(() => base.withRules({ benchmarkSymbol: "NOPE" }), (e: unknown) => e instanceof vt.VecTradeError && /not a symbol of this scenario/.test(e.message));
-  assert.throws(() => base.withRules({ cash: 5 } as vt.Rules), (e: unknown) => e instanceof vt.InvalidInput && /unknown field `cash`/.test(e.message));
+  assert.throws(() => base.withRules({ cash: 5 } as vt.Rules), (e: unknown) => e instanceof vt.InvalidInput && /scenario.withRules\(\) takes no `cash`; valid options: .*startingCash/.test(e.message));
 });
 
 test("CSV text becomes a scenario", () => {

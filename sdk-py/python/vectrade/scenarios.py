@@ -99,6 +99,8 @@ def list() -> builtins.list[ScenarioInfo]:  # noqa: A001 - the issue's API: vt.s
 
 def get(slug: str) -> Scenario:
     """A built-in scenario by slug (``vt.scenarios.list()`` shows them); the same bars every time."""
+    if not isinstance(slug, str):
+        raise invalid("invalid_argument", f"`slug` must be a str, got {type(slug).__name__}")
     return Scenario(_native.Scenario.builtin(slug), ("builtin", slug))
 
 
@@ -224,6 +226,10 @@ def from_csv(source: Union[str, Path], *, symbol: Optional[str] = None, **rules:
     Common layouts are recognised (Yahoo, pandas ``to_csv``, MetaTrader, epoch timestamps); a file
     without a symbol column needs ``symbol``. ``rules`` are the fields of :class:`Rules`.
     """
+    if not isinstance(source, (str, Path)):
+        raise invalid("invalid_argument", f"`source` must be CSV text or a path, got {type(source).__name__}")
+    if symbol is not None and not isinstance(symbol, str):
+        raise invalid("invalid_argument", f"`symbol` must be a str, got {type(symbol).__name__}")
     # A line break of any kind marks text: old Mac files end lines with a bare "\r".
     text = source if isinstance(source, str) and ("\n" in source or "\r" in source) else Path(source).read_text()
     series = loads(_native.parse_csv(text, symbol))
@@ -239,6 +245,8 @@ def from_arrays(columns: Dict[str, Dict[str, Any]], **rules: Any) -> Scenario:
     decimal of its shortest representation (``101.3`` stays ``101.3``). Needs numpy."""
     import numpy as np
 
+    if not isinstance(columns, dict):
+        raise invalid("invalid_argument", f"`columns` must be a dict of columns per symbol, got {type(columns).__name__}")
     packed: List[Tuple[str, bytes, bytes, bytes, bytes, bytes, bytes]] = []
     for symbol, cols in columns.items():
         missing = [c for c in ("ts", "open", "high", "low", "close") if c not in cols]

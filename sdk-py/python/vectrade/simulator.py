@@ -149,6 +149,13 @@ class Run:
         """
         if isinstance(symbols, str):
             symbols = [symbols]
+        elif symbols is not None:
+            try:
+                symbols = list(symbols)
+            except TypeError:
+                raise invalid("invalid_argument", f"`symbols` must be a symbol or a list of symbols, got {symbols!r}") from None
+            if not all(isinstance(s, str) for s in symbols):
+                raise invalid("invalid_argument", f"`symbols` must hold symbols (str), got {symbols!r}")
         lookback = int_arg(lookback, "lookback", 1)
         # Counted against the agent's requests-per-minute limit, as the hosted API counts them.
         view = loads(self._native.market_for_json(self._agent, list(symbols) if symbols is not None else None, lookback))
@@ -177,12 +184,13 @@ class Run:
     def cancel(self, order_id: int, *, idempotency_key: Optional[str] = None, agent: Optional[str] = None) -> PlacedOrder:
         """Cancels a working order (raises ``InvalidState`` once it has ended)."""
         order_id = int_arg(order_id, "order_id", 1)
+        _key(idempotency_key)
         return PlacedOrder.from_wire(loads(self._native.cancel(self._id(agent), order_id, idempotency_key)))
 
     def step(self, count: int = 1, *, idempotency_key: Optional[str] = None) -> StepResult:
         """Advances up to ``count`` bars and reports this agent's fills and balances."""
         n = int_arg(count, "count")
-        return self._step_result(loads(self._native.step(n, idempotency_key)))
+        return self._step_result(loads(self._native.step(n, _key(idempotency_key))))
 
     def hold_until_end(self, max_bars: Optional[int] = None, *, require_flat: bool = False) -> StepResult:
         """Steps to the end (or ``max_bars``) without new orders; ``require_flat`` refuses while positions are open."""
@@ -192,8 +200,10 @@ class Run:
 
     def liquidate_and_finish(self, rationale: str = "", max_bars: Optional[int] = None) -> StepResult:
         """Cancels this agent's orders, closes every position at the next open and steps to the end."""
+        if not isinstance(rationale, str):
+            raise invalid("invalid_argument", f"`rationale` must be a str, got {type(rationale).__name__}")
         max_bars = None if max_bars is None else int_arg(max_bars, "max_bars")
-        return self._step_result(loads(self._native.liquidate_and_finish(self._agent, str(rationale), max_bars)))
+        return self._step_result(loads(self._native.liquidate_and_finish(self._agent, rationale, max_bars)))
 
     def advance_until_next_session(self, max_bars: Optional[int] = None) -> StepResult:
         """Steps until the clock enters the next session (skipping closed-market gaps)."""
@@ -274,6 +284,8 @@ class Run:
     def restore(cls, scenario: Scenario, snapshot: str, agent: Union[int, str] = 0) -> "Run":
         """Continues a run from :meth:`snapshot` on the same scenario (refused on any other),
         acting for ``agent`` (a name, or an index in joining order)."""
+        if not isinstance(snapshot, str):
+            raise invalid("invalid_argument", f"`snapshot` must be the str of Run.snapshot(), got {type(snapshot).__name__}")
         run = cls(_native.Run.restore(scenario._native, snapshot), scenario)
         if isinstance(agent, str):
             return run.as_agent(agent)
@@ -287,6 +299,12 @@ class Run:
     def __repr__(self) -> str:
         state = "done" if self.done else f"at {self.sim_time.isoformat()}"
         return f"Run({self.scenario.slug!r}, agents={self.agents}, {state})"
+
+
+def _key(idempotency_key: Any) -> Optional[str]:
+    if idempotency_key is not None and not isinstance(idempotency_key, str):
+        raise invalid("invalid_argument", f"`idempotency_key` must be a str, got {type(idempotency_key).__name__}")
+    return idempotency_key  # type: ignore[no-any-return]
 
 
 def _d(v: Any) -> Any:
