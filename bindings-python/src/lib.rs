@@ -539,7 +539,16 @@ fn serve(
         Some(path) => vectrade_server::MarketSource::Csv { path: path.into(), symbol: market_symbol },
         None => vectrade_server::MarketSource::Builtin(market),
     };
-    let config = vectrade_server::ServerConfig { db: db.into(), secret_file: None, host, port, market, bar_interval };
+    let config = vectrade_server::ServerConfig {
+        db: db.into(),
+        secret_file: None,
+        host,
+        port,
+        market,
+        bar_interval,
+        shared: false,
+        advertise_url: None,
+    };
     py.detach(|| {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
         runtime.block_on(vectrade_server::serve(config)).map_err(|e| std::io::Error::other(e.0))

@@ -207,47 +207,67 @@ impl Directory {
     /// Loads every account and key from the database.
     pub fn load(conn: &Db) -> crate::db::DbResult<Directory> {
         let dir = Directory::default();
-        {
-            let rows =
-                conn.query_map(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts"), crate::args![], account_row)?;
-            let mut accounts = dir.accounts.write().expect("fresh lock");
-            for a in rows {
-                accounts.insert(a.id.clone(), a);
-            }
-        }
-        let rows = conn.query_map(
+        let accounts =
+            conn.query_map(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts"), crate::args![], account_row)?;
+        dir.accounts.write().expect("fresh lock").extend(accounts.into_iter().map(|a| (a.id.clone(), a)));
+        dir.insert_keys(Directory::load_keys(conn, None)?);
+        Ok(dir)
+    }
+
+    /// The keys of one account, or of all: (hash, record, last use).
+    pub fn load_keys(conn: &Db, account: Option<&str>) -> crate::db::DbResult<Vec<(String, KeyRecord, Option<i64>)>> {
+        conn.query_map(
             "SELECT id, key_hash, kind, account_id, preview, label, created_at, revoked_at IS NOT NULL, last_used_at, agent_id
-             FROM api_keys",
-            crate::args![],
+             FROM api_keys WHERE CAST(?1 AS TEXT) IS NULL OR account_id = ?1",
+            crate::args![account],
             |r| {
-            let kind: String = r.get(2)?;
-            Ok((
-                r.get::<String>(1)?,
-                KeyRecord {
-                    id: r.get(0)?,
-                    kind: KeyKind::parse(&kind).unwrap_or(KeyKind::Account),
-                    account_id: r.get(3)?,
-                    agent_id: r.get(9)?,
-                    preview: r.get(4)?,
-                    label: r.get(5)?,
-                    created_at: r.get(6)?,
-                    revoked: r.get(7)?,
-                },
-                r.get::<Option<i64>>(8)?,
-            ))
+                let kind: String = r.get(2)?;
+                Ok((
+                    r.get::<String>(1)?,
+                    KeyRecord {
+                        id: r.get(0)?,
+                        kind: KeyKind::parse(&kind).unwrap_or(KeyKind::Account),
+                        account_id: r.get(3)?,
+                        agent_id: r.get(9)?,
+                        preview: r.get(4)?,
+                        label: r.get(5)?,
+                        created_at: r.get(6)?,
+                        revoked: r.get(7)?,
+                    },
+                    r.get::<Option<i64>>(8)?,
+                ))
             },
-        )?;
-        let mut keys = dir.keys.write().expect("fresh lock");
-        let mut used = dir.last_used.lock().expect("fresh lock");
-        for k in rows {
-            let (hash, record, last_used) = k;
+        )
+    }
+
+    fn insert_keys(&self, rows: Vec<(String, KeyRecord, Option<i64>)>) {
+        let mut keys = self.keys.write().unwrap_or_else(|e| e.into_inner());
+        let mut used = self.last_used.lock().unwrap_or_else(|e| e.into_inner());
+        for (hash, record, last_used) in rows {
             if let Some(t) = last_used {
                 used.insert(record.id.clone(), t);
             }
             keys.insert(hash, record);
         }
-        drop((keys, used));
-        Ok(dir)
+    }
+
+    /// Replaces what memory holds of one account with what the database holds (a process that
+    /// takes over an account, `--shared`).
+    pub fn replace_account(&self, id: &str, account: Option<Account>, keys: Vec<(String, KeyRecord, Option<i64>)>) {
+        {
+            let mut accounts = self.accounts.write().unwrap_or_else(|e| e.into_inner());
+            accounts.remove(id);
+            if let Some(a) = account {
+                accounts.insert(a.id.clone(), a);
+            }
+        }
+        self.keys.write().unwrap_or_else(|e| e.into_inner()).retain(|_, k| k.account_id != id);
+        self.insert_keys(keys);
+    }
+
+    /// The account a key (by hash) belongs to, revoked or not, if this directory knows it.
+    pub fn account_of_key(&self, key_hash: &str) -> Option<String> {
+        self.keys.read().unwrap_or_else(|e| e.into_inner()).get(key_hash).map(|k| k.account_id.clone())
     }
 
     /// Number of accounts.

@@ -9,6 +9,7 @@ pub mod agents;
 pub mod auth;
 pub mod bench;
 pub mod bot;
+pub mod cluster;
 pub mod db;
 pub mod docs;
 pub mod extract;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub agents: agents::Agents,
     /// Seals agent keys.
     pub vault: vault::Vault,
+    /// With `--shared`: this process's part among the processes serving the database.
+    pub cluster: Option<cluster::Cluster>,
 }
 
 impl AppState {
@@ -177,7 +180,7 @@ pub fn openapi_text() -> String {
 
 /// Error body style of a path: nested errors on account and agent routes, the journal's own under
 /// `/api/bots/`, problems elsewhere.
-fn style_of(path: &str) -> Style {
+pub(crate) fn style_of(path: &str) -> Style {
     if path.starts_with("/api/v1/auth") || path.starts_with("/api/v1/agents") {
         Style::Nested
     } else if path.starts_with(BOT_PREFIX) || path.starts_with(BOT_ALIAS) || path.starts_with("/api/v1/operator") {
@@ -220,6 +223,7 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
     router
         .nest(BOT_ALIAS, alias)
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), cluster::route))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(15)))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
@@ -306,6 +310,10 @@ pub struct ServerConfig {
     pub market: MarketSource,
     /// Time between two bars of the live market; `None`: only the operator advances it.
     pub bar_interval: Option<Duration>,
+    /// Several processes serve the (PostgreSQL) database; each account is served by one of them.
+    pub shared: bool,
+    /// Where the other processes reach this one (`--shared`); default: the address it listens on.
+    pub advertise_url: Option<String>,
 }
 
 /// What opening the database found out.
@@ -375,7 +383,8 @@ pub async fn open(config: &ServerConfig, public_url: String) -> Result<Opened, S
     let secret_file = secret_path(&config.db, config.secret_file.as_deref())?;
     let location = config.db.clone();
     // Opening blocks (PostgreSQL's client runs its own runtime): off the async threads.
-    let store = tokio::task::spawn_blocking(move || Store::open(&location))
+    let shared = config.shared;
+    let store = tokio::task::spawn_blocking(move || Store::open(&location, shared))
         .await
         .map_err(|e| StoreError(format!("opening the database: {e}")))??;
     let scenarios = Scenarios::builtin().map_err(|e| StoreError(format!("built-in scenarios: {e}")))?;
@@ -391,6 +400,10 @@ pub async fn open(config: &ServerConfig, public_url: String) -> Result<Opened, S
         format!("op_{}", &identity::hash_secret(&format!("operator:{}", String::from_utf8_lossy(&secret)))[..40]);
     let openapi_json = openapi_text();
     let first = directory.account_count() == 0;
+    let cluster = match config.shared {
+        true => Some(cluster::Cluster::join(&store, config.advertise_url.clone().unwrap_or(public_url.clone())).await?),
+        false => None,
+    };
     let state = Arc::new(AppState {
         store,
         directory,
@@ -404,6 +417,7 @@ pub async fn open(config: &ServerConfig, public_url: String) -> Result<Opened, S
         operator_token,
         agents,
         vault: vault::Vault::new(&secret),
+        cluster,
     });
     let first_account = if first {
         let account = accounts::create_account(&state, "local").await.map_err(|e| StoreError(e.detail))?;
@@ -464,6 +478,12 @@ pub async fn serve(config: ServerConfig) -> Result<(), StoreError> {
             tick.tick().await;
             while !s.market.is_closed() {
                 tick.tick().await;
+                // Shared: the process holding the market advances it (another takes over if it dies).
+                if let Some(c) = &s.cluster
+                    && !matches!(c.market(&s).await, Ok(cluster::Holder::Here))
+                {
+                    continue;
+                }
                 if let Err(e) = s.market.advance(&s.store, 1).await {
                     eprintln!("live market: {}", e.detail);
                 }

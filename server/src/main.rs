@@ -24,6 +24,14 @@ struct Cli {
     /// Default: `<db>.secret` beside an SQLite file; needed with PostgreSQL.
     #[arg(long, value_name = "FILE")]
     secret_file: Option<PathBuf>,
+    /// Share a PostgreSQL database with other processes started with --shared: each account is
+    /// served by one of them, the others forward its requests there.
+    #[arg(long)]
+    shared: bool,
+    /// With --shared: the base URL other processes reach this one at (default: the address it
+    /// listens on).
+    #[arg(long, value_name = "URL", requires = "shared")]
+    advertise_url: Option<String>,
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
@@ -95,6 +103,8 @@ fn main() -> ExitCode {
                 port: cli.port,
                 market,
                 bar_interval: cli.bar_interval.0,
+                shared: cli.shared,
+                advertise_url: cli.advertise_url,
             };
             match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                 Ok(rt) => rt.block_on(serve(config)),

@@ -165,33 +165,8 @@ impl Market {
                      use another --db, or the same bars"
             )));
         }
-        let stored = stored.map(|(step, _)| step);
-        // A command may be committed at a step whose own row was not (the step is not otherwise
-        // acknowledged), so the market resumes at the furthest step anything saw.
-        let seen: Option<i64> = conn.query_row(
-            "SELECT MAX(c.at_step) FROM portfolio_commands c JOIN portfolios p ON p.id = c.portfolio_id WHERE p.market = ?1",
-            [&slug],
-            |r| r.get(0),
-        )?;
-        let step = stored.unwrap_or(1).max(seen.unwrap_or(1)).max(1);
-        let rows = conn.query_map(
-            "SELECT id, account_id, starting_cash, risk_profile, joined_step, created_at, agent_id FROM portfolios
-             WHERE market = ?1 ORDER BY rowid",
-            [&slug],
-            |r| {
-                let cash: String = r.get(2)?;
-                let risk: String = r.get(3)?;
-                Ok(PortfolioMeta {
-                    id: r.get(0)?,
-                    account_id: r.get(1)?,
-                    agent_id: r.get(6)?,
-                    starting_cash: cash.parse().unwrap_or_default(),
-                    risk: serde_json::from_str(&risk).unwrap_or_default(),
-                    joined_step: usize::try_from(r.get::<i64>(4)?).unwrap_or(1),
-                    created_at: r.get(5)?,
-                })
-            },
-        )?;
+        let step = Market::stored_step(conn, &slug)?;
+        let rows = Market::portfolio_rows(conn, &slug, None)?;
         let mut portfolios = HashMap::new();
         for meta in rows {
             let key = meta.agent_id.as_ref().map_or_else(|| meta.account_id.clone(), |a| format!("agent:{a}"));
@@ -205,6 +180,66 @@ impl Market {
             opening: tokio::sync::Mutex::new(()),
             portfolios: Arc::new(RwLock::new(portfolios)),
         })
+    }
+
+    /// How far the market named `slug` is revealed, as stored. A command may be committed at a
+    /// step whose own row was not (the step is not otherwise acknowledged), so the market resumes
+    /// at the furthest step anything saw.
+    fn stored_step(conn: &Db, slug: &str) -> crate::db::DbResult<i64> {
+        let stored: Option<i64> =
+            conn.query_row("SELECT step FROM markets WHERE slug = ?1", [slug], |r| r.get(0)).optional()?;
+        let seen: Option<i64> = conn.query_row(
+            "SELECT MAX(c.at_step) FROM portfolio_commands c JOIN portfolios p ON p.id = c.portfolio_id WHERE p.market = ?1",
+            [slug],
+            |r| r.get(0),
+        )?;
+        Ok(stored.unwrap_or(1).max(seen.unwrap_or(1)).max(1))
+    }
+
+    /// Catches up with the step another process revealed (`--shared`: one process advances the
+    /// market, every process serves portfolios on it).
+    pub async fn sync_step(&self, store: &Store) -> Result<(), ApiError> {
+        let slug = self.scenario.config().slug.clone();
+        let step = store
+            .read_committed(move |conn| Market::stored_step(conn, &slug))
+            .await
+            .map_err(|e| ApiError::store(Style::Detail, &e))?;
+        let step = usize::try_from(step).unwrap_or(1).min(self.scenario.timeline().len());
+        self.step.fetch_max(step, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// The portfolios of the market `slug` (of one account, or of all), oldest first.
+    pub fn portfolio_rows(conn: &Db, slug: &str, account: Option<&str>) -> crate::db::DbResult<Vec<PortfolioMeta>> {
+        conn.query_map(
+            "SELECT id, account_id, starting_cash, risk_profile, joined_step, created_at, agent_id FROM portfolios
+             WHERE market = ?1 AND (CAST(?2 AS TEXT) IS NULL OR account_id = ?2) ORDER BY rowid",
+            args![slug, account],
+            |r| {
+                let cash: String = r.get(2)?;
+                let risk: String = r.get(3)?;
+                Ok(PortfolioMeta {
+                    id: r.get(0)?,
+                    account_id: r.get(1)?,
+                    agent_id: r.get(6)?,
+                    starting_cash: cash.parse().unwrap_or_default(),
+                    risk: serde_json::from_str(&risk).unwrap_or_default(),
+                    joined_step: usize::try_from(r.get::<i64>(4)?).unwrap_or(1),
+                    created_at: r.get(5)?,
+                })
+            },
+        )
+    }
+
+    /// Replaces what memory holds of one account's portfolios with `metas` (from the database;
+    /// their state is replayed on first use).
+    pub fn replace_account(&self, account_id: &str, metas: Vec<PortfolioMeta>) {
+        let mut map = self.portfolios.write().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, p| p.meta.account_id != account_id);
+        for meta in metas {
+            let key = meta.agent_id.as_ref().map_or_else(|| meta.account_id.clone(), |a| format!("agent:{a}"));
+            map.entry(key).or_insert_with(|| Arc::new(Portfolio::new(meta)));
+        }
     }
 
     /// Timeline steps revealed so far.
@@ -355,7 +390,15 @@ impl Market {
         if p.lock().is_some() {
             return Ok(());
         }
-        let id = p.meta.id.clone();
+        let (book, last) = self.replay(store, &p.meta).await?;
+        p.durable.send_modify(|d| d.0 = d.0.max(last));
+        *p.lock() = Some(book);
+        Ok(())
+    }
+
+    /// The portfolio rebuilt from its committed log (and the last position of that log).
+    pub async fn replay(&self, store: &Store, meta: &PortfolioMeta) -> Result<(Book, i64), ApiError> {
+        let id = meta.id.clone();
         let rows = store
             .read(move |conn| {
                 conn.query_map(
@@ -373,10 +416,10 @@ impl Market {
             .await
             .map_err(|e| ApiError::store(Style::Detail, &e))?;
         let broken = |detail: String| {
-            ApiError::internal(Style::Detail, format!("cannot rebuild portfolio {}: {detail}", p.meta.id))
+            ApiError::internal(Style::Detail, format!("cannot rebuild portfolio {}: {detail}", meta.id))
         };
-        let book = catch_unwind(AssertUnwindSafe(|| {
-            let mut book = self.fresh(&p.meta).map_err(|e| broken(e.detail))?;
+        catch_unwind(AssertUnwindSafe(|| {
+            let mut book = self.fresh(meta).map_err(|e| broken(e.detail))?;
             for row in rows {
                 self.feed(&mut book, row.at_step).map_err(|e| broken(e.detail))?;
                 let command: Command =
@@ -384,12 +427,15 @@ impl Market {
                 let _ = apply(&mut book, &command);
                 book.next_seq = row.seq + 1;
             }
-            p.durable.send_modify(|d| d.0 = d.0.max(book.next_seq - 1));
-            Ok(book)
+            let last = book.next_seq - 1;
+            Ok((book, last))
         }))
-        .unwrap_or_else(|_| Err(broken("the engine failed during replay".into())))?;
-        *p.lock() = Some(book);
-        Ok(())
+        .unwrap_or_else(|_| Err(broken("the engine failed during replay".into())))
+    }
+
+    /// Feeds `book` up to the revealed step.
+    pub fn catch_up(&self, book: &mut Book) -> Result<(), ApiError> {
+        self.feed(book, self.revealed()).map_err(|e| engine_error(&e))
     }
 
     /// Reads the portfolio, fed up to the revealed step.

@@ -236,10 +236,20 @@ struct LogRow {
 impl Runs {
     /// Loads every run's fixed facts (not their state: that is replayed on first use).
     pub fn load(conn: &Db) -> crate::db::DbResult<Runs> {
-        let rows = conn.query_map(
+        let runs = Runs::default();
+        runs.map
+            .write()
+            .expect("fresh lock")
+            .extend(Runs::rows(conn, None)?.into_iter().map(|h| (h.meta.id.clone(), Arc::new(h))));
+        Ok(runs)
+    }
+
+    /// The runs of one account, or of all.
+    pub fn rows(conn: &Db, account: Option<&str>) -> crate::db::DbResult<Vec<RunHandle>> {
+        conn.query_map(
             "SELECT id, account_id, key_id, scenario_slug, bot_name, agent_info, risk_profile, created_at,
-                    published_at, results, agent_id FROM runs",
-            args![],
+                    published_at, results, agent_id FROM runs WHERE CAST(?1 AS TEXT) IS NULL OR account_id = ?1",
+            args![account],
             |r| {
                 let agent_info: Option<String> = r.get(5)?;
                 let risk: String = r.get(6)?;
@@ -262,15 +272,15 @@ impl Runs {
                 });
                 Ok(RunHandle::new(meta, published))
             },
-        )?;
-        let runs = Runs::default();
-        {
-            let mut map = runs.map.write().expect("fresh lock");
-            for h in rows {
-                map.insert(h.meta.id.clone(), Arc::new(h));
-            }
-        }
-        Ok(runs)
+        )
+    }
+
+    /// Replaces what memory holds of one account's runs with `runs` (from the database; their
+    /// state is replayed on first use).
+    pub fn replace_account(&self, account_id: &str, runs: Vec<RunHandle>) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, h| h.meta.account_id != account_id);
+        map.extend(runs.into_iter().map(|h| (h.meta.id.clone(), Arc::new(h))));
     }
 
     /// A run by id.

@@ -171,6 +171,12 @@ CREATE TABLE IF NOT EXISTS journal_trades (
     last_update_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS journal_trades_bot ON journal_trades(bot_id, created_at);
+CREATE TABLE IF NOT EXISTS servers (
+    id TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    backend_pid INTEGER NOT NULL,
+    started_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS journal_transactions (
     trade_id TEXT NOT NULL REFERENCES journal_trades(id),
     seq INTEGER NOT NULL,
@@ -198,7 +204,7 @@ const SERVING_LOCK: i64 = 0x7665_6374_7261_6465; // "vectrade"
 /// it did not see written): a lock on `<db>.lock` beside an SQLite file, an advisory lock of the
 /// connection on PostgreSQL. A process killed a moment ago may hold it for a few milliseconds
 /// more: waits up to 5 s.
-fn serving_lock(location: &Location, db: &Db) -> Result<Option<std::fs::File>, StoreError> {
+fn serving_lock(location: &Location, db: &Db, shared: bool) -> Result<Option<std::fs::File>, StoreError> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     let file = match location {
         Location::Sqlite(path) => {
@@ -221,15 +227,26 @@ fn serving_lock(location: &Location, db: &Db) -> Result<Option<std::fs::File>, S
                 Err(std::fs::TryLockError::WouldBlock) => false,
                 Err(std::fs::TryLockError::Error(e)) => return Err(StoreError(format!("cannot lock {location}: {e}"))),
             },
+            // Shared servers hold it together; a server on its own, alone.
+            None if shared => {
+                db.query_row("SELECT pg_try_advisory_lock_shared(?1)", [SERVING_LOCK], |r| r.get::<bool>(0))?
+            }
             None => db.query_row("SELECT pg_try_advisory_lock(?1)", [SERVING_LOCK], |r| r.get::<bool>(0))?,
         };
         if held {
             return Ok(file);
         }
         if std::time::Instant::now() > deadline {
-            return Err(StoreError(format!(
-                "another vectrade-server is serving {location}; one process serves a database at a time"
-            )));
+            return Err(StoreError(if shared {
+                format!(
+                    "a vectrade-server without --shared is serving {location}; stop it or start it with --shared too"
+                )
+            } else {
+                format!(
+                    "another vectrade-server is serving {location}; one process serves a database at a time \
+                     (on PostgreSQL, start every process with --shared to share it)"
+                )
+            }));
         }
         thread::sleep(std::time::Duration::from_millis(100));
     }
@@ -254,10 +271,16 @@ const MAX_READERS: usize = 8;
 
 impl Store {
     /// Opens (creating if needed) the database at `location` and starts its writer thread.
-    pub fn open(location: &Location) -> Result<Store, StoreError> {
+    /// `shared`: other processes serve the same (PostgreSQL) database too (see `cluster.rs`).
+    pub fn open(location: &Location, shared: bool) -> Result<Store, StoreError> {
         let db = connect(location)?;
         let postgres = matches!(db, Db::Postgres(_));
-        let lock = serving_lock(location, &db)?;
+        if shared && !postgres {
+            return Err(StoreError(format!(
+                "--shared needs a PostgreSQL database: several processes cannot share the SQLite file {location}"
+            )));
+        }
+        let lock = serving_lock(location, &db, shared)?;
         let version: i64 = if postgres {
             db.execute_batch("CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")?;
             setting(&db, "schema_version")?.and_then(|v| v.parse().ok()).unwrap_or(0)
@@ -294,7 +317,7 @@ impl Store {
             .name("vectrade-store".into())
             .spawn(move || {
                 let _held = lock;
-                writer(db, &location, rx)
+                writer(db, &location, shared, rx)
             })
             .map_err(|e| StoreError(format!("cannot start the writer thread: {e}")))?;
         let readers = Readers {
@@ -413,10 +436,10 @@ fn checkpointer(db: Db) {
     }
 }
 
-fn writer(mut db: Db, location: &Location, rx: mpsc::Receiver<Job>) {
+fn writer(mut db: Db, location: &Location, shared: bool, rx: mpsc::Receiver<Job>) {
     let mut writes: Vec<Write> = Vec::new();
     while let Ok(first) = rx.recv() {
-        reconnect_if_lost(&mut db, location);
+        reconnect_if_lost(&mut db, location, shared);
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -441,10 +464,15 @@ fn writer(mut db: Db, location: &Location, rx: mpsc::Receiver<Job>) {
 /// opened again before the next batch; the writes of the batch that met the drop failed and were
 /// not acknowledged. The serving lock went with the old connection: if another process took it
 /// meanwhile, this one stops (it would serve from memory what the other writes).
-fn reconnect_if_lost(db: &mut Db, location: &Location) {
+fn reconnect_if_lost(db: &mut Db, location: &Location, shared: bool) {
     let Db::Postgres(conn) = db else { return };
     if !conn.get_mut().client.is_closed() {
         return;
+    }
+    if shared {
+        // The accounts' locks went with the connection: others may be serving them already.
+        eprintln!("error: the connection to {location} dropped, and with it this server's accounts; stopping");
+        std::process::exit(1);
     }
     let Ok(fresh) = connect(location) else { return };
     match fresh.query_row("SELECT pg_try_advisory_lock(?1)", [SERVING_LOCK], |r| r.get::<bool>(0)) {

@@ -120,10 +120,21 @@ pub struct Agents {
 impl Agents {
     /// Loads every agent.
     pub fn load(conn: &Db) -> crate::db::DbResult<Agents> {
-        let rows = conn.query_map(
+        let agents = Agents::default();
+        agents
+            .map
+            .write()
+            .expect("fresh lock")
+            .extend(Agents::rows(conn, None)?.into_iter().map(|a| (a.id.clone(), a)));
+        Ok(agents)
+    }
+
+    /// The agents of one account, or of all.
+    pub fn rows(conn: &Db, account: Option<&str>) -> crate::db::DbResult<Vec<Agent>> {
+        conn.query_map(
             "SELECT id, account_id, display_name, starting_balance, llm_model, framework, strategy_tags, risk_profile,
-                    color, status, created_at, updated_at FROM agents",
-            args![],
+                    color, status, created_at, updated_at FROM agents WHERE CAST(?1 AS TEXT) IS NULL OR account_id = ?1",
+            args![account],
             |r| {
                 let balance: String = r.get(3)?;
                 let tags: String = r.get(6)?;
@@ -144,15 +155,14 @@ impl Agents {
                     updated_at: r.get(11)?,
                 })
             },
-        )?;
-        let agents = Agents::default();
-        {
-            let mut map = agents.map.write().expect("fresh lock");
-            for a in rows {
-                map.insert(a.id.clone(), a);
-            }
-        }
-        Ok(agents)
+        )
+    }
+
+    /// Replaces what memory holds of one account's agents with `agents` (from the database).
+    pub fn replace_account(&self, account_id: &str, agents: Vec<Agent>) {
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        map.retain(|_, a| a.account_id != account_id);
+        map.extend(agents.into_iter().map(|a| (a.id.clone(), a)));
     }
 
     /// Waits for the agent's turn to change; the change holds the guard.

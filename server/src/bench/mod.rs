@@ -443,21 +443,53 @@ async fn publish(
     Ok(Reply::json(StatusCode::OK, &Published { published: true, results }))
 }
 
-/// The name a published run shows: `{handle} — {bot_name}` for a Pro account with a handle, else
-/// the bot name, else the account's name.
-fn display_name(state: &AppState, meta: &RunMeta) -> String {
-    let account = state.directory.account(&meta.account_id);
-    let handle = account.as_ref().filter(|a| a.plan == Plan::Pro).and_then(|a| a.handle.clone());
-    match (handle, &meta.bot_name) {
-        (Some(h), Some(b)) => format!("{h} — {b}"),
-        (Some(h), None) => h,
-        (None, Some(b)) => b.clone(),
-        (None, None) => account.map(|a| a.display_name).unwrap_or_else(|| "anonymous".into()),
-    }
+/// A published run as the public sees it, read from the database (so that every process of a
+/// shared database shows the same leaderboard).
+struct PublishedEntry {
+    id: String,
+    scenario_slug: String,
+    bot_name: Option<String>,
+    display_name: String,
+    published_at: i64,
+    results: ResultsOut,
 }
 
-fn published_results(p: &PublishedRow) -> Result<ResultsOut, ApiError> {
-    serde_json::from_value(p.results.clone()).map_err(|e| ApiError::internal(STYLE, format!("stored results: {e}")))
+/// Published runs (all, or the one named `run`), with the name each shows: `{handle} — {bot_name}`
+/// for a Pro account with a handle, else the bot name, else the account's name.
+async fn published(state: &AppState, run: Option<String>) -> Result<Vec<PublishedEntry>, ApiError> {
+    let rows = state
+        .store
+        .read_committed(move |db| {
+            db.query_map(
+                "SELECT r.id, r.scenario_slug, r.bot_name, a.display_name, a.plan, a.handle, r.published_at, r.results
+                 FROM runs r JOIN accounts a ON a.id = r.account_id
+                 WHERE r.published_at IS NOT NULL AND (CAST(?1 AS TEXT) IS NULL OR r.id = ?1)",
+                crate::args![run],
+                |r| {
+                    Ok((
+                        (r.get::<String>(0)?, r.get::<String>(1)?, r.get::<Option<String>>(2)?),
+                        (r.get::<String>(3)?, r.get::<String>(4)?, r.get::<Option<String>>(5)?),
+                        (r.get::<i64>(6)?, r.get::<Option<String>>(7)?),
+                    ))
+                },
+            )
+        })
+        .await
+        .map_err(|e| ApiError::store(STYLE, &e))?;
+    rows.into_iter()
+        .map(|((id, scenario_slug, bot_name), (account_name, plan, handle), (published_at, results))| {
+            let handle = handle.filter(|_| Plan::parse(&plan) == Some(Plan::Pro));
+            let display_name = match (handle, &bot_name) {
+                (Some(h), Some(b)) => format!("{h} — {b}"),
+                (Some(h), None) => h,
+                (None, Some(b)) => b.clone(),
+                (None, None) => account_name,
+            };
+            let results = serde_json::from_str(results.as_deref().unwrap_or("null"))
+                .map_err(|e| ApiError::internal(STYLE, format!("stored results of run {id}: {e}")))?;
+            Ok(PublishedEntry { id, scenario_slug, bot_name, display_name, published_at, results })
+        })
+        .collect()
 }
 
 /// A published run (public).
@@ -466,18 +498,16 @@ fn published_results(p: &PublishedRow) -> Result<ResultsOut, ApiError> {
     responses((status = 200, body = PublicRun), (status = 404, body = Problem, content_type = "application/problem+json", description = "No such published run")))]
 async fn public_run(State(state): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Reply, ApiError> {
     let not_found = || ApiError::not_found(STYLE, "run_not_found", format!("no published run '{id}'"));
-    let handle = state.runs.get(&id).ok_or_else(not_found)?;
-    let p = handle.published().ok_or_else(not_found)?;
-    let results = published_results(&p)?;
+    let p = published(&state, Some(id.clone())).await?.into_iter().next().ok_or_else(not_found)?;
     let run = PublicRunOut {
-        id: handle.meta.id.clone(),
-        scenario_slug: handle.meta.scenario_slug.clone(),
-        display_name: display_name(&state, &handle.meta),
-        bot_name: handle.meta.bot_name.clone(),
-        status: if results.liquidated { "liquidated" } else { "completed" }.into(),
-        published_at: format_rfc3339(p.at),
+        id: p.id,
+        scenario_slug: p.scenario_slug,
+        display_name: p.display_name,
+        bot_name: p.bot_name,
+        status: if p.results.liquidated { "liquidated" } else { "completed" }.into(),
+        published_at: format_rfc3339(p.published_at),
     };
-    Ok(Reply::json(StatusCode::OK, &PublicRun { run, results }))
+    Ok(Reply::json(StatusCode::OK, &PublicRun { run, results: p.results }))
 }
 
 /// Filters and order of the leaderboard.
@@ -519,24 +549,23 @@ async fn leaderboard(State(state): State<Arc<AppState>>, Query(q): Query<Leaderb
         None => None,
     };
     let mut rows = Vec::new();
-    for h in state.runs.all() {
-        if slug.as_ref().is_some_and(|s| *s != h.meta.scenario_slug) {
+    for p in published(&state, None).await? {
+        if slug.as_ref().is_some_and(|s| *s != p.scenario_slug) {
             continue;
         }
-        let Some(p) = h.published() else { continue };
-        let r = published_results(&p)?;
+        let r = p.results;
         rows.push(LeaderboardRow {
             rank: 0,
-            run_id: h.meta.id.clone(),
-            scenario_slug: h.meta.scenario_slug.clone(),
-            display_name: display_name(&state, &h.meta),
+            run_id: p.id,
+            scenario_slug: p.scenario_slug,
+            display_name: p.display_name,
             return_pct: r.return_pct,
             sharpe: r.sharpe,
             sortino: r.sortino,
             max_drawdown: r.max_drawdown,
             final_equity: r.final_equity,
             trade_count: r.trade_count,
-            published_at: format_rfc3339(p.at),
+            published_at: format_rfc3339(p.published_at),
         });
     }
     // Best first; a missing ratio ranks last; ties by earlier publication, then id.
@@ -565,8 +594,8 @@ async fn leaderboard(State(state): State<Arc<AppState>>, Query(q): Query<Leaderb
 /// Scenarios with their count of published runs (public).
 #[utoipa::path(get, path = "/api/v1/leaderboard/scenarios", tag = "benchmark",
     responses((status = 200, body = LeaderboardScenarios)))]
-async fn leaderboard_scenarios(State(state): State<Arc<AppState>>) -> Reply {
-    let runs = state.runs.all();
+async fn leaderboard_scenarios(State(state): State<Arc<AppState>>) -> Result<Reply, ApiError> {
+    let runs = published(&state, None).await?;
     let scenarios = state
         .scenarios
         .all()
@@ -576,12 +605,9 @@ async fn leaderboard_scenarios(State(state): State<Arc<AppState>>) -> Reply {
             LeaderboardScenario {
                 slug: c.slug.clone(),
                 name: c.name.clone(),
-                published_runs: runs
-                    .iter()
-                    .filter(|h| h.meta.scenario_slug == c.slug && h.published().is_some())
-                    .count(),
+                published_runs: runs.iter().filter(|p| p.scenario_slug == c.slug).count(),
             }
         })
         .collect();
-    Reply::json(StatusCode::OK, &LeaderboardScenarios { scenarios })
+    Ok(Reply::json(StatusCode::OK, &LeaderboardScenarios { scenarios }))
 }
