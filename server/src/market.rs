@@ -104,6 +104,13 @@ pub struct PortfolioMeta {
     pub created_at: i64,
 }
 
+impl PortfolioMeta {
+    /// The key of its owner among the market's portfolios (as [`Owner`]'s).
+    fn owner_key(&self) -> String {
+        self.agent_id.as_ref().map_or_else(|| self.account_id.clone(), |a| format!("agent:{a}"))
+    }
+}
+
 /// One portfolio: its fixed facts and its state once loaded.
 pub struct Portfolio {
     /// Fixed facts.
@@ -169,9 +176,8 @@ impl Market {
         let rows = Market::portfolio_rows(conn, &slug, None)?;
         let mut portfolios = HashMap::new();
         for meta in rows {
-            let key = meta.agent_id.as_ref().map_or_else(|| meta.account_id.clone(), |a| format!("agent:{a}"));
             // The first portfolio of an owner is the one in use (a unique index keeps it the only one).
-            portfolios.entry(key).or_insert_with(|| Arc::new(Portfolio::new(meta)));
+            portfolios.entry(meta.owner_key()).or_insert_with(|| Arc::new(Portfolio::new(meta)));
         }
         Ok(Market {
             scenario,
@@ -237,8 +243,7 @@ impl Market {
         let mut map = self.portfolios.write().unwrap_or_else(|e| e.into_inner());
         map.retain(|_, p| p.meta.account_id != account_id);
         for meta in metas {
-            let key = meta.agent_id.as_ref().map_or_else(|| meta.account_id.clone(), |a| format!("agent:{a}"));
-            map.entry(key).or_insert_with(|| Arc::new(Portfolio::new(meta)));
+            map.entry(meta.owner_key()).or_insert_with(|| Arc::new(Portfolio::new(meta)));
         }
     }
 
@@ -295,6 +300,16 @@ impl Market {
     /// The owner's portfolio if it was ever opened.
     pub fn existing(&self, owner: &Owner) -> Option<Arc<Portfolio>> {
         self.portfolios.read().unwrap_or_else(|e| e.into_inner()).get(&owner.key()).cloned()
+    }
+
+    /// The portfolio `meta` describes, if this process has it.
+    pub fn known(&self, meta: &PortfolioMeta) -> Option<Arc<Portfolio>> {
+        self.portfolios
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&meta.owner_key())
+            .filter(|p| p.meta.id == meta.id)
+            .cloned()
     }
 
     /// Forgets a portfolio whose rows were deleted.

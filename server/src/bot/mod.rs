@@ -420,17 +420,40 @@ async fn kpi(State(state): State<Arc<AppState>>, BotKey(caller): BotKey) -> Resu
         b.engine.metrics(b.agent, benchmark.map(|s| &s.bars[..]), ppy).map_err(|e| engine_err(&e))
     })
     .await?;
+    let total_return = |b: &Book| -> Result<f64, ApiError> {
+        let equity = b.engine.portfolio(b.agent).map_err(|e| engine_err(&e))?.equity;
+        let start = b.engine.account(b.agent).map_err(|e| engine_err(&e))?.starting_cash;
+        Ok(vectrade_core::num::to_f64((equity - start) / start))
+    };
     let mut returns = Vec::new();
-    for p in state.market.portfolios() {
-        let r = state
-            .market
-            .read(&state.store, &p, |b| {
-                let equity = b.engine.portfolio(b.agent).map_err(|e| engine_err(&e))?.equity;
-                let start = b.engine.account(b.agent).map_err(|e| engine_err(&e))?.starting_cash;
-                Ok(vectrade_core::num::to_f64((equity - start) / start))
-            })
-            .await?;
-        returns.push(r);
+    match &state.cluster {
+        None => {
+            for p in state.market.portfolios() {
+                returns.push(state.market.read(&state.store, &p, total_return).await?);
+            }
+        }
+        // Shared: other processes serve some portfolios; those are rebuilt from their committed
+        // logs for the rank, and not kept (their holders change them).
+        Some(cluster) => {
+            let slug = state.market.scenario.config().slug.clone();
+            let metas = state
+                .store
+                .read_committed(move |db| crate::market::Market::portfolio_rows(db, &slug, None))
+                .await
+                .map_err(|e| ApiError::store(STYLE, &e))?;
+            for meta in metas {
+                let here = cluster.serves(&meta.account_id);
+                let r = match state.market.known(&meta).filter(|_| here) {
+                    Some(p) => state.market.read(&state.store, &p, total_return).await?,
+                    None => {
+                        let (mut book, _) = state.market.replay(&state.store, &meta).await?;
+                        state.market.catch_up(&mut book)?;
+                        total_return(&book)?
+                    }
+                };
+                returns.push(r);
+            }
+        }
     }
     let own = (mine.final_equity - mine.starting_equity) / mine.starting_equity;
     let own = vectrade_core::num::to_f64(own);
