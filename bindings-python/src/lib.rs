@@ -18,7 +18,7 @@ use pyo3::types::PyBytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use vectrade_core::{
-    AgentId, Decimal, Error, ErrorFamily, ErrorKind, Run, Scenario, SignalSize, Signals, catalog, csv, wire,
+    AgentId, Decimal, Error, ErrorFamily, ErrorKind, Interrupt, Run, Scenario, SignalSize, Signals, catalog, csv, wire,
 };
 
 create_exception!(
@@ -62,8 +62,27 @@ fn exact_decimal(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Decimal> {
     ok(wire::run::decimal(&value.str()?.to_cow()?, what))
 }
 
-/// The Python exception for an engine error, with `code`, `detail` and `family` attributes.
+/// The check that lets Ctrl-C stop the engine's long loops (`vectrade_core::interrupt`): it runs
+/// Python's signal handlers, and when one raises (KeyboardInterrupt) it leaves that exception set
+/// in the interpreter, as the C API does, and tells the core to stop; [`raise`] hands the
+/// exception back. Off the main thread Python runs no handlers and the check always passes.
+fn ctrl_c() -> Interrupt {
+    Interrupt::new(|| {
+        Python::attach(|py| {
+            py.check_signals().map_err(|e| {
+                e.restore(py);
+                Error::new(ErrorKind::Interrupted, "interrupted by a signal")
+            })
+        })
+    })
+}
+
+/// The Python exception for an engine error, with `code`, `detail` and `family` attributes; for
+/// `interrupted`, the exception the signal handler raised (see [`ctrl_c`]).
 pub(crate) fn raise(e: Error) -> PyErr {
+    if e.kind == ErrorKind::Interrupted {
+        return Python::attach(PyErr::take).unwrap_or_else(|| pyo3::exceptions::PyKeyboardInterrupt::new_err(e.detail));
+    }
     let detail = e.detail.clone();
     let err = match (e.kind, e.family()) {
         (ErrorKind::IdempotencyConflict, _) => IdempotencyConflict::new_err(detail),
@@ -113,10 +132,10 @@ impl PyScenario {
         Ok(PyScenario { inner: Arc::new(ok(catalog::get(slug))?) })
     }
 
-    /// A synthetic market (JSON of `SyntheticSpec`).
+    /// A synthetic market (JSON of `SyntheticSpec`); Ctrl-C stops it.
     #[staticmethod]
     fn synthetic(spec_json: &str) -> PyResult<Self> {
-        Ok(PyScenario { inner: Arc::new(ok(wire::synthetic(spec_json))?) })
+        Ok(PyScenario { inner: Arc::new(ok(wire::synthetic_interruptible(spec_json, Some(&ctrl_c())))?) })
     }
 
     /// The same bars under other rules (JSON of the core's `Rules`; see `wire::with_rules`).
@@ -199,6 +218,12 @@ pub(crate) fn le_words<'py, T: Copy>(
 }
 
 impl PyRun {
+    /// A run for Python: Ctrl-C stops its steps between bars ([`ctrl_c`]).
+    pub(crate) fn of(mut inner: Run) -> Self {
+        inner.set_interrupt(Some(ctrl_c()));
+        PyRun { inner }
+    }
+
     fn series_symbol(&self, index: usize) -> PyResult<&str> {
         self.inner
             .scenario()
@@ -215,7 +240,7 @@ impl PyRun {
     #[pyo3(signature = (scenario, options_json=None))]
     fn new(scenario: &PyScenario, options_json: Option<&str>) -> PyResult<Self> {
         let options = ok(wire::run_options(options_json))?;
-        Ok(PyRun { inner: ok(Run::with_options(scenario.inner.clone(), options))? })
+        Ok(PyRun::of(ok(Run::with_options(scenario.inner.clone(), options))?))
     }
 
     /// Adds an agent with a risk profile (JSON); returns its id.
@@ -437,7 +462,7 @@ impl PyRun {
 
     #[staticmethod]
     fn restore(scenario: &PyScenario, snapshot_json: &str) -> PyResult<Self> {
-        Ok(PyRun { inner: ok(Run::restore_json(scenario.inner.clone(), snapshot_json))? })
+        Ok(PyRun::of(ok(Run::restore_json(scenario.inner.clone(), snapshot_json))?))
     }
 }
 
@@ -467,9 +492,11 @@ fn backtest_signals(
     let size: SignalSize = parse("signal size", size_json)?;
     let options = ok(wire::run_options(options_json))?;
     let scenario = scenario.inner.clone();
-    // The whole run happens in Rust; other Python threads may go on meanwhile.
-    let (run, _) = ok(py.detach(|| vectrade_core::backtest_signals(scenario, symbol, &signals, size, options)))?;
-    Ok(PyRun { inner: run })
+    // The whole run happens in Rust; other Python threads may go on meanwhile, and Ctrl-C stops it.
+    let (run, _) = ok(py.detach(|| {
+        vectrade_core::backtest_signals_interruptible(scenario, symbol, &signals, size, options, Some(ctrl_c()))
+    }))?;
+    Ok(PyRun::of(run))
 }
 
 /// Prefix lengths an indicator is recomputed on to check it is causal (`reveal::causality_cuts`).

@@ -11,6 +11,7 @@ use crate::account::Fill;
 use crate::bar::Bar;
 use crate::engine::{AgentId, AgentStatus, Engine, EngineConfig, Portfolio};
 use crate::error::{Error, ErrorFamily, ErrorKind, Result, err};
+use crate::interrupt::Interrupt;
 use crate::journal::{self, Trade};
 use crate::matching::IntrabarPath;
 use crate::metrics::Metrics;
@@ -183,6 +184,8 @@ pub struct Run {
     idempotency: BTreeMap<String, KeyedAction>,
     /// (series, bar index) of the bars at the timestamp being pushed; reused across steps.
     slice: Vec<(usize, usize)>,
+    /// The host's check that stops long loops between bars; not part of a snapshot.
+    interrupt: Option<Interrupt>,
 }
 
 impl Run {
@@ -197,8 +200,16 @@ impl Run {
         config.intrabar_path = options.intrabar_path;
         let engine = Engine::new(config)?;
         let cursors = vec![None; scenario.series().len()];
-        let mut run =
-            Run { scenario, engine, step: 0, cursors, started: false, idempotency: BTreeMap::new(), slice: Vec::new() };
+        let mut run = Run {
+            scenario,
+            engine,
+            step: 0,
+            cursors,
+            started: false,
+            idempotency: BTreeMap::new(),
+            slice: Vec::new(),
+            interrupt: None,
+        };
         run.push_timeline(0);
         Ok(run)
     }
@@ -237,6 +248,15 @@ impl Run {
     /// Replaces an agent's risk profile; it applies from the agent's next order on.
     pub fn set_risk_profile(&mut self, agent: AgentId, profile: RiskProfile) -> Result<()> {
         self.engine.set_risk_profile(agent, profile)
+    }
+
+    /// Lets the host stop this run's loops (`step`, `advance`, `hold_until_end`, ...): every
+    /// [`crate::interrupt::CHECK_EVERY`] bars they ask `interrupt`, and its error ends them before
+    /// the next bar, so the run stays at a bar boundary and can go on. A step stopped so returns
+    /// the error and no report (the bars it advanced are in the fills and the equity curve), and is
+    /// not remembered under its idempotency key.
+    pub fn set_interrupt(&mut self, interrupt: Option<Interrupt>) {
+        self.interrupt = interrupt;
     }
 
     /// The scenario.
@@ -380,6 +400,9 @@ impl Run {
         }
         let mut advanced = 0;
         while advanced < count && !self.is_done() {
+            if let Some(interrupt) = &self.interrupt {
+                interrupt.at(self.step + 1)?;
+            }
             self.push_timeline(self.step + 1);
             self.step += 1;
             self.started = true;
@@ -498,11 +521,13 @@ impl Run {
             Action::Cancel { agent, order_id } => Outcome::Order(Box::new(self.cancel(*agent, *order_id))),
             Action::Step { count } => Outcome::Step(self.step(*count)),
         };
+        let transient = |e: &Error| e.family() == ErrorFamily::RateLimited || e.kind == ErrorKind::Interrupted;
         let transient = match &outcome {
-            Outcome::Order(r) => matches!(r.as_ref(), Err(e) if e.family() == ErrorFamily::RateLimited),
-            Outcome::Step(r) => matches!(r, Err(e) if e.family() == ErrorFamily::RateLimited),
+            Outcome::Order(r) => matches!(r.as_ref(), Err(e) if transient(e)),
+            Outcome::Step(r) => matches!(r, Err(e) if transient(e)),
         };
-        // A rate-limited attempt did nothing: a retry under the same key must really be tried.
+        // A rate-limited attempt did nothing, an interrupted step stopped half-way: a retry under
+        // the same key must really be tried.
         if let Some(key) = key
             && !transient
         {

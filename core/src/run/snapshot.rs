@@ -128,6 +128,7 @@ impl Run {
             started: snapshot.started,
             idempotency: snapshot.idempotency,
             slice: Vec::new(),
+            interrupt: None,
         };
         run.check_restored()?;
         Ok(run)

@@ -329,7 +329,8 @@ def backtest_signals(
     are booleans, one per bar of the symbol; a flag decided at a bar's close acts at the next open,
     like any order (0/1 numbers are read as flags; anything else is refused). Sizing: ``size`` units per entry (default 1), or ``size_pct`` percent of equity
     at the decision close. ``rules`` (starting_cash, commission, short_enabled, ...) apply when the
-    scenario is built from ``data``; see :class:`vectrade.scenarios.Rules`.
+    scenario is built from ``data``; see :class:`vectrade.scenarios.Rules`. Ctrl-C stops it with
+    ``KeyboardInterrupt``.
     """
     import numpy as np
 

@@ -180,7 +180,10 @@ class Run:
         return PlacedOrder.from_wire(loads(self._native.cancel(self._id(agent), order_id, idempotency_key)))
 
     def step(self, count: int = 1, *, idempotency_key: Optional[str] = None) -> StepResult:
-        """Advances up to ``count`` bars and reports this agent's fills and balances."""
+        """Advances up to ``count`` bars and reports this agent's fills and balances.
+
+        Ctrl-C stops a long step between bars with ``KeyboardInterrupt`` (here and in the other
+        stepping methods); the run then stands at the last bar it reached and can go on."""
         n = int_arg(count, "count")
         return self._step_result(loads(self._native.step(n, idempotency_key)))
 
