@@ -8,7 +8,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, List, Literal, Optional
 
-from ._convert import DecimalLike, dec, invalid, opt_dec, opt_decimal, to_datetime, to_decimal
+from ._convert import (
+    DecimalLike,
+    OrderNumber,
+    dec,
+    invalid,
+    opt_dec,
+    opt_decimal,
+    opt_order_decimal,
+    order_decimal,
+    to_datetime,
+)
 
 #: Sides (the bot API's ``BUY``/``SELL`` are accepted too).
 Side = Literal["buy", "sell", "short", "cover", "BUY", "SELL"]
@@ -64,8 +74,8 @@ class Trim:
     """A partial exit of a bracket: sell ``quantity`` at ``price`` (level 1, 2, ...)."""
 
     level: int
-    price: DecimalLike
-    quantity: DecimalLike
+    price: OrderNumber
+    quantity: OrderNumber
 
 
 #: The keywords an order takes besides its symbol, side, quantity and prices.
@@ -85,40 +95,44 @@ def order_keywords(call: str, kw: Dict[str, Any]) -> Dict[str, Any]:
 @dataclass(frozen=True)
 class Order:
     """An order to submit. Build one with :meth:`market`, :meth:`limit`, :meth:`stop` or
-    :meth:`stop_limit`; money and quantities are ``int``, ``str`` or ``Decimal`` (never float)."""
+    :meth:`stop_limit`. Prices and quantities are ``int``, ``str`` or ``Decimal``, or a ``float``
+    read as the digits of its shortest representation (``repr``), as ``from_arrays`` reads bars:
+    ``stop_loss=ctx.close(s) * 0.95`` works when that product has at most 8 decimal places (round it,
+    ``round(x, 2)``, when it has more); NaN and infinities are refused. What the engine returns
+    (fills, cash, equity) is always an exact ``Decimal``."""
 
     symbol: str
     side: Side
-    quantity: DecimalLike
+    quantity: OrderNumber
     order_type: OrderType = "MARKET"
-    limit_price: Optional[DecimalLike] = None
-    stop_price: Optional[DecimalLike] = None
+    limit_price: Optional[OrderNumber] = None
+    stop_price: Optional[OrderNumber] = None
     time_in_force: TimeInForce = "GTC"
-    stop_loss: Optional[DecimalLike] = None
-    take_profit: Optional[DecimalLike] = None
+    stop_loss: Optional[OrderNumber] = None
+    take_profit: Optional[OrderNumber] = None
     trims: List[Trim] = field(default_factory=list)
     client_order_id: Optional[str] = None
     reasoning: Optional[str] = None
     asset_type: Optional[str] = None
 
     @classmethod
-    def market(cls, symbol: str, side: Side, quantity: DecimalLike, **kw: Any) -> "Order":
+    def market(cls, symbol: str, side: Side, quantity: OrderNumber, **kw: Any) -> "Order":
         """Fills at the next bar's open (plus slippage)."""
         return cls(symbol, side, quantity, "MARKET", **order_keywords("Order.market", kw))
 
     @classmethod
-    def limit(cls, symbol: str, side: Side, quantity: DecimalLike, price: DecimalLike, **kw: Any) -> "Order":
+    def limit(cls, symbol: str, side: Side, quantity: OrderNumber, price: OrderNumber, **kw: Any) -> "Order":
         """Fills at ``price`` or better."""
         return cls(symbol, side, quantity, "LIMIT", limit_price=price, **order_keywords("Order.limit", kw))
 
     @classmethod
-    def stop(cls, symbol: str, side: Side, quantity: DecimalLike, stop: DecimalLike, **kw: Any) -> "Order":
+    def stop(cls, symbol: str, side: Side, quantity: OrderNumber, stop: OrderNumber, **kw: Any) -> "Order":
         """Becomes a market order once the price touches ``stop`` (a gap fills at the open)."""
         return cls(symbol, side, quantity, "STOP", stop_price=stop, **order_keywords("Order.stop", kw))
 
     @classmethod
     def stop_limit(
-        cls, symbol: str, side: Side, quantity: DecimalLike, stop: DecimalLike, limit: DecimalLike, **kw: Any
+        cls, symbol: str, side: Side, quantity: OrderNumber, stop: OrderNumber, limit: OrderNumber, **kw: Any
     ) -> "Order":
         """Becomes a limit order at ``limit`` once the price touches ``stop``."""
         kw = order_keywords("Order.stop_limit", kw)
@@ -133,13 +147,13 @@ class Order:
         return {
             "symbol": self.symbol,
             "side": self.side,
-            "quantity": to_decimal(self.quantity, "quantity"),
+            "quantity": order_decimal(self.quantity, "quantity"),
             "order_type": self.order_type,
-            "limit_price": opt_decimal(self.limit_price, "limit_price"),
-            "stop_price": opt_decimal(self.stop_price, "stop_price"),
+            "limit_price": opt_order_decimal(self.limit_price, "limit_price"),
+            "stop_price": opt_order_decimal(self.stop_price, "stop_price"),
             "time_in_force": self.time_in_force,
-            "stop_loss": opt_decimal(self.stop_loss, "stop_loss"),
-            "take_profit": opt_decimal(self.take_profit, "take_profit"),
+            "stop_loss": opt_order_decimal(self.stop_loss, "stop_loss"),
+            "take_profit": opt_order_decimal(self.take_profit, "take_profit"),
             "trims": [_trim_wire(t) for t in (self.trims or [])],
             "client_order_id": self.client_order_id,
             "reasoning": self.reasoning,
@@ -152,7 +166,11 @@ def _trim_wire(t: Any) -> Dict[str, Any]:
         from ._convert import invalid
 
         raise invalid("invalid_argument", f"`trims` must hold vt.Trim(level, price, quantity), got {t!r}")
-    return {"level": t.level, "price": to_decimal(t.price, "trims.price"), "quantity": to_decimal(t.quantity, "trims.quantity")}
+    return {
+        "level": t.level,
+        "price": order_decimal(t.price, "trims.price"),
+        "quantity": order_decimal(t.quantity, "trims.quantity"),
+    }
 
 
 @dataclass(frozen=True)
