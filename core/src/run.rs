@@ -33,7 +33,16 @@ pub const DEFAULT_LOOKBACK: usize = 50;
 pub struct RunOptions {
     /// Path through a bar when several triggers fall inside it.
     pub intrabar_path: IntrabarPath,
+    /// Close every position at the end, as backtesting.py's `finalize_trades` does: before the
+    /// scenario's last bar, each active agent's working orders are cancelled and market orders
+    /// closing its positions are queued (`Engine::close_all`, the path of `liquidate_and_finish`),
+    /// so they fill at the last bar's open like any order. Off by default: positions stay open and
+    /// are valued at the last close.
+    pub close_at_end: bool,
 }
+
+/// The reasoning on the orders [`RunOptions::close_at_end`] places.
+pub const CLOSE_AT_END_REASONING: &str = "close_at_end: the run closes every position at its last bar";
 
 /// Bars of one symbol in an observation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,6 +195,8 @@ pub struct Run {
     slice: Vec<(usize, usize)>,
     /// The host's check that stops long loops between bars; not part of a snapshot.
     interrupt: Option<Interrupt>,
+    /// [`RunOptions::close_at_end`].
+    close_at_end: bool,
 }
 
 impl Run {
@@ -209,6 +220,7 @@ impl Run {
             idempotency: BTreeMap::new(),
             slice: Vec::new(),
             interrupt: None,
+            close_at_end: options.close_at_end,
         };
         run.push_timeline(0);
         Ok(run)
@@ -403,6 +415,9 @@ impl Run {
             if let Some(interrupt) = &self.interrupt {
                 interrupt.at(self.step + 1)?;
             }
+            if self.close_at_end && self.step + 2 == self.scenario.timeline().len() {
+                self.close_before_last_bar()?;
+            }
             self.push_timeline(self.step + 1);
             self.step += 1;
             self.started = true;
@@ -415,6 +430,16 @@ impl Run {
             }
         }
         Ok(advanced)
+    }
+
+    /// [`RunOptions::close_at_end`]: the last bar comes next.
+    fn close_before_last_bar(&mut self) -> Result<()> {
+        for k in 0..self.engine.agent_count() {
+            if self.engine.status(AgentId(k)) == Ok(AgentStatus::Active) {
+                self.engine.close_all(AgentId(k), CLOSE_AT_END_REASONING)?;
+            }
+        }
+        Ok(())
     }
 
     fn push_timeline(&mut self, t: usize) {

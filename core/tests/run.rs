@@ -217,3 +217,55 @@ fn a_feed_may_push_the_symbols_of_one_timestamp_one_at_a_time() {
     assert_eq!(again.kind, ErrorKind::OutOfOrderBar);
     assert_eq!(e.push_bar("Y", bar_at(t0(), "20 20 20 20 100")).unwrap_err().kind, ErrorKind::OutOfOrderBar);
 }
+
+/// A run of `ramp(n)`'s bars under `close_at_end`, agent "a".
+fn closing_ramp(n: usize, close_at_end: bool) -> (Run, AgentId) {
+    let r = rows(n);
+    let refs: Vec<&str> = r.iter().map(String::as_str).collect();
+    let sc = scenario(config(&["X"]), vec![("X", hourly(&refs))]);
+    let options = RunOptions { close_at_end, ..RunOptions::default() };
+    let mut run = Run::with_options(sc, options).unwrap();
+    let a = run.add_agent("a", RiskProfile::default()).unwrap();
+    (run, a)
+}
+
+#[test]
+fn close_at_end_closes_every_position_at_the_last_bars_open() {
+    let (mut open, a) = closing_ramp(6, false);
+    open.submit(a, buy("3")).unwrap();
+    open.hold_until_end(None, None).unwrap();
+    assert_eq!(open.portfolio(a).unwrap().positions.len(), 1, "without the option the position stays open");
+
+    let (mut run, a) = closing_ramp(6, true);
+    run.submit(a, buy("3")).unwrap();
+    run.step(4).unwrap();
+    // An entry decided at the last bar but one is cancelled: nothing opens at the very end.
+    let late = run.submit(a, buy("1")).unwrap();
+    let report = run.step(u32::MAX).unwrap();
+    assert!(report.done);
+    let last = *run.scenario().series()[0].bars.last().unwrap();
+    assert_eq!(fills(&run, a), vec![(d("3"), d("101"), t0() + HOUR), (d("3"), last.open, last.ts)]);
+    assert!(run.portfolio(a).unwrap().positions.iter().all(|p| p.quantity.is_zero()));
+    let closing = run.engine().orders(a).unwrap().last().unwrap().clone();
+    assert_eq!(closing.request.reasoning.as_deref(), Some(run::CLOSE_AT_END_REASONING));
+    assert_eq!(run.engine().order(a, late.id).unwrap().status, OrderStatus::Cancelled);
+    let trades = run.trades(a).unwrap();
+    assert_eq!((trades.len(), trades[0].status), (1, TradeStatus::Closed));
+    assert_eq!(run.results(a).unwrap().final_equity, run.portfolio(a).unwrap().cash);
+}
+
+#[test]
+fn close_at_end_survives_a_snapshot_and_leaves_other_snapshots_unchanged() {
+    let (mut plain, _) = closing_ramp(6, false);
+    plain.step(1).unwrap();
+    assert!(!plain.snapshot_json().contains("close_at_end"), "the text of runs without it is as before");
+
+    let (mut run, a) = closing_ramp(6, true);
+    run.submit(a, buy("2")).unwrap();
+    run.step(2).unwrap();
+    let mut restored = Run::restore_json(run.scenario().clone(), &run.snapshot_json()).unwrap();
+    run.step(u32::MAX).unwrap();
+    restored.step(u32::MAX).unwrap();
+    assert_eq!(fills(&restored, a), fills(&run, a));
+    assert_eq!(fills(&run, a).len(), 2, "closed at the end in both");
+}

@@ -32,6 +32,9 @@ pub struct RunSnapshot {
     pub started: bool,
     engine: Engine,
     idempotency: BTreeMap<String, KeyedAction>,
+    /// The run's `RunOptions::close_at_end`; left out when off, so other snapshots keep their text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub close_at_end: bool,
     /// 64-bit FNV-1a of the snapshot's JSON with this field empty, hex: catches accidental
     /// corruption of the text (it is no signature: anyone can recompute it).
     pub checksum: String,
@@ -69,6 +72,7 @@ impl Run {
             started: self.started,
             engine: self.engine.clone(),
             idempotency: self.idempotency.clone(),
+            close_at_end: self.close_at_end,
             checksum: String::new(),
         }
         .sealed()
@@ -129,6 +133,7 @@ impl Run {
             idempotency: snapshot.idempotency,
             slice: Vec::new(),
             interrupt: None,
+            close_at_end: snapshot.close_at_end,
         };
         run.check_restored()?;
         Ok(run)

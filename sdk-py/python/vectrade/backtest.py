@@ -277,6 +277,7 @@ def backtest(
     risk: Optional[RiskProfile] = None,
     intrabar_path: str = "nearest_extreme_first",
     progress: Optional[Callable[[int, int], None]] = None,
+    close_at_end: bool = False,
 ) -> Backtest:
     """Runs ``strategy`` over ``scenario`` bar by bar and grades it.
 
@@ -284,7 +285,10 @@ def backtest(
     The bar loop runs inside the engine: a bar costs one Python call plus what ``on_bar`` does, and
     none at all at bars skipped by :meth:`Context.wake_on`. Exceptions from the strategy propagate
     (with the run left at the failing bar); Ctrl-C stops the loop. ``progress``, if given, is
-    called as ``progress(bars_done, bars_total)`` about a hundred times.
+    called as ``progress(bars_done, bars_total)`` about a hundred times. ``close_at_end=True``
+    closes the positions still open at the end through the engine, as backtesting.py's
+    ``finalize_trades``: market orders queued after the last ``on_bar`` fill at the last bar's open
+    (orders still working then are cancelled), so every trade is closed in the results.
     """
     if isinstance(strategy, type):
         strategy = strategy()
@@ -297,7 +301,7 @@ def backtest(
         from ._convert import invalid
 
         raise invalid("invalid_argument", "`strategy` must be a Strategy, a Strategy subclass or a function on_bar(ctx)")
-    run = Simulator(scenario, intrabar_path=intrabar_path).start(agent=agent, risk=risk)
+    run = Simulator(scenario, intrabar_path=intrabar_path, close_at_end=close_at_end).start(agent=agent, risk=risk)
     ctx = Context(run)
     if isinstance(strategy, Strategy):
         strategy.init(ctx)
