@@ -269,3 +269,43 @@ fn close_at_end_survives_a_snapshot_and_leaves_other_snapshots_unchanged() {
     assert_eq!(fills(&restored, a), fills(&run, a));
     assert_eq!(fills(&run, a).len(), 2, "closed at the end in both");
 }
+
+#[test]
+fn fills_and_trades_carry_their_bar_index_beside_their_time() {
+    // Two symbols on different bar times: the bar index is the run's timeline step.
+    let x = hourly(&["100 102 98 100 1000", "101 103 99 101 1000", "102 104 100 102 1000", "103 105 101 103 1000"]);
+    let y = vec![bar_at(t0() + HOUR / 2, "50 51 49 50 1000"), bar_at(t0() + 2 * HOUR + HOUR / 2, "52 53 51 52 1000")];
+    let sc = scenario(config(&["X", "Y"]), vec![("X", x), ("Y", y)]);
+    let (mut run, a) = Run::start(sc.clone(), "a", RiskProfile::default()).unwrap();
+    run.submit(a, buy("2")).unwrap();
+    run.step(3).unwrap();
+    run.submit(a, OrderRequest::market("Y", Side::Buy, d("1"))).unwrap();
+    run.submit(a, sell("2")).unwrap();
+    run.step(u32::MAX).unwrap();
+    let timeline = sc.timeline();
+    let fills = run.engine().fills(a).unwrap();
+    // Timeline: X0, Y0, X1, X2, Y1, X3. The buy at X0 fills at X1 (step 2); at X2 (step 3) the Y
+    // buy fills at Y1 (step 4) and the X sell at X3 (step 5).
+    let indices: Vec<(&str, usize)> = fills.iter().map(|f| (f.symbol.as_str(), f.bar_index)).collect();
+    assert_eq!(indices, [("X", 2), ("Y", 4), ("X", 5)]);
+    assert!(fills.iter().all(|f| timeline[f.bar_index] == f.ts));
+    let trades = run.trades(a).unwrap();
+    assert_eq!((trades[0].opened_bar_index, trades[0].closed_bar_index), (2, Some(5)));
+    assert_eq!(trades[0].exits[0].bar_index, 5);
+    assert_eq!((trades[1].opened_bar_index, trades[1].closed_bar_index), (4, None));
+}
+
+#[test]
+fn pushed_bars_count_bar_times_not_symbols() {
+    let sc = scenario(config(&["X", "Y"]), vec![("X", hourly(&["10 10 10 10 1"])), ("Y", hourly(&["10 10 10 10 1"]))]);
+    let mut engine = Engine::new(EngineConfig::from_scenario(sc.config())).unwrap();
+    let a = engine.add_agent("a", RiskProfile::default()).unwrap();
+    engine.push_bar("X", bar_at(t0(), "10 10 10 10 100")).unwrap();
+    engine.push_bar("Y", bar_at(t0(), "10 10 10 10 100")).unwrap();
+    assert_eq!(engine.bar_index(), 0, "two symbols of one time are one bar time");
+    engine.submit(a, OrderRequest::market("Y", Side::Buy, d("1"))).unwrap();
+    engine.push_bar("X", bar_at(t0() + HOUR, "10 10 10 10 100")).unwrap();
+    engine.push_bar("Y", bar_at(t0() + HOUR, "11 11 11 11 100")).unwrap();
+    assert_eq!(engine.bar_index(), 1);
+    assert_eq!(engine.fills(a).unwrap()[0].bar_index, 1);
+}

@@ -171,3 +171,14 @@ test("closeAtEnd closes the positions still open at the end through the engine (
   assert.equal(closed.results.finalEquity, closed.run.portfolio().cash);
   assert.throws(() => new vt.Simulator(scenario, { closeAtEnd: "yes" as unknown as boolean }), vt.InvalidInput);
 });
+
+test("fills and trades carry their bar index beside their time", () => {
+  const bt = vt.backtest((ctx: vt.Context) => {
+    if (ctx.barIndex === 3) ctx.buy("AAPL", 5);
+    if (ctx.barIndex === 40) ctx.sell("AAPL", 5);
+  }, vt.scenarios.get("tech-2024-q2"));
+  assert.deepEqual(bt.run.fills().map((f) => f.barIndex), [4, 41], "filled at the bar after the decision");
+  const [trade] = bt.run.trades();
+  assert.deepEqual([trade?.openedBarIndex, trade?.closedBarIndex], [4, 41]);
+  assert.deepEqual([...(trade?.entries ?? []), ...(trade?.exits ?? [])].map((l) => l.barIndex), [4, 41]);
+});

@@ -231,7 +231,8 @@ class PlacedOrder(_Record):
 @dataclass(frozen=True)
 class Fill(_Record):
     """One execution: the price touched (``reference_price``), the price paid after slippage, the
-    slippage actually applied, commission."""
+    slippage actually applied, commission; ``ts`` is the bar it filled on and ``bar_index`` that
+    bar's index in the run (the strategy's ``ctx.bar_index`` there, backtesting.py's ``EntryBar``)."""
 
     id: int
     order_id: int
@@ -245,6 +246,7 @@ class Fill(_Record):
     total_value: Decimal
     realized_pnl: Decimal
     ts: _dt.datetime
+    bar_index: int
     role: str
     reasoning: Optional[str]
 
@@ -254,7 +256,7 @@ class Fill(_Record):
         return cls(
             f["id"], f["order_id"], f["symbol"], f["side"], dec(f["quantity"]), dec(f["fill_price"]),
             dec(f["reference_price"]), dec(f["slippage_bps"]), dec(f["commission"]), dec(f["total_value"]), dec(f["realized_pnl"]),
-            to_datetime(f["ts"]), _role(f["role"]), f.get("reasoning"),
+            to_datetime(f["ts"]), f["bar_index"], _role(f["role"]), f.get("reasoning"),
         )
 
 
@@ -315,6 +317,7 @@ class TradeLeg(_Record):
     fill_id: int
     order_id: int
     ts: _dt.datetime
+    bar_index: int
     quantity: Decimal
     price: Decimal
     commission: Decimal
@@ -325,7 +328,7 @@ class TradeLeg(_Record):
     def from_wire(cls, x: Dict[str, Any]) -> "TradeLeg":
         """Built from the engine's JSON (used inside the package)."""
         return cls(
-            x["fill_id"], x["order_id"], to_datetime(x["ts"]), dec(x["quantity"]), dec(x["price"]),
+            x["fill_id"], x["order_id"], to_datetime(x["ts"]), x["bar_index"], dec(x["quantity"]), dec(x["price"]),
             dec(x["commission"]), x.get("exit_type"), x.get("trim_level"),
         )
 
@@ -333,14 +336,18 @@ class TradeLeg(_Record):
 @dataclass(frozen=True)
 class Trade(_Record):
     """A round trip in one symbol, as the bot trade journal groups fills: long or short, open or
-    closed, its entries and typed exits, PnL net of commissions."""
+    closed, its entries and typed exits, PnL net of commissions; opening and closing bars by time
+    and by index (``opened_bar_index``, ``closed_bar_index``: backtesting.py's ``EntryBar`` and
+    ``ExitBar``)."""
 
     id: int
     symbol: str
     trade_type: str
     status: str
     opened_at: _dt.datetime
+    opened_bar_index: int
     closed_at: Optional[_dt.datetime]
+    closed_bar_index: Optional[int]
     entries: List[TradeLeg]
     exits: List[TradeLeg]
     quantity: Decimal
@@ -356,8 +363,8 @@ class Trade(_Record):
     def from_wire(cls, t: Dict[str, Any]) -> "Trade":
         """Built from the engine's JSON (used inside the package)."""
         return cls(
-            t["id"], t["symbol"], t["trade_type"], t["status"], to_datetime(t["opened_at"]),
-            None if t.get("closed_at") is None else to_datetime(t["closed_at"]),
+            t["id"], t["symbol"], t["trade_type"], t["status"], to_datetime(t["opened_at"]), t["opened_bar_index"],
+            None if t.get("closed_at") is None else to_datetime(t["closed_at"]), t.get("closed_bar_index"),
             [TradeLeg.from_wire(x) for x in t["entries"]], [TradeLeg.from_wire(x) for x in t["exits"]],
             dec(t["quantity"]), dec(t["open_quantity"]), dec(t["avg_entry_price"]), opt_dec(t.get("avg_exit_price")),
             dec(t["realized_pnl"]), dec(t["fees"]), dec(t["net_pnl"]), t["return_pct"],
