@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 
-/// Bars between two checks. A bar costs about a microsecond, so one check (for Python, a read of
+/// Bars between two checks. A bar costs well under a microsecond, so one check (for Python, a read of
 /// the interpreter's signal flag) per 1024 bars is invisible on the hot path and still stops a
 /// loop within a few milliseconds.
 pub const CHECK_EVERY: usize = 1024;

@@ -15,7 +15,7 @@ from . import _native
 #: they are inexact (orders take them, see `OrderNumber`).
 DecimalLike = Union[int, str, Decimal]
 
-#: What an order's prices and quantities may be given as: a float as well (``ctx.close(s) * 0.95``),
+#: What an order's prices and quantities may be given as: a float as well (``round(ctx.close(s) * 0.95, 2)``),
 #: read as the digits of its shortest representation, as ``from_arrays`` reads bars.
 OrderNumber = Union[int, float, str, Decimal]
 
