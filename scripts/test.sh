@@ -72,6 +72,12 @@ step "python typing: the .pyi stubs match the compiled module (mypy.stubtest); p
 (cd "$(mktemp -d)" && "$OLDPWD/.venv/bin/python" -m mypy.stubtest vectrade._native)
 (cd sdk-py && ../.venv/bin/python -m mypy python/vectrade tests benchmarks --ignore-missing-imports)
 
+step "python: a panic inside the engine is InternalError (the module built with the test-hooks feature, installed apart)"
+hooks=$(mktemp -d)
+MATURIN_PEP517_ARGS="--features test-hooks" .venv/bin/pip install -q --disable-pip-version-check --no-deps --target "$hooks" ./sdk-py
+(cd sdk-py && PYTHONPATH="$hooks" VECTRADE_TEST_HOOKS=1 ../.venv/bin/python -m pytest -q -p no:cacheprovider tests/test_internal_error.py)
+rm -rf "$hooks"
+
 step "server: schemathesis fuzzes the running server from server/openapi.json (no 5xx, responses as documented)"
 bash scripts/fuzz-api.sh 25
 

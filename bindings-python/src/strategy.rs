@@ -11,7 +11,7 @@ use pyo3::types::{PyList, PySlice, PyString};
 use vectrade_core::reveal::{self, Revealed};
 use vectrade_core::{Error, ErrorKind, wire};
 
-use crate::{PyRun, ok, raise};
+use crate::{PyRun, guard, ok, raise};
 use pyo3::PyRefMut;
 
 /// The step a callback backtest is at, shared by the context and every indicator of the run.
@@ -23,14 +23,14 @@ pub(crate) struct Clock {
 #[pymethods]
 impl Clock {
     #[new]
-    fn new() -> Self {
-        Clock { step: AtomicUsize::new(0) }
+    fn new() -> PyResult<Self> {
+        guard(|| Ok(Clock { step: AtomicUsize::new(0) }))
     }
 
     /// The step (0 for the scenario's first bar time).
     #[getter]
-    fn step(&self) -> usize {
-        self.step.load(Ordering::Relaxed)
+    fn step(&self) -> PyResult<usize> {
+        guard(|| Ok(self.step.load(Ordering::Relaxed)))
     }
 }
 
@@ -55,46 +55,54 @@ impl Indicator {
     /// `values`: one float per bar of the run's series `series` (little-endian f64 bytes).
     #[new]
     fn new(run: &PyRun, series: usize, values: &[u8], clock: Py<Clock>) -> PyResult<Self> {
-        let values = crate::words(values).map(f64::from_le_bytes).collect();
-        Ok(Indicator { inner: ok(Revealed::of_series(values, run.inner.scenario(), series))?, clock })
+        guard(|| {
+            let values = crate::words(values).map(f64::from_le_bytes).collect();
+            Ok(Indicator { inner: ok(Revealed::of_series(values, run.inner.scenario(), series))?, clock })
+        })
     }
 
     /// Bars revealed so far.
-    fn __len__(&self) -> usize {
-        self.seen().len()
+    fn __len__(&self) -> PyResult<usize> {
+        guard(|| Ok(self.seen().len()))
     }
 
     /// `ind[-1]` now, `ind[-k]` k−1 bars ago, `ind[-k:]` the last k values as a list.
     fn __getitem__<'py>(&self, py: Python<'py>, index: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        let seen = self.seen();
-        if let Ok(k) = index.extract::<isize>() {
-            let n = seen.len() as isize;
-            if k >= 0 || -k > n {
-                return Err(PyIndexError::new_err(format!(
-                    "indicator index must be -1 (this bar) down to -{n}, got {k}"
-                )));
+        guard(|| {
+            let seen = self.seen();
+            if let Ok(k) = index.extract::<isize>() {
+                let n = seen.len() as isize;
+                if k >= 0 || -k > n {
+                    return Err(PyIndexError::new_err(format!(
+                        "indicator index must be -1 (this bar) down to -{n}, got {k}"
+                    )));
+                }
+                return Ok(seen[(n + k) as usize].into_pyobject(py)?.into_any());
             }
-            return Ok(seen[(n + k) as usize].into_pyobject(py)?.into_any());
-        }
-        if let Ok(slice) = index.cast::<PySlice>() {
-            let s = slice.indices(seen.len() as isize)?;
-            let picked = (0..s.slicelength).map(|i| seen[(s.start + i as isize * s.step) as usize]);
-            return Ok(PyList::new(py, picked)?.into_any());
-        }
-        Err(PyIndexError::new_err(format!("indicator index must be an integer or a slice, got {}", index.repr()?)))
+            if let Ok(slice) = index.cast::<PySlice>() {
+                let s = slice.indices(seen.len() as isize)?;
+                let picked = (0..s.slicelength).map(|i| seen[(s.start + i as isize * s.step) as usize]);
+                return Ok(PyList::new(py, picked)?.into_any());
+            }
+            Err(PyIndexError::new_err(format!("indicator index must be an integer or a slice, got {}", index.repr()?)))
+        })
     }
 
     /// The values revealed so far, oldest first.
     fn __iter__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        PyList::new(py, self.seen())?.as_any().try_iter().map(Bound::into_any)
+        guard(|| PyList::new(py, self.seen())?.as_any().try_iter().map(Bound::into_any))
     }
 
-    fn __repr__(&self) -> String {
-        let seen = self.seen();
-        match seen.last() {
-            Some(v) => format!("Indicator({} bars revealed, now {v:?})", seen.len()),
-            None => "Indicator(0 bars revealed, now None)".to_string(),
-        }
+    fn __repr__(&self) -> PyResult<String> {
+        guard(|| {
+            Ok({
+                let seen = self.seen();
+                match seen.last() {
+                    Some(v) => format!("Indicator({} bars revealed, now {v:?})", seen.len()),
+                    None => "Indicator(0 bars revealed, now None)".to_string(),
+                }
+            })
+        })
     }
 }
 
@@ -134,8 +142,10 @@ fn last_two(side: &Bound<'_, PyAny>) -> PyResult<([f64; 2], usize)> {
 /// bar, above it at this one — backtesting.py's `crossover`.
 #[pyfunction]
 pub(crate) fn crossover(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let ((a, na), (b, nb)) = (last_two(a)?, last_two(b)?);
-    Ok(reveal::crossover(&a[2 - na..], &b[2 - nb..]))
+    guard(|| {
+        let ((a, na), (b, nb)) = (last_two(a)?, last_two(b)?);
+        Ok(reveal::crossover(&a[2 - na..], &b[2 - nb..]))
+    })
 }
 
 /// An indicator set (1.0) at the bars where `a` crosses `b` either way, 0.0 elsewhere — computed
@@ -143,12 +153,14 @@ pub(crate) fn crossover(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<
 /// the same bars (one symbol, or symbols sharing their bar times).
 #[pyfunction]
 pub(crate) fn crossings(a: &Bound<'_, Indicator>, b: &Bound<'_, Indicator>) -> PyResult<Indicator> {
-    let py = a.py();
-    let (a, b) = (a.get(), b.get());
-    if !a.clock.is(&b.clock) {
-        return Err(raise(Error::new(ErrorKind::InvalidArgument, "crossings compares indicators of one backtest")));
-    }
-    Ok(Indicator { inner: ok(Revealed::crossings(&a.inner, &b.inner))?, clock: a.clock.clone_ref(py) })
+    guard(|| {
+        let py = a.py();
+        let (a, b) = (a.get(), b.get());
+        if !a.clock.is(&b.clock) {
+            return Err(raise(Error::new(ErrorKind::InvalidArgument, "crossings compares indicators of one backtest")));
+        }
+        Ok(Indicator { inner: ok(Revealed::crossings(&a.inner, &b.inner))?, clock: a.clock.clone_ref(py) })
+    })
 }
 
 /// The run inside a borrowed `PyRun`, for the core's callback loop.
@@ -185,24 +197,26 @@ pub(crate) fn drive(
     progress: Option<&Bound<'_, PyAny>>,
     every: u32,
 ) -> PyResult<()> {
-    let steps = run.borrow().inner.scenario().timeline().len();
-    let (calls, jumps) = {
-        let wake: Vec<&Revealed> = wake.iter().map(|w| &w.get().inner).collect();
-        reveal::wake_plan(steps, &wake, 4096)
-    };
-    wire::data::drive(
-        || {
-            py.check_signals()?; // Ctrl-C stops a long backtest
-            Ok(RunMut(run.try_borrow_mut()?))
-        },
-        &calls,
-        &jumps,
-        every,
-        |step| {
-            clock.get().step.store(step as usize, Ordering::Relaxed);
-            on_bar.call1((ctx,)).map(|_| ())
-        },
-        progress.map(|report| move |done: u32, total: u32| report.call1((done, total)).map(|_| ())),
-        raise,
-    )
+    guard(|| {
+        let steps = run.borrow().inner.scenario().timeline().len();
+        let (calls, jumps) = {
+            let wake: Vec<&Revealed> = wake.iter().map(|w| &w.get().inner).collect();
+            reveal::wake_plan(steps, &wake, 4096)
+        };
+        wire::data::drive(
+            || {
+                py.check_signals()?; // Ctrl-C stops a long backtest
+                Ok(RunMut(run.try_borrow_mut()?))
+            },
+            &calls,
+            &jumps,
+            every,
+            |step| {
+                clock.get().step.store(step as usize, Ordering::Relaxed);
+                on_bar.call1((ctx,)).map(|_| ())
+            },
+            progress.map(|report| move |done: u32, total: u32| report.call1((done, total)).map(|_| ())),
+            raise,
+        )
+    })
 }

@@ -35,6 +35,9 @@ pub struct Fill {
     pub realized_pnl: Decimal,
     /// Time of the bar it filled on (UTC ms).
     pub ts: i64,
+    /// Index of that bar time among the bar times the engine has processed (0 for the first); in a
+    /// run, the timeline step (`ctx.bar_index` of a strategy at that bar).
+    pub bar_index: usize,
     /// Why the order existed: manual, stop-loss, take-profit, trim, liquidation.
     pub role: OrderRole,
     /// The order's reasoning text, if any.

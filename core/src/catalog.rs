@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::bar::BarResolution;
 use crate::costs::{CommissionModel, CostModel, SlippageModel};
 use crate::error::{Error, ErrorKind, Result, err};
+use crate::interrupt::Interrupt;
 use crate::rng::Rng;
 use crate::scenario::{MarketHours, Scenario, ScenarioConfig, ScenarioInfo};
 use crate::time::{MS_PER_DAY, days_from_civil};
@@ -146,6 +147,11 @@ const MAX_SYNTHETIC_SYMBOLS: usize = crate::limits::MAX_SYMBOLS - 1;
 
 /// Builds the synthetic market described by `spec`.
 pub fn synthetic(spec: &SyntheticSpec) -> Result<Scenario> {
+    synthetic_interruptible(spec, None)
+}
+
+/// [`synthetic`] that the host can stop while the bars are made (see [`crate::interrupt`]).
+pub fn synthetic_interruptible(spec: &SyntheticSpec, interrupt: Option<&Interrupt>) -> Result<Scenario> {
     if spec.symbols == 0 || spec.symbols > MAX_SYNTHETIC_SYMBOLS {
         return err(
             ErrorKind::InvalidCount,
@@ -209,7 +215,7 @@ pub fn synthetic(spec: &SyntheticSpec) -> Result<Scenario> {
     config.bar_resolution = spec.resolution;
     config.benchmark_symbol = Some("MKT".to_string());
     config.market_hours = MarketHours::Continuous;
-    Scenario::new(config, generator::generate(&model, &slots, &assets, spec.seed))
+    Scenario::new(config, generator::generate(&model, &slots, &assets, spec.seed, interrupt)?)
 }
 
 /// GARCH(1,1) parameters for bars of `bar_years`: persistence such that a volatility shock halves
@@ -257,7 +263,7 @@ fn config(index: usize, assets: &[Asset], resolution: BarResolution, hours: Mark
 
 fn build(config: ScenarioConfig, model: &Model, slots: &[Slot], assets: &[Asset], seed: u64) -> Result<Scenario> {
     let slug = config.slug.clone();
-    Scenario::new(config, generator::generate(model, slots, assets, seed))
+    Scenario::new(config, generator::generate(model, slots, assets, seed, None)?)
         .map_err(|e| Error::new(e.kind, format!("built-in scenario '{slug}' is inconsistent: {}", e.detail)))
 }
 

@@ -155,6 +155,9 @@ error_kinds! {
     NoMarketData => "no_market_data", InvalidState;
     /// `require_flat` was asked while positions are open.
     PositionsOpen => "positions_open", InvalidState;
+    /// The host stopped a long loop (Ctrl-C in Python, see `interrupt`); the run stands at the bar
+    /// boundary it had reached and goes on from there.
+    Interrupted => "interrupted", InvalidState;
 }
 
 impl std::fmt::Display for ErrorKind {

@@ -79,6 +79,8 @@ pub struct TradeLeg {
     pub order_id: u64,
     /// Bar time (UTC ms).
     pub ts: i64,
+    /// Index of that bar time (the fill's `bar_index`; in a run, the timeline step).
+    pub bar_index: usize,
     /// Units.
     pub quantity: Decimal,
     /// Fill price.
@@ -104,8 +106,12 @@ pub struct Trade {
     pub status: TradeStatus,
     /// First entry time.
     pub opened_at: i64,
+    /// Bar index of the first entry (see [`TradeLeg::bar_index`]).
+    pub opened_bar_index: usize,
     /// Time the position went flat.
     pub closed_at: Option<i64>,
+    /// Bar index of the exit that made it flat.
+    pub closed_bar_index: Option<usize>,
     /// Fills that opened or added.
     pub entries: Vec<TradeLeg>,
     /// Fills that reduced or closed.
@@ -148,6 +154,7 @@ pub fn trades(fills: &[Fill]) -> Vec<Trade> {
             fill_id: f.id,
             order_id: f.order_id,
             ts: f.ts,
+            bar_index: f.bar_index,
             quantity: f.quantity,
             price: f.fill_price,
             commission: f.commission,
@@ -163,7 +170,9 @@ pub fn trades(fills: &[Fill]) -> Vec<Trade> {
                     trade_type: if f.side.is_buying() { TradeType::Long } else { TradeType::Short },
                     status: TradeStatus::Open,
                     opened_at: f.ts,
+                    opened_bar_index: f.bar_index,
                     closed_at: None,
+                    closed_bar_index: None,
                     entries: Vec::new(),
                     exits: Vec::new(),
                     quantity: Decimal::ZERO,
@@ -199,6 +208,7 @@ pub fn trades(fills: &[Fill]) -> Vec<Trade> {
         if t.open_quantity.is_zero() {
             t.status = TradeStatus::Closed;
             t.closed_at = Some(f.ts);
+            t.closed_bar_index = Some(f.bar_index);
             open.remove(f.symbol.as_str());
         }
     }

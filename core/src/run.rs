@@ -11,6 +11,7 @@ use crate::account::Fill;
 use crate::bar::Bar;
 use crate::engine::{AgentId, AgentStatus, Engine, EngineConfig, Portfolio};
 use crate::error::{Error, ErrorFamily, ErrorKind, Result, err};
+use crate::interrupt::Interrupt;
 use crate::journal::{self, Trade};
 use crate::matching::IntrabarPath;
 use crate::metrics::Metrics;
@@ -32,7 +33,16 @@ pub const DEFAULT_LOOKBACK: usize = 50;
 pub struct RunOptions {
     /// Path through a bar when several triggers fall inside it.
     pub intrabar_path: IntrabarPath,
+    /// Close every position at the end, as backtesting.py's `finalize_trades` does: before the
+    /// scenario's last bar, each active agent's working orders are cancelled and market orders
+    /// closing its positions are queued (`Engine::close_all`, the path of `liquidate_and_finish`),
+    /// so they fill at the last bar's open like any order. Off by default: positions stay open and
+    /// are valued at the last close.
+    pub close_at_end: bool,
 }
+
+/// The reasoning on the orders [`RunOptions::close_at_end`] places.
+pub const CLOSE_AT_END_REASONING: &str = "close_at_end: the run closes every position at its last bar";
 
 /// Bars of one symbol in an observation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +193,10 @@ pub struct Run {
     idempotency: BTreeMap<String, KeyedAction>,
     /// (series, bar index) of the bars at the timestamp being pushed; reused across steps.
     slice: Vec<(usize, usize)>,
+    /// The host's check that stops long loops between bars; not part of a snapshot.
+    interrupt: Option<Interrupt>,
+    /// [`RunOptions::close_at_end`].
+    close_at_end: bool,
 }
 
 impl Run {
@@ -197,8 +211,17 @@ impl Run {
         config.intrabar_path = options.intrabar_path;
         let engine = Engine::new(config)?;
         let cursors = vec![None; scenario.series().len()];
-        let mut run =
-            Run { scenario, engine, step: 0, cursors, started: false, idempotency: BTreeMap::new(), slice: Vec::new() };
+        let mut run = Run {
+            scenario,
+            engine,
+            step: 0,
+            cursors,
+            started: false,
+            idempotency: BTreeMap::new(),
+            slice: Vec::new(),
+            interrupt: None,
+            close_at_end: options.close_at_end,
+        };
         run.push_timeline(0);
         Ok(run)
     }
@@ -237,6 +260,15 @@ impl Run {
     /// Replaces an agent's risk profile; it applies from the agent's next order on.
     pub fn set_risk_profile(&mut self, agent: AgentId, profile: RiskProfile) -> Result<()> {
         self.engine.set_risk_profile(agent, profile)
+    }
+
+    /// Lets the host stop this run's loops (`step`, `advance`, `hold_until_end`, ...): every
+    /// [`crate::interrupt::CHECK_EVERY`] bars they ask `interrupt`, and its error ends them before
+    /// the next bar, so the run stays at a bar boundary and can go on. A step stopped so returns
+    /// the error and no report (the bars it advanced are in the fills and the equity curve), and is
+    /// not remembered under its idempotency key.
+    pub fn set_interrupt(&mut self, interrupt: Option<Interrupt>) {
+        self.interrupt = interrupt;
     }
 
     /// The scenario.
@@ -380,6 +412,12 @@ impl Run {
         }
         let mut advanced = 0;
         while advanced < count && !self.is_done() {
+            if let Some(interrupt) = &self.interrupt {
+                interrupt.at(self.step + 1)?;
+            }
+            if self.close_at_end && self.step + 2 == self.scenario.timeline().len() {
+                self.close_before_last_bar()?;
+            }
             self.push_timeline(self.step + 1);
             self.step += 1;
             self.started = true;
@@ -392,6 +430,16 @@ impl Run {
             }
         }
         Ok(advanced)
+    }
+
+    /// [`RunOptions::close_at_end`]: the last bar comes next.
+    fn close_before_last_bar(&mut self) -> Result<()> {
+        for k in 0..self.engine.agent_count() {
+            if self.engine.status(AgentId(k)) == Ok(AgentStatus::Active) {
+                self.engine.close_all(AgentId(k), CLOSE_AT_END_REASONING)?;
+            }
+        }
+        Ok(())
     }
 
     fn push_timeline(&mut self, t: usize) {
@@ -498,11 +546,13 @@ impl Run {
             Action::Cancel { agent, order_id } => Outcome::Order(Box::new(self.cancel(*agent, *order_id))),
             Action::Step { count } => Outcome::Step(self.step(*count)),
         };
+        let transient = |e: &Error| e.family() == ErrorFamily::RateLimited || e.kind == ErrorKind::Interrupted;
         let transient = match &outcome {
-            Outcome::Order(r) => matches!(r.as_ref(), Err(e) if e.family() == ErrorFamily::RateLimited),
-            Outcome::Step(r) => matches!(r, Err(e) if e.family() == ErrorFamily::RateLimited),
+            Outcome::Order(r) => matches!(r.as_ref(), Err(e) if transient(e)),
+            Outcome::Step(r) => matches!(r, Err(e) if transient(e)),
         };
-        // A rate-limited attempt did nothing: a retry under the same key must really be tried.
+        // A rate-limited attempt did nothing, an interrupted step stopped half-way: a retry under
+        // the same key must really be tried.
         if let Some(key) = key
             && !transient
         {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::AgentId;
 use crate::error::{ErrorKind, Result, err};
+use crate::interrupt::Interrupt;
 use crate::order::{OrderRequest, Side};
 use crate::risk::RiskProfile;
 use crate::run::{Run, RunOptions};
@@ -51,6 +52,19 @@ pub fn backtest_signals(
     size: SignalSize,
     options: RunOptions,
 ) -> Result<(Run, AgentId)> {
+    backtest_signals_interruptible(scenario, symbol, signals, size, options, None)
+}
+
+/// [`backtest_signals`] that the host can stop between bars (see [`Run::set_interrupt`]): the
+/// check's error is returned and the run is dropped.
+pub fn backtest_signals_interruptible(
+    scenario: Arc<Scenario>,
+    symbol: &str,
+    signals: &Signals,
+    size: SignalSize,
+    options: RunOptions,
+    interrupt: Option<Interrupt>,
+) -> Result<(Run, AgentId)> {
     let Some(series) = scenario.config().universe.iter().position(|s| s == symbol) else {
         return err(
             ErrorKind::UnknownSymbol,
@@ -84,6 +98,7 @@ pub fn backtest_signals(
     }
     let flag = |v: &Vec<bool>, i: usize| v.get(i).copied().unwrap_or(false);
     let mut run = Run::with_options(scenario, options)?;
+    run.set_interrupt(interrupt);
     let agent = run.add_agent("signals", RiskProfile::default())?;
     // Each flag places at most one order, and each order fills at most once.
     let flagged = [&signals.entries, &signals.exits, &signals.short_entries, &signals.short_exits]

@@ -68,7 +68,12 @@ pub fn run_options(json: Option<&str>) -> Result<RunOptions> {
 
 /// A synthetic market from the JSON of a [`SyntheticSpec`].
 pub fn synthetic(spec_json: &str) -> Result<Scenario> {
-    catalog::synthetic(&from_json::<SyntheticSpec>("synthetic spec", spec_json)?)
+    synthetic_interruptible(spec_json, None)
+}
+
+/// [`synthetic`] that the host can stop while the bars are made (see [`crate::interrupt`]).
+pub fn synthetic_interruptible(spec_json: &str, interrupt: Option<&crate::Interrupt>) -> Result<Scenario> {
+    catalog::synthetic_interruptible(&from_json::<SyntheticSpec>("synthetic spec", spec_json)?, interrupt)
 }
 
 /// A scenario from a config (JSON) and its series (JSON list of `{symbol, bars}`).

@@ -207,7 +207,7 @@ fn commission_is_charged_on_every_fill() {
 
 fn bracket_run(bars: &[&str], path: IntrabarPath) -> (Run, AgentId) {
     let sc = scenario(config(&["X"]), vec![("X", hourly(bars))]);
-    let mut run = Run::with_options(sc, RunOptions { intrabar_path: path }).unwrap();
+    let mut run = Run::with_options(sc, RunOptions { intrabar_path: path, ..RunOptions::default() }).unwrap();
     let a = run.add_agent("a", RiskProfile::default()).unwrap();
     (run, a)
 }

@@ -217,3 +217,95 @@ fn a_feed_may_push_the_symbols_of_one_timestamp_one_at_a_time() {
     assert_eq!(again.kind, ErrorKind::OutOfOrderBar);
     assert_eq!(e.push_bar("Y", bar_at(t0(), "20 20 20 20 100")).unwrap_err().kind, ErrorKind::OutOfOrderBar);
 }
+
+/// A run of `ramp(n)`'s bars under `close_at_end`, agent "a".
+fn closing_ramp(n: usize, close_at_end: bool) -> (Run, AgentId) {
+    let r = rows(n);
+    let refs: Vec<&str> = r.iter().map(String::as_str).collect();
+    let sc = scenario(config(&["X"]), vec![("X", hourly(&refs))]);
+    let options = RunOptions { close_at_end, ..RunOptions::default() };
+    let mut run = Run::with_options(sc, options).unwrap();
+    let a = run.add_agent("a", RiskProfile::default()).unwrap();
+    (run, a)
+}
+
+#[test]
+fn close_at_end_closes_every_position_at_the_last_bars_open() {
+    let (mut open, a) = closing_ramp(6, false);
+    open.submit(a, buy("3")).unwrap();
+    open.hold_until_end(None, None).unwrap();
+    assert_eq!(open.portfolio(a).unwrap().positions.len(), 1, "without the option the position stays open");
+
+    let (mut run, a) = closing_ramp(6, true);
+    run.submit(a, buy("3")).unwrap();
+    run.step(4).unwrap();
+    // An entry decided at the last bar but one is cancelled: nothing opens at the very end.
+    let late = run.submit(a, buy("1")).unwrap();
+    let report = run.step(u32::MAX).unwrap();
+    assert!(report.done);
+    let last = *run.scenario().series()[0].bars.last().unwrap();
+    assert_eq!(fills(&run, a), vec![(d("3"), d("101"), t0() + HOUR), (d("3"), last.open, last.ts)]);
+    assert!(run.portfolio(a).unwrap().positions.iter().all(|p| p.quantity.is_zero()));
+    let closing = run.engine().orders(a).unwrap().last().unwrap().clone();
+    assert_eq!(closing.request.reasoning.as_deref(), Some(run::CLOSE_AT_END_REASONING));
+    assert_eq!(run.engine().order(a, late.id).unwrap().status, OrderStatus::Cancelled);
+    let trades = run.trades(a).unwrap();
+    assert_eq!((trades.len(), trades[0].status), (1, TradeStatus::Closed));
+    assert_eq!(run.results(a).unwrap().final_equity, run.portfolio(a).unwrap().cash);
+}
+
+#[test]
+fn close_at_end_survives_a_snapshot_and_leaves_other_snapshots_unchanged() {
+    let (mut plain, _) = closing_ramp(6, false);
+    plain.step(1).unwrap();
+    assert!(!plain.snapshot_json().contains("close_at_end"), "the text of runs without it is as before");
+
+    let (mut run, a) = closing_ramp(6, true);
+    run.submit(a, buy("2")).unwrap();
+    run.step(2).unwrap();
+    let mut restored = Run::restore_json(run.scenario().clone(), &run.snapshot_json()).unwrap();
+    run.step(u32::MAX).unwrap();
+    restored.step(u32::MAX).unwrap();
+    assert_eq!(fills(&restored, a), fills(&run, a));
+    assert_eq!(fills(&run, a).len(), 2, "closed at the end in both");
+}
+
+#[test]
+fn fills_and_trades_carry_their_bar_index_beside_their_time() {
+    // Two symbols on different bar times: the bar index is the run's timeline step.
+    let x = hourly(&["100 102 98 100 1000", "101 103 99 101 1000", "102 104 100 102 1000", "103 105 101 103 1000"]);
+    let y = vec![bar_at(t0() + HOUR / 2, "50 51 49 50 1000"), bar_at(t0() + 2 * HOUR + HOUR / 2, "52 53 51 52 1000")];
+    let sc = scenario(config(&["X", "Y"]), vec![("X", x), ("Y", y)]);
+    let (mut run, a) = Run::start(sc.clone(), "a", RiskProfile::default()).unwrap();
+    run.submit(a, buy("2")).unwrap();
+    run.step(3).unwrap();
+    run.submit(a, OrderRequest::market("Y", Side::Buy, d("1"))).unwrap();
+    run.submit(a, sell("2")).unwrap();
+    run.step(u32::MAX).unwrap();
+    let timeline = sc.timeline();
+    let fills = run.engine().fills(a).unwrap();
+    // Timeline: X0, Y0, X1, X2, Y1, X3. The buy at X0 fills at X1 (step 2); at X2 (step 3) the Y
+    // buy fills at Y1 (step 4) and the X sell at X3 (step 5).
+    let indices: Vec<(&str, usize)> = fills.iter().map(|f| (f.symbol.as_str(), f.bar_index)).collect();
+    assert_eq!(indices, [("X", 2), ("Y", 4), ("X", 5)]);
+    assert!(fills.iter().all(|f| timeline[f.bar_index] == f.ts));
+    let trades = run.trades(a).unwrap();
+    assert_eq!((trades[0].opened_bar_index, trades[0].closed_bar_index), (2, Some(5)));
+    assert_eq!(trades[0].exits[0].bar_index, 5);
+    assert_eq!((trades[1].opened_bar_index, trades[1].closed_bar_index), (4, None));
+}
+
+#[test]
+fn pushed_bars_count_bar_times_not_symbols() {
+    let sc = scenario(config(&["X", "Y"]), vec![("X", hourly(&["10 10 10 10 1"])), ("Y", hourly(&["10 10 10 10 1"]))]);
+    let mut engine = Engine::new(EngineConfig::from_scenario(sc.config())).unwrap();
+    let a = engine.add_agent("a", RiskProfile::default()).unwrap();
+    engine.push_bar("X", bar_at(t0(), "10 10 10 10 100")).unwrap();
+    engine.push_bar("Y", bar_at(t0(), "10 10 10 10 100")).unwrap();
+    assert_eq!(engine.bar_index(), 0, "two symbols of one time are one bar time");
+    engine.submit(a, OrderRequest::market("Y", Side::Buy, d("1"))).unwrap();
+    engine.push_bar("X", bar_at(t0() + HOUR, "10 10 10 10 100")).unwrap();
+    engine.push_bar("Y", bar_at(t0() + HOUR, "11 11 11 11 100")).unwrap();
+    assert_eq!(engine.bar_index(), 1);
+    assert_eq!(engine.fills(a).unwrap()[0].bar_index, 1);
+}

@@ -246,3 +246,14 @@ fn an_idempotency_key_holds_an_answer_of_its_kind() {
     });
     assert!(e.detail.contains("answer of another kind"), "{e}");
 }
+
+#[test]
+fn fills_and_the_clock_keep_their_bar_index() {
+    let e = restore_edited(|v| {
+        let fill = &mut agent(v, 1)["fills"][0];
+        fill["bar_index"] = json!(fill["bar_index"].as_u64().unwrap() + 1);
+    });
+    assert!(e.detail.contains("bar index"), "{e}");
+    let e = restore_edited(|v| v["engine"]["bar_index"] = json!(0));
+    assert!(e.detail.contains("clock is not at the snapshot's step"), "{e}");
+}

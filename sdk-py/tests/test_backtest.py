@@ -259,8 +259,6 @@ def test_order_shortcuts_return_ids_and_orders_can_be_looked_up() -> None:
             seen.update(market_order=ctx.order(seen["market"]), limit_order=ctx.order(seen["limit"]))
             with pytest.raises(vt.NotFound):
                 ctx.order(999)
-            with pytest.raises(vt.InvalidInput, match="floats are inexact"):
-                ctx.sell("AAPL", 1.5)  # type: ignore[arg-type]
 
     bt = vt.backtest(on_bar, vt.scenarios.get("tech-2024-q2"))
     assert all(isinstance(seen[k], int) for k in ("market", "limit", "bracket"))
@@ -318,3 +316,29 @@ def test_a_long_centred_window_is_caught_on_a_long_series() -> None:
 
     with pytest.raises(vt.InvalidInput, match="not causal"):
         vt.backtest(Centred, vt.scenarios.synthetic(1, 20_000, seed=3))
+
+
+def test_close_at_end_closes_open_positions_through_the_engine() -> None:
+    # Issue 10, "also fix": backtesting.py's finalize_trades. Without it the trade stays open.
+    scenario = vt.scenarios.get("tech-2024-q2")
+
+    def buy_and_hold(ctx: vt.Context) -> None:
+        if ctx.bar_index == 0:
+            ctx.buy("AAPL", 10)
+        if ctx.bar_index == 5:
+            ctx.buy("MSFT", 1, limit="1.00")  # far below the market: still working at the end
+
+    kept = vt.backtest(buy_and_hold, scenario)
+    assert [t.status for t in kept.run.trades()] == ["open"]
+
+    bt = vt.backtest(buy_and_hold, scenario, close_at_end=True)
+    first, last = bt.run.fills()
+    last_bar = bt.run.scan()["AAPL"]
+    assert (last.side, last.quantity, last.ts) == ("sell", first.quantity, last_bar.ts), "sold at the last bar"
+    assert last.reference_price == last_bar.open, "a market order at the last bar's open, costs as usual"
+    assert [t.status for t in bt.run.trades()] == ["closed"]
+    assert bt.run.portfolio().positions == [] and bt.results.final_equity == bt.run.portfolio().cash
+    assert [o.status for o in bt.run.orders() if o.symbol == "MSFT"] == ["CANCELLED"]
+    assert "close_at_end=True" in repr(vt.Simulator(scenario, close_at_end=True))
+    with pytest.raises(vt.InvalidInput, match="`close_at_end` must be True or False"):
+        vt.Simulator(scenario, close_at_end="yes")  # type: ignore[arg-type]

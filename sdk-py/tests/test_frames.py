@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Dict
 
 import pytest
 
@@ -67,3 +67,28 @@ def test_equity_and_fills_come_out_as_frames() -> None:
     assert (eq["drawdown"] >= 0).all()
     fills = run.fills_frame()
     assert list(fills["symbol"]) == ["ABC"] and fills["fill_price"].iloc[0] == Decimal("100.27005"), "open 100.25 plus 2 bps"
+
+
+def test_fills_and_trades_carry_their_bar_index() -> None:
+    # Issue 10, "also fix": beside each time, the index of its bar (the strategy's ctx.bar_index).
+    decided: Dict[str, int] = {}
+
+    def on_bar(ctx: vt.Context) -> None:
+        if ctx.bar_index == 3:
+            decided["buy"] = ctx.bar_index
+            ctx.buy("AAPL", 5)
+        elif ctx.bar_index == 40:
+            decided["sell"] = ctx.bar_index
+            ctx.sell("AAPL", 5)
+
+    run = vt.backtest(on_bar, vt.scenarios.get("tech-2024-q2")).run
+    buy, sell = run.fills()
+    assert (buy.bar_index, sell.bar_index) == (decided["buy"] + 1, decided["sell"] + 1), "they fill at the next bar"
+    frame = run.fills_frame()
+    assert list(frame["bar_index"]) == [buy.bar_index, sell.bar_index]
+    assert list(frame.columns).index("bar_index") == list(frame.columns).index("ts") + 1
+    (trade,) = run.trades()
+    assert (trade.opened_bar_index, trade.closed_bar_index) == (buy.bar_index, sell.bar_index)
+    assert [leg.bar_index for leg in trade.entries + trade.exits] == [buy.bar_index, sell.bar_index]
+    times = run.equity_frame().index  # one equity point per bar of the run
+    assert (times[buy.bar_index], times[sell.bar_index]) == (buy.ts, sell.ts)

@@ -323,6 +323,8 @@ export interface BacktestOptions {
   intrabarPath?: IntrabarPath;
   /** Called as `progress(barsDone, barsTotal)` about a hundred times. */
   progress?: (done: number, total: number) => void;
+  /** Close the positions still open at the end through the engine (see {@link SimulatorOptions}). */
+  closeAtEnd?: boolean;
 }
 
 /**
@@ -335,11 +337,14 @@ export function backtest<S extends Strategy | ((ctx: Context) => void)>(strategy
   if (typeof strategy === "function") onBar = strategy as (ctx: Context) => void;
   else if (strategy !== null && typeof strategy === "object" && typeof strategy.onBar === "function") onBar = strategy.onBar.bind(strategy);
   else throw invalid(`\`strategy\` must have an onBar(ctx) method or be a function, got ${describe(strategy)}`);
-  checked(options, "backtest", ["agent", "risk", "intrabarPath", "progress"]);
+  checked(options, "backtest", ["agent", "risk", "intrabarPath", "closeAtEnd", "progress"]);
   if (options.progress !== undefined && options.progress !== null && typeof options.progress !== "function") {
     throw invalid(`\`progress\` must be a function, got ${describe(options.progress)}`);
   }
-  const run = new Simulator(scenario, options.intrabarPath === undefined ? {} : { intrabarPath: options.intrabarPath }).start({
+  const run = new Simulator(scenario, {
+    ...(options.intrabarPath === undefined ? {} : { intrabarPath: options.intrabarPath }),
+    ...(options.closeAtEnd === undefined ? {} : { closeAtEnd: options.closeAtEnd }),
+  }).start({
     agent: optText(options.agent, "agent") ?? "strategy",
     ...(options.risk === undefined ? {} : { risk: options.risk }),
   });

@@ -224,6 +224,8 @@ export interface Fill {
   totalValue: Decimal;
   realizedPnl: Decimal;
   ts: Timestamp;
+  /** Index of the bar it filled on in the run (the strategy's `ctx.barIndex` there). */
+  barIndex: number;
   role: OrderRole;
   reasoning: string | null;
 }
@@ -275,6 +277,8 @@ export interface TradeLeg {
   fillId: number;
   orderId: number;
   ts: Timestamp;
+  /** The fill's bar index. */
+  barIndex: number;
   quantity: Decimal;
   price: Decimal;
   commission: Decimal;
@@ -289,7 +293,11 @@ export interface Trade {
   tradeType: "long" | "short";
   status: "open" | "closed";
   openedAt: Timestamp;
+  /** Bar index of the first entry. */
+  openedBarIndex: number;
   closedAt: Timestamp | null;
+  /** Bar index of the exit that closed it. */
+  closedBarIndex: number | null;
   entries: TradeLeg[];
   exits: TradeLeg[];
   quantity: Decimal;

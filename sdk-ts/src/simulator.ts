@@ -30,18 +30,29 @@ export type IntrabarPath = "nearest_extreme_first" | "pessimistic";
 /** Options of a simulator. */
 export interface SimulatorOptions {
   intrabarPath?: IntrabarPath;
+  /**
+   * Close every position at the end, as backtesting.py's `finalize_trades`: before the last bar
+   * each agent's working orders are cancelled and market orders closing its positions are queued
+   * (the path of `liquidateAndFinish`), filling at the last bar's open. Default `false`.
+   */
+  closeAtEnd?: boolean;
 }
 
 /** Starts runs on a scenario. */
 export class Simulator {
   readonly scenario: Scenario;
   readonly intrabarPath: IntrabarPath;
+  readonly closeAtEnd: boolean;
 
   constructor(scenario: Scenario, options: SimulatorOptions = {}) {
     if (!(scenario instanceof Scenario)) throw invalid(`\`scenario\` must be a Scenario (vt.scenarios.get(...)), got ${describe(scenario)}`);
-    const o = checked(options, "new Simulator", ["intrabarPath"]);
+    const o = checked(options, "new Simulator", ["intrabarPath", "closeAtEnd"]);
+    if (o.closeAtEnd !== undefined && typeof o.closeAtEnd !== "boolean") {
+      throw invalid(`\`closeAtEnd\` must be true or false, got ${describe(o.closeAtEnd)}`);
+    }
     this.scenario = scenario;
     this.intrabarPath = (optText(o.intrabarPath, "intrabarPath") ?? "nearest_extreme_first") as IntrabarPath;
+    this.closeAtEnd = o.closeAtEnd ?? false;
   }
 
   /** A run with one agent. */
@@ -54,7 +65,7 @@ export class Simulator {
   /** A run with several agents side by side, each with an isolated account. */
   tournament(agents: Array<string | { name: string; risk?: RiskProfile }>): Run {
     if (!Array.isArray(agents) || agents.length === 0) throw invalid("a run needs at least one agent");
-    const inner = engine(() => new (engineBuild().Run)(this.scenario.native, toEngine({ intrabarPath: this.intrabarPath })));
+    const inner = engine(() => new (engineBuild().Run)(this.scenario.native, toEngine({ intrabarPath: this.intrabarPath, closeAtEnd: this.closeAtEnd })));
     const run = new Run(inner, this.scenario);
     for (const a of agents) {
       if (typeof a === "string") run.addAgent(a);

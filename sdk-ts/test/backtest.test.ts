@@ -150,3 +150,35 @@ test("signal backtests run inside the engine, from a scenario or columns", () =>
   assert.equal(fromColumns.run.scenario.info.barResolution, "1Day");
   assert.ok(fromColumns.results.tradeCount > 4);
 });
+
+test("closeAtEnd closes the positions still open at the end through the engine (finalize_trades)", () => {
+  const scenario = vt.scenarios.get("tech-2024-q2");
+  const buyAndHold = (ctx: vt.Context): void => {
+    if (ctx.barIndex === 0) ctx.buy("AAPL", 10);
+  };
+  const open = vt.backtest(buyAndHold, scenario);
+  assert.deepEqual(open.run.trades().map((t) => t.status), ["open"]);
+
+  const closed = vt.backtest(buyAndHold, scenario, { closeAtEnd: true });
+  const fills = closed.run.fills();
+  const last = fills[fills.length - 1];
+  assert.equal(fills.length, 2);
+  assert.equal(last?.side, "sell");
+  assert.equal(last?.quantity, "10");
+  assert.equal(last?.ts, closed.run.simTime, "filled at the last bar");
+  assert.deepEqual(closed.run.trades().map((t) => t.status), ["closed"]);
+  assert.ok(closed.run.portfolio().positions.every((p) => p.quantity === "0"));
+  assert.equal(closed.results.finalEquity, closed.run.portfolio().cash);
+  assert.throws(() => new vt.Simulator(scenario, { closeAtEnd: "yes" as unknown as boolean }), vt.InvalidInput);
+});
+
+test("fills and trades carry their bar index beside their time", () => {
+  const bt = vt.backtest((ctx: vt.Context) => {
+    if (ctx.barIndex === 3) ctx.buy("AAPL", 5);
+    if (ctx.barIndex === 40) ctx.sell("AAPL", 5);
+  }, vt.scenarios.get("tech-2024-q2"));
+  assert.deepEqual(bt.run.fills().map((f) => f.barIndex), [4, 41], "filled at the bar after the decision");
+  const [trade] = bt.run.trades();
+  assert.deepEqual([trade?.openedBarIndex, trade?.closedBarIndex], [4, 41]);
+  assert.deepEqual([...(trade?.entries ?? []), ...(trade?.exits ?? [])].map((l) => l.barIndex), [4, 41]);
+});

@@ -12,6 +12,8 @@ use rust_decimal::Decimal;
 
 use super::calendar::Slot;
 use crate::bar::Bar;
+use crate::error::Result;
+use crate::interrupt::{CHECK_EVERY, Interrupt};
 use crate::rng::Rng;
 use crate::scenario::Series;
 
@@ -170,7 +172,14 @@ fn jump(rng: &mut Rng, size: f64, skew: f64) -> f64 {
 }
 
 /// Builds the bars of `assets` over `slots` from `seed`; series come back in `assets` order.
-pub(crate) fn generate(model: &Model, slots: &[Slot], assets: &[Asset], seed: u64) -> Vec<Series> {
+/// `interrupt` is asked about every [`CHECK_EVERY`] bars made; its error stops the generation.
+pub(crate) fn generate(
+    model: &Model,
+    slots: &[Slot],
+    assets: &[Asset],
+    seed: u64,
+    interrupt: Option<&Interrupt>,
+) -> Result<Vec<Series>> {
     let mut root = Rng::new(seed);
     let mut market_rng = root.fork();
     // Each symbol draws from its own stream, so the bars of one symbol do not depend on how many
@@ -188,8 +197,16 @@ pub(crate) fn generate(model: &Model, slots: &[Slot], assets: &[Asset], seed: u6
     let mut last_close = base.clone();
     let pushes = regime_pushes(model, slots);
     let mut revert_cache = (f64::NAN, 0.0);
+    let mut unchecked = 0;
 
     for (t, slot) in slots.iter().enumerate() {
+        unchecked += assets.len();
+        if unchecked >= CHECK_EVERY {
+            unchecked = 0;
+            if let Some(interrupt) = interrupt {
+                interrupt.check()?;
+            }
+        }
         let years = slot.bar_years + slot.gap_years;
         let (push, vol_mult) = pushes[t];
         let revert = match model.mean_reversion_half_life {
@@ -234,7 +251,7 @@ pub(crate) fn generate(model: &Model, slots: &[Slot], assets: &[Asset], seed: u6
             out[i].push(to_bar(slot.ts, [open, high, low, close], volume, model));
         }
     }
-    assets.iter().zip(out).map(|(a, bars)| Series { symbol: a.symbol.clone(), bars }).collect()
+    Ok(assets.iter().zip(out).map(|(a, bars)| Series { symbol: a.symbol.clone(), bars }).collect())
 }
 
 /// For every slot: the scripted (gap, bar) push of the market factor and its volatility multiplier.
@@ -320,7 +337,7 @@ mod tests {
     #[test]
     fn market_factor_correlates_symbols() {
         let slots = calendar::continuous(0, BarResolution::DAY, 2000);
-        let s = generate(&model(), &slots, &[asset("A", 1.0), asset("B", 1.0), asset("C", 0.0)], 5);
+        let s = generate(&model(), &slots, &[asset("A", 1.0), asset("B", 1.0), asset("C", 0.0)], 5, None).unwrap();
         let (a, b, c) = (log_returns(&s[0].bars), log_returns(&s[1].bars), log_returns(&s[2].bars));
         let corr = |x: &[f64], y: &[f64]| {
             let n = x.len() as f64;
@@ -350,9 +367,9 @@ mod tests {
         // Large moves follow large moves: absolute returns stay autocorrelated over many bars under
         // GARCH, and not at all when the variance is constant.
         let slots = calendar::continuous(0, BarResolution::HOUR, 20_000);
-        let clustered = generate(&model(), &slots, &[asset("A", 1.0)], 11);
+        let clustered = generate(&model(), &slots, &[asset("A", 1.0)], 11, None).unwrap();
         let constant = Model { garch_alpha: 0.0, ..model() };
-        let flat = generate(&constant, &slots, &[asset("A", 1.0)], 11);
+        let flat = generate(&constant, &slots, &[asset("A", 1.0)], 11, None).unwrap();
         let (c, f) = (abs_autocorrelation(&clustered[0].bars), abs_autocorrelation(&flat[0].bars));
         assert!(c > 0.04 && f < 0.02, "clustered {c}, constant {f}");
     }
@@ -364,7 +381,7 @@ mod tests {
         let slots = calendar::continuous(0, BarResolution::HOUR, 5_000);
         let mut penny = asset("P", 1.0);
         penny.start_price = 0.02;
-        for series in generate(&m, &slots, &[penny], 3) {
+        for series in generate(&m, &slots, &[penny], 3, None).unwrap() {
             for bar in &series.bars {
                 bar.validate(&series.symbol).unwrap();
             }
@@ -378,7 +395,7 @@ mod tests {
         m.market_jumps_per_year = 0.0;
         m.regimes = vec![Regime { from_bar: 100, bars: 50, market_move: -0.5, vol_mult: 2.0 }];
         let slots = calendar::continuous(0, BarResolution::HOUR, 300);
-        let s = generate(&m, &slots, &[asset("A", 1.0)], 8);
+        let s = generate(&m, &slots, &[asset("A", 1.0)], 8, None).unwrap();
         let close = |i: usize| f64::try_from(s[0].bars[i].close).unwrap();
         let drop = close(150) / close(99) - 1.0;
         assert!(drop < -0.3, "{drop}");

@@ -157,6 +157,7 @@ impl OrderBook for AgentBook<'_> {
         };
         let fill_id = self.engine.next_fill_id;
         self.engine.next_fill_id += 1;
+        let bar_index = self.engine.bar_index;
         let a = self.agent();
         let reasoning = a.order(ex.order_id).and_then(|o| o.request.reasoning.clone());
         a.fills.push(Fill {
@@ -172,6 +173,7 @@ impl OrderBook for AgentBook<'_> {
             total_value: quantity * ex.price,
             realized_pnl,
             ts,
+            bar_index,
             role,
             reasoning,
         });

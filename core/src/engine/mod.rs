@@ -126,6 +126,8 @@ pub struct Engine {
     marks: Vec<Decimal>,
     last_bar_ts: Vec<Option<i64>>,
     clock: Option<i64>,
+    /// Index of the bar time at the clock (0 for the first one); stamped on fills.
+    bar_index: usize,
     session: Option<i64>,
     agents: Vec<Agent>,
     next_order_id: u64,
@@ -164,6 +166,7 @@ impl Engine {
             symbols,
             index,
             clock: None,
+            bar_index: 0,
             session: None,
             agents: Vec::new(),
             next_order_id: 1,
@@ -196,6 +199,12 @@ impl Engine {
     /// Time of the latest bar processed (UTC ms), if any.
     pub fn clock(&self) -> Option<i64> {
         self.clock
+    }
+
+    /// Index of the bar time at the clock among those processed (0 for the first; in a run, the
+    /// timeline step); fills carry it.
+    pub fn bar_index(&self) -> usize {
+        self.bar_index
     }
 
     /// Last close seen of a symbol, if any bar of it arrived.

@@ -52,6 +52,10 @@ impl Engine {
     /// [`Engine::push_slice`] for bars already validated (a [`crate::Scenario`]'s bars, on its
     /// timeline): the run's hot path skips re-checking every bar on every step.
     pub(crate) fn apply_slice<'b>(&mut self, ts: i64, bars: impl Iterator<Item = (usize, &'b Bar)> + Clone) {
+        match self.clock {
+            Some(clock) if clock < ts => self.bar_index += 1,
+            _ => {} // the first bar time (index 0), or more symbols of the clock's
+        }
         let offset = self.config.session_utc_offset_minutes;
         if !self.session.is_some_and(|s| in_session(ts, s, offset)) {
             let session = session_of(ts, offset);

@@ -32,13 +32,16 @@ pub struct RunSnapshot {
     pub started: bool,
     engine: Engine,
     idempotency: BTreeMap<String, KeyedAction>,
+    /// The run's `RunOptions::close_at_end`; left out when off, so other snapshots keep their text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub close_at_end: bool,
     /// 64-bit FNV-1a of the snapshot's JSON with this field empty, hex: catches accidental
     /// corruption of the text (it is no signature: anyone can recompute it).
     pub checksum: String,
 }
 
-/// Version 2 added the checksum.
-const SNAPSHOT_FORMAT: u32 = 2;
+/// Version 2 added the checksum, version 3 the bar index of each fill (and of the engine's clock).
+const SNAPSHOT_FORMAT: u32 = 3;
 
 impl RunSnapshot {
     /// The checksum the snapshot's content gives (over its canonical JSON, `checksum` left empty).
@@ -69,6 +72,7 @@ impl Run {
             started: self.started,
             engine: self.engine.clone(),
             idempotency: self.idempotency.clone(),
+            close_at_end: self.close_at_end,
             checksum: String::new(),
         }
         .sealed()
@@ -128,6 +132,8 @@ impl Run {
             started: snapshot.started,
             idempotency: snapshot.idempotency,
             slice: Vec::new(),
+            interrupt: None,
+            close_at_end: snapshot.close_at_end,
         };
         run.check_restored()?;
         Ok(run)
@@ -144,7 +150,7 @@ impl Run {
             return bad("the rules differ from the scenario's");
         }
         let timeline = self.scenario.timeline();
-        if self.engine.clock() != Some(timeline[self.step]) {
+        if self.engine.clock() != Some(timeline[self.step]) || self.engine.bar_index() != self.step {
             return bad("the engine's clock is not at the snapshot's step");
         }
         if self.started != (self.step > 0) {
@@ -173,8 +179,9 @@ impl Run {
             // Orders are placed, changed and filled at the clock, which only stands on the timeline.
             let on_clock = |ts: i64| now.binary_search(&ts).is_ok();
             let orders = self.engine.orders(id)?.iter().all(|o| on_clock(o.created_at) && on_clock(o.updated_at));
-            if !(orders && self.engine.fills(id)?.iter().all(|f| on_clock(f.ts))) {
-                return bad(&format!("an order or fill of agent {k} is not at a time of the timeline"));
+            let fills = self.engine.fills(id)?.iter().all(|f| now.get(f.bar_index) == Some(&f.ts));
+            if !(orders && fills) {
+                return bad(&format!("an order or fill of agent {k} is not at a time (and bar index) of the timeline"));
             }
         }
         for (key, keyed) in &self.idempotency {

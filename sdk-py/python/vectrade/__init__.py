@@ -17,6 +17,7 @@ from .backtest import Backtest, Context, Indicator, Strategy, backtest, backtest
 from ._native import (
     Conflict,
     IdempotencyConflict,
+    InternalError,
     InvalidInput,
     InvalidState,
     NotFound,
@@ -61,6 +62,7 @@ __all__ = [
     "Conflict",
     "Fill",
     "IdempotencyConflict",
+    "InternalError",
     "InvalidInput",
     "InvalidState",
     "Metrics",

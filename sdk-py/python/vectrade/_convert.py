@@ -11,8 +11,16 @@ from typing import Any, Union
 
 from . import _native
 
-#: What money, prices and quantities may be given as. Floats are refused: they are inexact.
+#: What money and account values (starting cash, risk limits) may be given as. Floats are refused:
+#: they are inexact (orders take them, see `OrderNumber`).
 DecimalLike = Union[int, str, Decimal]
+
+#: What an order's prices and quantities may be given as: a float as well (``round(ctx.close(s) * 0.95, 2)``),
+#: read as the digits of its shortest representation, as ``from_arrays`` reads bars.
+OrderNumber = Union[int, float, str, Decimal]
+
+#: Decimal places an order's price or quantity may have (the engine's rule, docs/LIMITS.md).
+ORDER_PLACES = 8
 
 
 def invalid(code: str, detail: str) -> _native.InvalidInput:
@@ -53,6 +61,38 @@ def to_decimal(value: Any, name: str) -> Decimal:
 
 def opt_decimal(value: Any, name: str) -> Decimal | None:
     return None if value is None else to_decimal(value, name)
+
+
+def order_decimal(value: Any, name: str) -> Decimal:
+    """An order's price or quantity as an exact Decimal: what :func:`to_decimal` takes, and floats
+    (numpy's too) read as the digits of their shortest representation (``repr``: ``0.1`` is 0.1,
+    ``143.95 * 0.95`` is 136.75249999999998), as ``from_arrays`` and the engine's
+    ``num::decimal_from_f64`` read float columns. NaN and infinities are refused."""
+    if isinstance(value, float) or (type(value).__module__ == "numpy" and getattr(value, "dtype", None) is not None
+                                    and value.dtype.kind == "f" and getattr(value, "ndim", 1) == 0):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise invalid("invalid_argument", f"`{name}` must be a finite number, got {value!r}")
+        # str() of a float, or of a numpy float at its own precision, is its shortest round trip.
+        d = Decimal(str(value))
+        exponent = d.as_tuple().exponent
+        places = -exponent if isinstance(exponent, int) else 0
+        if places > ORDER_PLACES:
+            # The engine refuses it too; from a float the likely cause is arithmetic: say how to fix it.
+            code = "invalid_quantity" if name.endswith("quantity") else "invalid_price"
+            raise invalid(
+                code,
+                f"`{name}` has more than {ORDER_PLACES} decimal places: the float {value!r} has {places}; "
+                f"round it first, e.g. round(x, 2)",
+            )
+        return d
+    if isinstance(value, bool) or not isinstance(value, (int, str, Decimal)):
+        kind = type(value).__name__
+        raise invalid("invalid_argument", f"`{name}` must be an int, float, str or Decimal, got {kind}")
+    return to_decimal(value, name)
+
+
+def opt_order_decimal(value: Any, name: str) -> Decimal | None:
+    return None if value is None else order_decimal(value, name)
 
 
 def dec_str(d: Decimal) -> str:

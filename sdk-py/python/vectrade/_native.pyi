@@ -8,6 +8,7 @@ __all__ = [
     "Conflict",
     "IdempotencyConflict",
     "Indicator",
+    "InternalError",
     "InvalidInput",
     "InvalidState",
     "NotFound",
@@ -49,6 +50,7 @@ class IdempotencyConflict(Conflict): ...
 class NotFound(VecTradeError): ...
 class InvalidState(VecTradeError): ...
 class RunFinished(InvalidState): ...
+class InternalError(VecTradeError): ...
 
 @final
 class Scenario:
@@ -169,4 +171,5 @@ def serve(
     bar_interval: str,
     market_csv: Optional[str] = None,
     market_symbol: Optional[str] = None,
+    secret_file: Optional[str] = None,
 ) -> None: ...

@@ -2,8 +2,9 @@
 
 In the spirit of backtesting.py's ``Strategy``: subclass :class:`Strategy`, keep your indicators as
 attributes, decide in ``on_bar``. Orders placed in ``on_bar`` meet the *next* bar, as everywhere
-in VecTrade. Prices for indicators are floats (``ctx.close``, ``ctx.closes``); money, positions
-and quantities stay exact ``Decimal``.
+in VecTrade. Prices for indicators are floats (``ctx.close``, ``ctx.closes``), and orders take
+floats back (read as the digits of their shortest representation); money, positions and account
+values stay exact ``Decimal``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from . import _native
-from ._convert import DecimalLike, invalid, to_datetime, to_decimal
+from ._convert import DecimalLike, OrderNumber, invalid, order_decimal, to_datetime, to_decimal
 from .models import Bar, Order, PlacedOrder, Results, RiskProfile, Side, order_keywords
 from .scenarios import Scenario
 from .simulator import Run, Simulator
@@ -197,20 +198,22 @@ class Context:
         """Queues any order; refusals raise the engine's errors (``OrderRejected``, ...)."""
         return self._run.submit(order)
 
-    def buy(self, symbol: str, quantity: DecimalLike, *, limit: Optional[DecimalLike] = None, **kw: Any) -> int:
+    def buy(self, symbol: str, quantity: OrderNumber, *, limit: Optional[OrderNumber] = None, **kw: Any) -> int:
         """A market buy, or a limit buy with ``limit=``; returns the order id. Other keywords
-        (``stop_loss=``, ``time_in_force=``, ...) go to :class:`Order`."""
+        (``stop_loss=``, ``time_in_force=``, ...) go to :class:`Order`. Quantities and prices may be
+        floats (``limit=ctx.close(s) * 0.99``), read as the digits of their shortest representation
+        as :class:`Order` reads them."""
         return self._place(symbol, "buy", quantity, limit, kw)
 
-    def sell(self, symbol: str, quantity: DecimalLike, *, limit: Optional[DecimalLike] = None, **kw: Any) -> int:
+    def sell(self, symbol: str, quantity: OrderNumber, *, limit: Optional[OrderNumber] = None, **kw: Any) -> int:
         """A market (or ``limit=``) sell closing part or all of a long; returns the order id."""
         return self._place(symbol, "sell", quantity, limit, kw)
 
-    def short(self, symbol: str, quantity: DecimalLike, *, limit: Optional[DecimalLike] = None, **kw: Any) -> int:
+    def short(self, symbol: str, quantity: OrderNumber, *, limit: Optional[OrderNumber] = None, **kw: Any) -> int:
         """A market (or ``limit=``) short, when shorting is enabled; returns the order id."""
         return self._place(symbol, "short", quantity, limit, kw)
 
-    def cover(self, symbol: str, quantity: DecimalLike, *, limit: Optional[DecimalLike] = None, **kw: Any) -> int:
+    def cover(self, symbol: str, quantity: OrderNumber, *, limit: Optional[OrderNumber] = None, **kw: Any) -> int:
         """A market (or ``limit=``) cover of part or all of a short; returns the order id."""
         return self._place(symbol, "cover", quantity, limit, kw)
 
@@ -231,9 +234,9 @@ class Context:
             return self.submit(_order(symbol, side, quantity, limit, kw)).id
         # Hot path: one call into the engine, no order object, no JSON.
         if type(quantity) is not int:
-            quantity = to_decimal(quantity, "quantity")
+            quantity = order_decimal(quantity, "quantity")
         if limit is not None and type(limit) is not int:
-            limit = to_decimal(limit, "limit")
+            limit = order_decimal(limit, "limit")
         return self._native.submit_simple(self._agent, self._i(symbol), side, quantity, limit)
 
     def cancel(self, order_id: int) -> PlacedOrder:
@@ -245,7 +248,7 @@ class Context:
         return self._run.open_orders()
 
 
-def _order(symbol: str, side: Side, quantity: DecimalLike, limit: Optional[DecimalLike], kw: Dict[str, Any]) -> Order:
+def _order(symbol: str, side: Side, quantity: OrderNumber, limit: Optional[OrderNumber], kw: Dict[str, Any]) -> Order:
     if limit is not None:
         return Order.limit(symbol, side, quantity, limit, **kw)
     return Order.market(symbol, side, quantity, **kw)
@@ -274,6 +277,7 @@ def backtest(
     risk: Optional[RiskProfile] = None,
     intrabar_path: str = "nearest_extreme_first",
     progress: Optional[Callable[[int, int], None]] = None,
+    close_at_end: bool = False,
 ) -> Backtest:
     """Runs ``strategy`` over ``scenario`` bar by bar and grades it.
 
@@ -281,7 +285,10 @@ def backtest(
     The bar loop runs inside the engine: a bar costs one Python call plus what ``on_bar`` does, and
     none at all at bars skipped by :meth:`Context.wake_on`. Exceptions from the strategy propagate
     (with the run left at the failing bar); Ctrl-C stops the loop. ``progress``, if given, is
-    called as ``progress(bars_done, bars_total)`` about a hundred times.
+    called as ``progress(bars_done, bars_total)`` about a hundred times. ``close_at_end=True``
+    closes the positions still open at the end through the engine, as backtesting.py's
+    ``finalize_trades``: market orders queued after the last ``on_bar`` fill at the last bar's open
+    (orders still working then are cancelled), so every trade is closed in the results.
     """
     if isinstance(strategy, type):
         strategy = strategy()
@@ -294,7 +301,7 @@ def backtest(
         from ._convert import invalid
 
         raise invalid("invalid_argument", "`strategy` must be a Strategy, a Strategy subclass or a function on_bar(ctx)")
-    run = Simulator(scenario, intrabar_path=intrabar_path).start(agent=agent, risk=risk)
+    run = Simulator(scenario, intrabar_path=intrabar_path, close_at_end=close_at_end).start(agent=agent, risk=risk)
     ctx = Context(run)
     if isinstance(strategy, Strategy):
         strategy.init(ctx)
@@ -329,7 +336,8 @@ def backtest_signals(
     are booleans, one per bar of the symbol; a flag decided at a bar's close acts at the next open,
     like any order (0/1 numbers are read as flags; anything else is refused). Sizing: ``size`` units per entry (default 1), or ``size_pct`` percent of equity
     at the decision close. ``rules`` (starting_cash, commission, short_enabled, ...) apply when the
-    scenario is built from ``data``; see :class:`vectrade.scenarios.Rules`.
+    scenario is built from ``data``; see :class:`vectrade.scenarios.Rules`. Ctrl-C stops it with
+    ``KeyboardInterrupt``.
     """
     import numpy as np
 

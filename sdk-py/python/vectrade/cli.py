@@ -91,7 +91,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     demo_p.add_argument("--scenario", "-s", default="tech-2024-q2")
     demo_p.add_argument("--report", metavar="HTML", default="vectrade-report.html")
     serve_p = sub.add_parser("serve", help="serve the VecTrade API locally (benchmark, bot, agents, journal)")
-    serve_p.add_argument("--db", default="vectrade.db", help="SQLite file, created with a local account on first start")
+    serve_p.add_argument(
+        "--db",
+        default="vectrade.db",
+        help="SQLite file, created with a local account on first start, or a postgres:// URL",
+    )
+    serve_p.add_argument(
+        "--secret-file", metavar="FILE", help="the server secret (default: <db>.secret; needed with PostgreSQL)"
+    )
     serve_p.add_argument("--host", default="127.0.0.1")
     serve_p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     serve_p.add_argument("--market", default="tech-2024-q2", help="scenario the live paper market replays")
@@ -107,7 +114,14 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         try:
             _native.serve(
-                args.db, args.host, args.port, args.market, args.bar_interval, args.market_csv, args.market_symbol
+                args.db,
+                args.host,
+                args.port,
+                args.market,
+                args.bar_interval,
+                args.market_csv,
+                args.market_symbol,
+                args.secret_file,
             )
         except (OSError, ValueError) as e:
             print(f"error: {e}", file=sys.stderr)

@@ -8,7 +8,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, List, Literal, Optional
 
-from ._convert import DecimalLike, dec, invalid, opt_dec, opt_decimal, to_datetime, to_decimal
+from ._convert import (
+    DecimalLike,
+    OrderNumber,
+    dec,
+    invalid,
+    opt_dec,
+    opt_decimal,
+    opt_order_decimal,
+    order_decimal,
+    to_datetime,
+)
 
 #: Sides (the bot API's ``BUY``/``SELL`` are accepted too).
 Side = Literal["buy", "sell", "short", "cover", "BUY", "SELL"]
@@ -64,8 +74,8 @@ class Trim:
     """A partial exit of a bracket: sell ``quantity`` at ``price`` (level 1, 2, ...)."""
 
     level: int
-    price: DecimalLike
-    quantity: DecimalLike
+    price: OrderNumber
+    quantity: OrderNumber
 
 
 #: The keywords an order takes besides its symbol, side, quantity and prices.
@@ -85,40 +95,44 @@ def order_keywords(call: str, kw: Dict[str, Any]) -> Dict[str, Any]:
 @dataclass(frozen=True)
 class Order:
     """An order to submit. Build one with :meth:`market`, :meth:`limit`, :meth:`stop` or
-    :meth:`stop_limit`; money and quantities are ``int``, ``str`` or ``Decimal`` (never float)."""
+    :meth:`stop_limit`. Prices and quantities are ``int``, ``str`` or ``Decimal``, or a ``float``
+    read as the digits of its shortest representation (``repr``), as ``from_arrays`` reads bars:
+    ``stop_loss=ctx.close(s) * 0.95`` works when that product has at most 8 decimal places (round it,
+    ``round(x, 2)``, when it has more); NaN and infinities are refused. What the engine returns
+    (fills, cash, equity) is always an exact ``Decimal``."""
 
     symbol: str
     side: Side
-    quantity: DecimalLike
+    quantity: OrderNumber
     order_type: OrderType = "MARKET"
-    limit_price: Optional[DecimalLike] = None
-    stop_price: Optional[DecimalLike] = None
+    limit_price: Optional[OrderNumber] = None
+    stop_price: Optional[OrderNumber] = None
     time_in_force: TimeInForce = "GTC"
-    stop_loss: Optional[DecimalLike] = None
-    take_profit: Optional[DecimalLike] = None
+    stop_loss: Optional[OrderNumber] = None
+    take_profit: Optional[OrderNumber] = None
     trims: List[Trim] = field(default_factory=list)
     client_order_id: Optional[str] = None
     reasoning: Optional[str] = None
     asset_type: Optional[str] = None
 
     @classmethod
-    def market(cls, symbol: str, side: Side, quantity: DecimalLike, **kw: Any) -> "Order":
+    def market(cls, symbol: str, side: Side, quantity: OrderNumber, **kw: Any) -> "Order":
         """Fills at the next bar's open (plus slippage)."""
         return cls(symbol, side, quantity, "MARKET", **order_keywords("Order.market", kw))
 
     @classmethod
-    def limit(cls, symbol: str, side: Side, quantity: DecimalLike, price: DecimalLike, **kw: Any) -> "Order":
+    def limit(cls, symbol: str, side: Side, quantity: OrderNumber, price: OrderNumber, **kw: Any) -> "Order":
         """Fills at ``price`` or better."""
         return cls(symbol, side, quantity, "LIMIT", limit_price=price, **order_keywords("Order.limit", kw))
 
     @classmethod
-    def stop(cls, symbol: str, side: Side, quantity: DecimalLike, stop: DecimalLike, **kw: Any) -> "Order":
+    def stop(cls, symbol: str, side: Side, quantity: OrderNumber, stop: OrderNumber, **kw: Any) -> "Order":
         """Becomes a market order once the price touches ``stop`` (a gap fills at the open)."""
         return cls(symbol, side, quantity, "STOP", stop_price=stop, **order_keywords("Order.stop", kw))
 
     @classmethod
     def stop_limit(
-        cls, symbol: str, side: Side, quantity: DecimalLike, stop: DecimalLike, limit: DecimalLike, **kw: Any
+        cls, symbol: str, side: Side, quantity: OrderNumber, stop: OrderNumber, limit: OrderNumber, **kw: Any
     ) -> "Order":
         """Becomes a limit order at ``limit`` once the price touches ``stop``."""
         kw = order_keywords("Order.stop_limit", kw)
@@ -133,13 +147,13 @@ class Order:
         return {
             "symbol": self.symbol,
             "side": self.side,
-            "quantity": to_decimal(self.quantity, "quantity"),
+            "quantity": order_decimal(self.quantity, "quantity"),
             "order_type": self.order_type,
-            "limit_price": opt_decimal(self.limit_price, "limit_price"),
-            "stop_price": opt_decimal(self.stop_price, "stop_price"),
+            "limit_price": opt_order_decimal(self.limit_price, "limit_price"),
+            "stop_price": opt_order_decimal(self.stop_price, "stop_price"),
             "time_in_force": self.time_in_force,
-            "stop_loss": opt_decimal(self.stop_loss, "stop_loss"),
-            "take_profit": opt_decimal(self.take_profit, "take_profit"),
+            "stop_loss": opt_order_decimal(self.stop_loss, "stop_loss"),
+            "take_profit": opt_order_decimal(self.take_profit, "take_profit"),
             "trims": [_trim_wire(t) for t in (self.trims or [])],
             "client_order_id": self.client_order_id,
             "reasoning": self.reasoning,
@@ -152,7 +166,11 @@ def _trim_wire(t: Any) -> Dict[str, Any]:
         from ._convert import invalid
 
         raise invalid("invalid_argument", f"`trims` must hold vt.Trim(level, price, quantity), got {t!r}")
-    return {"level": t.level, "price": to_decimal(t.price, "trims.price"), "quantity": to_decimal(t.quantity, "trims.quantity")}
+    return {
+        "level": t.level,
+        "price": order_decimal(t.price, "trims.price"),
+        "quantity": order_decimal(t.quantity, "trims.quantity"),
+    }
 
 
 @dataclass(frozen=True)
@@ -213,7 +231,8 @@ class PlacedOrder(_Record):
 @dataclass(frozen=True)
 class Fill(_Record):
     """One execution: the price touched (``reference_price``), the price paid after slippage, the
-    slippage actually applied, commission."""
+    slippage actually applied, commission; ``ts`` is the bar it filled on and ``bar_index`` that
+    bar's index in the run (the strategy's ``ctx.bar_index`` there, backtesting.py's ``EntryBar``)."""
 
     id: int
     order_id: int
@@ -227,6 +246,7 @@ class Fill(_Record):
     total_value: Decimal
     realized_pnl: Decimal
     ts: _dt.datetime
+    bar_index: int
     role: str
     reasoning: Optional[str]
 
@@ -236,7 +256,7 @@ class Fill(_Record):
         return cls(
             f["id"], f["order_id"], f["symbol"], f["side"], dec(f["quantity"]), dec(f["fill_price"]),
             dec(f["reference_price"]), dec(f["slippage_bps"]), dec(f["commission"]), dec(f["total_value"]), dec(f["realized_pnl"]),
-            to_datetime(f["ts"]), _role(f["role"]), f.get("reasoning"),
+            to_datetime(f["ts"]), f["bar_index"], _role(f["role"]), f.get("reasoning"),
         )
 
 
@@ -297,6 +317,7 @@ class TradeLeg(_Record):
     fill_id: int
     order_id: int
     ts: _dt.datetime
+    bar_index: int
     quantity: Decimal
     price: Decimal
     commission: Decimal
@@ -307,7 +328,7 @@ class TradeLeg(_Record):
     def from_wire(cls, x: Dict[str, Any]) -> "TradeLeg":
         """Built from the engine's JSON (used inside the package)."""
         return cls(
-            x["fill_id"], x["order_id"], to_datetime(x["ts"]), dec(x["quantity"]), dec(x["price"]),
+            x["fill_id"], x["order_id"], to_datetime(x["ts"]), x["bar_index"], dec(x["quantity"]), dec(x["price"]),
             dec(x["commission"]), x.get("exit_type"), x.get("trim_level"),
         )
 
@@ -315,14 +336,18 @@ class TradeLeg(_Record):
 @dataclass(frozen=True)
 class Trade(_Record):
     """A round trip in one symbol, as the bot trade journal groups fills: long or short, open or
-    closed, its entries and typed exits, PnL net of commissions."""
+    closed, its entries and typed exits, PnL net of commissions; opening and closing bars by time
+    and by index (``opened_bar_index``, ``closed_bar_index``: backtesting.py's ``EntryBar`` and
+    ``ExitBar``)."""
 
     id: int
     symbol: str
     trade_type: str
     status: str
     opened_at: _dt.datetime
+    opened_bar_index: int
     closed_at: Optional[_dt.datetime]
+    closed_bar_index: Optional[int]
     entries: List[TradeLeg]
     exits: List[TradeLeg]
     quantity: Decimal
@@ -338,8 +363,8 @@ class Trade(_Record):
     def from_wire(cls, t: Dict[str, Any]) -> "Trade":
         """Built from the engine's JSON (used inside the package)."""
         return cls(
-            t["id"], t["symbol"], t["trade_type"], t["status"], to_datetime(t["opened_at"]),
-            None if t.get("closed_at") is None else to_datetime(t["closed_at"]),
+            t["id"], t["symbol"], t["trade_type"], t["status"], to_datetime(t["opened_at"]), t["opened_bar_index"],
+            None if t.get("closed_at") is None else to_datetime(t["closed_at"]), t.get("closed_bar_index"),
             [TradeLeg.from_wire(x) for x in t["entries"]], [TradeLeg.from_wire(x) for x in t["exits"]],
             dec(t["quantity"]), dec(t["open_quantity"]), dec(t["avg_entry_price"]), opt_dec(t.get("avg_exit_price")),
             dec(t["realized_pnl"]), dec(t["fees"]), dec(t["net_pnl"]), t["return_pct"],

@@ -106,7 +106,8 @@ def get(slug: str) -> Scenario:
 
 def synthetic(symbols: int = 1, bars: int = 1000, *, seed: int = 1, resolution: str = "1Hour", slug: str = "synthetic") -> Scenario:
     """A synthetic 24/7 market of ``symbols`` correlated symbols (``SYM000``, ...) and ``bars`` bars,
-    generated from ``seed`` with the catalog's model; the same arguments give the same bars."""
+    generated from ``seed`` with the catalog's model; the same arguments give the same bars.
+    Ctrl-C stops a long generation with ``KeyboardInterrupt``."""
     spec = dumps({"slug": slug, "symbols": symbols, "bars": bars, "seed": seed, "resolution": resolution})
     return Scenario(_native.Scenario.synthetic(spec), ("synthetic", spec))
 

@@ -20,18 +20,26 @@ class Simulator:
 
     ``intrabar_path`` decides which trigger fills first when several fall inside one bar:
     ``"nearest_extreme_first"`` (default), ``"pessimistic"``, ``"high_first"`` or ``"low_first"``.
+    ``close_at_end=True`` closes every position at the end, as backtesting.py's ``finalize_trades``:
+    before the last bar each agent's working orders are cancelled and market orders closing its
+    positions are queued (the path of :meth:`Run.liquidate_and_finish`), filling at the last bar's
+    open. By default positions stay open and are valued at the last close.
     """
 
-    def __init__(self, scenario: Scenario, *, intrabar_path: str = "nearest_extreme_first") -> None:
+    def __init__(
+        self, scenario: Scenario, *, intrabar_path: str = "nearest_extreme_first", close_at_end: bool = False
+    ) -> None:
         if not isinstance(scenario, Scenario):
-            from ._convert import invalid
-
             raise invalid("invalid_argument", "`scenario` must be a vectrade Scenario (vt.scenarios.get(...))")
+        if not isinstance(close_at_end, bool):
+            raise invalid("invalid_argument", f"`close_at_end` must be True or False, got {close_at_end!r}")
         self.scenario = scenario
         self.intrabar_path = intrabar_path
+        self.close_at_end = close_at_end
 
     def __repr__(self) -> str:
-        return f"Simulator({self.scenario.slug!r}, intrabar_path={self.intrabar_path!r})"
+        closing = ", close_at_end=True" if self.close_at_end else ""
+        return f"Simulator({self.scenario.slug!r}, intrabar_path={self.intrabar_path!r}{closing})"
 
     def start(self, agent: str = "agent", risk: Optional[RiskProfile] = None) -> "Run":
         """A run with one agent."""
@@ -39,7 +47,8 @@ class Simulator:
 
     def tournament(self, agents: Sequence[Union[str, Tuple[str, Optional[RiskProfile]]]]) -> "Run":
         """A run with several agents side by side, each with an isolated account."""
-        native = _native.Run(self.scenario._native, dumps({"intrabar_path": self.intrabar_path}))
+        options = {"intrabar_path": self.intrabar_path, "close_at_end": self.close_at_end}
+        native = _native.Run(self.scenario._native, dumps(options))
         run = Run(native, self.scenario)
         if not agents:
             raise invalid("invalid_argument", "a run needs at least one agent")
@@ -188,7 +197,10 @@ class Run:
         return PlacedOrder.from_wire(loads(self._native.cancel(self._id(agent), order_id, idempotency_key)))
 
     def step(self, count: int = 1, *, idempotency_key: Optional[str] = None) -> StepResult:
-        """Advances up to ``count`` bars and reports this agent's fills and balances."""
+        """Advances up to ``count`` bars and reports this agent's fills and balances.
+
+        Ctrl-C stops a long step between bars with ``KeyboardInterrupt`` (here and in the other
+        stepping methods); the run then stands at the last bar it reached and can go on."""
         n = int_arg(count, "count")
         return self._step_result(loads(self._native.step(n, _key(idempotency_key))))
 
