@@ -205,7 +205,10 @@ async fn guard(req: Request, next: Next) -> Response {
                 .into_response()
         }
     };
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    // A request forwarded to another process (`--shared`) keeps the id that process gave it.
+    if !response.headers().contains_key("x-request-id")
+        && let Ok(v) = HeaderValue::from_str(&id)
+    {
         response.headers_mut().insert("x-request-id", v);
     }
     response

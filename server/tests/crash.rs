@@ -34,6 +34,22 @@ fn request(i: usize) -> (&'static str, Value) {
     }
 }
 
+/// Replays the acknowledged requests on a fresh server that is never killed: each answers as it
+/// was answered, and the run ends in the same state.
+fn assert_matches_control(acked: &[(usize, (u16, Value))], crashed: &[Value], name: &str) {
+    let control = Server::start(&temp_dir(name).join("vectrade.db"));
+    let ckey = control.key().to_string();
+    let (_, created) = control.post("/api/v1/runs", Some(&ckey), &json!({"scenario_slug": "tech-2024-q2"}));
+    let cid = created["run"]["id"].as_str().unwrap().to_string();
+    for (j, answer) in acked {
+        let (suffix, body) = request(*j);
+        let got = control.post(&format!("/api/v1/runs/{cid}/{suffix}"), Some(&ckey), &body);
+        assert_eq!(&got, answer, "request {j} answered differently than in the killed run");
+    }
+    control.post(&format!("/api/v1/runs/{cid}/step"), Some(&ckey), &json!({"count": 100000}));
+    assert_eq!(final_state(&control, &ckey, &cid), crashed, "the killed run ended differently than the control run");
+}
+
 /// A small deterministic generator (xorshift), so a failing schedule can be replayed.
 struct Rng(u64);
 
@@ -126,20 +142,111 @@ fn every_acknowledged_write_survives_sigkill_and_the_run_matches_a_control_run()
     let crashed = final_state(&server, &key, &id);
     drop(server);
 
-    // The control: the same requests on a fresh server that is never killed.
-    let control = Server::start(&temp_dir("crash-control").join("vectrade.db"));
-    let ckey = control.key().to_string();
-    let (_, created) = control.post("/api/v1/runs", Some(&ckey), &json!({"scenario_slug": "tech-2024-q2"}));
-    let cid = created["run"]["id"].as_str().unwrap().to_string();
-    for (j, answer) in &acked {
-        let (suffix, body) = request(*j);
-        let got = control.post(&format!("/api/v1/runs/{cid}/{suffix}"), Some(&ckey), &body);
-        assert_eq!(&got, answer, "request {j} answered differently than in the killed run");
-    }
-    control.post(&format!("/api/v1/runs/{cid}/step"), Some(&ckey), &json!({"count": 100000}));
-    assert_eq!(final_state(&control, &ckey, &cid), crashed, "the killed run ended differently than the control run");
+    assert_matches_control(&acked, &crashed, "crash-control");
     println!(
         "crash test: {kills} SIGKILLs, {} acknowledged writes, {checks} re-checks after restarts, final state identical to the control run",
+        acked.len()
+    );
+    assert!(kills >= KILLS, "only {kills} kills happened");
+}
+
+/// The same load on two processes sharing a PostgreSQL database (`--shared`): requests go through
+/// the process that does not hold the account, which forwards them; the holder is killed with
+/// SIGKILL at random moments and restarted, and the other takes the account over. Every
+/// acknowledged write survives each takeover and the run ends as the control run.
+#[test]
+fn shared_processes_hand_an_account_over_after_sigkill_without_losing_a_write() {
+    if common::postgres_url().is_none() {
+        eprintln!("skipped: runs on PostgreSQL only (VECTRADE_TEST_POSTGRES)");
+        return;
+    }
+    let dir = temp_dir("crash-shared");
+    let db = dir.join("vectrade.db");
+    let mut servers = [Server::start_with(&db, &["--shared"]), Server::start_with(&db, &["--shared"])];
+    let key = servers[0].key().to_string();
+    // The account's first request goes to servers[1]: it holds the account from then on.
+    let mut holder = 1;
+    let (_, created) = servers[holder].post("/api/v1/runs", Some(&key), &json!({"scenario_slug": "tech-2024-q2"}));
+    let id = created["run"]["id"].as_str().unwrap().to_string();
+
+    let mut rng = Rng(0x0dd_ba11_5eed);
+    let mut acked: Vec<(usize, (u16, Value))> = Vec::new();
+    let (mut kills, mut checks, mut moving) = (0, 0, 0);
+    let mut i = 0;
+    while i < REQUESTS {
+        if kills < KILLS && rng.next().is_multiple_of(REQUESTS as u64 / KILLS as u64 / 2) {
+            // The holder dies in the next few milliseconds, perhaps in the middle of a request.
+            let pid = servers[holder].child.id().to_string();
+            let delay = Duration::from_micros(rng.next() % 3000);
+            let killer = std::thread::spawn(move || {
+                std::thread::sleep(delay);
+                let _ = Command::new("kill").args(["-9", &pid]).status();
+            });
+            let (suffix, body) = request(i);
+            let entry = &servers[1 - holder];
+            if let Some(answer) = try_post(entry, &format!("/api/v1/runs/{id}/{suffix}"), &key, &body)
+                && answer.0 < 300
+            {
+                acked.push((i, answer));
+                i += 1;
+            }
+            killer.join().unwrap();
+            let _ = servers[holder].child.wait();
+            kills += 1;
+            // The survivor takes the account on the next request; the dead one comes back as the
+            // entry, and every acknowledged write is checked through it.
+            servers[holder] = Server::start_with(&db, &["--shared"]);
+            holder = 1 - holder;
+            loop {
+                match servers[holder].get(&format!("/api/v1/runs/{id}"), Some(&key)) {
+                    (503, _) => {
+                        moving += 1;
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                    (status, body) => {
+                        assert_eq!(status, 200, "{body}");
+                        break;
+                    }
+                }
+            }
+            for (j, answer) in &acked {
+                let (suffix, body) = request(*j);
+                let again = loop {
+                    match try_post(&servers[1 - holder], &format!("/api/v1/runs/{id}/{suffix}"), &key, &body) {
+                        Some((503, _)) | None => {
+                            moving += 1;
+                            std::thread::sleep(Duration::from_millis(50));
+                        }
+                        Some(a) => break a,
+                    }
+                };
+                assert_eq!(&again, answer, "acknowledged request {j} changed after a takeover");
+                checks += 1;
+            }
+            continue;
+        }
+        let (suffix, body) = request(i);
+        match try_post(&servers[1 - holder], &format!("/api/v1/runs/{id}/{suffix}"), &key, &body) {
+            Some(answer) if answer.0 < 300 => {
+                acked.push((i, answer));
+                i += 1;
+            }
+            // Moving between processes: retried under its idempotency key.
+            Some((503, _)) | None => {
+                moving += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Some(answer) => panic!("request {i} failed: {answer:?}"),
+        }
+    }
+    let (_, end) = servers[0].post(&format!("/api/v1/runs/{id}/step"), Some(&key), &json!({"count": 100000}));
+    assert_eq!(end["done"], true, "{end}");
+    let crashed = final_state(&servers[1], &key, &id);
+    assert_eq!(final_state(&servers[0], &key, &id), crashed, "both processes show one run");
+    drop(servers);
+    assert_matches_control(&acked, &crashed, "crash-shared-control");
+    println!(
+        "shared crash test: {kills} SIGKILLs of the account's holder, {} acknowledged writes, {checks} re-checks after takeovers, {moving} answers 'moving' retried, final state identical to the control run",
         acked.len()
     );
     assert!(kills >= KILLS, "only {kills} kills happened");
