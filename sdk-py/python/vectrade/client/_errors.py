@@ -207,6 +207,8 @@ def error_from_response(response: httpx.Response) -> APIError:
     family = _family_of(code) if 400 <= status < 500 and status not in (401, 402, 403) else None
     if family in _BY_FAMILY:
         cls = _BY_FAMILY[family]
+    if issubclass(cls, ConflictError) and "idempotency" in code:
+        cls = IdempotencyConflictError
     if code == "run_finished" and issubclass(cls, InvalidStateError):
         cls = RunFinishedError
     err = cls(
