@@ -64,8 +64,12 @@ def start(db: Path) -> LocalServer:
     else:
         raise AssertionError("the server did not start:\n" + "".join(lines))
     stdout = proc.stdout
-    # Keep reading what it prints, so a full pipe never blocks it.
-    threading.Thread(target=lambda: [lines.append(x) for x in stdout], daemon=True).start()
+
+    def drain() -> None:  # keep reading what it prints, so a full pipe never blocks it
+        for line in stdout:
+            lines.append(line)
+
+    threading.Thread(target=drain, daemon=True).start()
     return LocalServer(
         base_url=lines[-1].split()[4],
         api_key=_printed(lines, "API key:"),

@@ -92,6 +92,7 @@ class Client(_Base, _Groups):
             self._state.token = token
 
     def close(self) -> None:
+        """Close the connections (`with vt.Client() as client:` does it)."""
         self._http.close()
 
     def __enter__(self) -> "Client":
@@ -195,6 +196,7 @@ class AsyncClient(_Base, _Groups):
             self._state.token = token
 
     async def aclose(self) -> None:
+        """Close the connections (`async with vt.AsyncClient() as client:` does it)."""
         await self._http.aclose()
 
     async def __aenter__(self) -> "AsyncClient":
@@ -272,29 +274,36 @@ class RemoteRun:
         return f"RemoteRun(id={self.id!r}, done={self.done})"
 
     def get(self) -> Any:
+        """`GET /api/v1/runs/{id}`: the run, its positions and queued orders; refreshes `data` and `done`."""
         run = self._client.benchmark.get_run(self.id)
         self.data = run["run"]
         self.done = bool(self.data.get("done", False))
         return run
 
     def market(self, symbols: Optional[Any] = None, lookback: Optional[int] = None) -> Any:
+        """`GET /api/v1/runs/{id}/market`: bars up to the run's clock per symbol (`lookback` bars each)."""
         return self._client.benchmark.market(self.id, symbols, lookback)
 
     def trade(self, order: Any = None, *, idempotency_key: Optional[str] = None, **fields: Any) -> Any:
+        """Queue an order (a `vt.Order`, a mapping or keywords) for the next bar; retried with one idempotency key."""
         return self._client.benchmark.trade(self.id, order, idempotency_key=idempotency_key, **fields)
 
     def trades(self) -> Any:
+        """`GET /api/v1/runs/{id}/trades`: the run's fills so far."""
         return self._client.benchmark.list_trades(self.id)
 
     def step(self, count: Optional[int] = None) -> Any:
+        """Advance `count` bars (1 by default); `.done` (or `.liquidated`) says the run is over."""
         out = self._client.benchmark.step(self.id, count)
         self.done = bool(out["done"] or out["liquidated"])
         return out
 
     def results(self) -> Any:
+        """`GET /api/v1/runs/{id}/results`: the grade of a finished run."""
         return self._client.benchmark.results(self.id)
 
     def publish(self) -> Any:
+        """Publish the finished run to the leaderboard."""
         return self._client.benchmark.publish(self.id)
 
 
@@ -311,29 +320,36 @@ class AsyncRemoteRun:
         return f"AsyncRemoteRun(id={self.id!r}, done={self.done})"
 
     async def get(self) -> Any:
+        """`GET /api/v1/runs/{id}`: the run, its positions and queued orders; refreshes `data` and `done`."""
         run = await self._client.benchmark.get_run(self.id)
         self.data = run["run"]
         self.done = bool(self.data.get("done", False))
         return run
 
     async def market(self, symbols: Optional[Any] = None, lookback: Optional[int] = None) -> Any:
+        """`GET /api/v1/runs/{id}/market`: bars up to the run's clock per symbol (`lookback` bars each)."""
         return await self._client.benchmark.market(self.id, symbols, lookback)
 
     async def trade(self, order: Any = None, *, idempotency_key: Optional[str] = None, **fields: Any) -> Any:
+        """Queue an order (a `vt.Order`, a mapping or keywords) for the next bar; retried with one idempotency key."""
         return await self._client.benchmark.trade(self.id, order, idempotency_key=idempotency_key, **fields)
 
     async def trades(self) -> Any:
+        """`GET /api/v1/runs/{id}/trades`: the run's fills so far."""
         return await self._client.benchmark.list_trades(self.id)
 
     async def step(self, count: Optional[int] = None) -> Any:
+        """Advance `count` bars (1 by default); `.done` (or `.liquidated`) says the run is over."""
         out = await self._client.benchmark.step(self.id, count)
         self.done = bool(out["done"] or out["liquidated"])
         return out
 
     async def results(self) -> Any:
+        """`GET /api/v1/runs/{id}/results`: the grade of a finished run."""
         return await self._client.benchmark.results(self.id)
 
     async def publish(self) -> Any:
+        """Publish the finished run to the leaderboard."""
         return await self._client.benchmark.publish(self.id)
 
 

@@ -23,6 +23,15 @@ from .._native import (
 )
 
 
+# Every VecTrade error has the attributes of an HTTP one: empty on the engine's own errors, so
+# `except vt.VecTradeError as e: e.status` works for both.
+for _name, _default in (("status", None), ("request_id", None), ("body", ""), ("headers", {})):
+    if not hasattr(VecTradeError, _name):
+        setattr(VecTradeError, _name, _default)
+if not hasattr(RateLimited, "retry_after"):
+    RateLimited.retry_after = None
+
+
 class APIError(VecTradeError):
     """An error of a request to a VecTrade server. `status` is the HTTP status (None when no response
     came), `code` the server's stable code (the engine's where the engine refused), `detail` the

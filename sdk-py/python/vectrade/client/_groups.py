@@ -46,12 +46,14 @@ class Meta(_Group):
     """Health, the OpenAPI document, the documentation pages, and the local server's operator route."""
 
     def health(self) -> Any:
+        """`GET /api/health`."""
         return self._c._call("meta.health")
 
     def health_v1(self) -> Any:
         return self._c._call("meta.health_v1")
 
     def openapi(self) -> Any:
+        """`GET /api/openapi.json`."""
         return self._c._call("meta.openapi")
 
     def docs(self) -> Any:
@@ -59,9 +61,11 @@ class Meta(_Group):
         return self._c._call("meta.docs")
 
     def llms_txt(self) -> Any:
+        """`GET /api/llms.txt`."""
         return self._c._call("meta.llms_txt")
 
     def agent_skills(self) -> Any:
+        """`GET /api/agent-skills.md`."""
         return self._c._call("meta.agent_skills")
 
     def advance_market(self, bars: int = 1) -> Any:
@@ -96,6 +100,7 @@ class Bot(_Group):
     """Bot trading (seed 000): keys (with the login JWT), account, orders, portfolio and KPIs."""
 
     def list_keys(self) -> Any:
+        """`GET /api/trade/v1/bot/keys`."""
         return self._c._call("bot.list_keys")
 
     def create_key(self, label: Optional[str] = None) -> Any:
@@ -103,9 +108,11 @@ class Bot(_Group):
         return self._c._call("bot.create_key", body=_drop_none({"label": label}))
 
     def revoke_key(self, key_id: str) -> Any:
+        """`DELETE /api/trade/v1/bot/keys/{id}`."""
         return self._c._call("bot.revoke_key", path={"id": key_id})
 
     def account(self) -> Any:
+        """`GET /api/trade/v1/bot/account`."""
         return self._c._call("bot.account")
 
     def place_order(self, order: Any = None, *, client_order_id: Optional[str] = None, **fields: Any) -> Any:
@@ -118,18 +125,23 @@ class Bot(_Group):
         return self._c._call("bot.place_order", body=_drop_none(body), idempotent=True)
 
     def list_orders(self, status: Optional[str] = None, limit: Optional[int] = None) -> Any:
+        """`GET /api/trade/v1/bot/orders`."""
         return self._c._call("bot.list_orders", params={"status": status, "limit": limit})
 
     def get_order(self, order_id: str) -> Any:
+        """`GET /api/trade/v1/bot/orders/{id}`."""
         return self._c._call("bot.get_order", path={"id": order_id})
 
     def cancel_order(self, order_id: str) -> Any:
+        """`DELETE /api/trade/v1/bot/orders/{id}`."""
         return self._c._call("bot.cancel_order", path={"id": order_id})
 
     def portfolio(self) -> Any:
+        """`GET /api/trade/v1/bot/portfolio`."""
         return self._c._call("bot.portfolio")
 
     def kpi(self) -> Any:
+        """`GET /api/trade/v1/bot/kpi`."""
         return self._c._call("bot.kpi")
 
 
@@ -138,9 +150,11 @@ class Benchmark(_Group):
     publishing, public runs, the leaderboard and the billing account."""
 
     def list_scenarios(self) -> Any:
+        """`GET /api/v1/scenarios`."""
         return self._c._call("benchmark.list_scenarios")
 
     def get_scenario(self, scenario: str) -> Any:
+        """`GET /api/v1/scenarios/{id}`."""
         return self._c._call("benchmark.get_scenario", path={"id": scenario})
 
     def create_run(self, scenario: str, *, bot_name: Optional[str] = None, agent_info: Optional[Mapping[str, Any]] = None) -> Any:
@@ -159,9 +173,11 @@ class Benchmark(_Group):
         return self._c._remote_run({"run": {"id": run_id}})
 
     def get_run(self, run_id: str) -> Any:
+        """`GET /api/v1/runs/{id}`."""
         return self._c._call("benchmark.get_run", path={"id": run_id})
 
     def market(self, run_id: str, symbols: Optional[Iterable[str]] = None, lookback: Optional[int] = None) -> Any:
+        """`GET /api/v1/runs/{id}/market`."""
         params = {"symbols": list(symbols) if symbols is not None else None, "lookback": lookback}
         return self._c._call("benchmark.market", path={"id": run_id}, params=params)
 
@@ -174,6 +190,7 @@ class Benchmark(_Group):
         return self._c._call("benchmark.trade", path={"id": run_id}, body=_drop_none(body), idempotent=True)
 
     def list_trades(self, run_id: str) -> Any:
+        """`GET /api/v1/runs/{id}/trades`."""
         return self._c._call("benchmark.list_trades", path={"id": run_id})
 
     def step(self, run_id: str, count: Optional[int] = None, *, idempotency_key: Optional[str] = None) -> Any:
@@ -182,21 +199,27 @@ class Benchmark(_Group):
         return self._c._call("benchmark.step", path={"id": run_id}, body=body, idempotent=True)
 
     def results(self, run_id: str) -> Any:
+        """`GET /api/v1/runs/{id}/results`."""
         return self._c._call("benchmark.results", path={"id": run_id})
 
     def publish(self, run_id: str) -> Any:
+        """`POST /api/v1/runs/{id}/publish`."""
         return self._c._call("benchmark.publish", path={"id": run_id})
 
     def public_run(self, run_id: str) -> Any:
+        """`GET /api/v1/runs/{id}/public`."""
         return self._c._call("benchmark.public_run", path={"id": run_id})
 
     def leaderboard(self, scenario: Optional[str] = None, sort_by: Optional[str] = None, limit: Optional[int] = None) -> Any:
+        """`GET /api/v1/leaderboard`."""
         return self._c._call("benchmark.leaderboard", params={"scenario": scenario, "sort_by": sort_by, "limit": limit})
 
     def leaderboard_scenarios(self) -> Any:
+        """`GET /api/v1/leaderboard/scenarios`."""
         return self._c._call("benchmark.leaderboard_scenarios")
 
     def billing_account(self) -> Any:
+        """`GET /api/v1/billing/account`."""
         return self._c._call("benchmark.billing_account")
 
     def set_handle(self, handle: str) -> Any:
@@ -204,9 +227,11 @@ class Benchmark(_Group):
         return self._c._call("benchmark.set_handle", body={"handle": handle})
 
     def checkout(self) -> Any:
+        """`POST /api/v1/billing/checkout`."""
         return self._c._call("benchmark.checkout")
 
     def portal(self) -> Any:
+        """`POST /api/v1/billing/portal`."""
         return self._c._call("benchmark.portal")
 
     def billing_local(self) -> Any:
@@ -244,9 +269,11 @@ class Agents(_Group):
         )
 
     def overview(self) -> Any:
+        """`GET /api/v1/agents/overview`."""
         return self._c._call("agents.overview")
 
     def get(self, agent_id: str) -> Any:
+        """`GET /api/v1/agents/{agent_id}`."""
         return self._c._call("agents.get", path={"agent_id": agent_id})
 
     def update(self, agent_id: str, **fields: Any) -> Any:
@@ -254,24 +281,31 @@ class Agents(_Group):
         return self._c._call("agents.update", path={"agent_id": agent_id}, body=fields)
 
     def delete(self, agent_id: str) -> Any:
+        """`DELETE /api/v1/agents/{agent_id}`."""
         return self._c._call("agents.delete", path={"agent_id": agent_id})
 
     def api_key(self, agent_id: str) -> Any:
+        """`GET /api/v1/agents/{agent_id}/api-key`."""
         return self._c._call("agents.api_key", path={"agent_id": agent_id})
 
     def archive(self, agent_id: str) -> Any:
+        """`POST /api/v1/agents/{agent_id}/archive`."""
         return self._c._call("agents.archive", path={"agent_id": agent_id})
 
     def clone(self, agent_id: str, new_name: Optional[str] = None) -> Any:
+        """`POST /api/v1/agents/{agent_id}/clone`."""
         return self._c._call("agents.clone", path={"agent_id": agent_id}, params={"new_name": new_name})
 
     def regenerate_key(self, agent_id: str) -> Any:
+        """`POST /api/v1/agents/{agent_id}/regenerate-key`."""
         return self._c._call("agents.regenerate_key", path={"agent_id": agent_id})
 
     def reset(self, agent_id: str) -> Any:
+        """`POST /api/v1/agents/{agent_id}/reset`."""
         return self._c._call("agents.reset", path={"agent_id": agent_id})
 
     def risk_profile(self, agent_id: str) -> Any:
+        """`GET /api/v1/agents/{agent_id}/risk-profile`."""
         return self._c._call("agents.risk_profile", path={"agent_id": agent_id})
 
     def set_risk_profile(self, agent_id: str, profile: Mapping[str, Any]) -> Any:
@@ -279,6 +313,7 @@ class Agents(_Group):
         return self._c._call("agents.set_risk_profile", path={"agent_id": agent_id}, body=dict(profile))
 
     def skill_md(self, agent_id: str) -> Any:
+        """`GET /api/v1/agents/{agent_id}/skill.md`."""
         return self._c._call("agents.skill_md", path={"agent_id": agent_id})
 
 
@@ -303,6 +338,7 @@ class Journal(_Group):
         return self._c._call("journal.create_trade", path={"slug": slug}, body={"transactions": transactions, **fields})
 
     def get_trade(self, slug: str, trade_id: str) -> Any:
+        """`GET /api/bots/{slug}/trades/{tradeId}`."""
         return self._c._call("journal.get_trade", path={"slug": slug, "tradeId": trade_id})
 
     def update_trade(self, slug: str, trade_id: str, **fields: Any) -> Any:
@@ -310,6 +346,7 @@ class Journal(_Group):
         return self._c._call("journal.update_trade", path={"slug": slug, "tradeId": trade_id}, body=fields)
 
     def add_transactions(self, slug: str, trade_id: str, transactions: List[Mapping[str, Any]]) -> Any:
+        """`POST /api/bots/{slug}/trades/{tradeId}/transactions`."""
         return self._c._call(
             "journal.add_transactions", path={"slug": slug, "tradeId": trade_id}, body={"transactions": transactions}
         )
