@@ -236,7 +236,7 @@ class _Base:
         return backoff * (1 - 0.25 * random.random())  # jitter: never two clients in lockstep
 
     def _retryable_response(self, response: httpx.Response) -> bool:
-        return response.status_code in _RETRY_STATUSES or response.headers.get("x-should-retry") == "true"
+        return response.status_code in _RETRY_STATUSES
 
     def _record(self, op: Operation, request: httpx.Request, response: httpx.Response, started: float, attempts: int) -> None:
         elapsed = (time.monotonic() - started) * 1000
