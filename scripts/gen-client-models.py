@@ -122,7 +122,7 @@ def render(doc: Dict[str, Any]) -> str:
         if not props and isinstance(extra, dict) and extra:  # a map: an alias, decoded per value
             value_type, value_kind = _annotation(name, extra)
             decode[name] = {"*": value_kind} if value_kind else {}
-            out += ["", "", f"# {doc_line}", f"{name} = Dict[str, \"{value_type}\"]"]
+            out += ["", "", f"# {doc_line}", f'{name} = Dict[str, "{value_type}"]']
             continue
         fields = {f: _annotation(f, p) for f, p in sorted(props.items())}
         decode[name] = {f: k for f, (_, k) in fields.items() if k}

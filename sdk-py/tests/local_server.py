@@ -10,7 +10,7 @@ import threading
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any, Iterator, List
 
 
 @dataclass
@@ -89,6 +89,3 @@ def serve(db: Path) -> Iterator[LocalServer]:
     finally:
         server.stop()
 
-
-def first_line(text: Optional[str]) -> str:
-    return (text or "").splitlines()[0] if text else ""

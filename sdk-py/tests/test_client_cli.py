@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Iterator, List
 
 import pytest
@@ -32,7 +31,9 @@ def test_remote_verbs(server: LocalServer) -> None:
     assert "tech-2024-q2" in _remote(server, "scenarios").stdout
     with vt.Client(server.base_url, api_key=server.api_key) as c:
         run = c.benchmark.start_run("crash-and-rebound", bot_name="cli-bot")
-        run.trade(symbol=c.benchmark.get_scenario("crash-and-rebound")["scenario"]["universe"][0], side="buy", quantity=1)
+        run.trade(
+            symbol=c.benchmark.get_scenario("crash-and-rebound")["scenario"]["universe"][0], side="buy", quantity=1
+        )
         while not run.step(500).done:
             pass
     assert "completed" in _remote(server, "run", run.id).stdout
@@ -48,5 +49,7 @@ def test_remote_errors_name_code_status_and_request_id(server: LocalServer) -> N
     assert missing.returncode == 1
     assert missing.stderr.startswith("error [") and "HTTP 404, request " in missing.stderr
     env = dict(os.environ, VECTRADE_BASE_URL="http://127.0.0.1:9", VECTRADE_API_KEY="x")
-    down = subprocess.run([sys.executable, "-m", "vectrade.cli", "remote", "health"], capture_output=True, text=True, timeout=60, env=env)
+    down = subprocess.run(
+        [sys.executable, "-m", "vectrade.cli", "remote", "health"], capture_output=True, text=True, timeout=60, env=env
+    )
     assert down.returncode == 1 and "error [connection_error]" in down.stderr

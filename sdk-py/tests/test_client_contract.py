@@ -21,12 +21,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 
 
 def _document_operations() -> Dict[Tuple[str, str], Dict[str, Any]]:
-    return {
-        (m.upper(), path): op
-        for path, item in DOCUMENT["paths"].items()
-        for m, op in item.items()
-        if m in METHODS
-    }
+    return {(m.upper(), path): op for path, item in DOCUMENT["paths"].items() for m, op in item.items() if m in METHODS}
 
 
 def test_every_operation_of_the_document_is_a_row_of_the_table_and_back() -> None:
@@ -92,7 +87,9 @@ def test_the_models_cover_every_schema_and_every_answer() -> None:
     assert set(RESPONSES) == set(_document_operations())
     # money fields decode as Decimal: numbers everywhere, decimal strings on the bot and agent routes
     assert DECODE["BotOrder"]["limit_price"] == "decimal" and DECODE["StepOut"]["cash"] == "decimal"
-    assert DECODE["AgentResponse"]["starting_balance"] == "decimal" and DECODE["MarketOut"]["bars"] == "ref:BarsBySymbol"
+    assert (
+        DECODE["AgentResponse"]["starting_balance"] == "decimal" and DECODE["MarketOut"]["bars"] == "ref:BarsBySymbol"
+    )
 
 
 def test_each_row_decodes_a_documented_success_body() -> None:

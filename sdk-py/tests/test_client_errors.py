@@ -77,7 +77,9 @@ def test_404_is_the_engines_not_found_too(client: vt.Client) -> None:
     with pytest.raises(vt.NotFound) as journal:
         client.journal.get_trade("no-such-bot", "x")
     _check(journal.value, 404, "bot_not_found")
-    assert json.loads(journal.value.body)["code"] == "NOT_FOUND"  # the journal's status name; the stable code is error_code
+    assert (
+        json.loads(journal.value.body)["code"] == "NOT_FOUND"
+    )  # the journal's status name; the stable code is error_code
 
 
 def test_409_idempotency_conflict(client: vt.Client) -> None:
@@ -186,7 +188,17 @@ def test_async_client_raises_the_same_classes(server: LocalServer) -> None:
 
 def test_the_error_table_of_the_readme_matches_the_classes() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    for name in ("AuthenticationError", "PermissionDenied", "NotFound", "IdempotencyConflict", "InvalidInput",
-                 "QuotaExceeded", "RateLimited", "ServerError", "ConnectionError", "Timeout"):
+    for name in (
+        "AuthenticationError",
+        "PermissionDenied",
+        "NotFound",
+        "IdempotencyConflict",
+        "InvalidInput",
+        "QuotaExceeded",
+        "RateLimited",
+        "ServerError",
+        "ConnectionError",
+        "Timeout",
+    ):
         assert f"`vt.{name}`" in readme, name
         assert issubclass(getattr(vt, name), vt.VecTradeError)

@@ -29,7 +29,9 @@ def server(tmp_path: Path) -> Iterator[LocalServer]:
 def _templates() -> List[Tuple[str, "re.Pattern[str]", str]]:
     rows = []
     for name, op in OPERATIONS.items():
-        pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", re.escape(op.path).replace(r"\{", "{").replace(r"\}", "}")) + "$")
+        pattern = re.compile(
+            "^" + re.sub(r"\{[^}]+\}", "[^/]+", re.escape(op.path).replace(r"\{", "{").replace(r"\}", "}")) + "$"
+        )
         rows.append((op.method, pattern, name))
     # a literal path (`/agents/overview`) before a template that also matches it (`/agents/{agent_id}`)
     return sorted(rows, key=lambda r: r[1].pattern.count("[^/]+"))
@@ -53,11 +55,15 @@ class Recorder:
 
     def hook(self, response: httpx.Response) -> None:
         response.read()
-        self.seen.append((operation_of(response.request.method, response.request.url.path), response.status_code, response.text))
+        self.seen.append(
+            (operation_of(response.request.method, response.request.url.path), response.status_code, response.text)
+        )
 
     async def ahook(self, response: httpx.Response) -> None:
         await response.aread()
-        self.seen.append((operation_of(response.request.method, response.request.url.path), response.status_code, response.text))
+        self.seen.append(
+            (operation_of(response.request.method, response.request.url.path), response.status_code, response.text)
+        )
 
     def names(self) -> Set[str]:
         return {name for name, _, _ in self.seen}
@@ -112,7 +118,9 @@ def check_against_document(recorder: Recorder) -> None:
         content = response.get("content", {})
         for ctype in ("application/json", "application/problem+json"):
             if ctype in content and content[ctype].get("schema") and text:
-                errors += _schema_errors(json.loads(text, parse_float=Decimal), content[ctype]["schema"], f"{name} {status}")
+                errors += _schema_errors(
+                    json.loads(text, parse_float=Decimal), content[ctype]["schema"], f"{name} {status}"
+                )
     assert not errors, "\n".join(errors)
 
 
@@ -128,18 +136,35 @@ TX = {
     "filledQuantity": "10",
     "status": "filled",
 }
-EXIT = dict(TX, transactionGroup="exit", side="sell", exitType="take_profit", transactionDate="2024-04-02T14:30:00", filledPrice="175.25")
+EXIT = dict(
+    TX,
+    transactionGroup="exit",
+    side="sell",
+    exitType="take_profit",
+    transactionDate="2024-04-02T14:30:00",
+    filledPrice="175.25",
+)
 
 
 def test_every_operation_through_the_sync_client(server: LocalServer) -> None:
     rec = Recorder()
     http = httpx.Client(event_hooks={"response": [rec.hook]})
-    c = vt.Client(server.base_url, api_key=server.api_key, bot_key=server.bot_key, operator_token=server.operator_token, http_client=http)
+    c = vt.Client(
+        server.base_url,
+        api_key=server.api_key,
+        bot_key=server.bot_key,
+        operator_token=server.operator_token,
+        http_client=http,
+    )
 
     # meta
     assert c.meta.health()["status"] == "ok" and c.meta.health_v1().status == "ok"
     assert len([m for ops in c.meta.openapi()["paths"].values() for m in ops]) == 56
-    assert "<html" in c.meta.docs().lower() and "VecTrade" in c.meta.llms_txt() and "agent" in c.meta.agent_skills().lower()
+    assert (
+        "<html" in c.meta.docs().lower()
+        and "VecTrade" in c.meta.llms_txt()
+        and "agent" in c.meta.agent_skills().lower()
+    )
     assert c.meta.advance_market(2)["advanced"] == 2
 
     # accounts: register, and login keeps the JWT for the management routes
@@ -169,14 +194,19 @@ def test_every_operation_through_the_sync_client(server: LocalServer) -> None:
     market = c.bot.place_order(symbol="AAPL", side="BUY", quantity=Decimal("5"))
     server.advance(1)
     filled = c.bot.get_order(market["id"])
-    assert filled["status"] == "FILLED" and filled["filled_quantity"] == 5 and isinstance(filled["filled_price"], Decimal)
+    assert (
+        filled["status"] == "FILLED" and filled["filled_quantity"] == 5 and isinstance(filled["filled_price"], Decimal)
+    )
     assert {o["id"] for o in c.bot.list_orders()} == {limit["id"], market["id"]}
     assert [o["id"] for o in c.bot.list_orders(status="FILLED", limit=10)] == [market["id"]]
     assert c.bot.cancel_order(limit["id"]) is None
     assert c.bot.get_order(limit["id"])["status"] == "CANCELLED"
     portfolio = c.bot.portfolio()
     assert [p["symbol"] for p in portfolio["positions"]] == ["AAPL"] and portfolio["positions"][0]["quantity"] == 5
-    assert portfolio["balance"] == account["balance"] - filled["filled_price"] * 5 or portfolio["balance"] < account["balance"]
+    assert (
+        portfolio["balance"] == account["balance"] - filled["filled_price"] * 5
+        or portfolio["balance"] < account["balance"]
+    )
     assert c.bot.kpi()["rank_total"] >= 1
 
     # benchmark: scenarios, a run driven to its end, results, publish, leaderboard, billing
@@ -186,7 +216,11 @@ def test_every_operation_through_the_sync_client(server: LocalServer) -> None:
     run = c.benchmark.start_run("tech-2024-q2", bot_name="sync-client")
     assert isinstance(run, vt.RemoteRun) and run.data["cash"] == Decimal(100000) and not run.done
     bars = run.market(["AAPL"], 2)["bars"]
-    assert list(bars) == ["AAPL"] and isinstance(bars["AAPL"][-1]["close"], Decimal) and isinstance(bars["AAPL"][-1]["volume"], Decimal)
+    assert (
+        list(bars) == ["AAPL"]
+        and isinstance(bars["AAPL"][-1]["close"], Decimal)
+        and isinstance(bars["AAPL"][-1]["volume"], Decimal)
+    )
     queued = run.trade(vt.Order.market("AAPL", "buy", 10))["order"]
     assert queued["status"] == "OPEN" and queued["quantity"] == 10
     step = run.step()
@@ -201,7 +235,9 @@ def test_every_operation_through_the_sync_client(server: LocalServer) -> None:
     assert results["trade_count"] == 1 and isinstance(results["final_equity"], Decimal)
     assert run.publish()["published"] is True
     assert c.benchmark.public_run(run.id)["run"]["bot_name"] == "sync-client"
-    assert [r["run_id"] for r in c.benchmark.leaderboard("tech-2024-q2", sort_by="return_pct", limit=5)["leaderboard"]] == [run.id]
+    assert [
+        r["run_id"] for r in c.benchmark.leaderboard("tech-2024-q2", sort_by="return_pct", limit=5)["leaderboard"]
+    ] == [run.id]
     assert any(s["published_runs"] == 1 for s in c.benchmark.leaderboard_scenarios()["scenarios"])
     billing = c.benchmark.billing_account()
     assert billing["plan"] == "free" and billing["runs_used"] == 1
@@ -264,7 +300,11 @@ def test_every_operation_through_the_async_client(server: LocalServer) -> None:
     async def main() -> None:
         http = httpx.AsyncClient(event_hooks={"response": [rec.ahook]})
         async with vt.AsyncClient(
-            server.base_url, api_key=server.api_key, bot_key=server.bot_key, operator_token=server.operator_token, http_client=http
+            server.base_url,
+            api_key=server.api_key,
+            bot_key=server.bot_key,
+            operator_token=server.operator_token,
+            http_client=http,
         ) as c:
             assert (await c.meta.health())["status"] == "ok" and (await c.meta.health_v1())["status"] == "ok"
             assert "paths" in await c.meta.openapi()
@@ -322,7 +362,11 @@ def test_every_operation_through_the_async_client(server: LocalServer) -> None:
             assert (await c.agents.regenerate_key(aid))["api_key"] != agent["api_key"]
             assert (await c.agents.reset(aid))["status"] == "active"
             assert (await c.agents.risk_profile(aid))["daily_loss_limit_pct"] == 20
-            assert (await c.agents.set_risk_profile(aid, {"max_position_size_pct": 50, "daily_loss_limit_pct": 10, "max_open_orders": 5}))["max_open_orders"] == 5
+            assert (
+                await c.agents.set_risk_profile(
+                    aid, {"max_position_size_pct": 50, "daily_loss_limit_pct": 10, "max_open_orders": 5}
+                )
+            )["max_open_orders"] == 5
             assert "renamed" in await c.agents.skill_md(aid)
             assert (await c.agents.archive(clone["agent_id"]))["status"] == "archived"
             await c.agents.delete(clone["agent_id"])

@@ -17,7 +17,9 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def _blocks() -> Dict[str, str]:
-    found = re.findall(r"<!-- START (client-[a-z]+) -->\n```python\n(.*?)```\n<!-- END \1 -->", README.read_text(), flags=re.S)
+    found = re.findall(
+        r"<!-- START (client-[a-z]+) -->\n```python\n(.*?)```\n<!-- END \1 -->", README.read_text(), flags=re.S
+    )
     return dict(found)
 
 
@@ -40,7 +42,9 @@ def test_there_is_a_quickstart_per_api_family() -> None:
         ("client-async", "404 unknown_scenario"),
     ],
 )
-def test_the_client_quickstart_runs(name: str, printed: str, server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_client_quickstart_runs(
+    name: str, printed: str, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("VECTRADE_BASE_URL", server.base_url)
     monkeypatch.setenv("VECTRADE_API_KEY", server.api_key)
     monkeypatch.setenv("VECTRADE_API_SECRET", server.api_secret)

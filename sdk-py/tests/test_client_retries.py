@@ -130,7 +130,9 @@ def test_the_async_client_retries_an_order_once(server: LocalServer, proxy: Faul
         assert [o["id"] for o in direct.bot.list_orders()] == [order_id]
 
 
-def test_the_debug_log_names_requests_without_secrets(server: LocalServer, proxy: FaultProxy, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_debug_log_names_requests_without_secrets(
+    server: LocalServer, proxy: FaultProxy, caplog: pytest.LogCaptureFixture
+) -> None:
     proxy.fail("GET", "/api/trade/v1/bot/account", ("status", 503))
     with caplog.at_level(logging.DEBUG, logger="vectrade.http"):
         with vt.Client(proxy.url, api_key=server.api_key, bot_key=server.bot_key) as c:

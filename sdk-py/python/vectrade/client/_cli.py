@@ -23,7 +23,11 @@ def add_parser(sub: Any) -> None:
     verbs = remote.add_subparsers(dest="verb", required=True)
     verbs.add_parser("health", help="is the server up, and its version")
     verbs.add_parser("scenarios", help="the scenarios a run can take")
-    for verb, what in (("run", "a run's state"), ("results", "a finished run's grade"), ("publish", "publish a finished run")):
+    for verb, what in (
+        ("run", "a run's state"),
+        ("results", "a finished run's grade"),
+        ("publish", "publish a finished run"),
+    ):
         verbs.add_parser(verb, help=what).add_argument("run_id")
     board = verbs.add_parser("leaderboard", help="published runs, best first")
     board.add_argument("--scenario", "-s")
@@ -55,7 +59,11 @@ def run(args: argparse.Namespace) -> int:
             elif args.verb == "run":
                 out = b.get_run(args.run_id)
                 r = out["run"]
-                _print(out, args.json, f"{r['id']} {r['scenario_slug']} {r['status']} at {r['sim_time']}: equity {r['equity']}")
+                _print(
+                    out,
+                    args.json,
+                    f"{r['id']} {r['scenario_slug']} {r['status']} at {r['sim_time']}: equity {r['equity']}",
+                )
             elif args.verb == "results":
                 out = b.results(args.run_id)
                 lines = [f"{k:<22} {v}" for k, v in out["results"].items() if not isinstance(v, (dict, list))]

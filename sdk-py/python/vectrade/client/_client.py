@@ -67,7 +67,18 @@ class Client(_Base, _Groups):
         headers: Optional[Mapping[str, str]] = None,
         http_client: Optional[httpx.Client] = None,
     ) -> None:
-        self._configure(base_url, api_key, bot_key, token, operator_token, timeout, connect_timeout, max_retries, max_retry_after, headers)
+        self._configure(
+            base_url,
+            api_key,
+            bot_key,
+            token,
+            operator_token,
+            timeout,
+            connect_timeout,
+            max_retries,
+            max_retry_after,
+            headers,
+        )
         self._http = http_client or httpx.Client(timeout=self._timeout, follow_redirects=False)
         self._make_groups()
 
@@ -82,7 +93,9 @@ class Client(_Base, _Groups):
         other._make_groups()
         return other
 
-    def set_credentials(self, *, api_key: Optional[str] = None, bot_key: Optional[str] = None, token: Optional[str] = None) -> None:
+    def set_credentials(
+        self, *, api_key: Optional[str] = None, bot_key: Optional[str] = None, token: Optional[str] = None
+    ) -> None:
         """Replace the keys (or the JWT) this client and its views send."""
         if api_key is not None:
             self._state.api_key = api_key
@@ -123,7 +136,9 @@ class Client(_Base, _Groups):
                 if not (retryable and attempt < self.max_retries):
                     raise error from exc
                 delay = self._retry_delay(attempt, None)
-                log.debug("%s %s -> %s, retry %d in %.2f s", op.method, request.url.path, error.code, attempt + 1, delay)
+                log.debug(
+                    "%s %s -> %s, retry %d in %.2f s", op.method, request.url.path, error.code, attempt + 1, delay
+                )
             else:
                 if not (retryable and attempt < self.max_retries and self._retryable_response(response)):
                     self._record(op, request, response, started, attempt + 1)
@@ -131,11 +146,20 @@ class Client(_Base, _Groups):
                     return transform(result) if transform else result
                 self._record(op, request, response, started, attempt + 1)
                 delay = self._retry_delay(attempt, self._give_up_on_retry_after(response))
-                log.debug("%s %s -> %d, retry %d in %.2f s", op.method, request.url.path, response.status_code, attempt + 1, delay)
+                log.debug(
+                    "%s %s -> %d, retry %d in %.2f s",
+                    op.method,
+                    request.url.path,
+                    response.status_code,
+                    attempt + 1,
+                    delay,
+                )
             time.sleep(delay)
             attempt += 1
 
-    def _pages(self, name: str, params: Dict[str, Any], key: str, page_size: int, path: Optional[Mapping[str, Any]]) -> Iterator[Any]:
+    def _pages(
+        self, name: str, params: Dict[str, Any], key: str, page_size: int, path: Optional[Mapping[str, Any]]
+    ) -> Iterator[Any]:
         offset = 0
         while True:
             page = self._call(name, path=path, params={**params, "limit": page_size, "offset": offset})
@@ -172,7 +196,18 @@ class AsyncClient(_Base, _Groups):
         headers: Optional[Mapping[str, str]] = None,
         http_client: Optional[httpx.AsyncClient] = None,
     ) -> None:
-        self._configure(base_url, api_key, bot_key, token, operator_token, timeout, connect_timeout, max_retries, max_retry_after, headers)
+        self._configure(
+            base_url,
+            api_key,
+            bot_key,
+            token,
+            operator_token,
+            timeout,
+            connect_timeout,
+            max_retries,
+            max_retry_after,
+            headers,
+        )
         self._http = http_client or httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
         self._make_groups()
 
@@ -186,7 +221,9 @@ class AsyncClient(_Base, _Groups):
         other._make_groups()
         return other
 
-    def set_credentials(self, *, api_key: Optional[str] = None, bot_key: Optional[str] = None, token: Optional[str] = None) -> None:
+    def set_credentials(
+        self, *, api_key: Optional[str] = None, bot_key: Optional[str] = None, token: Optional[str] = None
+    ) -> None:
         """Replace the keys (or the JWT) this client and its views send."""
         if api_key is not None:
             self._state.api_key = api_key
@@ -227,7 +264,9 @@ class AsyncClient(_Base, _Groups):
                 if not (retryable and attempt < self.max_retries):
                     raise error from exc
                 delay = self._retry_delay(attempt, None)
-                log.debug("%s %s -> %s, retry %d in %.2f s", op.method, request.url.path, error.code, attempt + 1, delay)
+                log.debug(
+                    "%s %s -> %s, retry %d in %.2f s", op.method, request.url.path, error.code, attempt + 1, delay
+                )
             else:
                 if not (retryable and attempt < self.max_retries and self._retryable_response(response)):
                     self._record(op, request, response, started, attempt + 1)
@@ -235,7 +274,14 @@ class AsyncClient(_Base, _Groups):
                     return transform(result) if transform else result
                 self._record(op, request, response, started, attempt + 1)
                 delay = self._retry_delay(attempt, self._give_up_on_retry_after(response))
-                log.debug("%s %s -> %d, retry %d in %.2f s", op.method, request.url.path, response.status_code, attempt + 1, delay)
+                log.debug(
+                    "%s %s -> %d, retry %d in %.2f s",
+                    op.method,
+                    request.url.path,
+                    response.status_code,
+                    attempt + 1,
+                    delay,
+                )
             await asyncio.sleep(delay)
             attempt += 1
 

@@ -85,9 +85,7 @@ class Auth(_Group):
         """A JWT for the agent and bot key routes, kept by this client for them."""
         key = api_key or self._c._state.api_key
         secret = api_secret or _env_secret()
-        return self._c._call(
-            "auth.login", body={"api_key": key, "api_secret": secret}, transform=self._c._keep_token
-        )
+        return self._c._call("auth.login", body={"api_key": key, "api_secret": secret}, transform=self._c._keep_token)
 
 
 def _env_secret() -> Optional[str]:
@@ -157,12 +155,16 @@ class Benchmark(_Group):
         """`GET /api/v1/scenarios/{id}`."""
         return self._c._call("benchmark.get_scenario", path={"id": scenario})
 
-    def create_run(self, scenario: str, *, bot_name: Optional[str] = None, agent_info: Optional[Mapping[str, Any]] = None) -> Any:
+    def create_run(
+        self, scenario: str, *, bot_name: Optional[str] = None, agent_info: Optional[Mapping[str, Any]] = None
+    ) -> Any:
         """`POST /api/v1/runs`; not retried (each call would start, and count, another run)."""
         body = _drop_none({"scenario_slug": scenario, "bot_name": bot_name, "agent_info": agent_info})
         return self._c._call("benchmark.create_run", body=body)
 
-    def start_run(self, scenario: str, *, bot_name: Optional[str] = None, agent_info: Optional[Mapping[str, Any]] = None) -> Any:
+    def start_run(
+        self, scenario: str, *, bot_name: Optional[str] = None, agent_info: Optional[Mapping[str, Any]] = None
+    ) -> Any:
         """A new run as a `RemoteRun` (`AsyncRemoteRun` on `AsyncClient`): `.market()`, `.trade()`,
         `.step()`, `.results()`, `.publish()`, `.get()`."""
         body = _drop_none({"scenario_slug": scenario, "bot_name": bot_name, "agent_info": agent_info})
@@ -210,7 +212,9 @@ class Benchmark(_Group):
         """`GET /api/v1/runs/{id}/public`."""
         return self._c._call("benchmark.public_run", path={"id": run_id})
 
-    def leaderboard(self, scenario: Optional[str] = None, sort_by: Optional[str] = None, limit: Optional[int] = None) -> Any:
+    def leaderboard(
+        self, scenario: Optional[str] = None, sort_by: Optional[str] = None, limit: Optional[int] = None
+    ) -> Any:
         """`GET /api/v1/leaderboard`."""
         return self._c._call("benchmark.leaderboard", params={"scenario": scenario, "sort_by": sort_by, "limit": limit})
 
@@ -252,21 +256,26 @@ class Agents(_Group):
     ) -> Any:
         """A new agent; its `api_key` is in the answer. Other fields: `color`, `framework`,
         `llm_model`, `strategy_tags`."""
-        body = {"display_name": display_name, "starting_balance": starting_balance, "risk_profile": risk_profile, **fields}
+        body = {
+            "display_name": display_name,
+            "starting_balance": starting_balance,
+            "risk_profile": risk_profile,
+            **fields,
+        }
         if isinstance(body.get("starting_balance"), (int, Decimal)):
             body["starting_balance"] = str(body["starting_balance"])
         return self._c._call("agents.create", body=_drop_none(body))
 
-    def list(self, *, include_archived: Optional[bool] = None, limit: Optional[int] = None, offset: Optional[int] = None) -> Any:
+    def list(
+        self, *, include_archived: Optional[bool] = None, limit: Optional[int] = None, offset: Optional[int] = None
+    ) -> Any:
         """One page: `{"agents": [...], "total": n}`. `iter()` walks every page."""
         params = {"include_archived": include_archived, "limit": limit, "offset": offset}
         return self._c._call("agents.list", params=params)
 
     def iter(self, *, include_archived: Optional[bool] = None, page_size: int = 50) -> Any:
         """Every agent, page after page (an async iterator on `AsyncClient`)."""
-        return self._c._pages(
-            "agents.list", {"include_archived": include_archived}, "agents", page_size, path=None
-        )
+        return self._c._pages("agents.list", {"include_archived": include_archived}, "agents", page_size, path=None)
 
     def overview(self) -> Any:
         """`GET /api/v1/agents/overview`."""
@@ -321,13 +330,21 @@ class Journal(_Group):
     """The bot trade journal (seed 002) under a bot's slug, with the account's key or a bot key."""
 
     def list_trades(
-        self, slug: str, *, status: Optional[str] = None, symbol: Optional[str] = None, limit: Optional[int] = None, offset: Optional[int] = None
+        self,
+        slug: str,
+        *,
+        status: Optional[str] = None,
+        symbol: Optional[str] = None,
+        limit: Optional[int] = None,
+        offset: Optional[int] = None,
     ) -> Any:
         """One page: `{"success", "trades": [...], "total"}`. `iter_trades()` walks every page."""
         params = {"status": status, "symbol": symbol, "limit": limit, "offset": offset}
         return self._c._call("journal.list_trades", path={"slug": slug}, params=params)
 
-    def iter_trades(self, slug: str, *, status: Optional[str] = None, symbol: Optional[str] = None, page_size: int = 50) -> Any:
+    def iter_trades(
+        self, slug: str, *, status: Optional[str] = None, symbol: Optional[str] = None, page_size: int = 50
+    ) -> Any:
         """Every trade, page after page (an async iterator on `AsyncClient`)."""
         return self._c._pages(
             "journal.list_trades", {"status": status, "symbol": symbol}, "trades", page_size, path={"slug": slug}

@@ -178,7 +178,9 @@ class _Base:
         response this client (or a `with_options` view of it) received."""
         return self._state.last_response
 
-    def _copy_options(self, other: "_Base", timeout: TimeoutArg, connect_timeout: Optional[float], max_retries: Optional[int]) -> None:
+    def _copy_options(
+        self, other: "_Base", timeout: TimeoutArg, connect_timeout: Optional[float], max_retries: Optional[int]
+    ) -> None:
         other._state = self._state
         if timeout is None and connect_timeout is None:
             other._timeout = self._timeout
@@ -238,14 +240,24 @@ class _Base:
     def _retryable_response(self, response: httpx.Response) -> bool:
         return response.status_code in _RETRY_STATUSES
 
-    def _record(self, op: Operation, request: httpx.Request, response: httpx.Response, started: float, attempts: int) -> None:
+    def _record(
+        self, op: Operation, request: httpx.Request, response: httpx.Response, started: float, attempts: int
+    ) -> None:
         elapsed = (time.monotonic() - started) * 1000
         request_id = response.headers.get("x-request-id")
         self._state.last_response = ResponseInfo(
             op.method, request.url.path, response.status_code, response.headers, request_id, elapsed, attempts
         )
         # Method, path, status, time and request id only: never a header, a body or a query.
-        log.debug("%s %s -> %d in %.1f ms (request id %s, attempt %d)", op.method, request.url.path, response.status_code, elapsed, request_id, attempts)
+        log.debug(
+            "%s %s -> %d in %.1f ms (request id %s, attempt %d)",
+            op.method,
+            request.url.path,
+            response.status_code,
+            elapsed,
+            request_id,
+            attempts,
+        )
 
     def _result(self, op: Operation, response: httpx.Response) -> Any:
         if response.status_code >= 400:
