@@ -35,8 +35,9 @@ def _is_money_string(name: str, p: Dict[str, Any]) -> bool:
 
 
 def _annotation(name: str, p: Dict[str, Any]) -> Tuple[str, str]:
-    """(Python type, decode kind) of one property: kinds are `decimal`, `ref:X`, `list:X`,
-    `map:X`, `list:decimal` or `` (as it comes)."""
+    """(Python type, decode kind) of one property: kinds are `decimal` (a JSON number),
+    `decimal_string` (a decimal in a JSON string), `ref:X`, `list:X`, `map:X`, `list:decimal` or ``
+    (as it comes)."""
     if "$ref" in p:
         return _ref(p), "ref:" + _ref(p)
     if "oneOf" in p:
@@ -48,7 +49,7 @@ def _annotation(name: str, p: Dict[str, Any]) -> Tuple[str, str]:
     t = types[0] if len(types) == 1 else "any"
     py, kind = "Any", ""
     if t == "string":
-        py, kind = ("Decimal", "decimal") if _is_money_string(name, p) else ("str", "")
+        py, kind = ("Decimal", "decimal_string") if _is_money_string(name, p) else ("str", "")
     elif t == "number":
         py, kind = "Decimal", "decimal"
     elif t == "integer":
@@ -141,7 +142,8 @@ def render(doc: Dict[str, Any]) -> str:
             out += ["", "", f"class {name}(TypedDict{total}):", f'    """{doc_line}"""']
             if fields:
                 out += [""] + [f"    {f}: {fields[f][0]}" for f in fields]
-    out += ["", "", "# Fields to decode per schema: `decimal`, `ref:S`, `list:S`, `list:decimal`, `map:list:S`."]
+    out += ["", "", "# Fields to decode (and encode) per schema: `decimal` (a JSON number), `decimal_string`,"]
+    out += ["# `ref:S`, `list:S`, `list:decimal`, `map:list:S`."]
     out += ["DECODE: Dict[str, Dict[str, str]] = {"]
     for name in sorted(decode):
         if decode[name]:
@@ -151,6 +153,13 @@ def render(doc: Dict[str, Any]) -> str:
     for path in sorted(doc["paths"]):
         for method, op in sorted(doc["paths"][path].items()):
             out.append(f"    ({method.upper()!r}, {path!r}): {_response(op)!r},")
+    out += ["}", "", "# Each operation's request body schema."]
+    out += ["REQUESTS: Dict[Tuple[str, str], str] = {"]
+    for path in sorted(doc["paths"]):
+        for method, op in sorted(doc["paths"][path].items()):
+            schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            if "$ref" in schema:
+                out.append(f"    ({method.upper()!r}, {path!r}): {_ref(schema)!r},")
     out += ["}", ""]
     return "\n".join(out)
 

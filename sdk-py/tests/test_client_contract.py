@@ -10,6 +10,8 @@ import json
 from pathlib import Path
 from typing import Any, Dict, Set, Tuple
 
+import pytest
+
 import vectrade as vt
 from vectrade.client import OPERATIONS
 from vectrade.client import _operations as ops
@@ -86,9 +88,10 @@ def test_the_models_cover_every_schema_and_every_answer() -> None:
         assert hasattr(models, name), name
     assert set(RESPONSES) == set(_document_operations())
     # money fields decode as Decimal: numbers everywhere, decimal strings on the bot and agent routes
-    assert DECODE["BotOrder"]["limit_price"] == "decimal" and DECODE["StepOut"]["cash"] == "decimal"
+    assert DECODE["BotOrder"]["limit_price"] == "decimal_string" and DECODE["StepOut"]["cash"] == "decimal"
     assert (
-        DECODE["AgentResponse"]["starting_balance"] == "decimal" and DECODE["MarketOut"]["bars"] == "ref:BarsBySymbol"
+        DECODE["AgentResponse"]["starting_balance"] == "decimal_string"
+        and DECODE["MarketOut"]["bars"] == "ref:BarsBySymbol"
     )
 
 
@@ -101,3 +104,25 @@ def test_each_row_decodes_a_documented_success_body() -> None:
             assert kind.split(":", 1)[1] in DOCUMENT["components"]["schemas"], name
         else:
             assert kind in ("json", "text", "empty"), name
+
+
+def test_request_decimals_follow_the_document_exactly() -> None:
+    from decimal import Decimal
+
+    from vectrade.client._transport import encode_body
+
+    # a number field gets the exact digits as a JSON number, a string field a decimal string
+    body = {
+        "transactions": [
+            {"quantity": Decimal("0.00000001"), "filledPrice": Decimal("170.10"), "trimLevel": Decimal("1E+1")}
+        ]
+    }
+    assert json.loads(encode_body(body, "CreateTradeIn"), parse_float=Decimal) == {
+        "transactions": [{"quantity": Decimal("0.00000001"), "filledPrice": "170.10", "trimLevel": 10}]
+    }
+    assert encode_body({"quantity": Decimal("0.1"), "limit_price": Decimal("185.00")}, "TradeIn") == (
+        b'{"quantity": 0.1, "limit_price": 185.00}'
+    )
+    assert encode_body({"starting_balance": Decimal("25000")}, "CreateAgent") == b'{"starting_balance": "25000"}'
+    with pytest.raises(ValueError):
+        encode_body({"quantity": Decimal("NaN")}, "TradeIn")

@@ -130,9 +130,9 @@ TX = {
     "assetType": "stock",
     "side": "buy",
     "type": "market",
-    "quantity": 10,
+    "quantity": Decimal("10"),  # a JSON number on the wire, as the document's schema says
     "transactionDate": "2024-04-01T14:30:00",
-    "filledPrice": "170.5",
+    "filledPrice": Decimal("170.5"),  # a decimal string on the wire
     "filledQuantity": "10",
     "status": "filled",
 }

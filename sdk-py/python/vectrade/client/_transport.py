@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import random
+import re
 import time
 import uuid
 from urllib.parse import quote
@@ -20,7 +21,7 @@ import httpx
 
 from . import _errors
 from ._operations import BOT, JOURNAL, JWT, KEY, OPERATIONS, OPERATOR, Operation
-from .models import DECODE, RESPONSES
+from .models import DECODE, REQUESTS, RESPONSES
 
 log = logging.getLogger("vectrade.http")
 
@@ -82,16 +83,49 @@ def _timeout(timeout: TimeoutArg, connect_timeout: Optional[float]) -> httpx.Tim
     return httpx.Timeout(read, connect=min(connect, read))
 
 
+_NUMBER = "\x00vectrade-number:"
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value)  # every decimal field of the server takes a decimal string: exact
+        if not value.is_finite():
+            raise ValueError(f"{value} is not a finite number")
+        return _NUMBER + format(value, "f") + "\x00"  # written as a bare JSON number below: its exact digits
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _encode_value(value: Any, kind: str) -> Any:
+    """A request value as its schema wants it: a decimal string where the field is a string."""
+    if isinstance(value, Decimal) and kind == "decimal_string":
+        return str(value)
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and kind == "decimal_string":
+        return str(value)
+    head, _, rest = kind.partition(":")
+    if head == "ref":
+        return _encode_schema(value, rest)
+    if head == "list" and isinstance(value, list):
+        return [_encode_value(v, "ref:" + rest if rest and rest != "decimal" else "") for v in value]
+    return value
+
+
+def _encode_schema(value: Any, schema: str) -> Any:
+    if not isinstance(value, dict):
+        return value
+    fields = DECODE.get(schema, {})
+    return {k: _encode_value(v, fields.get(k, "")) for k, v in value.items()}
+
+
+def encode_body(body: Any, schema: Optional[str]) -> bytes:
+    """JSON of a request body. A `Decimal` is a JSON number with its exact digits (never through a
+    float), or a decimal string where the operation's schema has a string."""
+    text = json.dumps(_encode_schema(body, schema) if schema else body, default=_json_default)
+    return re.sub(r'"\\u0000vectrade-number:(-?[0-9]+(?:\.[0-9]+)?)\\u0000"', r"\1", text).encode()
 
 
 def _decode_value(value: Any, kind: str) -> Any:
     if value is None or not kind:
         return value
-    if kind == "decimal":
+    if kind in ("decimal", "decimal_string"):
         if isinstance(value, bool):
             return value
         if isinstance(value, (str, int)):
@@ -225,7 +259,7 @@ class _Base:
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         content = None
         if body is not None:
-            content = json.dumps(body, default=_json_default).encode()
+            content = encode_body(body, REQUESTS.get((op.method, op.path)))
             headers["Content-Type"] = "application/json"
         request = httpx.Request(op.method, self._state.base_url + path, params=query, content=content, headers=headers)
         request.extensions["timeout"] = self._timeout.as_dict()

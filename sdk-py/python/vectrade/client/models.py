@@ -805,18 +805,19 @@ class UpdateTradeIn(TypedDict, total=False):
     signalAt: Optional[str]
 
 
-# Fields to decode per schema: `decimal`, `ref:S`, `list:S`, `list:decimal`, `map:list:S`.
+# Fields to decode (and encode) per schema: `decimal` (a JSON number), `decimal_string`,
+# `ref:S`, `list:S`, `list:decimal`, `map:list:S`.
 DECODE: Dict[str, Dict[str, str]] = {
-    'AccountOut': {'balance': 'decimal'},
+    'AccountOut': {'balance': 'decimal_string'},
     'AddTransactionsIn': {'transactions': 'list:TransactionIn'},
-    'AgentCredentialsResponse': {'starting_balance': 'decimal'},
+    'AgentCredentialsResponse': {'starting_balance': 'decimal_string'},
     'AgentList': {'agents': 'list:AgentResponse'},
-    'AgentResponse': {'risk_profile': 'ref:RiskProfileInfo', 'starting_balance': 'decimal'},
+    'AgentResponse': {'risk_profile': 'ref:RiskProfileInfo', 'starting_balance': 'decimal_string'},
     'BarOut': {'close': 'decimal', 'high': 'decimal', 'low': 'decimal', 'open': 'decimal', 'volume': 'decimal'},
     'BarsBySymbol': {'*': 'list:BarOut'},
-    'BotOrder': {'filled_price': 'decimal', 'filled_quantity': 'decimal', 'limit_price': 'decimal', 'quantity': 'decimal', 'stop_price': 'decimal'},
-    'BotPosition': {'avg_cost': 'decimal', 'current_price': 'decimal', 'market_value': 'decimal', 'quantity': 'decimal', 'unrealized_pnl': 'decimal', 'unrealized_pnl_pct': 'decimal'},
-    'CreateAgent': {'risk_profile': 'ref:RiskOverride', 'starting_balance': 'decimal'},
+    'BotOrder': {'filled_price': 'decimal_string', 'filled_quantity': 'decimal_string', 'limit_price': 'decimal_string', 'quantity': 'decimal_string', 'stop_price': 'decimal_string'},
+    'BotPosition': {'avg_cost': 'decimal_string', 'current_price': 'decimal_string', 'market_value': 'decimal_string', 'quantity': 'decimal_string', 'unrealized_pnl': 'decimal_string', 'unrealized_pnl_pct': 'decimal_string'},
+    'CreateAgent': {'risk_profile': 'ref:RiskOverride', 'starting_balance': 'decimal_string'},
     'CreateTradeIn': {'transactions': 'list:TransactionIn'},
     'FillOut': {'commission': 'decimal', 'fill_price': 'decimal', 'quantity': 'decimal', 'slippage_bps': 'decimal', 'total_value': 'decimal'},
     'KpiOut': {'expectancy': 'decimal', 'max_drawdown': 'decimal', 'profit_factor': 'decimal', 'sharpe_ratio': 'decimal', 'sortino_ratio': 'decimal', 'total_return_pct': 'decimal', 'win_rate': 'decimal'},
@@ -828,7 +829,7 @@ DECODE: Dict[str, Dict[str, str]] = {
     'OrderOne': {'order': 'ref:OrderOut'},
     'OrderOut': {'avg_fill_price': 'decimal', 'filled_quantity': 'decimal', 'limit_price': 'decimal', 'quantity': 'decimal', 'stop_price': 'decimal'},
     'PlaceOrder': {'limit_price': 'decimal', 'quantity': 'decimal', 'stop_loss': 'decimal', 'stop_price': 'decimal', 'take_profit': 'decimal'},
-    'PortfolioOut': {'balance': 'decimal', 'positions': 'list:BotPosition', 'total_equity': 'decimal', 'total_unrealized_pnl': 'decimal'},
+    'PortfolioOut': {'balance': 'decimal_string', 'positions': 'list:BotPosition', 'total_equity': 'decimal_string', 'total_unrealized_pnl': 'decimal_string'},
     'PositionOut': {'avg_cost': 'decimal', 'current_price': 'decimal', 'market_value': 'decimal', 'quantity': 'decimal', 'unrealized_pnl': 'decimal'},
     'PublicRun': {'results': 'ref:ResultsOut', 'run': 'ref:PublicRunOut'},
     'Published': {'results': 'ref:ResultsOut'},
@@ -848,8 +849,8 @@ DECODE: Dict[str, Dict[str, str]] = {
     'TradeOut': {'transactions': 'list:TransactionOut'},
     'TradeReply': {'trade': 'ref:TradeOut'},
     'TradesOut': {'trades': 'list:FillOut'},
-    'TransactionIn': {'avgFillPrice': 'decimal', 'filledPrice': 'decimal', 'filledQuantity': 'decimal', 'price': 'decimal', 'quantity': 'decimal', 'stopPrice': 'decimal', 'strikePrice': 'decimal', 'trimLevel': 'decimal'},
-    'TransactionOut': {'avgFillPrice': 'decimal', 'filledPrice': 'decimal', 'filledQuantity': 'decimal', 'price': 'decimal', 'quantity': 'decimal', 'stopPrice': 'decimal', 'strikePrice': 'decimal', 'trimLevel': 'decimal'},
+    'TransactionIn': {'avgFillPrice': 'decimal_string', 'filledPrice': 'decimal_string', 'filledQuantity': 'decimal_string', 'price': 'decimal_string', 'quantity': 'decimal', 'stopPrice': 'decimal_string', 'strikePrice': 'decimal_string', 'trimLevel': 'decimal'},
+    'TransactionOut': {'avgFillPrice': 'decimal_string', 'filledPrice': 'decimal_string', 'filledQuantity': 'decimal_string', 'price': 'decimal_string', 'quantity': 'decimal', 'stopPrice': 'decimal_string', 'strikePrice': 'decimal_string', 'trimLevel': 'decimal'},
 }
 
 # Each operation's success body: `ref:S`, `list:S`, `json`, `text` or `empty`.
@@ -910,4 +911,23 @@ RESPONSES: Dict[Tuple[str, str], str] = {
     ('POST', '/api/v1/runs/{id}/trades'): 'ref:OrderOne',
     ('GET', '/api/v1/scenarios'): 'ref:ScenarioList',
     ('GET', '/api/v1/scenarios/{id}'): 'ref:ScenarioOne',
+}
+
+# Each operation's request body schema.
+REQUESTS: Dict[Tuple[str, str], str] = {
+    ('POST', '/api/bots/{slug}/trades'): 'CreateTradeIn',
+    ('PATCH', '/api/bots/{slug}/trades/{tradeId}'): 'UpdateTradeIn',
+    ('POST', '/api/bots/{slug}/trades/{tradeId}/transactions'): 'AddTransactionsIn',
+    ('POST', '/api/trade/v1/bot/keys'): 'KeyIn',
+    ('POST', '/api/trade/v1/bot/orders'): 'PlaceOrder',
+    ('POST', '/api/v1/agents'): 'CreateAgent',
+    ('PUT', '/api/v1/agents/{agent_id}'): 'UpdateAgent',
+    ('PUT', '/api/v1/agents/{agent_id}/risk-profile'): 'RiskProfileInfo',
+    ('POST', '/api/v1/auth/login'): 'LoginIn',
+    ('POST', '/api/v1/auth/register'): 'RegisterIn',
+    ('PATCH', '/api/v1/billing/account'): 'HandleIn',
+    ('POST', '/api/v1/operator/market/advance'): 'AdvanceIn',
+    ('POST', '/api/v1/runs'): 'CreateRun',
+    ('POST', '/api/v1/runs/{id}/step'): 'StepIn',
+    ('POST', '/api/v1/runs/{id}/trades'): 'TradeIn',
 }
