@@ -140,8 +140,9 @@ def test_the_debug_log_names_requests_without_secrets(
             c.bot.account()
             c.agents.list()
             request_id = c.last_response.request_id if c.last_response else None
+            shown = repr(c) + repr(c._state)
     text = "\n".join(r.getMessage() for r in caplog.records if r.name == "vectrade.http")
     assert "GET /api/trade/v1/bot/account -> 503" in text and "GET /api/trade/v1/bot/account -> 200" in text
     assert "POST /api/v1/auth/login -> 200" in text and request_id and request_id in text
     for secret in (server.api_key, server.api_secret, server.bot_key, token):
-        assert secret not in text
+        assert secret not in text and secret not in shown

@@ -93,6 +93,9 @@ class Client(_Base, _Groups):
         other._make_groups()
         return other
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
+
     def set_credentials(
         self, *, api_key: Optional[str] = None, bot_key: Optional[str] = None, token: Optional[str] = None
     ) -> None:
@@ -220,6 +223,9 @@ class AsyncClient(_Base, _Groups):
         other._http = self._http
         other._make_groups()
         return other
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries})"
 
     def set_credentials(
         self, *, api_key: Optional[str] = None, bot_key: Optional[str] = None, token: Optional[str] = None

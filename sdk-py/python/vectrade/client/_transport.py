@@ -67,10 +67,10 @@ class _State:
     """What every view of one client (`with_options`) shares: credentials and the latest response."""
 
     base_url: str
-    api_key: Optional[str]
-    bot_key: Optional[str]
-    token: Optional[str]
-    operator_token: Optional[str]
+    api_key: Optional[str] = field(repr=False)  # never printed, as never logged
+    bot_key: Optional[str] = field(repr=False)
+    token: Optional[str] = field(repr=False)
+    operator_token: Optional[str] = field(repr=False)
     last_response: Optional[ResponseInfo] = None
     extra_headers: Dict[str, str] = field(default_factory=dict)
 
