@@ -25,8 +25,8 @@ from .models import DECODE, REQUESTS, RESPONSES
 
 log = logging.getLogger("vectrade.http")
 
-#: The hosted API; `base_url="http://127.0.0.1:8080"` (or `VECTRADE_BASE_URL`) for `vectrade serve`.
-DEFAULT_BASE_URL = "https://api.vectrade.dev"
+#: The hosted API (seed 000's host); `base_url="http://127.0.0.1:8080"` (or `VECTRADE_BASE_URL`) for `vectrade serve`.
+DEFAULT_BASE_URL = "https://vectrade.io"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_MAX_RETRIES = 2
