@@ -393,6 +393,8 @@ def test_configuration_comes_from_the_environment(server: LocalServer, monkeypat
         assert c.bot.account()["plan"] == "Free"  # X-Bot-Key from VECTRADE_BOT_KEY
     monkeypatch.delenv("VECTRADE_BASE_URL")
     assert vt.Client().base_url == vt.client.DEFAULT_BASE_URL
+    with pytest.raises(ValueError, match="must start with http"):
+        vt.Client("127.0.0.1:8080")
     # an agent's key works on the bot routes as X-API-Key when no bot key is given
     monkeypatch.delenv("VECTRADE_BOT_KEY")
     with vt.Client(server.base_url, api_key=server.api_key) as c:

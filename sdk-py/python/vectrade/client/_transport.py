@@ -32,7 +32,6 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_MAX_RETRIES = 2
 #: Longest `Retry-After` the client waits for; a longer one raises at once.
 DEFAULT_MAX_RETRY_AFTER = 60.0
-_RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 _INITIAL_BACKOFF = 0.5
 _MAX_BACKOFF = 8.0
 
@@ -183,6 +182,8 @@ class _Base:
     ) -> None:
         env = os.environ
         url = base_url or env.get("VECTRADE_BASE_URL") or DEFAULT_BASE_URL
+        if not url.startswith(("http://", "https://")):
+            raise ValueError(f"the base URL must start with http:// or https://, got {url!r}")
         self._state = _State(
             base_url=url.rstrip("/"),
             api_key=api_key if api_key is not None else env.get("VECTRADE_API_KEY"),
@@ -272,7 +273,8 @@ class _Base:
         return backoff * (1 - 0.25 * random.random())  # jitter: never two clients in lockstep
 
     def _retryable_response(self, response: httpx.Response) -> bool:
-        return response.status_code in _RETRY_STATUSES
+        status = response.status_code
+        return status in (408, 429) or status >= 500
 
     def _record(
         self, op: Operation, request: httpx.Request, response: httpx.Response, started: float, attempts: int
