@@ -146,3 +146,21 @@ def test_the_debug_log_names_requests_without_secrets(
     assert "POST /api/v1/auth/login -> 200" in text and request_id and request_id in text
     for secret in (server.api_key, server.api_secret, server.bot_key, token):
         assert secret not in text and secret not in shown
+
+
+def test_retry_after_reads_seconds_and_http_dates_and_backoff_grows_with_jitter() -> None:
+    import email.utils
+
+    from vectrade.client._errors import retry_after_seconds
+
+    assert retry_after_seconds({"retry-after": "7"}) == 7.0
+    assert retry_after_seconds({}) is None and retry_after_seconds({"retry-after": "soon"}) is None
+    in_a_minute = email.utils.formatdate(time.time() + 60, usegmt=True)
+    waited = retry_after_seconds({"retry-after": in_a_minute})
+    assert waited is not None and 55 < waited <= 60
+    client = vt.Client("http://127.0.0.1:9")
+    delays = [[client._retry_delay(attempt, None) for attempt in range(6)] for _ in range(50)]
+    for attempt, cap in enumerate([0.5, 1, 2, 4, 8, 8]):
+        seen = [d[attempt] for d in delays]
+        assert all(0.75 * cap <= d <= cap for d in seen) and len(set(seen)) > 1  # jittered below the step
+    assert client._retry_delay(0, 3.0) == 3.0  # a Retry-After is waited as given
