@@ -102,7 +102,8 @@ class Bot(_Group):
         return self._c._call("bot.list_keys")
 
     def create_key(self, label: Optional[str] = None) -> Any:
-        """A new bot key (`key` is shown once); `client.bot_key = ...` or `VECTRADE_BOT_KEY` to use it."""
+        """A new bot key (`key` is shown once): `client.set_credentials(bot_key=...)` or
+        `VECTRADE_BOT_KEY` to use it."""
         return self._c._call("bot.create_key", body=_drop_none({"label": label}))
 
     def revoke_key(self, key_id: str) -> Any:
