@@ -13,6 +13,19 @@ booked into isolated accounts, and runs over frozen scenarios are graded. The en
 """
 
 from . import scenarios, strategies
+from .client import (
+    APIError,
+    AsyncClient,
+    AsyncRemoteRun,
+    AuthenticationError,
+    Client,
+    ConnectionError,
+    PermissionDenied,
+    QuotaExceeded,
+    RemoteRun,
+    ServerError,
+    Timeout,
+)
 from .backtest import Backtest, Context, Indicator, Strategy, backtest, backtest_signals, crossings, crossover
 from ._native import (
     Conflict,
@@ -50,6 +63,17 @@ from .simulator import Run, Simulator
 __version__ = _engine_version
 
 __all__ = [
+    "APIError",
+    "AsyncClient",
+    "AsyncRemoteRun",
+    "AuthenticationError",
+    "Client",
+    "ConnectionError",
+    "PermissionDenied",
+    "QuotaExceeded",
+    "RemoteRun",
+    "ServerError",
+    "Timeout",
     "Backtest",
     "Bar",
     "Context",

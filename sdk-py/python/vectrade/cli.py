@@ -105,7 +105,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     serve_p.add_argument("--bar-interval", default="1m", help="500ms, 1s, 1m, ... or manual")
     serve_p.add_argument("--market-csv", metavar="FILE", help="replay a CSV file of OHLCV bars instead")
     serve_p.add_argument("--market-symbol", help="symbol of a --market-csv file without a symbol column")
+    from .client import _cli as remote
+
+    remote.add_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "remote":
+        return remote.run(args)
     if args.command == "serve":
         if not 0 <= args.port <= 65535:
             print(f"error: --port must be 0 to 65535, got {args.port}", file=sys.stderr)
