@@ -355,6 +355,13 @@ fn the_committed_openapi_document_is_current() {
     for path in ["/api/v1/runs", "/api/v1/runs/{id}/step", "/api/v1/auth/login", "/api/v1/leaderboard"] {
         assert!(doc["paths"][path].is_object(), "{path} is missing from the document");
     }
+    // Clients name operations by their ids: each is unique (as OpenAPI requires).
+    let mut ids = std::collections::HashSet::new();
+    for ops in doc["paths"].as_object().unwrap().values() {
+        for op in ops.as_object().unwrap().values().filter_map(|o| o.get("operationId")) {
+            assert!(ids.insert(op.as_str().unwrap().to_string()), "operationId {op} is used twice");
+        }
+    }
 }
 
 #[test]

@@ -249,7 +249,7 @@ fn list_filter(query: Option<&str>) -> Result<ListFilter, ApiError> {
 }
 
 /// The bot's trades, newest first, with their transactions.
-#[utoipa::path(get, path = "/api/bots/{slug}/trades", tag = "journal",
+#[utoipa::path(get, path = "/api/bots/{slug}/trades", tag = "journal", operation_id = "list_journal_trades",
     params(("slug" = String, Path, description = "Bot identifier"), ListQuery),
     security(("api_key" = [])),
     responses((status = 200, body = TradeList), (status = 400, body = JournalError), (status = 401, body = JournalAuthError),

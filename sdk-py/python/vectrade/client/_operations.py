@@ -80,7 +80,7 @@ OPERATIONS: Dict[str, Operation] = {
     "agents.set_risk_profile": Operation("put_risk", "PUT", "/api/v1/agents/{agent_id}/risk-profile", JWT),
     "agents.skill_md": Operation("skill_md", "GET", "/api/v1/agents/{agent_id}/skill.md", JWT),
     # trade journal (seed 002)
-    "journal.list_trades": Operation("list_trades", "GET", "/api/bots/{slug}/trades", JOURNAL),
+    "journal.list_trades": Operation("list_journal_trades", "GET", "/api/bots/{slug}/trades", JOURNAL),
     "journal.create_trade": Operation("create_trade", "POST", "/api/bots/{slug}/trades", JOURNAL),
     "journal.get_trade": Operation("get_trade", "GET", "/api/bots/{slug}/trades/{tradeId}", JOURNAL),
     "journal.update_trade": Operation("update_trade", "PATCH", "/api/bots/{slug}/trades/{tradeId}", JOURNAL),
