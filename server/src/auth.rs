@@ -176,8 +176,7 @@ impl FromRequestParts<Arc<AppState>> for BotKey {
             && header(parts, "x-api-key").is_none()
             && let Some(caller) = jwt_agent(parts, state, style)?
         {
-            let now = crate::now_ms();
-            state.rates.request(&caller.account_id, now).map_err(crate::bot::limited)?;
+            count_request(parts, state, &caller.account_id)?;
             return Ok(BotKey(caller));
         }
         let found = match (header(parts, "x-bot-key"), header(parts, "x-api-key")) {
@@ -197,9 +196,17 @@ impl FromRequestParts<Arc<AppState>> for BotKey {
                 "invalid or revoked key (an account's own API key does not trade here)",
             ));
         };
-        let now = crate::now_ms();
-        state.directory.touch(&k.id, now);
-        state.rates.request(&k.account_id, now).map_err(crate::bot::limited)?;
+        state.directory.touch(&k.id, crate::now_ms());
+        count_request(parts, state, &k.account_id)?;
         Ok(BotKey(Caller { account_id: k.account_id, key_id: k.id, agent_id: k.agent_id }))
     }
+}
+
+/// Counts a bot-route request against the account's minute, and names the account to the
+/// answer's rate-limit headers.
+fn count_request(parts: &Parts, state: &AppState, account: &str) -> Result<(), ApiError> {
+    if let Some(slot) = parts.extensions.get::<crate::rates::RateSlot>() {
+        *slot.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(account.to_string());
+    }
+    state.rates.request(account, crate::now_ms()).map_err(crate::bot::limited)
 }

@@ -226,6 +226,7 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
     router
         .nest(BOT_ALIAS, alias)
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), rates::headers))
         .layer(middleware::from_fn_with_state(state.clone(), cluster::route))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(15)))

@@ -2,7 +2,12 @@
 //! minute, counted by the core's sliding `RateWindow`; a refusal says when to retry.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
 
 use vectrade_core::risk::RateWindow;
 
@@ -66,4 +71,26 @@ impl Rates {
         let map = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
         map.get(account).map_or(0, |w| w.requests.count(now))
     }
+}
+
+/// Where the bot routes' key check leaves the account it counted a request for, so that the
+/// answer can say how many are left.
+#[derive(Clone, Default)]
+pub struct RateSlot(pub Arc<Mutex<Option<String>>>);
+
+/// Adds `X-RateLimit-Limit` and `X-RateLimit-Remaining` (requests this minute) to every answer of
+/// a bot route, refusals included.
+pub async fn headers(State(state): State<Arc<crate::AppState>>, mut req: Request, next: Next) -> Response {
+    let slot = RateSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let mut response = next.run(req).await;
+    let account = slot.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(account) = account {
+        let used = state.rates.requests_in_window(&account, crate::now_ms());
+        let left = (REQUESTS_PER_MINUTE as usize).saturating_sub(used);
+        let h = response.headers_mut();
+        h.insert("x-ratelimit-limit", HeaderValue::from(REQUESTS_PER_MINUTE));
+        h.insert("x-ratelimit-remaining", HeaderValue::from(left));
+    }
+    response
 }

@@ -194,7 +194,11 @@ fn bot_routes_are_rate_limited_per_account_with_retry_after() {
     let key = s.bot_key.clone().unwrap();
     let order = json!({"symbol": "AAPL", "side": "BUY", "quantity": 1});
     for i in 0..20 {
-        assert_eq!(bot_post(&s, &key, &format!("{BOT}/orders"), &order).0, 201, "order {i}");
+        let r = s.http.post(s.url(&format!("{BOT}/orders"))).header("X-Bot-Key", &key).json(&order).send().unwrap();
+        assert_eq!(r.status().as_u16(), 201, "order {i}");
+        // Each answer says how many requests are left this minute.
+        assert_eq!(r.headers()["x-ratelimit-limit"], "120");
+        assert_eq!(r.headers()["x-ratelimit-remaining"].to_str().unwrap(), (119 - i).to_string());
     }
     let r = s.http.post(s.url(&format!("{BOT}/orders"))).header("X-Bot-Key", &key).json(&order).send().unwrap();
     assert_eq!(r.status().as_u16(), 429);
@@ -206,7 +210,9 @@ fn bot_routes_are_rate_limited_per_account_with_retry_after() {
     for _ in 0..99 {
         assert_eq!(bot_get(&s, &key, &format!("{BOT}/portfolio")).0, 200);
     }
-    let (status, body) = bot_get(&s, &key, &format!("{BOT}/portfolio"));
+    let r = s.http.get(s.url(&format!("{BOT}/portfolio"))).header("X-Bot-Key", &key).send().unwrap();
+    assert_eq!(r.headers()["x-ratelimit-remaining"], "0");
+    let (status, body) = (r.status().as_u16(), r.json::<Value>().unwrap());
     assert_eq!((status, body["code"].as_str()), (429, Some("request_rate_limited")));
 }
 
