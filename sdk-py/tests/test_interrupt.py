@@ -112,7 +112,11 @@ def test_a_synthetic_market_stops_at_once(ctrl_c_in: Callable[[float], List[floa
 
 def test_ctrl_c_stops_a_long_call_of_a_script() -> None:
     # Three million bars take seconds to make; the script must stop within a fraction of that.
+    # Python leaves SIGINT ignored when its parent ignored it (a command started with `&` by a
+    # non-interactive shell): the script restores Python's own handler, as a terminal gives it.
     script = (
+        "import signal\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "import vectrade as vt\n"
         "print('ready', flush=True)\n"
         "vt.scenarios.synthetic(1, 3_000_000)\n"
