@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use vectrade_core::{AgentId, Engine, EngineConfig, Error as EngineError, Order, OrderRequest, RiskProfile, Scenario};
 
 use crate::problem::{ApiError, Style};
-use crate::store::{Durable, Store, check_follows, lock_state, settle, wait_durable};
+use crate::store::{Durable, Store, append_log, lock_state, settle, wait_durable};
 
 /// A command that changes a portfolio.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -520,12 +520,15 @@ impl Market {
             // Queued while the portfolio is locked, so the log keeps the order the engine saw.
             let written = store.write_then(
                 move |conn| {
-                    check_follows(conn, "portfolio_commands", "portfolio_id", &id, seq)?;
-                    conn.execute(
-                        "INSERT INTO portfolio_commands (portfolio_id, seq, at_step, command) VALUES (?1, ?2, ?3, ?4)",
-                        args![id, seq, i64::try_from(at).unwrap_or(i64::MAX), text],
+                    append_log(
+                        conn,
+                        "portfolio_commands",
+                        "portfolio_id",
+                        &id,
+                        seq,
+                        &[("at_step", "BIGINT"), ("command", "TEXT")],
+                        args![i64::try_from(at).unwrap_or(i64::MAX), text],
                     )
-                    .map(drop)
                 },
                 move |result| settle(&after.book, &after.durable, seq, result),
             );

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use vectrade_core::{AgentId, Error as EngineError, Order, OrderRequest, RiskProfile, Run, Scenario, StepReport};
 
 use crate::problem::{ApiError, Style};
-use crate::store::{Durable, Store, StoreError, check_follows, lock_state, settle, wait_durable};
+use crate::store::{Durable, Store, StoreError, append_log, lock_state, settle, wait_durable};
 
 /// A command that changes a run; the unit of the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -534,17 +534,25 @@ impl Runs {
         // Queued while the run is locked, so the log keeps the order the engine saw.
         let written = store.write_then(
             move |conn| {
-                check_follows(conn, "run_commands", "run_id", &id, seq)?;
                 let (key, hash, status, body) = match kept {
                     Some((k, h, s, b)) => (Some(k), Some(h), Some(s), Some(b)),
                     None => (None, None, None, None),
                 };
-                conn.execute(
-                    "INSERT INTO run_commands (run_id, seq, command, idem_key, request_hash, status, response)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                    args![id, seq, text, key, hash, status, body],
+                append_log(
+                    conn,
+                    "run_commands",
+                    "run_id",
+                    &id,
+                    seq,
+                    &[
+                        ("command", "TEXT"),
+                        ("idem_key", "TEXT"),
+                        ("request_hash", "TEXT"),
+                        ("status", "BIGINT"),
+                        ("response", "TEXT"),
+                    ],
+                    args![text, key, hash, status, body],
                 )
-                .map(drop)
             },
             move |result| settle(&after.live, &after.durable, seq, result),
         );

@@ -503,11 +503,17 @@ fn commit(db: &Db, writes: &mut Vec<Write>) {
         return;
     }
     let mut done = Vec::with_capacity(writes.len());
+    // The savepoint of a write that succeeded is released together with the next one's opening
+    // (one round trip to PostgreSQL, not two); COMMIT releases the last.
+    let mut open = false;
     for mut w in writes.drain(..) {
         let run = std::mem::replace(&mut w.run, Box::new(|_| Ok(())));
-        let result = db.execute_batch("SAVEPOINT w").and_then(|()| match run(db) {
-            Ok(()) => db.execute_batch("RELEASE w"),
+        let opened = db.execute_batch(if open { "RELEASE w; SAVEPOINT w" } else { "SAVEPOINT w" });
+        open = opened.is_ok();
+        let result = opened.and_then(|()| match run(db) {
+            Ok(()) => Ok(()),
             Err(e) => {
+                open = false;
                 db.execute_batch("ROLLBACK TO w; RELEASE w")?;
                 Err(e)
             }
@@ -552,16 +558,34 @@ pub async fn wait_durable(durable: &Durable, seq: i64) -> Result<(), StoreError>
     }
 }
 
-/// Refuses log position `seq` of `owner` in `table` (its rows keyed by `owner_column` and `seq`)
-/// unless the log ends right before it: after a failed write, the commands applied on top of it in
+/// Appends row `seq` of `owner`'s log in `table` (its rows keyed by `owner_column` and `seq`;
+/// `columns` the other columns with their SQL types, `values` theirs) only if the log ends right
+/// before it — in one statement. After a failed write, the commands applied on top of it in
 /// memory fail too instead of leaving a gap that a replay would close differently.
-pub fn check_follows(db: &Db, table: &str, owner_column: &str, owner: &str, seq: i64) -> DbResult<()> {
-    let last: i64 =
-        db.query_row(&format!("SELECT COALESCE(MAX(seq), 0) FROM {table} WHERE {owner_column} = ?1"), [owner], |r| {
-            r.get(0)
-        })?;
-    if last != seq - 1 {
-        return Err(DbError::other(format!("command {seq} of {owner} follows {last}, which failed")));
+pub fn append_log(
+    db: &Db,
+    table: &str,
+    owner_column: &str,
+    owner: &str,
+    seq: i64,
+    columns: &[(&str, &str)],
+    values: Vec<crate::db::Value>,
+) -> DbResult<()> {
+    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
+    let casts: Vec<String> =
+        columns.iter().enumerate().map(|(i, (_, ty))| format!("CAST(?{} AS {ty})", i + 3)).collect();
+    let sql = format!(
+        "INSERT INTO {table} ({owner_column}, seq, {}) SELECT CAST(?1 AS TEXT), CAST(?2 AS BIGINT), {}
+         WHERE (SELECT COALESCE(MAX(seq), 0) FROM {table} WHERE {owner_column} = CAST(?1 AS TEXT)) = CAST(?2 AS BIGINT) - 1",
+        names.join(", "),
+        casts.join(", ")
+    );
+    let mut args = vec![crate::db::Value::Text(owner.to_string()), crate::db::Value::Int(seq)];
+    args.extend(values);
+    if db.execute(&sql, args)? == 0 {
+        return Err(DbError::other(format!(
+            "command {seq} of {owner} does not follow the log's last one (a write before it failed)"
+        )));
     }
     Ok(())
 }
