@@ -206,10 +206,15 @@ impl Market {
     /// market, every process serves portfolios on it).
     pub async fn sync_step(&self, store: &Store) -> Result<(), ApiError> {
         let slug = self.scenario.config().slug.clone();
-        let step = store
-            .read_committed(move |conn| Market::stored_step(conn, &slug))
+        // The holder commits a step before it serves on it, so the market's row is enough here
+        // (no scan of the portfolios' logs, as at start).
+        let step: Option<i64> = store
+            .read_committed(move |conn| {
+                conn.query_row("SELECT step FROM markets WHERE slug = ?1", [&slug], |r| r.get(0)).optional()
+            })
             .await
             .map_err(|e| ApiError::store(Style::Detail, &e))?;
+        let Some(step) = step else { return Ok(()) };
         let step = usize::try_from(step).unwrap_or(1).min(self.scenario.timeline().len());
         self.step.fetch_max(step, Ordering::AcqRel);
         Ok(())
