@@ -115,7 +115,8 @@ export class FaultProxy {
 
   private constructor(upstream: string) {
     this.upstream = new URL(upstream);
-    this.server = createServer((req, res) => void this.handle(req, res));
+    // an upstream gone (the server stopped after a delayed request) ends that connection, nothing else
+    this.server = createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
   }
 
   static async start(upstream: string): Promise<FaultProxy> {
