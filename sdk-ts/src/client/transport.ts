@@ -195,10 +195,32 @@ function queryValue(v: string | number | boolean | readonly string[]): string {
 /** The shared state and the sending loop of a client. */
 export class Transport {
   baseUrl: string;
-  apiKey: string | undefined;
-  botKey: string | undefined;
-  token: string | undefined;
-  operatorToken: string | undefined;
+  // Credentials in a private field: never in `console.log(client)` or `JSON.stringify(client)`.
+  readonly #secrets: { apiKey?: string | undefined; botKey?: string | undefined; token?: string | undefined; operatorToken?: string | undefined } = {};
+  get apiKey(): string | undefined {
+    return this.#secrets.apiKey;
+  }
+  set apiKey(v: string | undefined) {
+    this.#secrets.apiKey = v;
+  }
+  get botKey(): string | undefined {
+    return this.#secrets.botKey;
+  }
+  set botKey(v: string | undefined) {
+    this.#secrets.botKey = v;
+  }
+  get token(): string | undefined {
+    return this.#secrets.token;
+  }
+  set token(v: string | undefined) {
+    this.#secrets.token = v;
+  }
+  get operatorToken(): string | undefined {
+    return this.#secrets.operatorToken;
+  }
+  set operatorToken(v: string | undefined) {
+    this.#secrets.operatorToken = v;
+  }
   timeoutMs: number;
   maxRetries: number;
   maxRetryAfter: number;
