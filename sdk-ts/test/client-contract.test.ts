@@ -96,3 +96,17 @@ test("money in requests follows the document exactly", () => {
   // a bad value goes as it is, for the server to name
   assert.equal(encodeBody({ quantity: "lots" }, "TradeIn"), '{"quantity":"lots"}');
 });
+
+test("the client has no Node-only import, so the browser entry carries it too", async () => {
+  const { readdirSync } = await import("node:fs");
+  for (const file of readdirSync(join(SDK, "src", "client"))) {
+    const text = readFileSync(join(SDK, "src", "client", file), "utf8");
+    assert.doesNotMatch(text, /from "node:|require\(|import\("node:/, file);
+    // `process` only through globalThis, where a browser has none (comments aside)
+    const code = text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+    assert.ok(!/(?<![.\w])process\b/.test(code.replace(/globalThis as \{ process\?[^)]*\)\.process/g, "")), `${file} reads process without the guard`);
+  }
+  const browser = readFileSync(join(SDK, "src", "browser.ts"), "utf8");
+  assert.match(browser, /export \* from "\.\/api\.js"/);
+  assert.match(readFileSync(join(SDK, "src", "api.ts"), "utf8"), /export \* from "\.\/client\/index\.js"/);
+});

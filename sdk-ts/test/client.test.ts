@@ -108,6 +108,13 @@ test("every operation of the document through vt.Client", async () => {
   assert.deepEqual(Object.keys(bars), ["AAPL"]);
   assert.equal(typeof bars["AAPL"]!.at(-1)!.close, "string");
   assert.equal(typeof bars["AAPL"]!.at(-1)!.volume, "string");
+  // money crosses as its digits both ways (at most 8 places, the server's limit)
+  const exactOrder = { symbol: "AAPL", side: "buy", quantity: "0.1", order_type: "LIMIT", limit_price: "100.12345678", idempotency_key: "exact-1" };
+  const exact = (await run.trade(exactOrder)).order;
+  assert.equal(dec(exact.limit_price), "100.12345678");
+  assert.equal(dec(exact.quantity), "0.1");
+  // one more in the last place is another request
+  await assert.rejects(run.trade({ ...exactOrder, limit_price: "100.12345679" }), vt.IdempotencyConflict);
   const queued = (await run.trade(vt.Order.market("AAPL", "buy", 10))).order;
   assert.equal(queued.status, "OPEN");
   assert.equal(dec(queued.quantity), "10");

@@ -8,7 +8,7 @@ import { invalid } from "../errors.js";
 import type { OrderRequest } from "../models.js";
 import type * as M from "./models.js";
 import type { OperationName } from "./operations.js";
-import { Transport, newKey, type CallOptions, type ClientOptions, type Request, type ResponseInfo } from "./transport.js";
+import { Transport, environment, newKey, type CallOptions, type ClientOptions, type Request, type ResponseInfo } from "./transport.js";
 
 /** Money or a quantity as the client takes it: a decimal string (exact) or a number. */
 export type Amount = string | number;
@@ -96,7 +96,7 @@ export class Auth extends Group {
   }
   /** A JWT for the agent and bot key routes, kept by this client for them. */
   async login(apiKey?: string, apiSecret?: string, o?: CallOptions): Promise<M.TokenOut> {
-    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+    const env = environment();
     const out = await this.call<M.TokenOut>("auth.login", {
       body: { api_key: apiKey ?? this.t.apiKey, api_secret: apiSecret ?? env["VECTRADE_API_SECRET"] },
       options: o,

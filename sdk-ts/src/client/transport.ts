@@ -85,7 +85,7 @@ export interface Request {
 type Env = Record<string, string | undefined>;
 
 /** `process.env` in Node; an empty map where there is no `process` (browsers). */
-function environment(): Env {
+export function environment(): Env {
   const proc = (globalThis as { process?: { env?: Env } }).process;
   return proc?.env ?? {};
 }
