@@ -10,7 +10,8 @@ import { fileURLToPath } from "node:url";
 
 import * as vt from "@vectrade/sdk";
 import { DECODE, RESPONSES } from "../src/client/models.js";
-import { decodeBody, encodeBody } from "../src/client/transport.js";
+import { backoffMs, decodeBody, encodeBody } from "../src/client/transport.js";
+import { retryAfterSeconds } from "../src/client/errors.js";
 
 const SDK = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const DOCUMENT = JSON.parse(readFileSync(join(SDK, "..", "server", "openapi.json"), "utf8")) as {
@@ -109,4 +110,17 @@ test("the client has no Node-only import, so the browser entry carries it too", 
   const browser = readFileSync(join(SDK, "src", "browser.ts"), "utf8");
   assert.match(browser, /export \* from "\.\/api\.js"/);
   assert.match(readFileSync(join(SDK, "src", "api.ts"), "utf8"), /export \* from "\.\/client\/index\.js"/);
+});
+
+test("Retry-After reads seconds and HTTP dates; the backoff doubles with jitter below each step", () => {
+  assert.equal(retryAfterSeconds({ "retry-after": "7" }), 7);
+  assert.equal(retryAfterSeconds({}), undefined);
+  assert.equal(retryAfterSeconds({ "retry-after": "soon" }), undefined);
+  const inAMinute = retryAfterSeconds({ "retry-after": new Date(Date.now() + 60_000).toUTCString() });
+  assert.ok(inAMinute !== undefined && inAMinute > 55 && inAMinute <= 60);
+  [500, 1000, 2000, 4000, 8000, 8000].forEach((cap, attempt) => {
+    const seen = Array.from({ length: 50 }, () => backoffMs(attempt));
+    assert.ok(seen.every((d) => d >= 0.75 * cap && d <= cap), `attempt ${attempt}`);
+    assert.ok(new Set(seen).size > 1, "jittered");
+  });
 });

@@ -163,6 +163,12 @@ export function decodeBody(text: string, kind: string): unknown {
   return decodeValue(raw, "");
 }
 
+/** The wait before retry `attempt + 1` without a Retry-After: 0.5 s doubling up to 8 s, less up to a quarter of jitter. */
+export function backoffMs(attempt: number): number {
+  const delay = Math.min(INITIAL_BACKOFF_MS * 2 ** attempt, MAX_BACKOFF_MS);
+  return delay * (1 - 0.25 * Math.random()); // jitter: never two clients in lockstep
+}
+
 /** Waits `ms`, or rejects with the signal's reason when it aborts first. */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -269,8 +275,7 @@ export class Transport {
   }
 
   private backoff(attempt: number): number {
-    const delay = Math.min(INITIAL_BACKOFF_MS * 2 ** attempt, MAX_BACKOFF_MS);
-    return delay * (1 - 0.25 * Math.random()); // jitter: never two clients in lockstep
+    return backoffMs(attempt);
   }
 
   /** Sends the operation `name`, retrying what is safe to repeat, and decodes its answer. */
