@@ -48,8 +48,11 @@ for name, text in blocks:
         sys.exit(f"README's {name} example differs from server/examples/{name}.sh")
 PY
 cargo build --locked -q -p vectrade-server
+# The binary the Node client tests start (sdk-ts/test/client-server.ts), wherever cargo puts it.
+server_bin="$PWD/target/debug/vectrade-server"
+case "${CARGO_TARGET_DIR:-}" in /*) server_bin="$CARGO_TARGET_DIR/debug/vectrade-server" ;; ?*) server_bin="$PWD/$CARGO_TARGET_DIR/debug/vectrade-server" ;; esac
 source scripts/local-server.sh
-start_server target/debug/vectrade-server
+start_server "$server_bin"
 out=$(BASE="$base" KEY="$key" bash server/examples/bottrade-loop.sh)
 printf '%s\n' "$out" | tail -n 2 | cut -c1-160
 grep -q "final_equity" <<<"$out" || { echo "the curl loop printed no results" >&2; exit 1; }
@@ -97,7 +100,7 @@ node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)
   || { echo "Node.js 18 or later is needed, found $(node --version)" >&2; exit 1; }
 (cd sdk-ts && npm install --no-audit --no-fund --loglevel=error && npm run build && npm run typecheck)
 nodelog=$(mktemp)
-(cd sdk-ts && npm test) 2>&1 | tee "$nodelog"
+(cd sdk-ts && VECTRADE_SERVER_BIN="$server_bin" npm test) 2>&1 | tee "$nodelog"
 # node --test's summary: "ℹ pass N" (spec reporter) or "# pass N" (TAP).
 nodepassed=$(grep -Eo '^(ℹ|#) pass [0-9]+' "$nodelog" | tail -n 1 | awk '{print $3+0}')
 nodefailed=$(grep -Eo '^(ℹ|#) fail [0-9]+' "$nodelog" | tail -n 1 | awk '{print $3+0}')

@@ -51,6 +51,7 @@ export {
   type ErrorFamily,
 } from "./errors.js";
 export { type Decimal, type DecimalInput, type Timestamp } from "./wire.js";
+export * from "./client/index.js";
 
 /** The engine's version. */
 export function engineVersion(): string {

@@ -14,7 +14,8 @@ export type ErrorFamily =
   | "conflict"
   | "not_found"
   | "invalid_state"
-  | "internal";
+  | "internal"
+  | "http";
 
 /** Base class of every VecTrade error. */
 export class VecTradeError extends Error {
@@ -24,6 +25,14 @@ export class VecTradeError extends Error {
   readonly detail: string;
   /** The family of the code. */
   readonly family: ErrorFamily;
+  /** The HTTP status when the error came from a server (`vt.Client`); undefined from the local engine. */
+  status?: number;
+  /** The server's `X-Request-Id` of the failed request. */
+  requestId?: string;
+  /** The raw text of the server's answer ("" when none came). */
+  body?: string;
+  /** The headers of the server's answer (lower-case names). */
+  headers?: Record<string, string>;
 
   constructor(code: string, detail: string, family: ErrorFamily) {
     super(detail);
@@ -41,7 +50,10 @@ export class OrderRejected extends VecTradeError {}
 /** A check of the agent's risk profile refused the order. */
 export class RiskLimitExceeded extends VecTradeError {}
 /** A rate limit of the risk profile refused the request. */
-export class RateLimited extends VecTradeError {}
+export class RateLimited extends VecTradeError {
+  /** Over HTTP: the server's `Retry-After`, in seconds. */
+  retryAfter?: number;
+}
 /** An identifier or key was reused for something else. */
 export class Conflict extends VecTradeError {}
 /** The idempotency key was used with a different request. */
@@ -67,6 +79,7 @@ const FAMILY_CLASSES: Record<ErrorFamily, new (code: string, detail: string, fam
   not_found: NotFound,
   invalid_state: InvalidState,
   internal: InternalError,
+  http: VecTradeError,
 };
 
 /** The addon's code for a panic caught at its boundary (bindings-node `guard`). */
@@ -98,6 +111,18 @@ let families: ReadonlyMap<string, ErrorFamily> | undefined;
 function familyOf(code: string): ErrorFamily | undefined {
   families ??= new Map(engineBuild().errorCodes().map((e) => [e.code, e.family as ErrorFamily]));
   return families.get(code);
+}
+
+/**
+ * The family of an engine code, or undefined also when no engine is loaded (the HTTP client in a
+ * browser before `load()`): the client then goes by the HTTP status alone.
+ */
+export function engineFamilyOf(code: string): ErrorFamily | undefined {
+  try {
+    return familyOf(code);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every stable error code with its family, e.g. `["insufficient_buying_power", "order_rejected"]`. */
