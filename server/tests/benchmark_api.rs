@@ -490,3 +490,45 @@ fn a_dropped_postgres_connection_fails_only_the_writes_it_met() {
     let (_, control) = s.get(&format!("/api/v1/runs/{control}"), Some(&key));
     assert_eq!(run["run"]["sim_time"], control["run"]["sim_time"], "{stepped} steps acknowledged");
 }
+
+#[test]
+fn json_numbers_are_read_digit_for_digit_never_through_a_float() {
+    let s = start("exact-numbers");
+    let key = s.key().to_string();
+    let id = new_run(&s, &key);
+    // 18 decimals: refused for its places, and the answer quotes the digits sent (a float would
+    // have made them 100.12345678901235).
+    let trade = json!({"symbol": "AAPL", "side": "buy", "quantity": 1, "order_type": "limit"});
+    let mut body = serde_json::to_string(&trade).unwrap();
+    body.insert_str(body.len() - 1, r#","limit_price":100.123456789012345678"#);
+    let (status, err) = send(
+        s.http
+            .post(s.url(&format!("/api/v1/runs/{id}/trades")))
+            .header("X-API-Key", &key)
+            .header("Content-Type", "application/json")
+            .body(body),
+    );
+    assert_eq!(status, 400, "{err}");
+    assert!(err["detail"].as_str().unwrap().contains("100.123456789012345678"), "{err}");
+    // 17 significant digits within 8 places are kept as sent (a limit far below the market).
+    let trade = json!({"symbol": "AAPL", "side": "buy", "order_type": "limit", "limit_price": 0.0001});
+    let mut body = serde_json::to_string(&trade).unwrap();
+    body.insert_str(body.len() - 1, r#","quantity":123456789.12345678"#);
+    let (status, placed) = send(
+        s.http
+            .post(s.url(&format!("/api/v1/runs/{id}/trades")))
+            .header("X-API-Key", &key)
+            .header("Content-Type", "application/json")
+            .body(body),
+    );
+    let shown = placed.to_string();
+    assert!(shown.contains("123456789.12345678"), "{status} {shown}");
+    // Not a number at all.
+    let (status, err) = s.post(
+        &format!("/api/v1/runs/{id}/trades"),
+        Some(&key),
+        &json!({"symbol": "AAPL", "side": "buy", "quantity": true}),
+    );
+    assert_eq!((status, err["code"].as_str()), (400, Some("invalid_request")), "{err}");
+    assert!(err["detail"].as_str().unwrap().contains("expected a number or a decimal string"), "{err}");
+}

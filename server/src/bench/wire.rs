@@ -6,7 +6,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::ToSchema;
-use vectrade_core::num::{decimal_from_f64, to_f64};
+use vectrade_core::num::to_f64;
 use vectrade_core::time::format_rfc3339;
 use vectrade_core::{
     AssetType, Bar, Fill, Order, OrderRequest, OrderRole, OrderType, PositionView, RunResults, Scenario, Side,
@@ -18,23 +18,24 @@ use vectrade_core::{
 pub struct Num(pub Decimal);
 
 impl<'de> Deserialize<'de> for Num {
+    /// A JSON number is read from its text, digit for digit (never through a float, which would
+    /// change a value of more than 15 significant digits without a word); a string the same way.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Number(f64),
-            Text(String),
-        }
-        match Raw::deserialize(d).map_err(|_| serde::de::Error::custom("expected a number or a decimal string"))? {
-            Raw::Number(v) => decimal_from_f64(v)
-                .map(Num)
-                .ok_or_else(|| serde::de::Error::custom(format!("{v} is not a finite number"))),
-            Raw::Text(s) => s
-                .trim()
-                .parse::<Decimal>()
-                .map(Num)
-                .map_err(|_| serde::de::Error::custom(format!("'{s}' is not a decimal number"))),
-        }
+        let raw = <Box<serde_json::value::RawValue>>::deserialize(d)?;
+        let text = raw.get().trim();
+        let (number, shown) = if text.starts_with('"') {
+            let s: String = serde_json::from_str(text).map_err(serde::de::Error::custom)?;
+            (s.trim().to_string(), format!("'{s}'"))
+        } else if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            (text.to_string(), text.to_string())
+        } else {
+            return Err(serde::de::Error::custom("expected a number or a decimal string"));
+        };
+        vectrade_core::num::decimal_exact(&number).map(Num).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{shown} is not a decimal number (or has more than 28 significant digits)"
+            ))
+        })
     }
 }
 
