@@ -21,9 +21,8 @@ use vectrade_core::{AgentId, Error, ErrorKind, Run, Scenario, SignalSize, Signal
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// The code of a panic caught at the boundary (`InternalError` in TypeScript). Not an engine code:
-/// no input may reach a panic, so one is a bug of the engine, reported as such.
-const INTERNAL: &str = "internal_error";
+/// The code of a panic caught at the boundary (`InternalError` in TypeScript).
+const INTERNAL: &str = vectrade_core::error::INTERNAL_ERROR_CODE;
 
 /// Runs the body of an exported call with the last guard of the boundary: a panic of the core
 /// becomes an `internal_error` thrown to JavaScript instead of aborting the process (a panic

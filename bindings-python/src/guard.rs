@@ -30,7 +30,7 @@ fn internal_error(message: &str) -> PyErr {
     Python::attach(|py| {
         let value = err.value(py);
         // Setting attributes on a fresh exception instance cannot fail in practice.
-        let _ = value.setattr("code", "internal_error");
+        let _ = value.setattr("code", vectrade_core::error::INTERNAL_ERROR_CODE);
         let _ = value.setattr("detail", detail.as_str());
         let _ = value.setattr("family", "internal");
     });

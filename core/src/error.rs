@@ -7,6 +7,11 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The code a binding or the server gives a panic it caught at its boundary (`InternalError`;
+/// a 500 over HTTP). Not an [`ErrorKind`]: no input may reach a panic, so one is a bug of the
+/// engine, reported as such, never an answer the engine gives.
+pub const INTERNAL_ERROR_CODE: &str = "internal_error";
+
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -26,6 +26,7 @@ use sha2::Digest as _;
 use tokio::sync::OnceCell;
 
 use crate::AppState;
+use crate::auth::{bearer_token, header_value};
 use crate::db::OptionalExt as _;
 use crate::identity::{Directory, hash_secret};
 use crate::problem::ApiError;
@@ -236,10 +237,6 @@ enum Subject {
     Public,
 }
 
-fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
-}
-
 /// The account a key belongs to: from memory, else from the database (made by another process).
 async fn account_of_key(state: &AppState, key: &str) -> Result<Option<String>, StoreError> {
     let hash = hash_secret(key);
@@ -272,14 +269,15 @@ async fn subject(state: &AppState, req: Request) -> Result<(Subject, Request), S
             None => (Subject::Public, req),
         });
     }
-    let bearer = header(&req, "authorization")
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim().to_string());
+    let headers = req.headers();
+    let bearer = bearer_token(headers).map(str::to_string);
     if let Some(account) = bearer.as_deref().and_then(|t| state.jwt.verify(t)) {
         return Ok((Subject::Account(account), req));
     }
-    let key = header(&req, "x-bot-key").or_else(|| header(&req, "x-api-key")).map(str::to_string).or(bearer);
+    let key = header_value(headers, "x-bot-key")
+        .or_else(|| header_value(headers, "x-api-key"))
+        .map(str::to_string)
+        .or(bearer);
     match key {
         Some(k) => Ok((account_of_key(state, &k).await?.map_or(Subject::Public, Subject::Account), req)),
         None => Ok((Subject::Public, req)),

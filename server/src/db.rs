@@ -37,18 +37,6 @@ impl From<String> for Location {
     }
 }
 
-impl From<&str> for Location {
-    fn from(text: &str) -> Self {
-        Location::parse(text)
-    }
-}
-
-impl From<PathBuf> for Location {
-    fn from(path: PathBuf) -> Self {
-        Location::parse(&path.to_string_lossy())
-    }
-}
-
 impl fmt::Display for Location {
     /// The file's path, or the URL without its password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

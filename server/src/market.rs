@@ -66,8 +66,8 @@ pub enum Owner {
 impl Owner {
     fn key(&self) -> String {
         match self {
-            Owner::Account(id) => id.clone(),
-            Owner::Agent { agent_id, .. } => format!("agent:{agent_id}"),
+            Owner::Account(id) => owner_key(Some(id), None),
+            Owner::Agent { agent_id, .. } => owner_key(None, Some(agent_id)),
         }
     }
 }
@@ -104,10 +104,19 @@ pub struct PortfolioMeta {
     pub created_at: i64,
 }
 
+/// Where the market keeps an owner's portfolio: an agent's under `agent:<id>`, an account's own
+/// under the account's id.
+fn owner_key(account_id: Option<&str>, agent_id: Option<&str>) -> String {
+    match agent_id {
+        Some(a) => format!("agent:{a}"),
+        None => account_id.unwrap_or_default().to_string(),
+    }
+}
+
 impl PortfolioMeta {
     /// The key of its owner among the market's portfolios (as [`Owner`]'s).
     fn owner_key(&self) -> String {
-        self.agent_id.as_ref().map_or_else(|| self.account_id.clone(), |a| format!("agent:{a}"))
+        owner_key(Some(&self.account_id), self.agent_id.as_deref())
     }
 }
 
@@ -192,8 +201,7 @@ impl Market {
     /// step whose own row was not (the step is not otherwise acknowledged), so the market resumes
     /// at the furthest step anything saw.
     fn stored_step(conn: &Db, slug: &str) -> crate::db::DbResult<i64> {
-        let stored: Option<i64> =
-            conn.query_row("SELECT step FROM markets WHERE slug = ?1", [slug], |r| r.get(0)).optional()?;
+        let stored = Market::row_step(conn, slug)?;
         let seen: Option<i64> = conn.query_row(
             "SELECT MAX(c.at_step) FROM portfolio_commands c JOIN portfolios p ON p.id = c.portfolio_id WHERE p.market = ?1",
             [slug],
@@ -202,16 +210,19 @@ impl Market {
         Ok(stored.unwrap_or(1).max(seen.unwrap_or(1)).max(1))
     }
 
+    /// The step stored in the market's own row, if it has one.
+    fn row_step(conn: &Db, slug: &str) -> crate::db::DbResult<Option<i64>> {
+        conn.query_row("SELECT step FROM markets WHERE slug = ?1", [slug], |r| r.get(0)).optional()
+    }
+
     /// Catches up with the step another process revealed (`--shared`: one process advances the
     /// market, every process serves portfolios on it).
     pub async fn sync_step(&self, store: &Store) -> Result<(), ApiError> {
         let slug = self.scenario.config().slug.clone();
         // The holder commits a step before it serves on it, so the market's row is enough here
         // (no scan of the portfolios' logs, as at start).
-        let step: Option<i64> = store
-            .read_committed(move |conn| {
-                conn.query_row("SELECT step FROM markets WHERE slug = ?1", [&slug], |r| r.get(0)).optional()
-            })
+        let step = store
+            .read_committed(move |conn| Market::row_step(conn, &slug))
             .await
             .map_err(|e| ApiError::store(Style::Detail, &e))?;
         let Some(step) = step else { return Ok(()) };

@@ -138,7 +138,7 @@ impl ApiError {
 
     /// 500 naming the request, so the operator can find it in the server's log.
     pub fn internal(style: Style, detail: impl Into<String>) -> Self {
-        Self::new(style, StatusCode::INTERNAL_SERVER_ERROR, "internal_error", detail)
+        Self::new(style, StatusCode::INTERNAL_SERVER_ERROR, vectrade_core::error::INTERNAL_ERROR_CODE, detail)
     }
 
     /// The engine's refusal, with the status its family maps to on this API.
