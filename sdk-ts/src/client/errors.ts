@@ -9,14 +9,11 @@ import {
   Conflict,
   IdempotencyConflict,
   InvalidInput,
-  InvalidState,
   NotFound,
-  OrderRejected,
   RateLimited,
-  RiskLimitExceeded,
-  RunFinished,
   VecTradeError,
   engineFamilyOf,
+  vecTradeError,
   type ErrorFamily,
 } from "../errors.js";
 
@@ -42,18 +39,6 @@ export class ConnectionError extends APIError {}
 export class Timeout extends APIError {}
 
 type ErrorClass = new (code: string, detail: string, family: ErrorFamily) => VecTradeError;
-
-// The engine's families to the class a 4xx carrying one of its codes raises, so `instanceof
-// vt.OrderRejected` holds for the same refusal locally and remotely.
-const BY_FAMILY: Partial<Record<ErrorFamily, ErrorClass>> = {
-  invalid_input: InvalidInput,
-  order_rejected: OrderRejected,
-  risk_limit_exceeded: RiskLimitExceeded,
-  rate_limited: RateLimited,
-  conflict: Conflict,
-  not_found: NotFound,
-  invalid_state: InvalidState,
-};
 
 function byStatus(status: number, code: string): [ErrorClass, ErrorFamily] {
   if (status === 401) return [AuthenticationError as unknown as ErrorClass, "http"];
@@ -102,15 +87,17 @@ export function errorFromResponse(status: number, statusText: string, headers: R
     payload = undefined;
   }
   const [code, detail] = codeAndDetail(payload);
-  let [cls, family] = byStatus(status, code);
   const engineFamily = status >= 400 && status < 500 && ![401, 402, 403].includes(status) ? engineFamilyOf(code) : undefined;
-  if (engineFamily !== undefined && BY_FAMILY[engineFamily] !== undefined) {
-    cls = BY_FAMILY[engineFamily];
-    family = engineFamily;
+  const shown = detail || statusText || `HTTP ${status}`;
+  let err: VecTradeError;
+  if (engineFamily !== undefined) {
+    // A refusal the engine also raises locally is the engine's own error, so `instanceof
+    // vt.OrderRejected` holds for the same refusal locally and remotely.
+    err = vecTradeError(code, shown);
+  } else {
+    const [cls, family] = byStatus(status, code);
+    err = new cls(code || `http_${status}`, shown, family);
   }
-  if (family === "conflict" && code.includes("idempotency")) cls = IdempotencyConflict;
-  if (code === "run_finished" && family === "invalid_state") cls = RunFinished;
-  const err = new cls(code || `http_${status}`, detail || statusText || `HTTP ${status}`, family);
   err.status = status;
   err.requestId = headers["x-request-id"];
   err.body = text;
