@@ -340,6 +340,58 @@ fn acknowledged_writes_survive_sigkill_and_no_secret_is_stored_in_plaintext() {
 }
 
 #[test]
+fn resting_orders_are_listed_and_cancelled_and_the_cancel_survives_a_restart() {
+    let db = temp_dir("cancel").join("vectrade.db");
+    let mut s = Server::start(&db);
+    let key = s.key().to_string();
+    let id = new_run(&s, &key);
+    let (_, bars) = s.get(&format!("/api/v1/runs/{id}/market?symbols=AAPL&lookback=1"), Some(&key));
+    let close = bars["bars"]["AAPL"][0]["close"].as_f64().unwrap();
+    // A limit far below the market rests; a market order fills at the next open.
+    let (status, limit) = s.post(
+        &format!("/api/v1/runs/{id}/trades"),
+        Some(&key),
+        &json!({"symbol": "AAPL", "side": "buy", "quantity": 1, "order_type": "LIMIT", "limit_price": (close / 2.0).floor()}),
+    );
+    assert_eq!(status, 201, "{limit}");
+    let limit_id = limit["order"]["id"].as_str().unwrap().to_string();
+    s.post(&format!("/api/v1/runs/{id}/trades"), Some(&key), &json!({"symbol": "MSFT", "side": "buy", "quantity": 1}));
+    s.post(&format!("/api/v1/runs/{id}/step"), Some(&key), &json!({}));
+
+    let (status, all) = s.get(&format!("/api/v1/runs/{id}/orders"), Some(&key));
+    assert_eq!(status, 200, "{all}");
+    let statuses: Vec<&str> = all["orders"].as_array().unwrap().iter().map(|o| o["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["OPEN", "FILLED"]);
+    let (_, open) = s.get(&format!("/api/v1/runs/{id}/orders?status=open"), Some(&key));
+    assert_eq!(open["orders"].as_array().unwrap().len(), 1);
+    assert_eq!(open["orders"][0]["id"].as_str(), Some(limit_id.as_str()));
+    let (status, bad) = s.get(&format!("/api/v1/runs/{id}/orders?status=done"), Some(&key));
+    assert_eq!((status, bad["code"].as_str()), (400, Some("invalid_request")), "{bad}");
+
+    let cancel = |s: &Server, order: &str| {
+        send(s.http.delete(s.url(&format!("/api/v1/runs/{id}/orders/{order}"))).header("X-API-Key", &key))
+    };
+    let (status, cancelled) = cancel(&s, &limit_id);
+    assert_eq!((status, cancelled["order"]["status"].as_str()), (200, Some("CANCELLED")), "{cancelled}");
+    let (status, again) = cancel(&s, &limit_id);
+    assert_eq!((status, again["code"].as_str()), (400, Some("order_not_cancellable")), "{again}");
+    assert_eq!(cancel(&s, "999").0, 404);
+    assert_eq!(cancel(&s, "abc").0, 404);
+    let (other_key, _) = {
+        let (_, k, secret) = s.register();
+        (k, secret)
+    };
+    let (status, _) =
+        send(s.http.delete(s.url(&format!("/api/v1/runs/{id}/orders/{limit_id}"))).header("X-API-Key", &other_key));
+    assert_eq!(status, 403, "another account cannot cancel");
+
+    let before = s.get(&format!("/api/v1/runs/{id}/orders"), Some(&key));
+    s.kill();
+    let s = Server::start(&db);
+    assert_eq!(s.get(&format!("/api/v1/runs/{id}/orders"), Some(&key)), before, "the cancel was durable");
+}
+
+#[test]
 fn the_committed_openapi_document_is_current() {
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json")).unwrap_or_default();
     let current = vectrade_server::openapi_text();

@@ -335,6 +335,11 @@ export interface OrderOut {
   time_in_force: string;
 }
 
+/** `GET /api/v1/runs/{id}/orders`. */
+export interface OrdersOut {
+  orders: Array<OrderOut>;
+}
+
 /** `POST /bot/orders`. */
 export interface PlaceOrder {
   asset_type?: string | null;
@@ -688,6 +693,7 @@ export const DECODE: Readonly<Record<string, Readonly<Record<string, string>>>> 
   NestedError: { error: "ref:NestedErrorBody" },
   OrderOne: { order: "ref:OrderOut" },
   OrderOut: { avg_fill_price: "decimal", filled_quantity: "decimal", limit_price: "decimal", quantity: "decimal", stop_price: "decimal" },
+  OrdersOut: { orders: "list:OrderOut" },
   PlaceOrder: { limit_price: "decimal", quantity: "decimal", stop_loss: "decimal", stop_price: "decimal", take_profit: "decimal" },
   PortfolioOut: { balance: "decimal_string", positions: "list:BotPosition", total_equity: "decimal_string", total_unrealized_pnl: "decimal_string" },
   PositionOut: { avg_cost: "decimal", current_price: "decimal", market_value: "decimal", quantity: "decimal", unrealized_pnl: "decimal" },
@@ -763,6 +769,8 @@ export const RESPONSES: Readonly<Record<string, string>> = {
   "POST /api/v1/runs": "ref:RunOne",
   "GET /api/v1/runs/{id}": "ref:RunDetail",
   "GET /api/v1/runs/{id}/market": "ref:MarketOut",
+  "GET /api/v1/runs/{id}/orders": "ref:OrdersOut",
+  "DELETE /api/v1/runs/{id}/orders/{order_id}": "ref:OrderOne",
   "GET /api/v1/runs/{id}/public": "ref:PublicRun",
   "POST /api/v1/runs/{id}/publish": "ref:Published",
   "GET /api/v1/runs/{id}/results": "ref:ResultsOne",

@@ -32,6 +32,8 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(get_run))
         .routes(routes!(market))
         .routes(routes!(queue_trade, list_trades))
+        .routes(routes!(list_orders))
+        .routes(routes!(cancel_order))
         .routes(routes!(step))
         .routes(routes!(results))
         .routes(routes!(publish))
@@ -347,6 +349,77 @@ async fn list_trades(
         Ok(Reply::json(StatusCode::OK, &TradesOut { trades: fills.iter().map(FillOut::from).collect() }))
     })
     .await
+}
+
+/// Query of `GET /api/v1/runs/{id}/orders`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+struct OrdersQuery {
+    /// `open` for the working orders only (`OPEN` or `PARTIALLY_FILLED`); every order when absent.
+    #[serde(default)]
+    status: Option<String>,
+}
+
+/// Every order of the run with its status and fills so far (a VecTrade extension of the seeds'
+/// API, so that a strategy can follow and cancel its resting orders).
+#[utoipa::path(get, path = "/api/v1/runs/{id}/orders", tag = "benchmark", operation_id = "list_run_orders",
+    params(("id" = String, Path, description = "Run id"), OrdersQuery), security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, body = OrdersOut), (status = 400, body = Problem, content_type = "application/problem+json", description = "Unknown `status`"),
+        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json")))]
+async fn list_orders(
+    State(state): State<Arc<AppState>>,
+    ApiKey(caller): ApiKey,
+    Path(id): Path<String>,
+    Query(q): Query<OrdersQuery>,
+) -> Result<Reply, ApiError> {
+    let open_only = match q.status.as_deref() {
+        None => false,
+        Some("open") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(STYLE, format!("status must be `open` or absent, got '{other}'")));
+        }
+    };
+    read_owned(&state, &caller, &id, |live, _| {
+        let engine = live.run.engine();
+        let orders: Vec<OrderOut> = if open_only {
+            engine.open_orders(live.agent).map_err(|e| engine_err(&e))?.into_iter().map(OrderOut::from).collect()
+        } else {
+            engine.orders(live.agent).map_err(|e| engine_err(&e))?.iter().map(OrderOut::from).collect()
+        };
+        Ok(Reply::json(StatusCode::OK, &OrdersOut { orders }))
+    })
+    .await
+}
+
+/// Cancels a working order of the run (a VecTrade extension of the seeds' API); cancelling an
+/// order that is no longer working is refused with `order_not_cancellable`.
+#[utoipa::path(delete, path = "/api/v1/runs/{id}/orders/{order_id}", tag = "benchmark", operation_id = "cancel_run_order",
+    params(("id" = String, Path, description = "Run id"), ("order_id" = String, Path, description = "The order's id within the run")),
+    security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, body = OrderOne), (status = 400, body = Problem, content_type = "application/problem+json", description = "Not cancellable (`code` says why)"),
+        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such run or order")))]
+async fn cancel_order(
+    State(state): State<Arc<AppState>>,
+    ApiKey(caller): ApiKey,
+    Path((id, order_id)): Path<(String, String)>,
+) -> Result<Reply, ApiError> {
+    let (handle, scenario) = owned_run(&state, &caller, &id)?;
+    let order_id =
+        order_id.parse::<u64>().ok().filter(|&n| n > 0).ok_or_else(|| {
+            ApiError::not_found(STYLE, "order_not_found", format!("no order '{order_id}' in run {id}"))
+        })?;
+    state
+        .runs
+        .execute(&state.store, &handle, scenario, Command::Cancel { order_id }, None, |_, output| match output {
+            Ok(Output::Order(order)) => {
+                Ok(Reply::json(StatusCode::OK, &OrderOne { order: OrderOut::from(order.as_ref()) }))
+            }
+            Ok(Output::Step(_)) => Err(ApiError::internal(STYLE, "a cancel was answered with a step")),
+            Err(e) => Err(engine_err(&e)),
+        })
+        .await
 }
 
 fn step_out(live: &Live, report: &vectrade_core::StepReport) -> Result<StepOut, ApiError> {

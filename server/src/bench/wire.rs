@@ -560,6 +560,13 @@ pub struct StepOut {
     pub liquidated: bool,
 }
 
+/// `GET /api/v1/runs/{id}/orders`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrdersOut {
+    /// Every order of the run, oldest first, as it stands now.
+    pub orders: Vec<OrderOut>,
+}
+
 /// `GET /api/v1/runs/{id}/trades`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TradesOut {

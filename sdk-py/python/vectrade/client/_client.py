@@ -344,6 +344,14 @@ class RemoteRun:
         """`GET /api/v1/runs/{id}/trades`: the run's fills so far."""
         return self._client.benchmark.list_trades(self.id)
 
+    def orders(self, status: Optional[str] = None) -> Any:
+        """`GET /api/v1/runs/{id}/orders`: the run's orders (`status="open"`: the working ones)."""
+        return self._client.benchmark.list_orders(self.id, status)
+
+    def cancel(self, order_id: Any) -> Any:
+        """Cancels a working order of the run."""
+        return self._client.benchmark.cancel_order(self.id, order_id)
+
     def step(self, count: Optional[int] = None) -> Any:
         """Advance `count` bars (1 by default); `.done` (or `.liquidated`) says the run is over."""
         out = self._client.benchmark.step(self.id, count)
@@ -389,6 +397,14 @@ class AsyncRemoteRun:
     async def trades(self) -> Any:
         """`GET /api/v1/runs/{id}/trades`: the run's fills so far."""
         return await self._client.benchmark.list_trades(self.id)
+
+    async def orders(self, status: Optional[str] = None) -> Any:
+        """`GET /api/v1/runs/{id}/orders`: the run's orders (`status="open"`: the working ones)."""
+        return await self._client.benchmark.list_orders(self.id, status)
+
+    async def cancel(self, order_id: Any) -> Any:
+        """Cancels a working order of the run."""
+        return await self._client.benchmark.cancel_order(self.id, order_id)
 
     async def step(self, count: Optional[int] = None) -> Any:
         """Advance `count` bars (1 by default); `.done` (or `.liquidated`) says the run is over."""

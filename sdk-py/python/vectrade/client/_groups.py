@@ -196,6 +196,16 @@ class Benchmark(_Group):
         """`GET /api/v1/runs/{id}/trades`."""
         return self._c._call("benchmark.list_trades", path={"id": run_id})
 
+    def list_orders(self, run_id: str, status: Optional[str] = None) -> Any:
+        """`GET /api/v1/runs/{id}/orders`: the run's orders as they stand (`status="open"` for the
+        working ones). A VecTrade extension of the seeds' API."""
+        return self._c._call("benchmark.list_orders", path={"id": run_id}, params={"status": status})
+
+    def cancel_order(self, run_id: str, order_id: Any) -> Any:
+        """`DELETE /api/v1/runs/{id}/orders/{order_id}`: cancels a working order of the run. A
+        VecTrade extension of the seeds' API."""
+        return self._c._call("benchmark.cancel_order", path={"id": run_id, "order_id": str(order_id)})
+
     def step(self, run_id: str, count: Optional[int] = None, *, idempotency_key: Optional[str] = None) -> Any:
         """Advance the run `count` bars (1 by default); retried with the same key, so a step is taken once."""
         body = _drop_none({"count": count, "idempotency_key": idempotency_key or new_key()})

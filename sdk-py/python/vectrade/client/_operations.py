@@ -53,6 +53,8 @@ OPERATIONS: Dict[str, Operation] = {
     "benchmark.market": Operation("market", "GET", "/api/v1/runs/{id}/market", KEY),
     "benchmark.trade": Operation("queue_trade", "POST", "/api/v1/runs/{id}/trades", KEY),
     "benchmark.list_trades": Operation("list_trades", "GET", "/api/v1/runs/{id}/trades", KEY),
+    "benchmark.list_orders": Operation("list_run_orders", "GET", "/api/v1/runs/{id}/orders", KEY),
+    "benchmark.cancel_order": Operation("cancel_run_order", "DELETE", "/api/v1/runs/{id}/orders/{order_id}", KEY),
     "benchmark.step": Operation("step", "POST", "/api/v1/runs/{id}/step", KEY),
     "benchmark.results": Operation("results", "GET", "/api/v1/runs/{id}/results", KEY),
     "benchmark.publish": Operation("publish", "POST", "/api/v1/runs/{id}/publish", KEY),

@@ -414,6 +414,12 @@ class OrderOut(_OrderOutRequired, total=False):
     stop_price: Optional[Decimal]
 
 
+class OrdersOut(TypedDict):
+    """`GET /api/v1/runs/{id}/orders`."""
+
+    orders: List[OrderOut]
+
+
 class _PlaceOrderRequired(TypedDict):
     quantity: Decimal
     side: str
@@ -828,6 +834,7 @@ DECODE: Dict[str, Dict[str, str]] = {
     'NestedError': {'error': 'ref:NestedErrorBody'},
     'OrderOne': {'order': 'ref:OrderOut'},
     'OrderOut': {'avg_fill_price': 'decimal', 'filled_quantity': 'decimal', 'limit_price': 'decimal', 'quantity': 'decimal', 'stop_price': 'decimal'},
+    'OrdersOut': {'orders': 'list:OrderOut'},
     'PlaceOrder': {'limit_price': 'decimal', 'quantity': 'decimal', 'stop_loss': 'decimal', 'stop_price': 'decimal', 'take_profit': 'decimal'},
     'PortfolioOut': {'balance': 'decimal_string', 'positions': 'list:BotPosition', 'total_equity': 'decimal_string', 'total_unrealized_pnl': 'decimal_string'},
     'PositionOut': {'avg_cost': 'decimal', 'current_price': 'decimal', 'market_value': 'decimal', 'quantity': 'decimal', 'unrealized_pnl': 'decimal'},
@@ -903,6 +910,8 @@ RESPONSES: Dict[Tuple[str, str], str] = {
     ('POST', '/api/v1/runs'): 'ref:RunOne',
     ('GET', '/api/v1/runs/{id}'): 'ref:RunDetail',
     ('GET', '/api/v1/runs/{id}/market'): 'ref:MarketOut',
+    ('GET', '/api/v1/runs/{id}/orders'): 'ref:OrdersOut',
+    ('DELETE', '/api/v1/runs/{id}/orders/{order_id}'): 'ref:OrderOne',
     ('GET', '/api/v1/runs/{id}/public'): 'ref:PublicRun',
     ('POST', '/api/v1/runs/{id}/publish'): 'ref:Published',
     ('GET', '/api/v1/runs/{id}/results'): 'ref:ResultsOne',
