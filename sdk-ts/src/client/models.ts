@@ -168,6 +168,7 @@ export interface DetailError {
 
 /** A fill. */
 export interface FillOut {
+  bar_index: number;
   commission: Decimal;
   fill_price: Decimal;
   order_id: string;
@@ -320,10 +321,12 @@ export interface OrderOne {
 export interface OrderOut {
   avg_fill_price?: Decimal | null;
   created_at: string;
+  end_reason?: string | null;
   filled_quantity: Decimal;
   id: string;
   limit_price?: Decimal | null;
   order_type: string;
+  parent_id?: string | null;
   quantity: Decimal;
   reasoning?: string | null;
   rejection_reason?: string | null;

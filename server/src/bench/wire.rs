@@ -4,6 +4,7 @@
 //! representation), never rounded.
 
 use rust_decimal::Decimal;
+use serde::ser::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use utoipa::ToSchema;
 use vectrade_core::num::to_f64;
@@ -51,7 +52,6 @@ pub fn role_name(role: OrderRole) -> String {
     }
 }
 
-/// A decimal as a JSON number: whole values as integers (`100000`), others as the nearest float.
 /// The order fields the benchmark and bot APIs share, as they arrive.
 pub struct OrderFields<'a> {
     /// Ticker.
@@ -93,10 +93,15 @@ impl OrderFields<'_> {
     }
 }
 
+/// A decimal as a JSON number with its exact digits (never through a float, so a client that
+/// reads numbers as decimals gets the engine's value digit for digit): `100000`, `185.0725`.
 fn as_number<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     match (d.fract().is_zero(), i64::try_from(*d)) {
         (true, Ok(i)) => s.serialize_i64(i),
-        _ => s.serialize_f64(to_f64(*d)),
+        _ => {
+            let raw = serde_json::value::RawValue::from_string(d.normalize().to_string()).map_err(S::Error::custom)?;
+            raw.serialize(s)
+        }
     }
 }
 
@@ -316,6 +321,12 @@ pub struct OrderOut {
     /// Why it was rejected or cancelled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rejection_reason: Option<String>,
+    /// The stable code of why it ended (`insufficient_buying_power`, `run_finished`, `oco_sibling_filled`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_reason: Option<String>,
+    /// The order it belongs to (a bracket's stop-loss or take-profit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
     /// The order's reasoning text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning: Option<String>,
@@ -339,6 +350,8 @@ impl From<&Order> for OrderOut {
             role: role_name(o.role),
             created_at: format_rfc3339(o.created_at),
             rejection_reason: o.end_reason.as_ref().map(|e| e.detail.clone()),
+            end_reason: o.end_reason.as_ref().map(|e| e.code.clone()),
+            parent_id: o.parent_id.map(|id| id.to_string()),
             reasoning: r.reasoning.clone(),
         }
     }
@@ -508,6 +521,8 @@ pub struct FillOut {
     pub total_value: Decimal,
     /// Bar time of the fill (RFC 3339 UTC).
     pub ts: String,
+    /// That bar's index in the run (0 is the first bar).
+    pub bar_index: usize,
     /// Why the order existed: `manual`, `stop_loss`, `take_profit`, `trim`, `liquidation`, ...
     pub role: String,
     /// The order's reasoning text.
@@ -527,6 +542,7 @@ impl From<&Fill> for FillOut {
             commission: f.commission,
             total_value: f.total_value,
             ts: format_rfc3339(f.ts),
+            bar_index: f.bar_index,
             role: role_name(f.role),
             reasoning: f.reasoning.clone(),
         }

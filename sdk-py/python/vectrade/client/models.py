@@ -208,6 +208,7 @@ class DetailError(TypedDict):
 
 
 class _FillOutRequired(TypedDict):
+    bar_index: int
     commission: Decimal
     fill_price: Decimal
     order_id: str
@@ -408,7 +409,9 @@ class OrderOut(_OrderOutRequired, total=False):
     """An order."""
 
     avg_fill_price: Optional[Decimal]
+    end_reason: Optional[str]
     limit_price: Optional[Decimal]
+    parent_id: Optional[str]
     reasoning: Optional[str]
     rejection_reason: Optional[str]
     stop_price: Optional[Decimal]
