@@ -36,7 +36,7 @@ def test_remote_verbs(server: LocalServer) -> None:
         )
         while not run.step(500).done:
             pass
-    assert "completed" in _remote(server, "run", run.id).stdout
+    assert "completed" in _remote(server, "get", run.id).stdout
     results = json.loads(_remote(server, "--json", "results", run.id).stdout)
     assert results["results"]["trade_count"] == 1
     assert _remote(server, "publish", run.id).stdout.strip() == f"published {run.id}"

@@ -26,6 +26,7 @@ from .client import (
     ServerError,
     Timeout,
 )
+from ._remote import RemoteBacktest, RemoteContext, RemoteIndicator
 from .backtest import Backtest, Context, Indicator, Strategy, backtest, backtest_signals, crossings, crossover
 from ._native import (
     Conflict,
@@ -79,6 +80,9 @@ __all__ = [
     "Context",
     "Strategy",
     "Indicator",
+    "RemoteBacktest",
+    "RemoteContext",
+    "RemoteIndicator",
     "backtest",
     "backtest_signals",
     "crossings",

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple, Union, overload
 
 from . import _native
 from ._convert import DecimalLike, OrderNumber, invalid, order_decimal, to_datetime, to_decimal
 from .models import Bar, Order, PlacedOrder, Results, RiskProfile, Side, order_keywords
 from .scenarios import Scenario
 from .simulator import Run, Simulator
+
+if TYPE_CHECKING:
+    from ._remote import RemoteBacktest
+    from .client import Client
 
 
 class Strategy:
@@ -64,7 +68,17 @@ class Strategy:
 
 Indicator = _native.Indicator
 crossover = _native.crossover
-crossings = _native.crossings
+
+
+def crossings(a: Any, b: Any) -> Any:
+    """An indicator set (1.0) at the bars where ``a`` crosses ``b`` either way and 0.0 elsewhere,
+    for :meth:`Context.wake_on`; both revealed at the same bars (one symbol, or symbols sharing
+    their bar times)."""
+    from ._remote import RemoteIndicator, crossings as remote_crossings
+
+    if isinstance(a, RemoteIndicator) and isinstance(b, RemoteIndicator):
+        return remote_crossings(a, b)
+    return _native.crossings(a, b)
 
 
 class Context:
@@ -269,17 +283,54 @@ class Backtest:
 OnBar = Callable[[Context], None]
 
 
+@overload
 def backtest(
     strategy: Union[Strategy, type, OnBar],
-    scenario: Scenario,
+    scenario: Union[Scenario, str],
+    *,
+    agent: str = ...,
+    risk: Optional[RiskProfile] = ...,
+    intrabar_path: str = ...,
+    progress: Optional[Callable[[int, int], None]] = ...,
+    close_at_end: bool = ...,
+    remote: None = ...,
+    bot_name: None = ...,
+) -> Backtest: ...
+
+
+@overload
+def backtest(
+    strategy: Union[Strategy, type, OnBar],
+    scenario: str,
+    *,
+    progress: Optional[Callable[[int, int], None]] = ...,
+    remote: "Client",
+    bot_name: Optional[str] = ...,
+) -> "RemoteBacktest": ...
+
+
+def backtest(
+    strategy: Union[Strategy, type, OnBar],
+    scenario: Union[Scenario, str],
     *,
     agent: str = "strategy",
     risk: Optional[RiskProfile] = None,
     intrabar_path: str = "nearest_extreme_first",
     progress: Optional[Callable[[int, int], None]] = None,
     close_at_end: bool = False,
-) -> Backtest:
+    remote: Optional["Client"] = None,
+    bot_name: Optional[str] = None,
+) -> Union[Backtest, "RemoteBacktest"]:
     """Runs ``strategy`` over ``scenario`` bar by bar and grades it.
+
+    ``scenario`` is a :class:`Scenario` or the slug of a built-in one (``"tech-2024-q2"``). With
+    ``remote=client`` (a :class:`vectrade.Client`) the same strategy plays a benchmark run of that
+    slug on the client's server instead — the seeds' loop of market, trades and step, with the same
+    ``ctx`` API — and the result is a :class:`~vectrade._remote.RemoteBacktest` (the server's
+    ``results``, ``fills``, ``orders`` and the ``run`` to publish, named ``bot_name``). The server runs
+    the same engine, so both give the same fills and grade; ``agent``, ``risk``, ``intrabar_path``
+    and ``close_at_end`` are the server's to decide there (its run's defaults), so they must be left
+    at theirs.
 
     ``strategy`` is a :class:`Strategy` instance or subclass, or a plain function ``on_bar(ctx)``.
     The bar loop runs inside the engine: a bar costs one Python call plus what ``on_bar`` does, and
@@ -298,9 +349,22 @@ def backtest(
     elif callable(strategy):
         on_bar = strategy
     else:
-        from ._convert import invalid
-
         raise invalid("invalid_argument", "`strategy` must be a Strategy, a Strategy subclass or a function on_bar(ctx)")
+    if remote is not None:
+        from . import _remote
+
+        local_only = {"agent": agent != "strategy", "risk": risk is not None, "close_at_end": close_at_end,
+                      "intrabar_path": intrabar_path != "nearest_extreme_first"}
+        if any(local_only.values()):
+            given = sorted(k for k, v in local_only.items() if v)
+            raise invalid("invalid_argument", f"{given} apply to local runs only; a remote run uses the server's settings")
+        return _remote.backtest(on_bar, strategy if isinstance(strategy, Strategy) else None, scenario, remote, bot_name, progress)
+    if bot_name is not None:
+        raise invalid("invalid_argument", "`bot_name` names a remote run: give `remote=client` too")
+    if isinstance(scenario, str):
+        from . import scenarios
+
+        scenario = scenarios.get(scenario)
     run = Simulator(scenario, intrabar_path=intrabar_path, close_at_end=close_at_end).start(agent=agent, risk=risk)
     ctx = Context(run)
     if isinstance(strategy, Strategy):

@@ -9,12 +9,18 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Callable, List, Optional
 
 from . import report, scenarios
 from ._native import VecTradeError
 from .backtest import Backtest, Strategy, backtest
 from .strategies import SmaCross
+
+
+def progress_bar() -> Callable[[int, int], None]:
+    """A progress callback drawing a bar on stderr, for ``backtest(progress=...)``."""
+    started = time.perf_counter()
+    return lambda done, total: _progress(done, total, started)
 
 
 def _progress(done: int, total: int, started: float) -> None:
@@ -26,7 +32,8 @@ def _progress(done: int, total: int, started: float) -> None:
     sys.stderr.flush()
 
 
-def _load_strategy(path: str) -> Any:
+def load_strategy(path: str) -> Any:
+    """The strategy a Python file defines: its one Strategy subclass, else its on_bar(ctx)."""
     file = Path(path)
     if not file.is_file():
         raise SystemExit(f"error: no strategy file at {path}")
@@ -59,9 +66,7 @@ def _run(strategy: Any, slug: str, agent: str, report_path: Optional[str], as_js
     total = int(scenario.info["bar_count"])
     started = time.perf_counter()
     quiet = as_json or not sys.stderr.isatty()
-    bt: Backtest = backtest(
-        strategy, scenario, agent=agent, progress=None if quiet else (lambda i, n: _progress(i, n, started))
-    )
+    bt: Backtest = backtest(strategy, scenario, agent=agent, progress=None if quiet else progress_bar())
     if as_json:
         print(json.dumps(bt.results.to_dict(), default=str, indent=2))
     else:
@@ -139,7 +144,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 print(f"{s.slug:<24} {info['bar_count']:>6} bars of {info['bar_resolution']:<6} {s.name}")
             return 0
         if args.command == "run":
-            return _run(_load_strategy(args.strategy), args.scenario, args.agent, args.report, args.json)
+            return _run(load_strategy(args.strategy), args.scenario, args.agent, args.report, args.json)
         return _run(SmaCross, args.scenario, "sma-crossover", args.report, False)
     except VecTradeError as e:
         print(f"error [{getattr(e, 'code', '?')}]: {getattr(e, 'detail', e)}", file=sys.stderr)

@@ -1,7 +1,6 @@
-"""`vectrade remote ...`: the benchmark API of a server from the shell (scenarios, a run's results,
-publishing, the leaderboard, health), with the client's configuration (`--base-url` or
-`VECTRADE_BASE_URL`, `--api-key` or `VECTRADE_API_KEY`). Running a strategy file remotely is not here
-yet (issue 12, point 5)."""
+"""`vectrade remote ...`: the benchmark API of a server from the shell (scenarios, playing a strategy
+file on a benchmark run, a run's state and results, publishing, the leaderboard, health), with the
+client's configuration (`--base-url` or `VECTRADE_BASE_URL`, `--api-key` or `VECTRADE_API_KEY`)."""
 
 from __future__ import annotations
 
@@ -23,8 +22,13 @@ def add_parser(sub: Any) -> None:
     verbs = remote.add_subparsers(dest="verb", required=True)
     verbs.add_parser("health", help="is the server up, and its version")
     verbs.add_parser("scenarios", help="the scenarios a run can take")
+    play = verbs.add_parser("run", help="play a strategy file on a new benchmark run (as `vectrade run`, on the server)")
+    play.add_argument("strategy", help="path of a Python file (a Strategy subclass or an on_bar(ctx) function)")
+    play.add_argument("--scenario", "-s", default="tech-2024-q2", help="scenario slug")
+    play.add_argument("--bot-name", help="the run's name on the leaderboard (default: the strategy's)")
+    play.add_argument("--publish", action="store_true", help="publish the finished run")
     for verb, what in (
-        ("run", "a run's state"),
+        ("get", "a run's state"),
         ("results", "a finished run's grade"),
         ("publish", "publish a finished run"),
     ):
@@ -45,6 +49,22 @@ def _print(value: Any, as_json: bool, text: str) -> None:
     print(json.dumps(value, default=_plain, indent=2) if as_json else text)
 
 
+def _play(client: Client, args: argparse.Namespace) -> None:
+    from ..backtest import backtest
+    from ..cli import load_strategy, progress_bar
+
+    bt = backtest(load_strategy(args.strategy), args.scenario, remote=client, bot_name=args.bot_name,
+                  progress=None if args.json or not sys.stderr.isatty() else progress_bar())
+    out: Any = {"run_id": bt.run.id, "results": bt.results}
+    lines = [f"run {bt.run.id} on {client.base_url}"] + [
+        f"{k:<22} {v}" for k, v in bt.results.items() if not isinstance(v, (dict, list))
+    ]
+    if args.publish:
+        out["published"] = bt.run.publish()["published"]
+        lines.append(f"published {bt.run.id}")
+    _print(out, args.json, "\n".join(lines))
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         with Client(args.base_url, api_key=args.api_key) as client:
@@ -57,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
                 lines = [f"{s['slug']:<24} {s['name']}" for s in out["scenarios"]]
                 _print(out, args.json, "\n".join(lines))
             elif args.verb == "run":
+                _play(client, args)
+            elif args.verb == "get":
                 out = b.get_run(args.run_id)
                 r = out["run"]
                 _print(
