@@ -210,6 +210,7 @@ export class RemoteContext implements IndicatorOwner {
   submit(order: OrderRequest): Promise<RemoteOrder> {
     const fields = orderWire(order);
     this.#of(fields["symbol"] as string);
+    if ((fields["trims"] as unknown[]).length > 0) throw invalid("trims are not part of a benchmark run's order: place the exits as their own orders");
     return this.#enqueue(async () => this.#keep((await this.#run.trade(fields)).order));
   }
 

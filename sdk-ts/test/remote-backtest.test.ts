@@ -106,7 +106,11 @@ test("one strategy, two places: the same fills, metrics and bar-by-bar view loca
 
 test("wakeOn: the strategy is called at the same bars, and trades the same, in both places", async () => {
   const local = vt.backtest(new EveryOrderType(true), vt.scenarios.get(SLUG));
-  const remote = await vt.backtest(new EveryOrderType(true), SLUG, { remote: client });
+  const reports: Array<[number, number]> = [];
+  const remote = await vt.backtest(new EveryOrderType(true), SLUG, { remote: client, progress: (done, total) => void reports.push([done, total]) });
+  const total = vt.scenarios.get(SLUG).info.barCount - 1;
+  assert.deepEqual(reports.at(-1), [total, total]);
+  assert.ok(reports.length > 50 && reports.length <= 120, `${reports.length} progress reports`);
   assert.ok(local.strategy.seen.length > 2 && local.strategy.seen.length < 100, `woken ${local.strategy.seen.length} times`);
   assert.deepEqual(remote.strategy.seen, local.strategy.seen);
   assert.deepEqual(remote.fills.map(remoteFill), local.run.fills().map(wireFill));
@@ -163,4 +167,11 @@ test("an unknown scenario is NotFound; local-only options and a missing client a
   await assert.rejects(vt.backtest(() => {}, SLUG, { remote: client, risk: {} } as never), vt.InvalidInput);
   await assert.rejects(vt.backtest(() => {}, SLUG, { remote: {} } as never), vt.InvalidInput);
   assert.throws(() => vt.backtest(() => {}, SLUG as never), vt.InvalidInput);
+  await assert.rejects(
+    vt.backtest((ctx: vt.RemoteContext) => void ctx.submit({ ...vt.Order.market("AAPL", "buy", 10), trims: [{ level: 1, price: "200", quantity: "5" }] }), SLUG, { remote: client }),
+    vt.InvalidInput,
+  );
+  // A strategy typed for the local Context only does not compile against a server: its writes would not return numbers there.
+  // @ts-expect-error (ctx: vt.Context) => void is no remote strategy
+  void (() => vt.backtest((ctx: vt.Context) => void ctx.buy("AAPL", 1), SLUG, { remote: client }));
 });
