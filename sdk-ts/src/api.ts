@@ -22,13 +22,12 @@ import { describe, text } from "./wire.js";
 export * as scenarios from "./scenarios.js";
 export { Scenario, type ScenarioEntry, type ScenarioInfo, type Rules, type ColumnData, type BarRow } from "./scenarios.js";
 export { Simulator, Run, type SimulatorOptions, type IntrabarPath, type AgentOption } from "./simulator.js";
+export { Indicator, crossover, crossings } from "./indicator.js";
+export { RemoteContext, type AnyContext, type RemoteOrder, type RemoteStrategy, type RemoteBacktest, type RemoteBacktestOptions } from "./remote.js";
 export {
   backtest,
   backtestSignals,
-  crossover,
-  crossings,
   Context,
-  Indicator,
   type Strategy,
   type Backtest,
   type BacktestOptions,

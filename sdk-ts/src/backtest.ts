@@ -8,10 +8,12 @@
 
 import { type NativeRun, engineBuild } from "./backend.js";
 import { engine, invalid, typed } from "./errors.js";
+import { Indicator, type IndicatorOwner, toFloats } from "./indicator.js";
 import { type OrderOptions, type OrderRequest, type PlacedOrder, type Results, type RiskProfile, type Side, Order, orderOptions } from "./models.js";
+import { type RemoteBacktest, type RemoteBacktestOptions, type RemoteContext, type RemoteStrategy, backtestRemote } from "./remote.js";
 import { Scenario, fromArrays, type ColumnData, type Rules } from "./scenarios.js";
 import { type IntrabarPath, Run, Simulator } from "./simulator.js";
-import { type Decimal, type DecimalInput, type Timestamp, count, decimal, describe, options as checked, optText, text, toEngine } from "./wire.js";
+import { type Decimal, type DecimalInput, type Timestamp, count, decimal, describe, isZero, options as checked, optText, text, toEngine } from "./wire.js";
 
 /** A strategy: `onBar` decides at each bar; `init` runs once before the first. */
 export interface Strategy {
@@ -19,93 +21,8 @@ export interface Strategy {
   onBar(ctx: Context): void;
 }
 
-/** A precomputed series of values over one symbol's bars, revealed bar by bar. */
-export class Indicator {
-  /** @internal every value, future ones included: reachable only through the methods below */
-  readonly #values: Float64Array;
-  readonly #counts: Uint32Array;
-  readonly #ctx: Context;
-  /** @internal */
-  readonly series: number;
-
-  /** @internal Made by {@link Context.indicator}. */
-  constructor(values: Float64Array, counts: Uint32Array, series: number, ctx: Context) {
-    this.#values = values;
-    this.#counts = counts;
-    this.series = series;
-    this.#ctx = ctx;
-  }
-
-  /** Bars revealed so far. */
-  get length(): number {
-    return this.#counts[this.#ctx.barIndex] ?? 0;
-  }
-
-  /**
-   * A revealed value, as `Array.prototype.at` reads an array of the values so far: `at(-1)` is
-   * the value at the current bar, `at(-2)` the bar before, `at(0)` the first; `undefined`
-   * outside them — a later bar cannot be reached.
-   */
-  at(index: number): number | undefined {
-    const n = this.#counts[this.#ctx.barIndex] ?? 0;
-    const i = index < 0 ? n + index : index;
-    return i >= 0 && i < n && Number.isInteger(i) ? this.#values[i] : undefined;
-  }
-
-  /** The values revealed so far, oldest first (a copy). */
-  values(): Float64Array {
-    return this.#values.slice(0, this.length);
-  }
-
-  /** @internal every value, for the engine's wake plan and crossings. */
-  all(): Float64Array {
-    return this.#values;
-  }
-
-  /** @internal the backtest this indicator belongs to. */
-  context(): Context {
-    return this.#ctx;
-  }
-
-  toString(): string {
-    return `Indicator(${this.length} bars revealed, now ${this.at(-1)})`;
-  }
-}
-
-/**
- * True when `a` has just crossed above `b` (an indicator or a number): below it at the previous
- * bar, above it at this one — backtesting.py's `crossover`, the core's `reveal::crossover`.
- */
-export function crossover(a: Indicator | number, b: Indicator | number): boolean {
-  // Written out without temporaries: strategies call it on every bar.
-  let a0: number | undefined, a1: number | undefined, b0: number | undefined, b1: number | undefined;
-  if (typeof a === "number") a0 = a1 = a;
-  else {
-    a0 = a.at(-1);
-    a1 = a.at(-2);
-  }
-  if (typeof b === "number") b0 = b1 = b;
-  else {
-    b0 = b.at(-1);
-    b1 = b.at(-2);
-  }
-  if (typeof a === "number" && typeof b === "number") return false;
-  return a1 !== undefined && a0 !== undefined && b1 !== undefined && b0 !== undefined && a1 < b1 && a0 > b0;
-}
-
-/**
- * An indicator set (1) at the bars where `a` crosses `b` either way, 0 elsewhere — computed in
- * the engine from the two indicators, for {@link Context.wakeOn}. Both of the same symbol.
- */
-export function crossings(a: Indicator, b: Indicator): Indicator {
-  if (!(a instanceof Indicator) || !(b instanceof Indicator)) throw invalid("crossings compares two Indicators from ctx.indicator");
-  if (a.context() !== b.context()) throw invalid("crossings compares indicators of one backtest");
-  if (a.series !== b.series) throw invalid("crossings compares two indicators of the same symbol");
-  return a.context().indicatorOf(engine(() => engineBuild().crossings(a.all(), b.all())), a.series);
-}
-
 /** What a strategy sees and does at one bar. */
-export class Context {
+export class Context implements IndicatorOwner {
   readonly #run: Run;
   readonly #native: NativeRun;
   readonly #agent: number;
@@ -191,7 +108,13 @@ export class Context {
 
   /** @internal */
   indicatorOf(values: Float64Array, series: number): Indicator {
-    return new Indicator(values, engine(() => this.#run.scenario.native.visibleCounts(series)), series, this);
+    const counts = engine(() => this.#run.scenario.native.visibleCounts(series));
+    return new Indicator({ values: () => values, revealed: () => counts[this.barIndex] ?? 0 }, series, this);
+  }
+
+  /** @internal {@link crossings} in a local backtest: computed in the engine over the whole series. */
+  crossingsOf(a: Indicator, b: Indicator): Indicator {
+    return this.indicatorOf(engine(() => engineBuild().crossings(a.all(), b.all())), a.series);
   }
 
   /**
@@ -290,21 +213,7 @@ export class Context {
   }
 }
 
-/** True for the decimal text of zero (`"0"`, `"-0.00"`). */
-function isZero(d: Decimal): boolean {
-  return /^-?0*(\.0*)?$/.test(d) && /0/.test(d);
-}
 
-function toFloats(values: ArrayLike<number | boolean>, n: number, what: string): Float64Array {
-  if (values === null || typeof values !== "object" || typeof values.length !== "number") {
-    throw invalid(`${what} must return one number per bar, got ${describe(values)}`);
-  }
-  if (values.length !== n) throw invalid(`${what} must return one value per bar (${n}), got ${values.length}`);
-  if (values instanceof Float64Array) return values;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = Number(values[i]);
-  return out;
-}
 
 /** The outcome of {@link backtest} and {@link backtestSignals}: the grade and the run. */
 export interface Backtest<S = Strategy | null> {
@@ -332,7 +241,36 @@ export interface BacktestOptions {
  * and grades it. Bars between wake-ups run in the engine alone. An exception from the strategy
  * propagates, with the run left at the failing bar.
  */
-export function backtest<S extends Strategy | ((ctx: Context) => void)>(strategy: S, scenario: Scenario, options: BacktestOptions = {}): Backtest<S> {
+export function backtest<S extends Strategy | ((ctx: Context) => void)>(strategy: S, scenario: Scenario, options?: BacktestOptions): Backtest<S>;
+/**
+ * Runs `strategy` against a benchmark run of the catalog scenario `scenario` (a slug such as
+ * `"tech-2024-q2"`) on the server of `options.remote` (a `vt.Client`), bar by bar over HTTP: the
+ * same fills and grade as the local run of that scenario. Reads in `onBar` are answered from a
+ * cache of the bar; writes return promises and are sent in call order once `onBar` yields, and a
+ * refusal rejects the returned promise with the engine's error (see {@link RemoteContext}). A
+ * strategy for both places types its argument as {@link AnyContext}.
+ */
+export function backtest<S extends RemoteStrategy | ((ctx: RemoteContext) => void | Promise<void>)>(
+  strategy: S,
+  scenario: string,
+  options: RemoteBacktestOptions,
+): Promise<RemoteBacktest<S>>;
+export function backtest(
+  strategy: unknown, // checked at run time by either form
+  scenario: Scenario | string,
+  options: BacktestOptions | RemoteBacktestOptions = {},
+): Backtest<unknown> | Promise<RemoteBacktest<unknown>> {
+  if (options !== null && typeof options === "object" && "remote" in options) {
+    if (typeof scenario !== "string") return Promise.reject(invalid(`a remote backtest takes the scenario's slug ("tech-2024-q2"), got ${describe(scenario)}`));
+    return backtestRemote(strategy as RemoteStrategy, scenario, options);
+  }
+  if (!(scenario instanceof Scenario)) {
+    throw invalid(`\`scenario\` must be a Scenario (vt.scenarios.get("${String(scenario)}")), or a slug with { remote: client } to run on a server; got ${describe(scenario)}`);
+  }
+  return backtestLocal(strategy as Strategy, scenario, options as BacktestOptions);
+}
+
+function backtestLocal<S extends Strategy | ((ctx: Context) => void)>(strategy: S, scenario: Scenario, options: BacktestOptions): Backtest<S> {
   let onBar: (ctx: Context) => void;
   if (typeof strategy === "function") onBar = strategy as (ctx: Context) => void;
   else if (strategy !== null && typeof strategy === "object" && typeof strategy.onBar === "function") onBar = strategy.onBar.bind(strategy);

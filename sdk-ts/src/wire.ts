@@ -41,6 +41,34 @@ export function optDecimal(value: DecimalInput | null | undefined, name: string)
   return value === undefined || value === null ? null : decimal(value, name);
 }
 
+/** True for the decimal text of zero (`"0"`, `"-0.00"`). */
+export function isZero(d: Decimal): boolean {
+  return /^-?0*(\.0*)?$/.test(d) && /0/.test(d);
+}
+
+/**
+ * The exact sum of decimal texts (`["1.5", "-0.25"]` → `"1.25"`), without trailing zeros: the
+ * engine's decimals added in BigInt units of their finest place, never through a float.
+ */
+export function sumDecimals(values: readonly Decimal[]): Decimal {
+  const parts = values.map((v) => {
+    const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(v.trim());
+    if (m === null || (m[2] === "" && (m[3] ?? "") === "")) throw invalid(`not a decimal: ${describe(v)}`);
+    return { negative: m[1] === "-", digits: (m[2] ?? "") || "0", fraction: m[3] ?? "" };
+  });
+  const places = Math.max(0, ...parts.map((p) => p.fraction.length));
+  let total = 0n;
+  for (const p of parts) {
+    const units = BigInt(p.digits + p.fraction.padEnd(places, "0"));
+    total += p.negative ? -units : units;
+  }
+  const negative = total < 0n;
+  const digits = (negative ? -total : total).toString().padStart(places + 1, "0");
+  const whole = digits.slice(0, digits.length - places);
+  const fraction = digits.slice(digits.length - places).replace(/0+$/, "");
+  return `${negative ? "-" : ""}${whole}${fraction === "" ? "" : `.${fraction}`}`;
+}
+
 /** A short description of a value for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return "null";

@@ -21,7 +21,7 @@ after(async () => {
 });
 
 test("there is a quickstart per API family", () => {
-  assert.deepEqual(Object.keys(blocks).sort(), ["client-agents", "client-benchmark", "client-bot", "client-errors", "client-journal"]);
+  assert.deepEqual(Object.keys(blocks).sort(), ["client-agents", "client-benchmark", "client-bot", "client-errors", "client-journal", "client-remote"]);
 });
 
 const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
@@ -32,6 +32,7 @@ for (const [name, printed] of [
   ["client-agents", "momentum-1 25000.00000000 10"],
   ["client-journal", "open"],
   ["client-errors", "404 unknown_scenario"],
+  ["client-remote", "33 true true"],
 ] as const) {
   test(`the ${name} quickstart runs`, async () => {
     const saved = { ...process.env };

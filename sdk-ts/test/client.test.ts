@@ -50,7 +50,7 @@ test("every operation of the document through vt.Client", async () => {
   assert.equal((await c.meta.health()).status, "ok");
   assert.equal((await c.meta.healthV1()).status, "ok");
   const doc = await c.meta.openapi();
-  assert.equal(Object.values(doc["paths"] as Record<string, object>).flatMap((ops) => Object.keys(ops)).length, 56);
+  assert.equal(Object.values(doc["paths"] as Record<string, object>).flatMap((ops) => Object.keys(ops)).length, 58);
   assert.match((await c.meta.docs()).toLowerCase(), /<html/);
   assert.match(await c.meta.llmsTxt(), /VecTrade/);
   assert.match((await c.meta.agentSkills()).toLowerCase(), /agent/);
@@ -118,6 +118,12 @@ test("every operation of the document through vt.Client", async () => {
   const queued = (await run.trade(vt.Order.market("AAPL", "buy", 10))).order;
   assert.equal(queued.status, "OPEN");
   assert.equal(dec(queued.quantity), "10");
+  // the run's orders, and cancelling a working one (once: then it is no longer working)
+  assert.deepEqual((await run.orders({ status: "open" })).orders.map((o) => o.id), [exact.id, queued.id]);
+  assert.equal((await c.benchmark.cancelOrder(run.id, exact.id)).order.status, "CANCELLED");
+  await assert.rejects(run.cancel(exact.id), (e: unknown) => e instanceof vt.InvalidState && e.code === "order_not_cancellable");
+  assert.deepEqual((await c.benchmark.listOrders(run.id)).orders.map((o) => [o.id, o.status]), [[exact.id, "CANCELLED"], [queued.id, "OPEN"]]);
+  assert.deepEqual((await run.orders({ status: "open" })).orders.map((o) => o.id), [queued.id]);
   const step = await run.step();
   assert.equal(step.bars_advanced, 1);
   assert.deepEqual(step.fills.map((f) => f.order_id), [queued.id]);

@@ -207,6 +207,17 @@ export class Benchmark extends Group {
   listTrades(runId: string, o?: CallOptions): Promise<M.TradesOut> {
     return this.call("benchmark.listTrades", { path: { id: runId }, options: o });
   }
+  /** `GET /api/v1/runs/{id}/orders`: every order of the run, oldest first; `{ status: "open" }` the working ones only. */
+  listOrders(runId: string, filter: { status?: "open" } = {}, o?: CallOptions): Promise<M.OrdersOut> {
+    return this.call("benchmark.listOrders", { path: { id: runId }, query: { status: filter.status }, options: o });
+  }
+  /**
+   * `DELETE /api/v1/runs/{id}/orders/{order_id}`: cancels a working order; one no longer working is
+   * refused with `order_not_cancellable`.
+   */
+  cancelOrder(runId: string, orderId: string, o?: CallOptions): Promise<M.OrderOne> {
+    return this.call("benchmark.cancelOrder", { path: { id: runId, order_id: orderId }, options: o });
+  }
   /** Advances the run `count` bars (1 by default); retried with one key, so a step is taken once. */
   step(runId: string, count?: number, o?: CallOptions & { idempotencyKey?: string }): Promise<M.StepOut> {
     const body = defined({ count, idempotency_key: o?.idempotencyKey ?? newKey() });
@@ -289,6 +300,14 @@ export class RemoteRun {
   /** The run's fills so far. */
   trades(o?: CallOptions): Promise<M.TradesOut> {
     return this.benchmark.listTrades(this.id, o);
+  }
+  /** The run's orders, oldest first (`{ status: "open" }`: the working ones). */
+  orders(filter: { status?: "open" } = {}, o?: CallOptions): Promise<M.OrdersOut> {
+    return this.benchmark.listOrders(this.id, filter, o);
+  }
+  /** Cancels a working order of the run. */
+  cancel(orderId: string, o?: CallOptions): Promise<M.OrderOne> {
+    return this.benchmark.cancelOrder(this.id, orderId, o);
   }
   /** Advances `count` bars (1 by default); `.done` (or `.liquidated`) says the run is over. */
   async step(count?: number, o?: CallOptions): Promise<M.StepOut> {

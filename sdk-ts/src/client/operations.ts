@@ -55,6 +55,8 @@ export const OPERATIONS = {
   "benchmark.market": op("market", "GET", "/api/v1/runs/{id}/market", "key"),
   "benchmark.trade": op("queue_trade", "POST", "/api/v1/runs/{id}/trades", "key"),
   "benchmark.listTrades": op("list_trades", "GET", "/api/v1/runs/{id}/trades", "key"),
+  "benchmark.listOrders": op("list_run_orders", "GET", "/api/v1/runs/{id}/orders", "key"),
+  "benchmark.cancelOrder": op("cancel_run_order", "DELETE", "/api/v1/runs/{id}/orders/{order_id}", "key"),
   "benchmark.step": op("step", "POST", "/api/v1/runs/{id}/step", "key"),
   "benchmark.results": op("results", "GET", "/api/v1/runs/{id}/results", "key"),
   "benchmark.publish": op("publish", "POST", "/api/v1/runs/{id}/publish", "key"),
