@@ -81,7 +81,7 @@ def test_strategy_errors_propagate_and_bad_strategies_are_refused() -> None:
         vt.backtest(broken, vt.scenarios.get("tech-2024-q2"))
     assert e.value.code == "insufficient_buying_power"
     with pytest.raises(vt.InvalidInput):
-        vt.backtest(42, vt.scenarios.get("tech-2024-q2"))  # type: ignore[arg-type]
+        vt.backtest(42, vt.scenarios.get("tech-2024-q2"))  # type: ignore[call-overload]
 
 
 def test_fast_path_quantities_are_read_exactly() -> None:

@@ -159,7 +159,7 @@ def test_every_operation_through_the_sync_client(server: LocalServer) -> None:
 
     # meta
     assert c.meta.health()["status"] == "ok" and c.meta.health_v1().status == "ok"
-    assert len([m for ops in c.meta.openapi()["paths"].values() for m in ops]) == 56
+    assert len([m for ops in c.meta.openapi()["paths"].values() for m in ops]) == 58
     assert (
         "<html" in c.meta.docs().lower()
         and "VecTrade" in c.meta.llms_txt()
@@ -228,6 +228,13 @@ def test_every_operation_through_the_sync_client(server: LocalServer) -> None:
     assert [t["order_id"] for t in run.trades()["trades"]] == [queued["id"]]
     assert run.get()["run"]["cash"] == step.cash
     assert c.benchmark.get_run(run.id)["positions"][0]["symbol"] == "AAPL"
+    resting = run.trade(vt.Order.limit("AAPL", "buy", 1, "1"))["order"]
+    assert [o["id"] for o in run.orders("open")["orders"]] == [resting["id"]]
+    assert run.cancel(resting["id"])["order"]["status"] == "CANCELLED"
+    assert [o["status"] for o in c.benchmark.list_orders(run.id)["orders"]] == ["FILLED", "CANCELLED"]
+    with pytest.raises(vt.InvalidState) as not_working:
+        c.benchmark.cancel_order(run.id, resting["id"])
+    assert not_working.value.code == "order_not_cancellable"
     while not (step := run.step(200)).done:
         pass
     assert run.done
@@ -335,6 +342,10 @@ def test_every_operation_through_the_async_client(server: LocalServer) -> None:
             step = await run.step()
             assert step.fills[0]["symbol"] == "NVDA"
             assert len((await run.trades())["trades"]) == 1
+            resting = (await run.trade(symbol="NVDA", side="buy", quantity=1, order_type="LIMIT", limit_price=1))["order"]
+            assert (await run.cancel(resting["id"]))["order"]["status"] == "CANCELLED"
+            assert len((await c.benchmark.list_orders(run.id, "open"))["orders"]) == 0
+            assert len((await run.orders())["orders"]) == 2
             assert (await run.get())["run"]["bot_name"] == "async-client"
             assert (await c.benchmark.get_run(run.id))["run"]["id"] == run.id
             while not (await run.step(500)).done:

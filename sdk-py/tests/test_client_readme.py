@@ -29,7 +29,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServer]:
 
 
 def test_there_is_a_quickstart_per_api_family() -> None:
-    assert sorted(_blocks()) == ["client-agents", "client-async", "client-benchmark", "client-bot", "client-journal"]
+    assert sorted(_blocks()) == [
+        "client-agents", "client-async", "client-benchmark", "client-bot", "client-journal", "client-strategy"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -40,6 +42,7 @@ def test_there_is_a_quickstart_per_api_family() -> None:
         ("client-agents", "momentum-1 25000.00000000 10"),
         ("client-journal", "['open']"),
         ("client-async", "404 unknown_scenario"),
+        ("client-strategy", "True"),
     ],
 )
 def test_the_client_quickstart_runs(

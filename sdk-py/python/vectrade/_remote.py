@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Union, cast
 
 from . import _native
 from ._convert import count, invalid, to_datetime
@@ -321,7 +321,7 @@ class RemoteBacktest:
 def backtest(
     on_bar: Callable[[Any], None],
     strategy: Optional["Strategy"],
-    scenario: str,
+    scenario: Any,
     client: "Client",
     bot_name: Optional[str],
     progress: Optional[Callable[[int, int], None]],
@@ -335,7 +335,8 @@ def backtest(
     ctx = RemoteContext(run, list(info["universe"]), info.get("benchmark_symbol"))
     ctx._reveal()
     if strategy is not None:
-        strategy.init(ctx)
+        # Strategies are typed against the local Context; this one answers the same calls.
+        strategy.init(cast(Any, ctx))
     ctx._started = True
     total = int(info["bar_count"]) - 1
     every = max(total // 100, 1)
