@@ -40,6 +40,9 @@ pub enum Command {
     HoldUntilEnd {
         /// At most this many bars.
         max_bars: Option<u32>,
+        /// Refused while the agent holds positions (absent in logs written before it existed).
+        #[serde(default)]
+        require_flat: bool,
     },
     /// Close every position and step to the end.
     LiquidateAndFinish {
@@ -89,7 +92,9 @@ impl Live {
             Command::Submit { order } => run.submit(agent, order.clone()).map(|o| Output::Order(Box::new(o))),
             Command::Cancel { order_id } => run.cancel(agent, *order_id).map(|o| Output::Order(Box::new(o))),
             Command::Step { count } => run.step(*count).map(Output::Step),
-            Command::HoldUntilEnd { max_bars } => run.hold_until_end(*max_bars, None).map(Output::Step),
+            Command::HoldUntilEnd { max_bars, require_flat } => {
+                run.hold_until_end(*max_bars, require_flat.then_some(agent)).map(Output::Step)
+            }
             Command::LiquidateAndFinish { rationale, max_bars } => {
                 run.liquidate_and_finish(agent, rationale, *max_bars).map(Output::Step)
             }

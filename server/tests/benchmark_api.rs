@@ -374,7 +374,10 @@ fn resting_orders_are_listed_and_cancelled_and_the_cancel_survives_a_restart() {
     let (status, cancelled) = cancel(&s, &limit_id);
     assert_eq!((status, cancelled["order"]["status"].as_str()), (200, Some("CANCELLED")), "{cancelled}");
     let (status, again) = cancel(&s, &limit_id);
-    assert_eq!((status, again["code"].as_str()), (400, Some("order_not_cancellable")), "{again}");
+    assert_eq!((status, &again), (200, &cancelled), "a repeated cancel answers the cancelled order");
+    let filled_id = all["orders"][1]["id"].as_str().unwrap().to_string();
+    let (status, filled) = cancel(&s, &filled_id);
+    assert_eq!((status, filled["code"].as_str()), (400, Some("order_not_cancellable")), "{filled}");
     assert_eq!(cancel(&s, "999").0, 404);
     assert_eq!(cancel(&s, "abc").0, 404);
     let (other_key, _) = {
@@ -389,6 +392,36 @@ fn resting_orders_are_listed_and_cancelled_and_the_cancel_survives_a_restart() {
     s.kill();
     let s = Server::start(&db);
     assert_eq!(s.get(&format!("/api/v1/runs/{id}/orders"), Some(&key)), before, "the cancel was durable");
+}
+
+#[test]
+fn hold_liquidate_and_next_session_advance_a_run_as_the_mcp_tools_do() {
+    let s = start("advance");
+    let key = s.key().to_string();
+    let post = |id: &str, path: &str, body: Value| s.post(&format!("/api/v1/runs/{id}/{path}"), Some(&key), &body);
+
+    let id = new_run(&s, &key);
+    post(&id, "trades", json!({"symbol": "AAPL", "side": "buy", "quantity": 3}));
+    let (status, session) = post(&id, "advance-until-next-session", json!({}));
+    assert_eq!(status, 200, "{session}");
+    assert!(session["bars_advanced"].as_u64().unwrap() >= 1 && session["fills"].as_array().unwrap().len() == 1);
+    let (status, refused) = post(&id, "hold-until-end", json!({"require_flat": true}));
+    assert_eq!((status, refused["code"].as_str()), (400, Some("positions_open")), "{refused}");
+    let (status, held) = post(&id, "hold-until-end", json!({"max_bars": 10, "idempotency_key": "h1"}));
+    assert_eq!((status, held["bars_advanced"].as_u64(), held["done"].as_bool()), (200, Some(10), Some(false)));
+    assert_eq!(post(&id, "hold-until-end", json!({"max_bars": 10, "idempotency_key": "h1"})).1, held, "replayed");
+    let (status, done) = post(&id, "liquidate-and-finish", json!({"rationale": "wrap up"}));
+    assert_eq!((status, done["done"].as_bool()), (200, Some(true)), "{done}");
+    assert_eq!(done["fills"][0]["side"], "sell");
+    assert_eq!(done["fills"][0]["reasoning"], "wrap up");
+    let (status, over) = post(&id, "liquidate-and-finish", json!({"rationale": "again"}));
+    assert_eq!((status, over["code"].as_str()), (400, Some("run_finished")));
+    let (status, bad) = post(&id, "liquidate-and-finish", json!({}));
+    assert_eq!(status, 400, "the rationale is required: {bad}");
+
+    let flat = new_run(&s, &key);
+    let (status, to_end) = post(&flat, "hold-until-end", json!({"require_flat": true}));
+    assert_eq!((status, to_end["done"].as_bool()), (200, Some(true)), "{to_end}");
 }
 
 #[test]

@@ -31,6 +31,12 @@ export interface AdvanceIn {
   bars?: number | null;
 }
 
+/** `POST /api/v1/runs/{id}/advance-until-next-session`. */
+export interface AdvanceSessionIn {
+  idempotency_key?: string | null;
+  max_bars?: number | null;
+}
+
 /** A new agent's credentials (the key is shown here once). */
 export interface AgentCredentialsResponse {
   agent_id: string;
@@ -193,6 +199,13 @@ export interface Health {
   version: string;
 }
 
+/** `POST /api/v1/runs/{id}/hold-until-end`. */
+export interface HoldIn {
+  idempotency_key?: string | null;
+  max_bars?: number | null;
+  require_flat?: boolean;
+}
+
 /** The 401 and 403 body of the trade journal routes (for the OpenAPI document). */
 export interface JournalAuthError {
   error_code: string;
@@ -276,6 +289,13 @@ export interface LeaderboardScenario {
 /** `GET /api/v1/leaderboard/scenarios`. */
 export interface LeaderboardScenarios {
   scenarios: Array<LeaderboardScenario>;
+}
+
+/** `POST /api/v1/runs/{id}/liquidate-and-finish`. */
+export interface LiquidateIn {
+  idempotency_key?: string | null;
+  max_bars?: number | null;
+  rationale: string;
 }
 
 /** `POST /api/v1/auth/login`. */
@@ -771,6 +791,9 @@ export const RESPONSES: Readonly<Record<string, string>> = {
   "POST /api/v1/operator/market/advance": "ref:MarketClock",
   "POST /api/v1/runs": "ref:RunOne",
   "GET /api/v1/runs/{id}": "ref:RunDetail",
+  "POST /api/v1/runs/{id}/advance-until-next-session": "ref:StepOut",
+  "POST /api/v1/runs/{id}/hold-until-end": "ref:StepOut",
+  "POST /api/v1/runs/{id}/liquidate-and-finish": "ref:StepOut",
   "GET /api/v1/runs/{id}/market": "ref:MarketOut",
   "GET /api/v1/runs/{id}/orders": "ref:OrdersOut",
   "DELETE /api/v1/runs/{id}/orders/{order_id}": "ref:OrderOne",
@@ -799,6 +822,9 @@ export const REQUESTS: Readonly<Record<string, string>> = {
   "PATCH /api/v1/billing/account": "HandleIn",
   "POST /api/v1/operator/market/advance": "AdvanceIn",
   "POST /api/v1/runs": "CreateRun",
+  "POST /api/v1/runs/{id}/advance-until-next-session": "AdvanceSessionIn",
+  "POST /api/v1/runs/{id}/hold-until-end": "HoldIn",
+  "POST /api/v1/runs/{id}/liquidate-and-finish": "LiquidateIn",
   "POST /api/v1/runs/{id}/step": "StepIn",
   "POST /api/v1/runs/{id}/trades": "TradeIn",
 };

@@ -35,6 +35,9 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(list_orders))
         .routes(routes!(cancel_order))
         .routes(routes!(step))
+        .routes(routes!(hold_until_end))
+        .routes(routes!(liquidate_and_finish))
+        .routes(routes!(advance_until_next_session))
         .routes(routes!(results))
         .routes(routes!(publish))
         .routes(routes!(public_run))
@@ -392,8 +395,9 @@ async fn list_orders(
     .await
 }
 
-/// Cancels a working order of the run (a VecTrade extension of the seeds' API); cancelling an
-/// order that is no longer working is refused with `order_not_cancellable`.
+/// Cancels a working order of the run (a VecTrade extension of the seeds' API). Cancelling it
+/// again answers the cancelled order (so a retry is harmless); cancelling an order that filled or
+/// ended otherwise is refused with `order_not_cancellable`.
 #[utoipa::path(delete, path = "/api/v1/runs/{id}/orders/{order_id}", tag = "benchmark", operation_id = "cancel_run_order",
     params(("id" = String, Path, description = "Run id"), ("order_id" = String, Path, description = "The order's id within the run")),
     security(("api_key" = []), ("bearer" = [])),
@@ -412,12 +416,19 @@ async fn cancel_order(
         })?;
     state
         .runs
-        .execute(&state.store, &handle, scenario, Command::Cancel { order_id }, None, |_, output| match output {
+        .execute(&state.store, &handle, scenario, Command::Cancel { order_id }, None, |live, output| match output {
             Ok(Output::Order(order)) => {
                 Ok(Reply::json(StatusCode::OK, &OrderOne { order: OrderOut::from(order.as_ref()) }))
             }
             Ok(Output::Step(_)) => Err(ApiError::internal(STYLE, "a cancel was answered with a step")),
-            Err(e) => Err(engine_err(&e)),
+            // DELETE is idempotent: an order the agent already cancelled (a retried request whose
+            // first answer was lost) answers as it stands.
+            Err(e) => match live.run.engine().order(live.agent, order_id) {
+                Ok(o) if o.end_reason.as_ref().is_some_and(|r| r.code == "cancelled_by_agent") => {
+                    Ok(Reply::json(StatusCode::OK, &OrderOne { order: OrderOut::from(o) }))
+                }
+                _ => Err(engine_err(&e)),
+            },
         })
         .await
 }
@@ -449,10 +460,20 @@ async fn step(
     Path(id): Path<String>,
     Body(body): Body<StepIn>,
 ) -> Result<Reply, ApiError> {
-    let (handle, scenario) = owned_run(&state, &caller, &id)?;
-    let count = body.count.unwrap_or(1);
-    let command = Command::Step { count };
-    let idem = idempotency(body.idempotency_key, &command)?;
+    let command = Command::Step { count: body.count.unwrap_or(1) };
+    advance(&state, &caller, &id, command, body.idempotency_key).await
+}
+
+/// A command that advances the run (step, hold, liquidate, next session), answered as a step.
+async fn advance(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    command: Command,
+    key: Option<String>,
+) -> Result<Reply, ApiError> {
+    let (handle, scenario) = owned_run(state, caller, id)?;
+    let idem = idempotency(key, &command)?;
     state
         .runs
         .execute(&state.store, &handle, scenario, command, idem, |live, output| match output {
@@ -461,6 +482,60 @@ async fn step(
             Err(e) => Err(engine_err(&e)),
         })
         .await
+}
+
+/// Steps to the end of the scenario (or `max_bars`) placing nothing new; resting orders still fill.
+/// With `require_flat`, refused (`positions_open`) while the run holds positions. A VecTrade
+/// extension of the seeds' REST API (their MCP tool `hold_until_end`).
+#[utoipa::path(post, path = "/api/v1/runs/{id}/hold-until-end", tag = "benchmark", request_body = HoldIn,
+    params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, body = StepOut), (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed, the run is over, or positions are open with `require_flat`"),
+        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "Idempotency key reused with another request")))]
+async fn hold_until_end(
+    State(state): State<Arc<AppState>>,
+    ApiKey(caller): ApiKey,
+    Path(id): Path<String>,
+    Body(body): Body<HoldIn>,
+) -> Result<Reply, ApiError> {
+    let command = Command::HoldUntilEnd { max_bars: body.max_bars, require_flat: body.require_flat };
+    advance(&state, &caller, &id, command, body.idempotency_key).await
+}
+
+/// Cancels the run's working orders, closes every position at the next bar's open (no risk check
+/// can refuse the closing orders) and steps to the end of the scenario (or `max_bars`). A VecTrade
+/// extension of the seeds' REST API (their MCP tool `liquidate_and_finish`).
+#[utoipa::path(post, path = "/api/v1/runs/{id}/liquidate-and-finish", tag = "benchmark", request_body = LiquidateIn,
+    params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, body = StepOut), (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed, or the run is over"),
+        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "Idempotency key reused with another request")))]
+async fn liquidate_and_finish(
+    State(state): State<Arc<AppState>>,
+    ApiKey(caller): ApiKey,
+    Path(id): Path<String>,
+    Body(body): Body<LiquidateIn>,
+) -> Result<Reply, ApiError> {
+    let command = Command::LiquidateAndFinish { rationale: body.rationale, max_bars: body.max_bars };
+    advance(&state, &caller, &id, command, body.idempotency_key).await
+}
+
+/// Steps until the clock enters the next trading session (across closed-market gaps), at most
+/// `max_bars`. A VecTrade extension of the seeds' REST API (their MCP tool
+/// `advance_until_next_session`).
+#[utoipa::path(post, path = "/api/v1/runs/{id}/advance-until-next-session", tag = "benchmark", request_body = AdvanceSessionIn,
+    params(("id" = String, Path, description = "Run id")), security(("api_key" = []), ("bearer" = [])),
+    responses((status = 200, body = StepOut), (status = 400, body = Problem, content_type = "application/problem+json", description = "Malformed, or the run is over"),
+        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json", description = "Idempotency key reused with another request")))]
+async fn advance_until_next_session(
+    State(state): State<Arc<AppState>>,
+    ApiKey(caller): ApiKey,
+    Path(id): Path<String>,
+    Body(body): Body<AdvanceSessionIn>,
+) -> Result<Reply, ApiError> {
+    let command = Command::AdvanceSession { max_bars: body.max_bars };
+    advance(&state, &caller, &id, command, body.idempotency_key).await
 }
 
 fn results_of(live: &Live) -> Result<ResultsOut, ApiError> {

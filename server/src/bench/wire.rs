@@ -490,6 +490,47 @@ pub struct StepIn {
     pub idempotency_key: Option<String>,
 }
 
+/// `POST /api/v1/runs/{id}/hold-until-end`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldIn {
+    /// Advance at most this many bars (default: to the end of the scenario).
+    #[serde(default)]
+    pub max_bars: Option<u32>,
+    /// Refuse (`positions_open`) while the run holds positions.
+    #[serde(default)]
+    pub require_flat: bool,
+    /// A fresh UUID per call; reuse it only to retry the same call.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+/// `POST /api/v1/runs/{id}/liquidate-and-finish`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LiquidateIn {
+    /// Why (recorded with the closing fills).
+    pub rationale: String,
+    /// Advance at most this many bars (default: to the end of the scenario).
+    #[serde(default)]
+    pub max_bars: Option<u32>,
+    /// A fresh UUID per call; reuse it only to retry the same call.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+/// `POST /api/v1/runs/{id}/advance-until-next-session`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceSessionIn {
+    /// Advance at most this many bars.
+    #[serde(default)]
+    pub max_bars: Option<u32>,
+    /// A fresh UUID per call; reuse it only to retry the same call.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
 /// A fill.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FillOut {

@@ -37,6 +37,13 @@ class AdvanceIn(TypedDict, total=False):
     bars: Optional[int]
 
 
+class AdvanceSessionIn(TypedDict, total=False):
+    """`POST /api/v1/runs/{id}/advance-until-next-session`."""
+
+    idempotency_key: Optional[str]
+    max_bars: Optional[int]
+
+
 class AgentCredentialsResponse(TypedDict):
     """A new agent's credentials (the key is shown here once)."""
 
@@ -240,6 +247,14 @@ class Health(TypedDict):
     version: str
 
 
+class HoldIn(TypedDict, total=False):
+    """`POST /api/v1/runs/{id}/hold-until-end`."""
+
+    idempotency_key: Optional[str]
+    max_bars: Optional[int]
+    require_flat: bool
+
+
 class JournalAuthError(TypedDict):
     """The 401 and 403 body of the trade journal routes (for the OpenAPI document)."""
 
@@ -345,6 +360,17 @@ class LeaderboardScenarios(TypedDict):
     """`GET /api/v1/leaderboard/scenarios`."""
 
     scenarios: List[LeaderboardScenario]
+
+
+class _LiquidateInRequired(TypedDict):
+    rationale: str
+
+
+class LiquidateIn(_LiquidateInRequired, total=False):
+    """`POST /api/v1/runs/{id}/liquidate-and-finish`."""
+
+    idempotency_key: Optional[str]
+    max_bars: Optional[int]
 
 
 class LoginIn(TypedDict):
@@ -912,6 +938,9 @@ RESPONSES: Dict[Tuple[str, str], str] = {
     ('POST', '/api/v1/operator/market/advance'): 'ref:MarketClock',
     ('POST', '/api/v1/runs'): 'ref:RunOne',
     ('GET', '/api/v1/runs/{id}'): 'ref:RunDetail',
+    ('POST', '/api/v1/runs/{id}/advance-until-next-session'): 'ref:StepOut',
+    ('POST', '/api/v1/runs/{id}/hold-until-end'): 'ref:StepOut',
+    ('POST', '/api/v1/runs/{id}/liquidate-and-finish'): 'ref:StepOut',
     ('GET', '/api/v1/runs/{id}/market'): 'ref:MarketOut',
     ('GET', '/api/v1/runs/{id}/orders'): 'ref:OrdersOut',
     ('DELETE', '/api/v1/runs/{id}/orders/{order_id}'): 'ref:OrderOne',
@@ -940,6 +969,9 @@ REQUESTS: Dict[Tuple[str, str], str] = {
     ('PATCH', '/api/v1/billing/account'): 'HandleIn',
     ('POST', '/api/v1/operator/market/advance'): 'AdvanceIn',
     ('POST', '/api/v1/runs'): 'CreateRun',
+    ('POST', '/api/v1/runs/{id}/advance-until-next-session'): 'AdvanceSessionIn',
+    ('POST', '/api/v1/runs/{id}/hold-until-end'): 'HoldIn',
+    ('POST', '/api/v1/runs/{id}/liquidate-and-finish'): 'LiquidateIn',
     ('POST', '/api/v1/runs/{id}/step'): 'StepIn',
     ('POST', '/api/v1/runs/{id}/trades'): 'TradeIn',
 }
