@@ -202,3 +202,27 @@ def test_the_error_table_of_the_readme_matches_the_classes() -> None:
     ):
         assert f"`vt.{name}`" in readme, name
         assert issubclass(getattr(vt, name), vt.VecTradeError)
+
+
+def test_a_refused_jwt_is_replaced_by_logging_in_again_once(server: LocalServer) -> None:
+    with vt.Client(server.base_url) as c:
+        c.auth.login(server.api_key, server.api_secret)
+        assert isinstance(c.agents.list()["agents"], list)
+        c.set_credentials(token="eyJhbGciOiJIUzI1NiJ9.expired.token")  # as a JWT past its expiry
+        listed = c.agents.list()  # 401, a new login, the same request again
+        assert isinstance(listed["agents"], list) and c.token != "eyJhbGciOiJIUzI1NiJ9.expired.token"
+    # A client that was handed a token, without the secret to renew it, raises the 401.
+    with vt.Client(server.base_url, token="eyJhbGciOiJIUzI1NiJ9.expired.token") as bare:
+        with pytest.raises(vt.AuthenticationError) as err:
+            bare.agents.list()
+        _check(err.value, 401, err.value.code)
+
+
+def test_the_async_client_logs_in_again_too(server: LocalServer) -> None:
+    async def go() -> None:
+        async with vt.AsyncClient(server.base_url) as c:
+            await c.auth.login(server.api_key, server.api_secret)
+            c.set_credentials(token="eyJhbGciOiJIUzI1NiJ9.expired.token")
+            assert isinstance((await c.agents.list())["agents"], list)
+
+    asyncio.run(go())

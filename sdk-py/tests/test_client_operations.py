@@ -159,7 +159,7 @@ def test_every_operation_through_the_sync_client(server: LocalServer) -> None:
 
     # meta
     assert c.meta.health()["status"] == "ok" and c.meta.health_v1().status == "ok"
-    assert len([m for ops in c.meta.openapi()["paths"].values() for m in ops]) == 58
+    assert len([m for ops in c.meta.openapi()["paths"].values() for m in ops]) == 61
     assert (
         "<html" in c.meta.docs().lower()
         and "VecTrade" in c.meta.llms_txt()
@@ -232,14 +232,21 @@ def test_every_operation_through_the_sync_client(server: LocalServer) -> None:
     assert [o["id"] for o in run.orders("open")["orders"]] == [resting["id"]]
     assert run.cancel(resting["id"])["order"]["status"] == "CANCELLED"
     assert [o["status"] for o in c.benchmark.list_orders(run.id)["orders"]] == ["FILLED", "CANCELLED"]
+    assert c.benchmark.cancel_order(run.id, resting["id"])["order"]["status"] == "CANCELLED"  # idempotent
     with pytest.raises(vt.InvalidState) as not_working:
-        c.benchmark.cancel_order(run.id, resting["id"])
+        c.benchmark.cancel_order(run.id, queued["id"])  # filled
     assert not_working.value.code == "order_not_cancellable"
+    assert run.advance_until_next_session()["bars_advanced"] >= 1
+    assert run.hold_until_end(3)["bars_advanced"] == 3
+    with pytest.raises(vt.InvalidState) as still_open:
+        run.hold_until_end(require_flat=True)
+    assert still_open.value.code == "positions_open"
+    assert run.liquidate_and_finish("done testing", max_bars=1)["fills"][0]["reasoning"] == "done testing"
     while not (step := run.step(200)).done:
         pass
     assert run.done
     results = run.results()["results"]
-    assert results["trade_count"] == 1 and isinstance(results["final_equity"], Decimal)
+    assert results["trade_count"] == 2 and isinstance(results["final_equity"], Decimal)
     assert run.publish()["published"] is True
     assert c.benchmark.public_run(run.id)["run"]["bot_name"] == "sync-client"
     assert [
@@ -348,9 +355,11 @@ def test_every_operation_through_the_async_client(server: LocalServer) -> None:
             assert len((await run.orders())["orders"]) == 2
             assert (await run.get())["run"]["bot_name"] == "async-client"
             assert (await c.benchmark.get_run(run.id))["run"]["id"] == run.id
-            while not (await run.step(500)).done:
-                pass
-            assert (await run.results())["results"]["trade_count"] == 1
+            assert (await run.advance_until_next_session(50))["done"] is False
+            assert (await run.hold_until_end(2))["bars_advanced"] == 2
+            closing = await run.liquidate_and_finish("end of the test")
+            assert closing["done"] and run.done and closing["fills"][0]["side"] == "sell"
+            assert (await run.results())["results"]["trade_count"] == 2
             assert (await run.publish())["published"]
             assert (await c.benchmark.public_run(run.id))["run"]["id"] == run.id
             assert (await c.benchmark.leaderboard())["leaderboard"]

@@ -131,6 +131,7 @@ class Client(_Base, _Groups):
         retryable = op.method in _SAFE_METHODS or idempotent
         started = time.monotonic()
         attempt = 0
+        relogged = False
         while True:
             try:
                 response = self._http.send(request)
@@ -143,6 +144,12 @@ class Client(_Base, _Groups):
                     "%s %s -> %s, retry %d in %.2f s", op.method, request.url.path, error.code, attempt + 1, delay
                 )
             else:
+                if self._should_log_in_again(op, response, relogged):
+                    self._record(op, request, response, started, attempt + 1)
+                    relogged = True
+                    self.auth.login(*self._state.login)
+                    op, request = self._build(name, path, params, body)
+                    continue
                 if not (retryable and attempt < self.max_retries and self._retryable_response(response)):
                     self._record(op, request, response, started, attempt + 1)
                     result = self._result(op, response)
@@ -262,6 +269,7 @@ class AsyncClient(_Base, _Groups):
         retryable = op.method in _SAFE_METHODS or idempotent
         started = time.monotonic()
         attempt = 0
+        relogged = False
         while True:
             try:
                 response = await self._http.send(request)
@@ -274,6 +282,12 @@ class AsyncClient(_Base, _Groups):
                     "%s %s -> %s, retry %d in %.2f s", op.method, request.url.path, error.code, attempt + 1, delay
                 )
             else:
+                if self._should_log_in_again(op, response, relogged):
+                    self._record(op, request, response, started, attempt + 1)
+                    relogged = True
+                    await self.auth.login(*self._state.login)
+                    op, request = self._build(name, path, params, body)
+                    continue
                 if not (retryable and attempt < self.max_retries and self._retryable_response(response)):
                     self._record(op, request, response, started, attempt + 1)
                     result = self._result(op, response)
@@ -358,6 +372,24 @@ class RemoteRun:
         self.done = bool(out["done"] or out["liquidated"])
         return out
 
+    def hold_until_end(self, max_bars: Optional[int] = None, *, require_flat: bool = False) -> Any:
+        """Step to the end (or `max_bars`) placing nothing new; `require_flat` refuses while positions are open."""
+        out = self._client.benchmark.hold_until_end(self.id, max_bars, require_flat=require_flat)
+        self.done = bool(out["done"] or out["liquidated"])
+        return out
+
+    def liquidate_and_finish(self, rationale: str, max_bars: Optional[int] = None) -> Any:
+        """Cancel the working orders, close every position at the next open, step to the end."""
+        out = self._client.benchmark.liquidate_and_finish(self.id, rationale, max_bars)
+        self.done = bool(out["done"] or out["liquidated"])
+        return out
+
+    def advance_until_next_session(self, max_bars: Optional[int] = None) -> Any:
+        """Step into the next trading session (across closed-market gaps)."""
+        out = self._client.benchmark.advance_until_next_session(self.id, max_bars)
+        self.done = bool(out["done"] or out["liquidated"])
+        return out
+
     def results(self) -> Any:
         """`GET /api/v1/runs/{id}/results`: the grade of a finished run."""
         return self._client.benchmark.results(self.id)
@@ -409,6 +441,24 @@ class AsyncRemoteRun:
     async def step(self, count: Optional[int] = None) -> Any:
         """Advance `count` bars (1 by default); `.done` (or `.liquidated`) says the run is over."""
         out = await self._client.benchmark.step(self.id, count)
+        self.done = bool(out["done"] or out["liquidated"])
+        return out
+
+    async def hold_until_end(self, max_bars: Optional[int] = None, *, require_flat: bool = False) -> Any:
+        """Step to the end (or `max_bars`) placing nothing new; `require_flat` refuses while positions are open."""
+        out = await self._client.benchmark.hold_until_end(self.id, max_bars, require_flat=require_flat)
+        self.done = bool(out["done"] or out["liquidated"])
+        return out
+
+    async def liquidate_and_finish(self, rationale: str, max_bars: Optional[int] = None) -> Any:
+        """Cancel the working orders, close every position at the next open, step to the end."""
+        out = await self._client.benchmark.liquidate_and_finish(self.id, rationale, max_bars)
+        self.done = bool(out["done"] or out["liquidated"])
+        return out
+
+    async def advance_until_next_session(self, max_bars: Optional[int] = None) -> Any:
+        """Step into the next trading session (across closed-market gaps)."""
+        out = await self._client.benchmark.advance_until_next_session(self.id, max_bars)
         self.done = bool(out["done"] or out["liquidated"])
         return out
 

@@ -82,10 +82,18 @@ class Auth(_Group):
         return self._c._call("auth.register", body=_drop_none({"display_name": display_name}))
 
     def login(self, api_key: Optional[str] = None, api_secret: Optional[str] = None) -> Any:
-        """A JWT for the agent and bot key routes, kept by this client for them."""
+        """A JWT for the agent and bot key routes, kept by this client for them. The key and secret
+        are kept too (in memory, never logged): when the server refuses the JWT (it expired), the
+        client logs in again once and repeats the request."""
         key = api_key or self._c._state.api_key
         secret = api_secret or _env_secret()
-        return self._c._call("auth.login", body={"api_key": key, "api_secret": secret}, transform=self._c._keep_token)
+
+        def keep(result: Any) -> Any:
+            if key and secret:  # to log in again when the server no longer takes the JWT
+                self._c._state.login = (key, secret)
+            return self._c._keep_token(result)
+
+        return self._c._call("auth.login", body={"api_key": key, "api_secret": secret}, transform=keep)
 
 
 def _env_secret() -> Optional[str]:
@@ -210,6 +218,32 @@ class Benchmark(_Group):
         """Advance the run `count` bars (1 by default); retried with the same key, so a step is taken once."""
         body = _drop_none({"count": count, "idempotency_key": idempotency_key or new_key()})
         return self._c._call("benchmark.step", path={"id": run_id}, body=body, idempotent=True)
+
+    def hold_until_end(
+        self, run_id: str, max_bars: Optional[int] = None, *, require_flat: bool = False,
+        idempotency_key: Optional[str] = None,
+    ) -> Any:
+        """Steps to the end (or `max_bars`) placing nothing new; with `require_flat`, refused while
+        positions are open. Answers like `step`; retried with one idempotency key."""
+        body = _drop_none({"max_bars": max_bars, "require_flat": require_flat or None,
+                           "idempotency_key": idempotency_key or new_key()})
+        return self._c._call("benchmark.hold_until_end", path={"id": run_id}, body=body, idempotent=True)
+
+    def liquidate_and_finish(
+        self, run_id: str, rationale: str, max_bars: Optional[int] = None, *, idempotency_key: Optional[str] = None
+    ) -> Any:
+        """Cancels the working orders, closes every position at the next open and steps to the end.
+        Answers like `step`; retried with one idempotency key."""
+        body = _drop_none({"rationale": rationale, "max_bars": max_bars, "idempotency_key": idempotency_key or new_key()})
+        return self._c._call("benchmark.liquidate_and_finish", path={"id": run_id}, body=body, idempotent=True)
+
+    def advance_until_next_session(
+        self, run_id: str, max_bars: Optional[int] = None, *, idempotency_key: Optional[str] = None
+    ) -> Any:
+        """Steps into the next trading session (across closed-market gaps). Answers like `step`;
+        retried with one idempotency key."""
+        body = _drop_none({"max_bars": max_bars, "idempotency_key": idempotency_key or new_key()})
+        return self._c._call("benchmark.advance_until_next_session", path={"id": run_id}, body=body, idempotent=True)
 
     def results(self, run_id: str) -> Any:
         """`GET /api/v1/runs/{id}/results`."""

@@ -56,6 +56,13 @@ OPERATIONS: Dict[str, Operation] = {
     "benchmark.list_orders": Operation("list_run_orders", "GET", "/api/v1/runs/{id}/orders", KEY),
     "benchmark.cancel_order": Operation("cancel_run_order", "DELETE", "/api/v1/runs/{id}/orders/{order_id}", KEY),
     "benchmark.step": Operation("step", "POST", "/api/v1/runs/{id}/step", KEY),
+    "benchmark.hold_until_end": Operation("hold_until_end", "POST", "/api/v1/runs/{id}/hold-until-end", KEY),
+    "benchmark.liquidate_and_finish": Operation(
+        "liquidate_and_finish", "POST", "/api/v1/runs/{id}/liquidate-and-finish", KEY
+    ),
+    "benchmark.advance_until_next_session": Operation(
+        "advance_until_next_session", "POST", "/api/v1/runs/{id}/advance-until-next-session", KEY
+    ),
     "benchmark.results": Operation("results", "GET", "/api/v1/runs/{id}/results", KEY),
     "benchmark.publish": Operation("publish", "POST", "/api/v1/runs/{id}/publish", KEY),
     "benchmark.public_run": Operation("public_run", "GET", "/api/v1/runs/{id}/public", NONE),

@@ -70,6 +70,9 @@ class _State:
     bot_key: Optional[str] = field(repr=False)
     token: Optional[str] = field(repr=False)
     operator_token: Optional[str] = field(repr=False)
+    # The key and secret of the last successful login: a JWT the server refuses (expired) is
+    # replaced by logging in again with them, once per call.
+    login: Optional[Tuple[str, str]] = field(default=None, repr=False)
     last_response: Optional[ResponseInfo] = None
     extra_headers: Dict[str, str] = field(default_factory=dict)
 
@@ -227,6 +230,11 @@ class _Base:
             other._timeout = httpx.Timeout(read, connect=connect)
         other.max_retries = self.max_retries if max_retries is None else max_retries
         other.max_retry_after = self.max_retry_after
+
+    def _should_log_in_again(self, op: Operation, response: httpx.Response, relogged: bool) -> bool:
+        """A 401 to a request that sent the login JWT, with the credentials to get a new one."""
+        uses_token = op.auth == JWT or (op.auth == KEY and not self._state.api_key)
+        return response.status_code == 401 and uses_token and not relogged and self._state.login is not None
 
     def _auth_headers(self, auth: str) -> Dict[str, str]:
         s = self._state
