@@ -147,7 +147,7 @@ class Client(_Base, _Groups):
                 if self._should_log_in_again(op, response, relogged):
                     self._record(op, request, response, started, attempt + 1)
                     relogged = True
-                    self.auth.login(*self._state.login)
+                    self.auth.login(*(self._state.login or ()))
                     op, request = self._build(name, path, params, body)
                     continue
                 if not (retryable and attempt < self.max_retries and self._retryable_response(response)):
@@ -285,7 +285,7 @@ class AsyncClient(_Base, _Groups):
                 if self._should_log_in_again(op, response, relogged):
                     self._record(op, request, response, started, attempt + 1)
                     relogged = True
-                    await self.auth.login(*self._state.login)
+                    await self.auth.login(*(self._state.login or ()))
                     op, request = self._build(name, path, params, body)
                     continue
                 if not (retryable and attempt < self.max_retries and self._retryable_response(response)):
