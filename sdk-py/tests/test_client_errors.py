@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Iterator
 
@@ -226,3 +227,25 @@ def test_the_async_client_logs_in_again_too(server: LocalServer) -> None:
             assert isinstance((await c.agents.list())["agents"], list)
 
     asyncio.run(go())
+
+
+def test_an_agent_id_view_trades_as_that_agent_with_the_accounts_jwt(server: LocalServer) -> None:
+    with vt.Client(server.base_url) as c:
+        c.auth.login(server.api_key, server.api_secret)
+        agent = c.agents.create("jwt-agent", starting_balance=Decimal("2500"))
+        as_agent = c.with_options(agent_id=agent["agent_id"])
+        # Bot routes: the agent's own portfolio, not the account's.
+        assert as_agent.bot.portfolio()["balance"] == Decimal("2500")
+        # Benchmark routes: the run is the agent's (another agent cannot read it).
+        run = as_agent.benchmark.start_run("tech-2024-q2", bot_name="as-agent")
+        assert as_agent.benchmark.get_run(run.id)["run"]["id"] == run.id
+        other = c.agents.create("jwt-agent-2")
+        with pytest.raises(vt.PermissionDenied):
+            c.with_options(agent_id=other["agent_id"]).benchmark.get_run(run.id)
+        with pytest.raises(vt.PermissionDenied) as unknown:
+            c.with_options(agent_id="no-such-agent").bot.portfolio()
+        assert "no-such-agent" in unknown.value.detail
+    # Without a login there is no JWT to send: the server's 401 says what to do.
+    with vt.Client(server.base_url, api_key=None) as bare:
+        with pytest.raises(vt.AuthenticationError):
+            bare.with_options(agent_id=agent["agent_id"]).bot.portfolio()

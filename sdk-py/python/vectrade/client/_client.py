@@ -83,12 +83,19 @@ class Client(_Base, _Groups):
         self._make_groups()
 
     def with_options(
-        self, *, timeout: TimeoutArg = None, connect_timeout: Optional[float] = None, max_retries: Optional[int] = None
+        self,
+        *,
+        timeout: TimeoutArg = None,
+        connect_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        agent_id: Optional[str] = None,
     ) -> "Client":
         """This client (same connections, credentials and `last_response`) with other timeouts or retries
-        for the calls made through it: `client.with_options(max_retries=0).bot.place_order(...)`."""
+        for the calls made through it: `client.with_options(max_retries=0).bot.place_order(...)`. With
+        `agent_id`, the benchmark and bot calls act as that agent of the logged-in account (its JWT with
+        `X-Agent-Id`, seed 004) instead of sending a key: `client.with_options(agent_id=a).bot.portfolio()`."""
         other = object.__new__(Client)
-        self._copy_options(other, timeout, connect_timeout, max_retries)
+        self._copy_options(other, timeout, connect_timeout, max_retries, agent_id)
         other._http = self._http
         other._make_groups()
         return other
@@ -222,11 +229,16 @@ class AsyncClient(_Base, _Groups):
         self._make_groups()
 
     def with_options(
-        self, *, timeout: TimeoutArg = None, connect_timeout: Optional[float] = None, max_retries: Optional[int] = None
+        self,
+        *,
+        timeout: TimeoutArg = None,
+        connect_timeout: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        agent_id: Optional[str] = None,
     ) -> "AsyncClient":
         """As `Client.with_options`."""
         other = object.__new__(AsyncClient)
-        self._copy_options(other, timeout, connect_timeout, max_retries)
+        self._copy_options(other, timeout, connect_timeout, max_retries, agent_id)
         other._http = self._http
         other._make_groups()
         return other

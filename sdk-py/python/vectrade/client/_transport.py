@@ -167,6 +167,7 @@ class _Base:
 
     _state: _State
     _timeout: httpx.Timeout
+    _agent_id: Optional[str] = None  # set on a `with_options(agent_id=...)` view
     max_retries: int
     max_retry_after: float
 
@@ -217,9 +218,15 @@ class _Base:
         return self._state.last_response
 
     def _copy_options(
-        self, other: "_Base", timeout: TimeoutArg, connect_timeout: Optional[float], max_retries: Optional[int]
+        self,
+        other: "_Base",
+        timeout: TimeoutArg,
+        connect_timeout: Optional[float],
+        max_retries: Optional[int],
+        agent_id: Optional[str] = None,
     ) -> None:
         other._state = self._state
+        other._agent_id = agent_id if agent_id is not None else self._agent_id
         if timeout is None and connect_timeout is None:
             other._timeout = self._timeout
         elif isinstance(timeout, httpx.Timeout):
@@ -233,11 +240,18 @@ class _Base:
 
     def _should_log_in_again(self, op: Operation, response: httpx.Response, relogged: bool) -> bool:
         """A 401 to a request that sent the login JWT, with the credentials to get a new one."""
-        uses_token = op.auth == JWT or (op.auth == KEY and not self._state.api_key)
+        uses_token = (
+            op.auth == JWT
+            or (op.auth == KEY and not self._state.api_key)
+            or (self._agent_id is not None and op.auth in (KEY, BOT))
+        )
         return response.status_code == 401 and uses_token and not relogged and self._state.login is not None
 
     def _auth_headers(self, auth: str) -> Dict[str, str]:
         s = self._state
+        if self._agent_id is not None and auth in (KEY, BOT):
+            # The account's JWT acting as one of its agents (seed 004's X-Agent-Id).
+            return {"Authorization": f"Bearer {s.token}", "X-Agent-Id": self._agent_id} if s.token else {}
         if auth == KEY:
             if s.api_key:
                 return {"X-API-Key": s.api_key}
