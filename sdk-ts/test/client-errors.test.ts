@@ -113,3 +113,33 @@ test("5xx ServerError, ConnectionError and Timeout", async () => {
   await new Promise((r) => probe.close(r));
   await assert.rejects(new vt.Client({ baseUrl: `http://127.0.0.1:${port}`, maxRetries: 0 }).meta.health(), (e: unknown) => e instanceof vt.ConnectionError && e.code === "connection_error" && e.status === undefined && e instanceof vt.VecTradeError);
 });
+
+test("a refused JWT is replaced by logging in again once; a bare token raises the 401", async () => {
+  const c = new vt.Client({ baseUrl: server.baseUrl, apiKey: server.apiKey, maxRetries: 0 });
+  await c.auth.login(server.apiKey, server.apiSecret);
+  const expired = "eyJhbGciOiJIUzI1NiJ9.expired.token"; // as a JWT past its expiry
+  c.setCredentials({ token: expired });
+  assert.ok(Array.isArray((await c.agents.list()).agents)); // 401, a new login, the same request again
+  assert.notEqual(c.token, expired);
+  const bare = new vt.Client({ baseUrl: server.baseUrl, token: expired, maxRetries: 0 });
+  await expectError(bare.agents.list(), vt.AuthenticationError, 401, "unauthorized");
+});
+
+test("withOptions({agentId}) trades as that agent with the account's JWT; other options stay per view", async () => {
+  const c = new vt.Client({ baseUrl: server.baseUrl, apiKey: server.apiKey, maxRetries: 0 });
+  await c.auth.login(server.apiKey, server.apiSecret);
+  const agent = await c.agents.create("ts-jwt-agent", { starting_balance: "2500" });
+  const asAgent = c.withOptions({ agentId: agent.agent_id });
+  assert.equal(Number((await asAgent.bot.portfolio()).balance), 2500); // the agent's portfolio
+  const run = await asAgent.benchmark.startRun("tech-2024-q2", { botName: "as-agent" });
+  assert.equal((await asAgent.benchmark.getRun(run.id)).run.id, run.id);
+  assert.equal(c.lastResponse?.path, `/api/v1/runs/${run.id}`, "a view shares lastResponse");
+  const other = await c.agents.create("ts-jwt-agent-2");
+  await expectError(c.withOptions({ agentId: other.agent_id }).benchmark.getRun(run.id), vt.PermissionDenied, 403, "forbidden");
+  const unknown = await expectError(c.withOptions({ agentId: "no-such-agent" }).bot.portfolio(), vt.PermissionDenied, 403, "forbidden");
+  assert.ok(unknown.detail.includes("no-such-agent"));
+  assert.throws(() => c.withOptions({ maxRetries: -1 }), RangeError);
+  // Without a login there is no JWT to send.
+  const bare = new vt.Client({ baseUrl: server.baseUrl, maxRetries: 0 });
+  await expectError(bare.withOptions({ agentId: agent.agent_id }).bot.portfolio(), vt.AuthenticationError, 401, "unauthorized");
+});

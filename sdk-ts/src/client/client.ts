@@ -8,7 +8,7 @@ import { invalid } from "../errors.js";
 import type { OrderRequest } from "../models.js";
 import type * as M from "./models.js";
 import type { OperationName } from "./operations.js";
-import { Transport, environment, newKey, type CallOptions, type ClientOptions, type Request, type ResponseInfo } from "./transport.js";
+import { Transport, environment, newKey, type CallOptions, type ClientOptions, type Request, type ResponseInfo, type ViewOptions } from "./transport.js";
 
 /** Money or a quantity as the client takes it: a decimal string (exact) or a number. */
 export type Amount = string | number;
@@ -94,14 +94,18 @@ export class Auth extends Group {
   register(displayName?: string, o?: CallOptions): Promise<M.RegisterOut> {
     return this.call("auth.register", { body: defined({ display_name: displayName }), options: o });
   }
-  /** A JWT for the agent and bot key routes, kept by this client for them. */
+  /**
+   * A JWT for the agent and bot key routes, kept by this client for them. The key and secret are
+   * kept too (in memory, never logged): when the server refuses the JWT (it expired), the client
+   * logs in again once and repeats the request.
+   */
   async login(apiKey?: string, apiSecret?: string, o?: CallOptions): Promise<M.TokenOut> {
     const env = environment();
-    const out = await this.call<M.TokenOut>("auth.login", {
-      body: { api_key: apiKey ?? this.t.apiKey, api_secret: apiSecret ?? env["VECTRADE_API_SECRET"] },
-      options: o,
-    });
+    const key = apiKey ?? this.t.apiKey;
+    const secret = apiSecret ?? env["VECTRADE_API_SECRET"];
+    const out = await this.call<M.TokenOut>("auth.login", { body: { api_key: key, api_secret: secret }, options: o });
     this.t.token = out.token;
+    if (key && secret) this.t.rememberLogin(key, secret);
     return out;
   }
 }
@@ -463,8 +467,8 @@ export class Client {
   readonly journal: Journal;
   private readonly transport: Transport;
 
-  constructor(options: ClientOptions = {}) {
-    this.transport = new Transport(options);
+  constructor(options: ClientOptions = {}, transport?: Transport) {
+    this.transport = transport ?? new Transport(options);
     this.meta = new Meta(this.transport);
     this.auth = new Auth(this.transport);
     this.bot = new Bot(this.transport);
@@ -491,6 +495,15 @@ export class Client {
     if (credentials.botKey !== undefined) this.transport.botKey = credentials.botKey;
     if (credentials.token !== undefined) this.transport.token = credentials.token;
     if (credentials.operatorToken !== undefined) this.transport.operatorToken = credentials.operatorToken;
+  }
+  /**
+   * This client (same credentials and `lastResponse`) with other options for the calls made
+   * through the view it returns: `client.withOptions({ maxRetries: 0 }).bot.placeOrder(...)`, or
+   * `client.withOptions({ agentId })` to act as one of the logged-in account's agents on the
+   * benchmark and bot routes (its JWT with `X-Agent-Id`, seed 004) without handling the agent's key.
+   */
+  withOptions(options: ViewOptions): Client {
+    return new Client({}, this.transport.view(options));
   }
   /** No secret in the printout. */
   toString(): string {

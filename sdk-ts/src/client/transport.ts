@@ -30,6 +30,19 @@ export interface CallOptions {
   maxRetries?: number;
 }
 
+/** What `client.withOptions({...})` may change for the calls made through the view it returns. */
+export interface ViewOptions {
+  /** Timeout per attempt in milliseconds. */
+  timeoutMs?: number;
+  /** Retries of a request that is safe to repeat. */
+  maxRetries?: number;
+  /**
+   * Act as this agent of the logged-in account on the benchmark and bot routes: the login JWT with
+   * `X-Agent-Id` (seed 004) is sent instead of a key.
+   */
+  agentId?: string;
+}
+
 /** Options of `new vt.Client({...})`. */
 export interface ClientOptions {
   /** Default `VECTRADE_BASE_URL`, else {@link DEFAULT_BASE_URL}. */
@@ -198,11 +211,24 @@ function queryValue(v: string | number | boolean | readonly string[]): string {
   return String(v);
 }
 
+/** Credentials, shared by a client and its `withOptions` views. */
+interface Secrets {
+  apiKey?: string | undefined;
+  botKey?: string | undefined;
+  token?: string | undefined;
+  operatorToken?: string | undefined;
+  /** The key and secret of the last successful login, to log in again when the JWT is refused. */
+  login?: { apiKey: string; apiSecret: string } | undefined;
+}
+
 /** The shared state and the sending loop of a client. */
 export class Transport {
   baseUrl: string;
   // Credentials in a private field: never in `console.log(client)` or `JSON.stringify(client)`.
-  readonly #secrets: { apiKey?: string | undefined; botKey?: string | undefined; token?: string | undefined; operatorToken?: string | undefined } = {};
+  #secrets: Secrets = {};
+  #shared: { lastResponse: ResponseInfo | undefined } = { lastResponse: undefined };
+  /** Set on a `withOptions({agentId})` view. */
+  agentId: string | undefined;
   get apiKey(): string | undefined {
     return this.#secrets.apiKey;
   }
@@ -227,13 +253,45 @@ export class Transport {
   set operatorToken(v: string | undefined) {
     this.#secrets.operatorToken = v;
   }
+  /** Keeps `apiKey` and `apiSecret` for logging in again (in memory only, never logged). */
+  rememberLogin(apiKey: string, apiSecret: string): void {
+    this.#secrets.login = { apiKey, apiSecret };
+  }
+  get lastResponse(): ResponseInfo | undefined {
+    return this.#shared.lastResponse;
+  }
+  set lastResponse(v: ResponseInfo | undefined) {
+    this.#shared.lastResponse = v;
+  }
   timeoutMs: number;
   maxRetries: number;
   maxRetryAfter: number;
-  lastResponse: ResponseInfo | undefined;
   private readonly extraHeaders: Record<string, string>;
   private readonly logger: ((line: string) => void) | undefined;
   private readonly fetchImpl: typeof fetch | undefined;
+
+  /** A transport sharing this one's credentials, connections and `lastResponse`, with other options. */
+  view(options: ViewOptions): Transport {
+    const other = new Transport({
+      baseUrl: this.baseUrl,
+      timeoutMs: this.timeoutMs,
+      maxRetries: this.maxRetries,
+      maxRetryAfter: this.maxRetryAfter,
+      headers: this.extraHeaders,
+      ...(this.logger ? { logger: this.logger } : {}),
+      ...(this.fetchImpl ? { fetch: this.fetchImpl } : {}),
+    });
+    other.agentId = this.agentId;
+    other.#secrets = this.#secrets;
+    other.#shared = this.#shared;
+    if (options.timeoutMs !== undefined) other.timeoutMs = options.timeoutMs;
+    if (options.maxRetries !== undefined) {
+      if (!(options.maxRetries >= 0)) throw new RangeError(`maxRetries must be 0 or more, got ${options.maxRetries}`);
+      other.maxRetries = options.maxRetries;
+    }
+    if (options.agentId !== undefined) other.agentId = options.agentId;
+    return other;
+  }
 
   constructor(options: ClientOptions = {}) {
     const env = environment();
@@ -254,6 +312,10 @@ export class Transport {
   }
 
   private authHeaders(auth: Operation["auth"]): Record<string, string> {
+    if (this.agentId !== undefined && (auth === "key" || auth === "bot")) {
+      // The account's JWT acting as one of its agents (seed 004's X-Agent-Id).
+      return this.token ? { Authorization: `Bearer ${this.token}`, "X-Agent-Id": this.agentId } : {};
+    }
     switch (auth) {
       case "key":
         if (this.apiKey) return { "X-API-Key": this.apiKey };
@@ -274,6 +336,13 @@ export class Transport {
     }
   }
 
+  /** Whether a request of this kind carries the login JWT. */
+  private sendsToken(auth: Operation["auth"]): boolean {
+    if (auth === "jwt") return true;
+    if (this.agentId !== undefined && (auth === "key" || auth === "bot")) return true;
+    return auth === "key" && !this.apiKey;
+  }
+
   private backoff(attempt: number): number {
     return backoffMs(attempt);
   }
@@ -288,7 +357,7 @@ export class Transport {
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined && v !== null) query.set(k, queryValue(v));
     const qs = query.toString();
     const url = this.baseUrl + path + (qs ? `?${qs}` : "");
-    const headers: Record<string, string> = { Accept: "application/json", ...this.extraHeaders, ...this.authHeaders(op.auth) };
+    let headers: Record<string, string> = { Accept: "application/json", ...this.extraHeaders, ...this.authHeaders(op.auth) };
     let body: string | undefined;
     if (req.body !== undefined) {
       body = encodeBody(req.body, REQUESTS[`${op.method} ${op.path}`]);
@@ -300,6 +369,7 @@ export class Transport {
     const signal = options.signal;
     const doFetch = this.fetchImpl ?? globalThis.fetch;
     const started = Date.now();
+    let loggedInAgain = false;
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw signal.reason;
       const controller = new AbortController();
@@ -335,6 +405,16 @@ export class Transport {
         signal?.removeEventListener("abort", onAbort);
       }
       this.record(op, path, status, resHeaders, started, attempt + 1);
+      const login = this.#secrets.login;
+      if (status === 401 && !loggedInAgain && login !== undefined && this.sendsToken(op.auth)) {
+        // The JWT was refused (it expired): log in again once and repeat the request.
+        loggedInAgain = true;
+        const out = (await this.call("auth.login", { body: { api_key: login.apiKey, api_secret: login.apiSecret }, options: { signal } })) as { token: string };
+        this.token = out.token;
+        headers = { ...headers, ...this.authHeaders(op.auth) };
+        attempt--;
+        continue;
+      }
       if (status >= 400) {
         const again = status === 408 || status === 429 || status >= 500;
         if (again && retryable && attempt < maxRetries) {
