@@ -26,6 +26,7 @@ pub mod rng;
 pub mod run;
 pub mod scenario;
 pub mod signals;
+pub mod sweep;
 pub mod time;
 pub mod wire;
 
@@ -49,3 +50,4 @@ pub use run::{
 pub use rust_decimal::Decimal;
 pub use scenario::{MarketHours, Scenario, ScenarioConfig, ScenarioInfo, ScenarioStatus, Series};
 pub use signals::{SignalSize, Signals, backtest_signals, backtest_signals_interruptible};
+pub use sweep::{SweepOptions, sweep_signals};

@@ -29,6 +29,8 @@ pub const MAX_CASH: Decimal = Decimal::from_parts(3_892_314_112, 2_681_241_660, 
 pub const MAX_SYMBOLS: usize = 1000;
 /// Most bars of a scenario, all symbols together (about 0.9 GB of bars).
 pub const MAX_BARS: usize = 10_000_000;
+/// Columns (parameter combinations) of one sweep: each is a whole run.
+pub const MAX_SWEEP_COLUMNS: usize = 100_000;
 /// Most agents in one run or engine.
 pub const MAX_AGENTS: usize = 100;
 /// Most working orders of one agent at once (bracket exits included); beyond it orders are

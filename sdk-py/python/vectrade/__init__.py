@@ -28,6 +28,7 @@ from .client import (
 )
 from ._remote import RemoteBacktest, RemoteContext, RemoteIndicator
 from .backtest import Backtest, Context, Indicator, Strategy, backtest, backtest_signals, crossings, crossover
+from .sweep import Sweep, sweep, sweep_signals
 from ._native import (
     Conflict,
     IdempotencyConflict,
@@ -85,6 +86,9 @@ __all__ = [
     "RemoteIndicator",
     "backtest",
     "backtest_signals",
+    "Sweep",
+    "sweep",
+    "sweep_signals",
     "crossings",
     "crossover",
     "Conflict",

@@ -32,6 +32,7 @@ __all__ = [
     "parse_csv",
     "parse_timestamp",
     "serve",
+    "sweep_signals",
 ]
 
 __version__: str
@@ -161,6 +162,18 @@ def backtest_signals(
     short_exits: Optional[bytes] = None,
     options_json: Optional[str] = None,
 ) -> Run: ...
+def sweep_signals(
+    scenario: Scenario,
+    symbol: str,
+    size_json: str,
+    columns: int,
+    entries: bytes,
+    exits: bytes,
+    short_entries: Optional[bytes] = None,
+    short_exits: Optional[bytes] = None,
+    options_json: Optional[str] = None,
+    threads: int = 0,
+) -> str: ...
 def catalog_entries() -> list[tuple[str, str, str]]: ...
 def causality_cuts(n: int) -> list[int]: ...
 def error_codes() -> list[tuple[str, str]]: ...

@@ -403,11 +403,25 @@ def backtest_signals(
     scenario is built from ``data``; see :class:`vectrade.scenarios.Rules`. Ctrl-C stops it with
     ``KeyboardInterrupt``.
     """
-    import numpy as np
+    from ._convert import dumps
 
-    from . import _native, scenarios
-    from ._convert import dumps, invalid
+    scenario, symbol, index = _signal_inputs(data, symbol, rules)
+    wire_size = _size_wire(size, size_pct)
+    native = _native.backtest_signals(
+        scenario._native,
+        symbol,
+        dumps(wire_size),
+        _flag_bytes("entries", entries, index) or b"",
+        _flag_bytes("exits", exits, index) or b"",
+        _flag_bytes("short_entries", short_entries, index),
+        _flag_bytes("short_exits", short_exits, index),
+        dumps({"intrabar_path": intrabar_path}),
+    )
+    return Backtest(Run(native, scenario), None)
 
+
+def _signal_inputs(data: Any, symbol: Optional[str], rules: Dict[str, Any]) -> Tuple[Scenario, str, Any]:
+    """The scenario, the traded symbol and the data's index (for aligning flags) of a signal run."""
     if isinstance(data, Scenario):
         scenario = data
         if rules:
@@ -422,51 +436,45 @@ def backtest_signals(
         if len(scenario.universe) != 1:
             raise invalid("invalid_argument", f"`symbol` is needed: the universe is {scenario.universe}")
         symbol = scenario.universe[0]
+    return scenario, symbol, getattr(data, "index", None)
+
+
+def _size_wire(size: Optional[DecimalLike], size_pct: Optional[DecimalLike]) -> Dict[str, Any]:
+    """The engine's signal size: ``size`` units (default 1) or ``size_pct`` percent of equity."""
     if size is not None and size_pct is not None:
         raise invalid("invalid_argument", "give `size` or `size_pct`, not both")
-    wire_size = (
-        {"kind": "equity_pct", "value": to_decimal(size_pct, "size_pct")}
-        if size_pct is not None
-        else {"kind": "units", "value": to_decimal(1 if size is None else size, "size")}
-    )
+    if size_pct is not None:
+        return {"kind": "equity_pct", "value": to_decimal(size_pct, "size_pct")}
+    return {"kind": "units", "value": to_decimal(1 if size is None else size, "size")}
 
-    index = getattr(data, "index", None)
 
-    def flags(name: str, values: Any) -> Optional[bytes]:
-        if values is None:
-            return None
-        own = getattr(values, "index", None)
-        if own is not None and index is not None and hasattr(own, "equals") and not own.equals(index):
-            raise invalid("invalid_argument", f"`{name}` is indexed differently from the data: align it first")
-        arr = np.asarray(values)
-        if arr.dtype == object:  # pandas' nullable booleans and lists of bools
-            if not all(isinstance(v, (bool, np.bool_)) for v in arr.ravel()):
-                raise invalid("invalid_argument", f"`{name}` must be booleans; it holds other values (missing ones?)")
-            arr = arr.astype(bool)
-        if arr.dtype != np.bool_:
-            if arr.dtype.kind not in "biuf":
-                raise invalid("invalid_argument", f"`{name}` must be booleans, got dtype {arr.dtype}")
-            other = ~((arr == 0) | (arr == 1))
-            if other.any():
-                i = int(np.argmax(other))
-                raise invalid(
-                    "invalid_argument",
-                    f"`{name}` must be booleans or 0/1, got {arr[i].item()!r} at position {i} ({int(other.sum())} such values)",
-                )
-            arr = arr != 0
-        return bytes(np.ascontiguousarray(arr, dtype=np.bool_).tobytes())
+def _flag_bytes(name: str, values: Any, index: Any) -> Optional[bytes]:
+    """One flag series as bytes (0/1 per bar): booleans, or numbers that are all 0 or 1; a pandas
+    series must share the data's index."""
+    import numpy as np
 
-    native = _native.backtest_signals(
-        scenario._native,
-        symbol,
-        dumps(wire_size),
-        flags("entries", entries) or b"",
-        flags("exits", exits) or b"",
-        flags("short_entries", short_entries),
-        flags("short_exits", short_exits),
-        dumps({"intrabar_path": intrabar_path}),
-    )
-    return Backtest(Run(native, scenario), None)
+    if values is None:
+        return None
+    own = getattr(values, "index", None)
+    if own is not None and index is not None and hasattr(own, "equals") and not own.equals(index):
+        raise invalid("invalid_argument", f"`{name}` is indexed differently from the data: align it first")
+    arr = np.asarray(values)
+    if arr.dtype == object:  # pandas' nullable booleans and lists of bools
+        if not all(isinstance(v, (bool, np.bool_)) for v in arr.ravel()):
+            raise invalid("invalid_argument", f"`{name}` must be booleans; it holds other values (missing ones?)")
+        arr = arr.astype(bool)
+    if arr.dtype != np.bool_:
+        if arr.dtype.kind not in "biuf":
+            raise invalid("invalid_argument", f"`{name}` must be booleans, got dtype {arr.dtype}")
+        other = ~((arr == 0) | (arr == 1))
+        if other.any():
+            i = int(np.argmax(other))
+            raise invalid(
+                "invalid_argument",
+                f"`{name}` must be booleans or 0/1, got {arr[i].item()!r} at position {i} ({int(other.sum())} such values)",
+            )
+        arr = arr != 0
+    return bytes(np.ascontiguousarray(arr, dtype=np.bool_).tobytes())
 
 
 def _scenario_from_prices(data: Any, symbol: str, rules: Dict[str, Any]) -> Scenario:
