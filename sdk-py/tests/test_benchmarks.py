@@ -39,3 +39,10 @@ def test_peer_benchmark_engines_agree() -> None:
         assert len(set(group.values())) == 1, group
     if "backtesting.py" in out:
         assert "backtesting.py" in callback
+
+
+def test_sweep_benchmark_matches_vectorbt_pair_for_pair() -> None:
+    out = run("bench_sweep.py", 3000)
+    assert "64 SMA pairs" in out and "vectrade sweep" in out, out
+    if "vectorbt from_signals" in out:
+        assert "same final equity in 64 of 64 pairs" in out, out
