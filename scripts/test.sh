@@ -64,7 +64,7 @@ stop_server
 
 step "python: pip install ./sdk-py (maturin builds vectrade._native) into .venv, then pytest"
 python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check "maturin==1.16.0" "pytest>=8" hypothesis mypy numpy pandas pyarrow httpx==0.28.1 backtesting empyrical-reloaded vectorbt==1.2.0
+.venv/bin/pip install -q --disable-pip-version-check "maturin==1.16.0" "pytest>=8" hypothesis mypy numpy pandas pyarrow httpx==0.28.1 backtesting empyrical-reloaded vectorbt==1.2.0 ray==2.60.0
 .venv/bin/pip install -q --disable-pip-version-check ./sdk-py
 pylog=$(mktemp)
 (cd sdk-py && ../.venv/bin/python -m pytest -q -p no:cacheprovider) 2>&1 | tee "$pylog"

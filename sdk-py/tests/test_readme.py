@@ -20,4 +20,5 @@ def test_readme_python_quickstart_runs() -> None:
         for block in blocks:
             exec(compile(block, "README.md", "exec"), namespace)
     printed = out.getvalue()
-    assert "tech-2024-q2" in printed and printed.count("Results(") == 3 and "Sharpe" in printed
+    assert "tech-2024-q2" in printed and printed.count("Results(") == 4 and "Sharpe" in printed
+    assert "Sweep(9 combinations, best by sharpe)" in printed

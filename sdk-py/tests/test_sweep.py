@@ -15,7 +15,8 @@ SCENARIO = vt.scenarios.get("tech-2024-q2")
 
 def sma(values: np.ndarray, n: int) -> np.ndarray:
     out = np.full(len(values), np.nan)
-    out[n - 1 :] = np.convolve(values, np.ones(n) / n, mode="valid")
+    if len(values) >= n:
+        out[n - 1 :] = np.convolve(values, np.ones(n) / n, mode="valid")
     return out
 
 
@@ -97,6 +98,70 @@ def test_bad_sweeps_are_refused_with_the_reason() -> None:
         vt.sweep_signals(SCENARIO, flags[:-1], flags[:-1], symbol="NVDA")
     with pytest.raises(vt.InvalidInput, match="threads"):
         vt.sweep_signals(SCENARIO, flags, flags, symbol="NVDA", threads=0)
+
+
+class SmaCross(vt.Strategy):
+    """A callback strategy with two parameters, at module level so that worker processes import it."""
+
+    fast = 5
+    slow = 20
+
+    def init(self, ctx: vt.Context) -> None:
+        self.f = ctx.indicator(sma, "AMZN", self.fast)
+        self.s = ctx.indicator(sma, "AMZN", self.slow)
+
+    def on_bar(self, ctx: vt.Context) -> None:
+        if vt.crossover(self.f, self.s) and ctx.position("AMZN") == 0:
+            ctx.buy("AMZN", 5)
+        elif vt.crossover(self.s, self.f) and ctx.position("AMZN") > 0:
+            ctx.close_position("AMZN")
+
+
+def test_a_strategy_class_is_swept_one_process_per_core_as_each_runs_alone() -> None:
+    seen: list = []
+    grid = {"fast": [3, 5, 8], "slow": [13, 21]}
+    swept = vt.sweep(SmaCross, "tech-2024-q2", grid, metric="return_pct", progress=lambda d, t: seen.append((d, t)))
+    assert len(swept) == 6 and seen[-1] == (6, 6) and len(seen) == 6
+    for row in swept.rows:
+        alone = vt.backtest(SmaCross(fast=row["fast"], slow=row["slow"]), SCENARIO).results
+        assert (row["final_equity"], row["return_pct"], row["trade_count"]) == (alone.final_equity, alone.return_pct, alone.trade_count)
+    assert swept.best().results.final_equity == swept.rows[0]["final_equity"]
+    one = vt.sweep(SmaCross, SCENARIO, grid, metric="return_pct", threads=1)
+    assert _plain(one.rows) == _plain(swept.rows)
+    with pytest.raises(vt.InvalidInput, match="has no parameter 'fats'"):
+        vt.sweep(SmaCross, SCENARIO, {"fats": [1]})
+    with pytest.raises(vt.InvalidInput, match="not an instance"):
+        vt.sweep(SmaCross(), SCENARIO, grid)
+    with pytest.raises(vt.InvalidInput, match="apply to signal sweeps"):
+        vt.sweep(SmaCross, SCENARIO, grid, size=3)
+
+
+def test_any_executor_gives_the_same_table() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    local = vt.sweep(sma_cross, SCENARIO, GRID, symbol="AAPL")
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        parted = vt.sweep(sma_cross, SCENARIO, GRID, symbol="AAPL", executor=pool)
+    assert _plain(parted.rows) == _plain(local.rows)
+    with pytest.raises(vt.InvalidInput, match="executor must be 'ray'"):
+        vt.sweep(sma_cross, SCENARIO, GRID, symbol="AAPL", executor="dask")
+
+
+def test_a_ray_cluster_gives_the_table_of_the_local_run_bit_for_bit() -> None:
+    ray = pytest.importorskip("ray")
+    # The workers import the Strategy class from this file, as a user's cluster would from its
+    # runtime_env (working_dir / py_modules).
+    here = str(__import__("pathlib").Path(__file__).parent)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, runtime_env={"env_vars": {"PYTHONPATH": here}})
+    try:
+        local = vt.sweep(sma_cross, SCENARIO, GRID, symbol="NVDA")
+        on_ray = vt.sweep(sma_cross, SCENARIO, GRID, symbol="NVDA", executor="ray")
+        assert _plain(on_ray.rows) == _plain(local.rows)
+        grid = {"fast": [3, 8], "slow": [21]}
+        strategies = vt.sweep(SmaCross, SCENARIO, grid, executor="ray", metric="final_equity")
+        assert _plain(strategies.rows) == _plain(vt.sweep(SmaCross, SCENARIO, grid, metric="final_equity").rows)
+    finally:
+        ray.shutdown()
 
 
 def _closes(symbol: str) -> Any:
