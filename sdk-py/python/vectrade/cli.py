@@ -9,7 +9,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from . import report, scenarios
 from ._native import VecTradeError
@@ -32,8 +32,7 @@ def _progress(done: int, total: int, started: float) -> None:
     sys.stderr.flush()
 
 
-def load_strategy(path: str) -> Any:
-    """The strategy a Python file defines: its one Strategy subclass, else its on_bar(ctx)."""
+def _load_module(path: str) -> Any:
     file = Path(path)
     if not file.is_file():
         raise SystemExit(f"error: no strategy file at {path}")
@@ -41,10 +40,15 @@ def load_strategy(path: str) -> Any:
     if spec is None or spec.loader is None:
         raise SystemExit(f"error: cannot load {path}")
     module = importlib.util.module_from_spec(spec)
-    # Like `python file.py`: the file's folder is importable and the module is registered.
+    # Like `python file.py`: the file's folder is importable and the module is registered (worker
+    # processes of a sweep find its classes there).
     sys.path.insert(0, str(file.resolve().parent))
     sys.modules[file.stem] = module
     spec.loader.exec_module(module)
+    return module
+
+
+def _strategy_class(module: Any, path: str) -> Optional[type]:
     classes = [
         v for v in vars(module).values()
         if inspect.isclass(v) and issubclass(v, Strategy) and v is not Strategy and v.__module__ == module.__name__
@@ -54,8 +58,15 @@ def load_strategy(path: str) -> Any:
     if len(leaves) > 1:
         names = ", ".join(c.__name__ for c in leaves)
         raise SystemExit(f"error: {path} defines several strategies ({names}); keep one per file")
-    if leaves:
-        return leaves[0]
+    return leaves[0] if leaves else None
+
+
+def load_strategy(path: str) -> Any:
+    """The strategy a Python file defines: its one Strategy subclass, else its on_bar(ctx)."""
+    module = _load_module(path)
+    found = _strategy_class(module, path)
+    if found is not None:
+        return found
     if callable(getattr(module, "on_bar", None)):
         return module.on_bar
     raise SystemExit(f"error: {path} defines no Strategy subclass and no on_bar(ctx) function")
@@ -82,6 +93,84 @@ def _run(strategy: Any, slug: str, agent: str, report_path: Optional[str], as_js
     return 0
 
 
+def parse_grid(specs: List[str]) -> Dict[str, List[Any]]:
+    """``["fast=5:40:5", "slow=50,100"]`` as ``{"fast": [5, 10, ..., 40], "slow": [50, 100]}``:
+    ``start:stop:step`` includes ``stop`` when the steps reach it; values are ints when they all
+    read as ints, else floats."""
+    grid: Dict[str, List[Any]] = {}
+    for spec in specs:
+        name, sep, values = spec.partition("=")
+        if not sep or not name.isidentifier() or not values:
+            raise SystemExit(f"error: --grid takes NAME=start:stop:step or NAME=a,b,c, got {spec!r}")
+        try:
+            if ":" in values:
+                parts = values.split(":")
+                if len(parts) != 3:
+                    raise ValueError
+                start, stop, step = (_number(p) for p in parts)
+                if step <= 0 or stop < start:
+                    raise SystemExit(f"error: --grid {name}: the step must be positive and stop at least start")
+                n = int(round((stop - start) / step))
+                grid[name] = [start + i * step for i in range(n + 1) if start + i * step <= stop + 1e-12]
+            else:
+                grid[name] = [_number(v) for v in values.split(",")]
+        except ValueError:
+            raise SystemExit(f"error: --grid {name}: {values!r} is not start:stop:step or a list of numbers") from None
+    return grid
+
+
+def _number(text: str) -> Any:
+    text = text.strip()
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from .sweep import sweep
+
+    strategy = _sweep_target(args.strategy)
+    grid = parse_grid(args.grid)
+    scenario = scenarios.get(args.scenario)
+    quiet = args.json or not sys.stderr.isatty()
+    kind = {"symbol": args.symbol} if not (isinstance(strategy, type) and issubclass(strategy, Strategy)) else {}
+    started = time.perf_counter()
+    table = sweep(
+        strategy, scenario, grid, metric=args.metric, executor="ray" if args.executor == "ray" else None,
+        progress=None if quiet else progress_bar(), **kind,
+    )
+    if args.json:
+        print(json.dumps(table.rows, default=str, indent=2))
+    else:
+        print(f"{len(table)} combinations on {scenario.slug} in {time.perf_counter() - started:.2f} s, best by {args.metric}:")
+        cols = [*table.parameters, "return_pct", "sharpe", "max_drawdown", "trade_count"]
+        if args.metric not in cols:
+            cols.append(args.metric)
+        print("  ".join(f"{c:>12}" for c in cols))
+        for row in table.rows[: max(args.top, 1)]:
+            print("  ".join(f"{_cell(row[c]):>12}" for c in cols))
+    if args.report:
+        path = report.write(table.best().run, args.report, title=f"Best of {len(table)}: {table.best_params}")
+        print(f"report: {path.resolve()}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _cell(v: Any) -> str:
+    return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+
+def _sweep_target(path: str) -> Any:
+    """A file's Strategy subclass, else its ``signals(close, **params)`` function."""
+    module = _load_module(path)
+    found = _strategy_class(module, path)
+    if found is not None:
+        return found
+    if callable(getattr(module, "signals", None)):
+        return module.signals
+    raise SystemExit(f"error: {path} defines no Strategy subclass and no signals(close, **params) function")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="vectrade", description="VecTrade: deterministic trading simulator.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -92,6 +181,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     run_p.add_argument("--agent", default="strategy")
     run_p.add_argument("--report", metavar="HTML", help="write an HTML report here")
     run_p.add_argument("--json", action="store_true", help="print the results as JSON")
+    sweep_p = sub.add_parser(
+        "sweep", help="run every combination of a strategy's parameters and rank them (vt.sweep)"
+    )
+    sweep_p.add_argument("strategy", help="path of a Python file: a Strategy subclass, or a signals(close, **params) function")
+    sweep_p.add_argument(
+        "--grid", nargs="+", required=True, metavar="NAME=VALUES",
+        help="fast=5:40:5 (start:stop:step, stop included) or slow=50,100,200",
+    )
+    sweep_p.add_argument("--scenario", "-s", default="tech-2024-q2", help="built-in scenario slug")
+    sweep_p.add_argument("--symbol", help="the symbol a signal function trades (default: the universe's only one)")
+    sweep_p.add_argument("--metric", default="sharpe", help="rank by this (sharpe, return_pct, max_drawdown, ...)")
+    sweep_p.add_argument("--top", type=int, default=10, help="rows to print")
+    sweep_p.add_argument("--executor", choices=["local", "ray"], default="local")
+    sweep_p.add_argument("--report", metavar="HTML", help="write the best combination's report here")
+    sweep_p.add_argument("--json", action="store_true", help="print every row as JSON")
     demo_p = sub.add_parser("demo", help="run the SMA-crossover demo and write a report")
     demo_p.add_argument("--scenario", "-s", default="tech-2024-q2")
     demo_p.add_argument("--report", metavar="HTML", default="vectrade-report.html")
@@ -145,6 +249,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 0
         if args.command == "run":
             return _run(load_strategy(args.strategy), args.scenario, args.agent, args.report, args.json)
+        if args.command == "sweep":
+            return _sweep(args)
         return _run(SmaCross, args.scenario, "sma-crossover", args.report, False)
     except VecTradeError as e:
         print(f"error [{getattr(e, 'code', '?')}]: {getattr(e, 'detail', e)}", file=sys.stderr)
