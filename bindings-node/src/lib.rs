@@ -669,6 +669,7 @@ pub fn backtest_signals(
             exits: flags(&exits),
             short_entries: short_entries.as_deref().map(flags).unwrap_or_default(),
             short_exits: short_exits.as_deref().map(flags).unwrap_or_default(),
+            stops: Default::default(), // signal stops: the Python API's for now
         };
         let size: SignalSize = ok(wire::from_json("signal size", &size_json))?;
         let options = ok(wire::run_options(options_json.as_deref()))?;

@@ -497,7 +497,7 @@ impl PyRun {
 /// Runs entry/exit flags (bytes, one per bar of `symbol`: 0 or 1, numpy's bool `tobytes()`) as a
 /// signal backtest in the engine; returns the finished run (its agent has id 0).
 #[pyfunction]
-#[pyo3(signature = (scenario, symbol, size_json, entries, exits, short_entries=None, short_exits=None, options_json=None))]
+#[pyo3(signature = (scenario, symbol, size_json, entries, exits, short_entries=None, short_exits=None, options_json=None, stops_json=None))]
 #[allow(clippy::too_many_arguments, reason = "mirrors the Python signature one to one")]
 fn backtest_signals(
     py: Python<'_>,
@@ -509,6 +509,7 @@ fn backtest_signals(
     short_entries: Option<Vec<u8>>,
     short_exits: Option<Vec<u8>>,
     options_json: Option<&str>,
+    stops_json: Option<&str>,
 ) -> PyResult<PyRun> {
     guard(|| {
         let flags = |b: Vec<u8>| b.into_iter().map(|x| x != 0).collect::<Vec<bool>>();
@@ -517,6 +518,7 @@ fn backtest_signals(
             exits: flags(exits),
             short_entries: short_entries.map(flags).unwrap_or_default(),
             short_exits: short_exits.map(flags).unwrap_or_default(),
+            stops: stops_json.map(|j| parse("signal stops", j)).transpose()?.unwrap_or_default(),
         };
         let size: SignalSize = parse("signal size", size_json)?;
         let options = ok(wire::run_options(options_json))?;
@@ -533,7 +535,7 @@ fn backtest_signals(
 /// `entries[j*bars..(j+1)*bars]`) on `threads` threads (0: one per core) and returns their grades as
 /// a JSON array in column order. Ctrl-C stops every column within a few milliseconds.
 #[pyfunction]
-#[pyo3(signature = (scenario, symbol, size_json, columns, entries, exits, short_entries=None, short_exits=None, options_json=None, threads=0))]
+#[pyo3(signature = (scenario, symbol, size_json, columns, entries, exits, short_entries=None, short_exits=None, options_json=None, threads=0, stops_json=None))]
 #[allow(clippy::too_many_arguments, reason = "mirrors the Python signature one to one")]
 fn sweep_signals(
     py: Python<'_>,
@@ -547,6 +549,7 @@ fn sweep_signals(
     short_exits: Option<Vec<u8>>,
     options_json: Option<&str>,
     threads: usize,
+    stops_json: Option<&str>,
 ) -> PyResult<String> {
     guard(|| {
         if columns == 0 {
@@ -560,6 +563,8 @@ fn sweep_signals(
             }
             Ok(b.chunks(b.len() / columns).map(|c| c.iter().map(|&x| x != 0).collect()).collect())
         };
+        let stops: vectrade_core::signals::SignalStops =
+            stops_json.map(|j| parse("signal stops", j)).transpose()?.unwrap_or_default();
         let (e, x) = (split("entries", Some(entries))?, split("exits", Some(exits))?);
         let (se, sx) = (split("short_entries", short_entries)?, split("short_exits", short_exits)?);
         let signals: Vec<Signals> = e
@@ -571,6 +576,7 @@ fn sweep_signals(
                 exits,
                 short_entries,
                 short_exits,
+                stops,
             })
             .collect();
         let size: SignalSize = parse("signal size", size_json)?;

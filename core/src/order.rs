@@ -216,6 +216,15 @@ pub struct OrderRequest {
     /// Bracket exit: a limit order closing the filled quantity at this price.
     #[serde(default, deserialize_with = "crate::num::exact::option")]
     pub take_profit: Option<Decimal>,
+    /// Bracket exit levelled from the fill: a stop-loss this fraction of the entry's first fill
+    /// price away (below a long, above a short; `0.02` is 2 %), in (0, 1). Instead of `stop_loss`.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::num::exact::option")]
+    pub stop_loss_fraction: Option<Decimal>,
+    /// Bracket exit levelled from the fill: a take-profit this fraction of the entry's first fill
+    /// price away (above a long, below a short), positive (below 1 for a short). Instead of
+    /// `take_profit`.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::num::exact::option")]
+    pub take_profit_fraction: Option<Decimal>,
     /// Bracket exits: partial limit exits by level.
     #[serde(default)]
     pub trims: Vec<Trim>,
@@ -247,6 +256,8 @@ impl OrderRequest {
             client_order_id: None,
             stop_loss: None,
             take_profit: None,
+            stop_loss_fraction: None,
+            take_profit_fraction: None,
             trims: Vec::new(),
             reasoning: None,
         }
@@ -310,7 +321,26 @@ impl OrderRequest {
 
     /// True when the order carries bracket exits.
     pub fn has_exits(&self) -> bool {
-        self.stop_loss.is_some() || self.take_profit.is_some() || !self.trims.is_empty()
+        self.stop_loss.is_some()
+            || self.take_profit.is_some()
+            || self.stop_loss_fraction.is_some()
+            || self.take_profit_fraction.is_some()
+            || !self.trims.is_empty()
+    }
+
+    /// The stop-loss and take-profit of an entry that filled first at `price`: the absolute
+    /// levels, or those its fractions give from `price` (rounded half-even to 8 decimals).
+    pub fn exit_levels(&self, price: Decimal) -> (Option<Decimal>, Option<Decimal>) {
+        let long = self.side == Side::Buy;
+        let at = |fraction: Decimal, below: bool| {
+            let factor = if below { Decimal::ONE - fraction } else { Decimal::ONE + fraction };
+            // Fractions are below 1 (validated) and prices at most 10^10: no overflow.
+            (price * factor).round_dp_with_strategy(MAX_DECIMALS, rust_decimal::RoundingStrategy::MidpointNearestEven)
+        };
+        (
+            self.stop_loss.or(self.stop_loss_fraction.map(|f| at(f, long))),
+            self.take_profit.or(self.take_profit_fraction.map(|f| at(f, !long))),
+        )
     }
 
     /// Checks the request on its own, without account or market state.
@@ -367,6 +397,23 @@ impl OrderRequest {
             );
         }
         let long = self.side == Side::Buy;
+        for (name, fraction, absolute, below_one) in [
+            ("stop_loss_fraction", self.stop_loss_fraction, self.stop_loss.is_some(), long),
+            ("take_profit_fraction", self.take_profit_fraction, self.take_profit.is_some(), !long),
+        ] {
+            let Some(f) = fraction else { continue };
+            if absolute {
+                let level = name.trim_end_matches("_fraction");
+                return err(ErrorKind::InvalidBracket, format!("give `{level}` or `{name}`, not both"));
+            }
+            if f <= Decimal::ZERO || (below_one && f >= Decimal::ONE) || f.scale() > MAX_DECIMALS {
+                let range = if below_one { "between 0 and 1" } else { "positive" };
+                return err(
+                    ErrorKind::InvalidBracket,
+                    format!("`{name}` must be a fraction {range} with at most {MAX_DECIMALS} decimals, got {f}"),
+                );
+            }
+        }
         if let Some(p) = self.stop_loss {
             check_amount("stop_loss", p, ErrorKind::InvalidPrice)?;
         }
@@ -434,7 +481,9 @@ impl OrderRequest {
     }
 }
 
-use crate::limits::{MAX_CLIENT_ORDER_ID_CHARS, MAX_NAME_CHARS, MAX_REASONING_CHARS, MAX_TRIMS, check_text};
+use crate::limits::{
+    MAX_CLIENT_ORDER_ID_CHARS, MAX_DECIMALS, MAX_NAME_CHARS, MAX_REASONING_CHARS, MAX_TRIMS, check_text,
+};
 pub use crate::limits::{MAX_PRICE, MAX_QUANTITY};
 
 /// Positive, at most [`MAX_QUANTITY`] or [`MAX_PRICE`], at most 8 decimal places.
@@ -603,6 +652,38 @@ mod tests {
             huge.validate().unwrap_err().detail,
             "`quantity` must be at most 1000000000000000, got 1000000000000001"
         );
+    }
+
+    #[test]
+    fn brackets_as_fractions_of_the_fill_are_levelled_from_it_and_checked() {
+        let mut long = OrderRequest::market("AAPL", Side::Buy, dec!(10));
+        long.stop_loss_fraction = Some(dec!(0.02));
+        long.take_profit_fraction = Some(dec!(0.035));
+        assert!(long.validate().is_ok() && long.has_exits());
+        assert_eq!(long.exit_levels(dec!(183.17)), (Some(dec!(179.5066)), Some(dec!(189.580950))));
+        // Half-even to 8 decimals.
+        assert_eq!(long.exit_levels(dec!(0.000000125)).0, Some(dec!(0.00000012)));
+        let mut short = OrderRequest::market("AAPL", Side::Short, dec!(1));
+        short.stop_loss_fraction = Some(dec!(1.5)); // above a short: any positive distance
+        short.take_profit_fraction = Some(dec!(0.5));
+        assert_eq!(short.exit_levels(dec!(100)), (Some(dec!(250)), Some(dec!(50))));
+        let bad = |f: fn(&mut OrderRequest)| {
+            let mut r = OrderRequest::market("AAPL", Side::Buy, dec!(1));
+            f(&mut r);
+            r.validate().unwrap_err().detail
+        };
+        assert!(bad(|r| r.stop_loss_fraction = Some(dec!(1))).contains("between 0 and 1"));
+        assert!(bad(|r| r.take_profit_fraction = Some(dec!(0))).contains("positive"));
+        assert!(bad(|r| r.stop_loss_fraction = Some(dec!(0.000000001))).contains("8 decimals"));
+        assert!(
+            bad(|r| {
+                r.stop_loss = Some(dec!(90));
+                r.stop_loss_fraction = Some(dec!(0.1));
+            })
+            .contains("not both")
+        );
+        short.take_profit_fraction = Some(dec!(1));
+        assert!(short.validate().unwrap_err().detail.contains("between 0 and 1"));
     }
 
     #[test]

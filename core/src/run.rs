@@ -144,6 +144,10 @@ pub struct RunResults {
 /// An action that can carry an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one action per request, matched at once: a box would only add an allocation"
+)]
 pub enum Action {
     /// Queue an order.
     Submit {
@@ -381,6 +385,11 @@ impl Run {
         }
         self.engine.note_request(agent)?;
         self.engine.place(agent, request)
+    }
+
+    /// Moves a working bracket exit's level (the signal API's stops, levelled from the entry's fill).
+    pub(crate) fn reprice_exit(&mut self, agent: AgentId, order_id: u64, price: Decimal) -> Result<()> {
+        self.engine.reprice_exit(agent, order_id, price)
     }
 
     /// Cancels a working order.

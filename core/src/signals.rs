@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::AgentId;
 use crate::error::{ErrorKind, Result, err};
 use crate::interrupt::Interrupt;
-use crate::order::{OrderRequest, Side};
+use crate::order::{OrderRequest, OrderRole, Side};
 use crate::risk::RiskProfile;
 use crate::run::{Run, RunOptions};
 use crate::scenario::Scenario;
@@ -25,6 +25,54 @@ pub enum SignalSize {
     EquityPct(Decimal),
 }
 
+/// Exits every entry carries, as fractions of its entry price (vectorbt's `sl_stop`, `tp_stop` and
+/// `sl_trail`). They are the engine's bracket orders: the entry's stop-loss (a stop order) and
+/// take-profit (a limit order), one-cancels-other, sized to what filled, levelled from the entry's
+/// first fill price (`price × (1 − sl_stop)` below a long, `× (1 + sl_stop)` above a short, the
+/// take-profit the other way; rounded half-even to 8 decimals) and working from the bar after the
+/// fill, so they fill by the engine's gap and intrabar rules as any bracket does. With `sl_trail`
+/// the stop follows the best price: after each bar, a long's stop rises to that bar's high
+/// × (1 − sl_stop) when that is higher (a short's falls to its low × (1 + sl_stop)), for the bars
+/// after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalStops {
+    /// Stop-loss distance, a fraction of the entry price in (0, 1).
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
+    pub sl_stop: Option<Decimal>,
+    /// Take-profit distance, a positive fraction of the entry price (below 1 for shorts).
+    #[serde(default, deserialize_with = "crate::num::exact::option")]
+    pub tp_stop: Option<Decimal>,
+    /// The stop-loss trails the best price since the entry.
+    #[serde(default)]
+    pub sl_trail: bool,
+}
+
+impl SignalStops {
+    fn check(&self, shorts: bool) -> Result<()> {
+        if let Some(sl) = self.sl_stop
+            && !(sl > Decimal::ZERO && sl < Decimal::ONE)
+        {
+            return err(ErrorKind::InvalidArgument, format!("sl_stop must be a fraction between 0 and 1, got {sl}"));
+        }
+        if let Some(tp) = self.tp_stop
+            && tp <= Decimal::ZERO
+        {
+            return err(ErrorKind::InvalidArgument, format!("tp_stop must be a positive fraction, got {tp}"));
+        }
+        if let Some(tp) = self.tp_stop
+            && shorts
+            && tp >= Decimal::ONE
+        {
+            return err(ErrorKind::InvalidArgument, format!("tp_stop must be below 1 with short entries, got {tp}"));
+        }
+        if self.sl_trail && self.sl_stop.is_none() {
+            return err(ErrorKind::InvalidArgument, "sl_trail needs sl_stop (the distance it trails at)");
+        }
+        Ok(())
+    }
+}
+
 /// What to trade on which bars. Flags are indexed by the symbol's own bars (`flags[i]` is decided
 /// at the close of its `i`-th bar and acts at the next one).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -37,6 +85,8 @@ pub struct Signals {
     pub short_entries: Vec<bool>,
     /// Close the short; empty when not given.
     pub short_exits: Vec<bool>,
+    /// Stop-loss and take-profit of every entry.
+    pub stops: SignalStops,
 }
 
 /// Runs `signals` on `symbol` of `scenario` for one agent and returns the finished run.
@@ -96,6 +146,7 @@ pub fn backtest_signals_interruptible(
         }
         _ => {}
     }
+    signals.stops.check(signals.short_entries.iter().any(|&f| f))?;
     let flag = |v: &Vec<bool>, i: usize| v.get(i).copied().unwrap_or(false);
     let mut run = Run::with_options(scenario, options)?;
     run.set_interrupt(interrupt);
@@ -107,7 +158,15 @@ pub fn backtest_signals_interruptible(
         .sum();
     run.reserve_orders(agent, flagged)?;
     let mut last_decided = None;
+    // The latest entry and its stop-loss, when the stop trails.
+    let mut trail = Trail::default();
     while !run.is_done() {
+        // The bar just applied moves a trailing stop, for the bars after it.
+        if let Some(sl) = signals.stops.sl_stop
+            && trail.entry.is_some()
+        {
+            trail.after_bar(&mut run, agent, series, sl)?;
+        }
         if let Some(i) = run.series_cursor(series)
             && last_decided != Some(i)
         {
@@ -121,10 +180,10 @@ pub fn backtest_signals_interruptible(
             let held = run.engine().account(agent)?.positions[series].quantity;
             let mut flat = held.is_zero();
             if held > Decimal::ZERO && exit_long && !enter_long {
-                place(&mut run, agent, symbol, Side::Sell, held)?;
+                place(&mut run, agent, OrderRequest::market(symbol, Side::Sell, held))?;
                 flat = true;
             } else if held < Decimal::ZERO && exit_short && !enter_short {
-                place(&mut run, agent, symbol, Side::Cover, -held)?;
+                place(&mut run, agent, OrderRequest::market(symbol, Side::Cover, -held))?;
                 flat = true;
             }
             let open = if enter_long && !exit_long {
@@ -143,7 +202,15 @@ pub fn backtest_signals_interruptible(
                         (equity * p / Decimal::ONE_HUNDRED / close).floor().max(Decimal::ONE)
                     }
                 };
-                place(&mut run, agent, symbol, side, quantity)?;
+                let mut request = OrderRequest::market(symbol, side, quantity);
+                // The engine levels the bracket from the entry's first fill.
+                request.stop_loss_fraction = signals.stops.sl_stop;
+                request.take_profit_fraction = signals.stops.tp_stop;
+                if let Some(id) = place(&mut run, agent, request)?
+                    && signals.stops.sl_trail
+                {
+                    trail = Trail { entry: Some(id), stop: None };
+                }
             }
         }
         run.advance(1)?;
@@ -151,13 +218,61 @@ pub fn backtest_signals_interruptible(
     Ok((run, agent))
 }
 
-/// Places a signal's order; a refusal (buying power after a loss, ...) skips the signal, as an
-/// agent would, and stays in the order history with its reason.
-fn place(run: &mut Run, agent: AgentId, symbol: &str, side: Side, quantity: Decimal) -> Result<()> {
-    match run.place(agent, OrderRequest::market(symbol, side, quantity)) {
-        Ok(_) => Ok(()),
+/// A trailing stop: the latest entry's stop-loss, raised (a long's) after each bar to that bar's
+/// high × (1 − `sl_stop`) when higher, lowered (a short's) to its low × (1 + `sl_stop`).
+#[derive(Default)]
+struct Trail {
+    entry: Option<u64>,
+    /// The stop-loss exit, once the entry filled.
+    stop: Option<u64>,
+}
+
+impl Trail {
+    fn after_bar(&mut self, run: &mut Run, agent: AgentId, series: usize, sl: Decimal) -> Result<()> {
+        let Some(entry) = self.entry else { return Ok(()) };
+        if self.stop.is_none() {
+            let engine = run.engine();
+            let order = engine.order(agent, entry)?;
+            if order.filled_quantity.is_zero() {
+                if !order.status.is_working() {
+                    self.entry = None; // never filled: nothing to trail
+                }
+                return Ok(());
+            }
+            self.stop = engine
+                .orders(agent)?
+                .iter()
+                .find(|o| o.parent_id == Some(entry) && o.role == OrderRole::StopLoss)
+                .map(|o| o.id);
+        }
+        let Some(stop) = self.stop else { return Ok(()) };
+        let exit = run.engine().order(agent, stop)?;
+        let (Some(level), true) = (exit.request.stop_price, exit.status.is_working()) else {
+            *self = Trail::default(); // the stop filled or was cancelled: the trade is over
+            return Ok(());
+        };
+        let Some(i) = run.series_cursor(series) else { return Ok(()) };
+        let bar = &run.scenario().series()[series].bars[i];
+        let short = run.engine().order(agent, entry)?.request.side == Side::Short;
+        let mut probe = OrderRequest::market("", if short { Side::Short } else { Side::Buy }, Decimal::ONE);
+        probe.stop_loss_fraction = Some(sl);
+        let (best, _) = probe.exit_levels(if short { bar.low } else { bar.high });
+        if let Some(best) = best
+            && (if short { best < level } else { best > level })
+        {
+            run.reprice_exit(agent, stop, best)?;
+        }
+        Ok(())
+    }
+}
+
+/// Places a signal's order and returns its id; a refusal (buying power after a loss, ...) skips the
+/// signal, as an agent would, and stays in the order history with its reason.
+fn place(run: &mut Run, agent: AgentId, request: OrderRequest) -> Result<Option<u64>> {
+    match run.place(agent, request) {
+        Ok(id) => Ok(Some(id)),
         Err(e) if matches!(e.family(), crate::ErrorFamily::OrderRejected | crate::ErrorFamily::RiskLimitExceeded) => {
-            Ok(())
+            Ok(None)
         }
         Err(e) => Err(e),
     }

@@ -224,6 +224,9 @@ proptest! {
             client_order_id: coid,
             stop_loss: sl.map(|v| Decimal::new(i64::from(v), 2)),
             take_profit: tp.map(|v| Decimal::new(i64::from(v), 2)),
+            // A fraction beside an absolute level is refused; alone, any value is checked.
+            stop_loss_fraction: tp.map(|v| Decimal::new(i64::from(v), 4)),
+            take_profit_fraction: sl.map(|v| Decimal::new(i64::from(v), 3)),
             trims: Vec::new(),
             reasoning: None,
         };

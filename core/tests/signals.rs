@@ -33,6 +33,7 @@ fn signals_fill_like_the_same_orders_placed_by_an_agent() {
         exits: exits.clone(),
         short_entries: shorts.clone(),
         short_exits: covers.clone(),
+        stops: Default::default(),
     };
     let (run, a) =
         backtest_signals(sc.clone(), "X", &signals, SignalSize::Units(d("5")), RunOptions::default()).unwrap();

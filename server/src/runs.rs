@@ -23,8 +23,8 @@ use crate::store::{Durable, Store, StoreError, append_log, lock_state, settle, w
 pub enum Command {
     /// Queue an order.
     Submit {
-        /// The order.
-        order: OrderRequest,
+        /// The order (boxed: the other commands are small).
+        order: Box<OrderRequest>,
     },
     /// Cancel a working order.
     Cancel {
@@ -89,7 +89,7 @@ impl Live {
         let agent = self.agent;
         let run = &mut self.run;
         match command {
-            Command::Submit { order } => run.submit(agent, order.clone()).map(|o| Output::Order(Box::new(o))),
+            Command::Submit { order } => run.submit(agent, (**order).clone()).map(|o| Output::Order(Box::new(o))),
             Command::Cancel { order_id } => run.cancel(agent, *order_id).map(|o| Output::Order(Box::new(o))),
             Command::Step { count } => run.step(*count).map(Output::Step),
             Command::HoldUntilEnd { max_bars, require_flat } => {

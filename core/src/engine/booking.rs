@@ -189,7 +189,7 @@ impl OrderBook for AgentBook<'_> {
             booked.ended.push(ex.order_id);
         }
         if let Some(entry) = entry {
-            self.attach_exits(&entry, quantity, &mut booked);
+            self.attach_exits(&entry, quantity, ex.price, &mut booked);
         }
         if !side.opens() {
             self.after_reduction(ex.order_id, role, parent_id, &mut booked);
@@ -202,13 +202,23 @@ impl AgentBook<'_> {
     /// Creates the bracket's exits on the entry's first fill and keeps them sized to what the entry
     /// has filled: the stop-loss and take-profit grow by each entry fill, and each trim is its
     /// quantity scaled by the filled share of the entry (whole units for a whole-unit entry).
-    fn attach_exits(&mut self, entry: &Order, quantity: Decimal, booked: &mut Booked) {
+    fn attach_exits(&mut self, entry: &Order, quantity: Decimal, price: Decimal, booked: &mut Booked) {
         let filled = entry.filled_quantity + quantity;
         let mut wanted: Vec<(OrderRole, OrderType, Decimal, ExitSize)> = Vec::new();
-        if let Some(p) = entry.request.stop_loss {
+        // Levels given as fractions are set from the first fill's price (`price` then) and kept
+        // on the entry's request, as if it had carried them.
+        let (stop_loss, take_profit) = if entry.filled_quantity.is_zero() {
+            let levels = entry.request.exit_levels(price);
+            let stored = self.agent().order_mut(entry.id);
+            (stored.request.stop_loss, stored.request.take_profit) = levels;
+            levels
+        } else {
+            (entry.request.stop_loss, entry.request.take_profit)
+        };
+        if let Some(p) = stop_loss {
             wanted.push((OrderRole::StopLoss, OrderType::Stop, p, ExitSize::Grow(quantity)));
         }
-        if let Some(p) = entry.request.take_profit {
+        if let Some(p) = take_profit {
             wanted.push((OrderRole::TakeProfit, OrderType::Limit, p, ExitSize::Grow(quantity)));
         }
         for t in &entry.request.trims {

@@ -336,6 +336,35 @@ impl Engine {
         Ok(&self.agent(id)?.orders)
     }
 
+    /// Moves the level of a working bracket exit: a stop-loss's stop price or a take-profit's
+    /// limit, and the entry's own `stop_loss` / `take_profit` with it. For the signal API, whose
+    /// stops are fractions of the entry's fill price; an exit is only matched from the bar after
+    /// its entry filled, so a level set before that bar is as if the entry had carried it.
+    pub(crate) fn reprice_exit(&mut self, id: AgentId, order_id: u64, price: Decimal) -> Result<()> {
+        let a = self.agent_mut(id)?;
+        let Some(exit) = a.order(order_id) else {
+            return err(ErrorKind::OrderNotFound, format!("no order {order_id} for this agent"));
+        };
+        if !exit.status.is_working() {
+            return err(ErrorKind::OrderNotCancellable, format!("order {order_id} is no longer working"));
+        }
+        let (role, parent) = (exit.role, exit.parent_id);
+        let o = a.order_mut(order_id);
+        match role {
+            OrderRole::StopLoss => o.request.stop_price = Some(price),
+            OrderRole::TakeProfit => o.request.limit_price = Some(price),
+            _ => return err(ErrorKind::InvalidArgument, format!("order {order_id} is not a stop-loss or take-profit")),
+        }
+        if let Some(parent) = parent {
+            let entry = a.order_mut(parent);
+            match role {
+                OrderRole::StopLoss => entry.request.stop_loss = Some(price),
+                _ => entry.request.take_profit = Some(price),
+            }
+        }
+        Ok(())
+    }
+
     /// One order of the agent.
     pub fn order(&self, id: AgentId, order_id: u64) -> Result<&Order> {
         self.agent(id)?

@@ -161,6 +161,7 @@ def backtest_signals(
     short_entries: Optional[bytes] = None,
     short_exits: Optional[bytes] = None,
     options_json: Optional[str] = None,
+    stops_json: Optional[str] = None,
 ) -> Run: ...
 def sweep_signals(
     scenario: Scenario,
@@ -173,6 +174,7 @@ def sweep_signals(
     short_exits: Optional[bytes] = None,
     options_json: Optional[str] = None,
     threads: int = 0,
+    stops_json: Optional[str] = None,
 ) -> str: ...
 def catalog_entries() -> list[tuple[str, str, str]]: ...
 def causality_cuts(n: int) -> list[int]: ...

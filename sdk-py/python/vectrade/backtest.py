@@ -389,11 +389,23 @@ def backtest_signals(
     symbol: Optional[str] = None,
     size: Optional[DecimalLike] = None,
     size_pct: Optional[DecimalLike] = None,
+    sl_stop: Optional[OrderNumber] = None,
+    tp_stop: Optional[OrderNumber] = None,
+    sl_trail: bool = False,
+    fees: Optional[OrderNumber] = None,
     intrabar_path: str = "nearest_extreme_first",
     **rules: Any,
 ) -> Backtest:
     """A vectorised backtest: entry and exit flags per bar, run entirely inside the engine (no
     Python call per bar), for parameter sweeps.
+
+    Stops, as vectorbt names them: ``sl_stop`` and ``tp_stop`` are fractions of the entry price
+    (``sl_stop=0.05``: a stop 5 % below a long's entry, above a short's), ``sl_trail=True`` makes the
+    stop trail the best price since the entry. They are the engine's bracket orders (stop-loss and
+    take-profit, one cancelling the other), levelled from the entry's fill and filling by the
+    engine's gap and intrabar rules (ARCHITECTURE.md); a trailing stop moves after each bar to
+    that bar's high × (1 − ``sl_stop``) for a long when higher. ``fees`` is a commission as a
+    fraction of each fill's value (``fees=0.001``: 10 bps), replacing the scenario's.
 
     ``data`` is a :class:`Scenario` (with ``symbol`` when its universe has several), a pandas
     DataFrame of OHLC(V) bars, or a Series / array of prices (each price becomes a flat bar). Flags
@@ -405,7 +417,7 @@ def backtest_signals(
     """
     from ._convert import dumps
 
-    scenario, symbol, index = _signal_inputs(data, symbol, rules)
+    scenario, symbol, index = _signal_inputs(_with_fees(data, fees, rules), symbol, rules)
     wire_size = _size_wire(size, size_pct)
     native = _native.backtest_signals(
         scenario._native,
@@ -416,6 +428,7 @@ def backtest_signals(
         _flag_bytes("short_entries", short_entries, index),
         _flag_bytes("short_exits", short_exits, index),
         dumps({"intrabar_path": intrabar_path}),
+        _stops_wire(sl_stop, tp_stop, sl_trail),
     )
     return Backtest(Run(native, scenario), None)
 
@@ -437,6 +450,38 @@ def _signal_inputs(data: Any, symbol: Optional[str], rules: Dict[str, Any]) -> T
             raise invalid("invalid_argument", f"`symbol` is needed: the universe is {scenario.universe}")
         symbol = scenario.universe[0]
     return scenario, symbol, getattr(data, "index", None)
+
+
+def _stops_wire(sl_stop: Optional[OrderNumber], tp_stop: Optional[OrderNumber], sl_trail: bool) -> Optional[str]:
+    """The engine's signal stops as JSON, or None without any."""
+    from ._convert import dumps
+
+    if not isinstance(sl_trail, bool):
+        raise invalid("invalid_argument", f"`sl_trail` must be True or False, got {sl_trail!r}")
+    if sl_stop is None and tp_stop is None and not sl_trail:
+        return None
+    stops: Dict[str, Any] = {"sl_trail": sl_trail}
+    if sl_stop is not None:
+        stops["sl_stop"] = order_decimal(sl_stop, "sl_stop")
+    if tp_stop is not None:
+        stops["tp_stop"] = order_decimal(tp_stop, "tp_stop")
+    return dumps(stops)
+
+
+def _with_fees(data: Any, fees: Optional[OrderNumber], rules: Dict[str, Any]) -> Any:
+    """``fees`` (a fraction of each fill's value) as the commission rule: on a scenario's bars, or
+    among ``rules`` for a scenario built from data."""
+    if fees is None:
+        return data
+    bps = order_decimal(fees, "fees") * 10_000
+    if bps < 0:
+        raise invalid("invalid_argument", f"`fees` must be 0 or more, got {fees!r}")
+    if "commission" in rules:
+        raise invalid("invalid_argument", "give `fees` or a `commission` rule, not both")
+    if isinstance(data, Scenario):
+        return data.with_rules(commission={"bps": bps})
+    rules["commission"] = {"bps": bps}
+    return data
 
 
 def _size_wire(size: Optional[DecimalLike], size_pct: Optional[DecimalLike]) -> Dict[str, Any]:

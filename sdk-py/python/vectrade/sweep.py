@@ -17,7 +17,7 @@ import os
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
 from . import _native
-from ._convert import DecimalLike, count, dumps, invalid
+from ._convert import DecimalLike, OrderNumber, count, dumps, invalid
 from .models import Results
 from .scenarios import Scenario
 
@@ -114,6 +114,10 @@ def sweep(
     symbol: Optional[str] = None,
     size: Optional[DecimalLike] = None,
     size_pct: Optional[DecimalLike] = None,
+    sl_stop: Optional[OrderNumber] = None,
+    tp_stop: Optional[OrderNumber] = None,
+    sl_trail: bool = False,
+    fees: Optional[OrderNumber] = None,
     threads: Optional[int] = None,
     executor: Executor = None,
     progress: Progress = None,
@@ -129,7 +133,8 @@ def sweep(
       ``(entries, exits, short_entries, short_exits)`` — flag arrays as
       :func:`vectrade.backtest_signals` takes them: all flags are computed first, then the whole
       sweep runs in the engine on ``threads`` threads (default one per core); ``symbol``,
-      ``size`` / ``size_pct`` and ``rules`` are those of :func:`~vectrade.backtest_signals`; or
+      ``size`` / ``size_pct``, the stops ``sl_stop`` / ``tp_stop`` / ``sl_trail``, ``fees`` and
+      ``rules`` are those of :func:`~vectrade.backtest_signals`; or
     - a :class:`vectrade.Strategy` subclass whose parameters (class attributes) the grid sets:
       each combination is ``vt.backtest(strategy(**params), data)``, one process per core (or
       ``threads`` processes). ``data`` is a :class:`Scenario` or a built-in slug. The class must be
@@ -147,17 +152,18 @@ def sweep(
 
     combos = combinations(grid, where)
     if isinstance(strategy, type) and issubclass(strategy, Strategy):
-        return _sweep_strategies(strategy, data, combos, metric, threads, executor, progress, intrabar_path,
-                                 symbol=symbol, size=size, size_pct=size_pct, rules=rules)
+        signal_only = {"symbol": symbol, "size": size, "size_pct": size_pct, "sl_stop": sl_stop, "tp_stop": tp_stop,
+                       "sl_trail": sl_trail or None, "fees": fees, **rules}
+        return _sweep_strategies(strategy, data, combos, metric, threads, executor, progress, intrabar_path, signal_only)
     if isinstance(strategy, Strategy):
         raise invalid("invalid_argument", f"sweep takes the Strategy class ({type(strategy).__name__}), not an instance: the grid sets its parameters")
     if not callable(strategy):
         raise invalid("invalid_argument", f"`strategy` must be a signal function or a Strategy subclass, got {type(strategy).__name__}")
     import numpy as np
 
-    from .backtest import _signal_inputs
+    from .backtest import _signal_inputs, _with_fees
 
-    scenario, symbol, _ = _signal_inputs(data, symbol, rules)
+    scenario, symbol, _ = _signal_inputs(_with_fees(data, fees, rules), symbol, rules)
     close = np.frombuffer(_close_column(scenario, symbol), dtype="<f8")
     columns: List[Tuple[Any, ...]] = []
     for params in combos:
@@ -170,8 +176,8 @@ def sweep(
     stacked = [np.column_stack([np.asarray(c[k]) for c in columns]) if len(columns[0]) > k else None for k in range(4)]
     return sweep_signals(
         scenario, stacked[0], stacked[1], combos, short_entries=stacked[2], short_exits=stacked[3], metric=metric,
-        symbol=symbol, size=size, size_pct=size_pct, threads=threads, executor=executor, progress=progress,
-        intrabar_path=intrabar_path,
+        symbol=symbol, size=size, size_pct=size_pct, sl_stop=sl_stop, tp_stop=tp_stop, sl_trail=sl_trail,
+        threads=threads, executor=executor, progress=progress, intrabar_path=intrabar_path,
     )
 
 
@@ -187,6 +193,10 @@ def sweep_signals(
     symbol: Optional[str] = None,
     size: Optional[DecimalLike] = None,
     size_pct: Optional[DecimalLike] = None,
+    sl_stop: Optional[OrderNumber] = None,
+    tp_stop: Optional[OrderNumber] = None,
+    sl_trail: bool = False,
+    fees: Optional[OrderNumber] = None,
     threads: Optional[int] = None,
     executor: Executor = None,
     progress: Progress = None,
@@ -200,9 +210,10 @@ def sweep_signals(
     :func:`sweep`."""
     import numpy as np
 
-    from .backtest import Backtest, _flag_bytes, _signal_inputs, _size_wire, backtest_signals
+    from .backtest import Backtest, _flag_bytes, _signal_inputs, _size_wire, _stops_wire, _with_fees, backtest_signals
 
-    scenario, symbol, _ = _signal_inputs(data, symbol, rules)
+    scenario, symbol, _ = _signal_inputs(_with_fees(data, fees, rules), symbol, rules)
+    stops_json = _stops_wire(sl_stop, tp_stop, sl_trail)
     grids = {"entries": entries, "exits": exits, "short_entries": short_entries, "short_exits": short_exits}
     arrays: Dict[str, Optional[Any]] = {}
     columns = 0
@@ -241,7 +252,7 @@ def sweep_signals(
             return b"".join(_flag_bytes(name, arr[:, j], None) or b"" for j in range(lo, hi))
 
         return (scenario, symbol, size_json, hi - lo, block("entries") or b"", block("exits") or b"",
-                block("short_entries"), block("short_exits"), options, thread_count)
+                block("short_entries"), block("short_exits"), options, thread_count, stops_json)
 
     if executor is None:
         graded = _grade_signals(*part(0, columns))
@@ -259,31 +270,33 @@ def sweep_signals(
         pick = {k: (None if v is None else v[:, j]) for k, v in arrays.items()}
         return backtest_signals(
             scenario, pick["entries"], pick["exits"], short_entries=pick["short_entries"],
-            short_exits=pick["short_exits"], symbol=symbol, size=size, size_pct=size_pct, intrabar_path=intrabar_path,
+            short_exits=pick["short_exits"], symbol=symbol, size=size, size_pct=size_pct, sl_stop=sl_stop,
+            tp_stop=tp_stop, sl_trail=sl_trail, intrabar_path=intrabar_path,
         )
 
     return Sweep(metric, names, rows, rerun)
 
 
 def _grade_signals(scenario: Scenario, symbol: str, size_json: str, columns: int, entries: bytes, exits: bytes,
-                   short_entries: Optional[bytes], short_exits: Optional[bytes], options: str, threads: int) -> List[Any]:
+                   short_entries: Optional[bytes], short_exits: Optional[bytes], options: str, threads: int,
+                   stops_json: Optional[str]) -> List[Any]:
     """One part of a signal sweep, in the engine (here, or on a worker): the grades as JSON values."""
     graded: List[Any] = json.loads(_native.sweep_signals(
         scenario._native, symbol, size_json, columns, entries, exits, short_entries, short_exits, options, threads,
+        stops_json,
     ))
     return graded
 
 
 def _sweep_strategies(
     strategy: type, data: Any, combos: List[Dict[str, Any]], metric: str, processes: Optional[int],
-    executor: Executor, progress: Progress, intrabar_path: str, *, symbol: Optional[str], size: Any, size_pct: Any,
-    rules: Dict[str, Any],
+    executor: Executor, progress: Progress, intrabar_path: str, signal_only: Dict[str, Any],
 ) -> Sweep:
     from . import scenarios
     from .backtest import backtest
 
-    if symbol is not None or size is not None or size_pct is not None or rules:
-        given = sorted(k for k, v in {"symbol": symbol, "size": size, "size_pct": size_pct, **rules}.items() if v is not None)
+    given = sorted(k for k, v in signal_only.items() if v is not None)
+    if given:
         raise invalid("invalid_argument", f"{given} apply to signal sweeps; a Strategy decides its own orders")
     scenario = scenarios.get(data) if isinstance(data, str) else data
     if not isinstance(scenario, Scenario):

@@ -324,7 +324,7 @@ async fn queue_trade(
     let (handle, scenario) = owned_run(&state, &caller, &id)?;
     let (order, key) = order_request(trade).map_err(|e| engine_err(&e))?;
     let idem = idempotency(key, &order)?;
-    let command = Command::Submit { order };
+    let command = Command::Submit { order: Box::new(order) };
     state
         .runs
         .execute(&state.store, &handle, scenario, command, idem, |_, output| match output {
