@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, 
 
 from . import _native
 from ._convert import count, invalid, to_datetime
+from .backtest import _order, _OrderVerbs
 from .models import Bar, Order, PlacedOrder, Side, order_keywords
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def crossings(a: RemoteIndicator, b: RemoteIndicator) -> RemoteIndicator:
     return RemoteIndicator(a._symbol, lambda _own: crossed(a._values, b._values), values, a._registry)
 
 
-class RemoteContext:
+class RemoteContext(_OrderVerbs):
     """What a strategy sees and does at one bar of a remote run: the same API as
     :class:`vectrade.backtest.Context`, answered from the bars and fills the server sent (reads
     make no request) and with orders sent to the server as they are placed."""
@@ -250,29 +251,6 @@ class RemoteContext:
             raise invalid("invalid_argument", "trims are not part of the benchmark API's orders: place the exits as their own orders")
         return placed_order(self._run.trade(order)["order"])
 
-    def buy(self, symbol: str, quantity: Any, *, limit: Any = None, **kw: Any) -> int:
-        """A market buy, or a limit buy with ``limit=``; returns the order id."""
-        return self._place(symbol, "buy", quantity, limit, kw)
-
-    def sell(self, symbol: str, quantity: Any, *, limit: Any = None, **kw: Any) -> int:
-        """A market (or ``limit=``) sell closing part or all of a long; returns the order id."""
-        return self._place(symbol, "sell", quantity, limit, kw)
-
-    def short(self, symbol: str, quantity: Any, *, limit: Any = None, **kw: Any) -> int:
-        """A market (or ``limit=``) short, when shorting is enabled; returns the order id."""
-        return self._place(symbol, "short", quantity, limit, kw)
-
-    def cover(self, symbol: str, quantity: Any, *, limit: Any = None, **kw: Any) -> int:
-        """A market (or ``limit=``) cover of part or all of a short; returns the order id."""
-        return self._place(symbol, "cover", quantity, limit, kw)
-
-    def close_position(self, symbol: str) -> Optional[int]:
-        """A market order closing the whole position in ``symbol``; its id, or None when flat."""
-        held = self.position(symbol)
-        if held == 0:
-            return None
-        return self._place(symbol, "sell" if held > 0 else "cover", abs(held), None, {})
-
     def order(self, order_id: int) -> PlacedOrder:
         """The order with this id as it stands now (one request)."""
         for o in self._run.orders()["orders"]:
@@ -291,8 +269,6 @@ class RemoteContext:
         return [placed_order(o) for o in self._run.orders("open")["orders"]]
 
     def _place(self, symbol: str, side: Side, quantity: Any, limit: Any, kw: Dict[str, Any]) -> int:
-        from .backtest import _order
-
         if kw:
             order_keywords(f"ctx.{side}", kw)
         return self.submit(_order(self._symbol(symbol), side, quantity, limit, kw)).id

@@ -81,7 +81,46 @@ def crossings(a: Any, b: Any) -> Any:
     return _native.crossings(a, b)
 
 
-class Context:
+class _OrderVerbs:
+    """The order verbs of a strategy's context, written once for the local and the remote one:
+    each ends in the context's own ``_place``."""
+
+    __slots__ = ()
+
+    def position(self, symbol: str) -> Decimal:  # each context reads its account its own way
+        raise NotImplementedError
+
+    def _place(self, symbol: str, side: Side, quantity: Any, limit: Any, kw: Dict[str, Any]) -> int:
+        raise NotImplementedError
+
+    def buy(self, symbol: str, quantity: OrderNumber, *, limit: Optional[OrderNumber] = None, **kw: Any) -> int:
+        """A market buy, or a limit buy with ``limit=``; returns the order id. Other keywords
+        (``stop_loss=``, ``time_in_force=``, ...) go to :class:`Order`. Quantities and prices may be
+        floats (``limit=ctx.close(s) * 0.99``), read as the digits of their shortest representation
+        as :class:`Order` reads them."""
+        return self._place(symbol, "buy", quantity, limit, kw)
+
+    def sell(self, symbol: str, quantity: OrderNumber, *, limit: Optional[OrderNumber] = None, **kw: Any) -> int:
+        """A market (or ``limit=``) sell closing part or all of a long; returns the order id."""
+        return self._place(symbol, "sell", quantity, limit, kw)
+
+    def short(self, symbol: str, quantity: OrderNumber, *, limit: Optional[OrderNumber] = None, **kw: Any) -> int:
+        """A market (or ``limit=``) short, when shorting is enabled; returns the order id."""
+        return self._place(symbol, "short", quantity, limit, kw)
+
+    def cover(self, symbol: str, quantity: OrderNumber, *, limit: Optional[OrderNumber] = None, **kw: Any) -> int:
+        """A market (or ``limit=``) cover of part or all of a short; returns the order id."""
+        return self._place(symbol, "cover", quantity, limit, kw)
+
+    def close_position(self, symbol: str) -> Optional[int]:
+        """A market order closing the whole position in ``symbol``; its id, or None when flat."""
+        held = self.position(symbol)
+        if held == 0:
+            return None
+        return self._place(symbol, "sell" if held > 0 else "cover", abs(held), None, {})
+
+
+class Context(_OrderVerbs):
     """What a strategy sees and does at one bar. Cheap to use on every bar: the price getters
     return floats straight from the engine without building objects."""
 
@@ -211,32 +250,6 @@ class Context:
     def submit(self, order: Order) -> PlacedOrder:
         """Queues any order; refusals raise the engine's errors (``OrderRejected``, ...)."""
         return self._run.submit(order)
-
-    def buy(self, symbol: str, quantity: OrderNumber, *, limit: Optional[OrderNumber] = None, **kw: Any) -> int:
-        """A market buy, or a limit buy with ``limit=``; returns the order id. Other keywords
-        (``stop_loss=``, ``time_in_force=``, ...) go to :class:`Order`. Quantities and prices may be
-        floats (``limit=ctx.close(s) * 0.99``), read as the digits of their shortest representation
-        as :class:`Order` reads them."""
-        return self._place(symbol, "buy", quantity, limit, kw)
-
-    def sell(self, symbol: str, quantity: OrderNumber, *, limit: Optional[OrderNumber] = None, **kw: Any) -> int:
-        """A market (or ``limit=``) sell closing part or all of a long; returns the order id."""
-        return self._place(symbol, "sell", quantity, limit, kw)
-
-    def short(self, symbol: str, quantity: OrderNumber, *, limit: Optional[OrderNumber] = None, **kw: Any) -> int:
-        """A market (or ``limit=``) short, when shorting is enabled; returns the order id."""
-        return self._place(symbol, "short", quantity, limit, kw)
-
-    def cover(self, symbol: str, quantity: OrderNumber, *, limit: Optional[OrderNumber] = None, **kw: Any) -> int:
-        """A market (or ``limit=``) cover of part or all of a short; returns the order id."""
-        return self._place(symbol, "cover", quantity, limit, kw)
-
-    def close_position(self, symbol: str) -> Optional[int]:
-        """A market order closing the whole position in ``symbol``; its id, or None when flat."""
-        held = self.position(symbol)
-        if held == 0:
-            return None
-        return self._place(symbol, "sell" if held > 0 else "cover", abs(held), None, {})
 
     def order(self, order_id: int) -> PlacedOrder:
         """The order with this id as it stands now (status, fills, ...)."""

@@ -61,15 +61,17 @@ def _strategy_class(module: Any, path: str) -> Optional[type]:
     return leaves[0] if leaves else None
 
 
-def load_strategy(path: str) -> Any:
-    """The strategy a Python file defines: its one Strategy subclass, else its on_bar(ctx)."""
+def load_strategy(path: str, function: str = "on_bar(ctx)") -> Any:
+    """The strategy a Python file defines: its one Strategy subclass, else its ``function``
+    (``on_bar(ctx)`` for a backtest, ``signals(close, **params)`` for a sweep)."""
     module = _load_module(path)
     found = _strategy_class(module, path)
     if found is not None:
         return found
-    if callable(getattr(module, "on_bar", None)):
-        return module.on_bar
-    raise SystemExit(f"error: {path} defines no Strategy subclass and no on_bar(ctx) function")
+    name = function.split("(")[0]
+    if callable(getattr(module, name, None)):
+        return getattr(module, name)
+    raise SystemExit(f"error: {path} defines no Strategy subclass and no {function} function")
 
 
 def _run(strategy: Any, slug: str, agent: str, report_path: Optional[str], as_json: bool) -> int:
@@ -130,7 +132,7 @@ def _number(text: str) -> Any:
 def _sweep(args: argparse.Namespace) -> int:
     from .sweep import sweep
 
-    strategy = _sweep_target(args.strategy)
+    strategy = load_strategy(args.strategy, "signals(close, **params)")
     grid = parse_grid(args.grid)
     scenario = scenarios.get(args.scenario)
     quiet = args.json or not sys.stderr.isatty()
@@ -158,17 +160,6 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _cell(v: Any) -> str:
     return f"{v:.4f}" if isinstance(v, float) else str(v)
-
-
-def _sweep_target(path: str) -> Any:
-    """A file's Strategy subclass, else its ``signals(close, **params)`` function."""
-    module = _load_module(path)
-    found = _strategy_class(module, path)
-    if found is not None:
-        return found
-    if callable(getattr(module, "signals", None)):
-        return module.signals
-    raise SystemExit(f"error: {path} defines no Strategy subclass and no signals(close, **params) function")
 
 
 def main(argv: Optional[List[str]] = None) -> int:
