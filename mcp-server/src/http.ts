@@ -25,6 +25,25 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+function isLoopbackAuthority(authority: string | undefined): boolean {
+  if (authority === undefined) return false;
+  try {
+    return LOOPBACK.has(new URL(`http://${authority}`).hostname);
+  } catch {
+    return false;
+  }
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    return LOOPBACK.has(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
+}
+
 const isInitialize = (body: unknown): boolean =>
   (Array.isArray(body) ? body : [body]).some((m) => m !== null && typeof m === "object" && (m as { method?: unknown }).method === "initialize");
 
@@ -55,7 +74,15 @@ export async function serveHttp(backend: Backend, options: { port?: number; host
     return session;
   }
 
+  const loopback = LOOPBACK.has(host);
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // DNS rebinding: a server bound to loopback answers only requests addressed to loopback, from loopback pages
+    if (loopback && (!isLoopbackAuthority(req.headers.host) || (req.headers.origin !== undefined && !isLoopbackOrigin(req.headers.origin)))) {
+      res.writeHead(403, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ detail: "this MCP server listens on loopback: Host and Origin must be loopback addresses" }));
+      return;
+    }
     const url = new URL(req.url ?? "/", `http://${host}`);
     if (url.pathname !== "/mcp") {
       res.writeHead(404, { "Content-Type": "application/json" });

@@ -18,8 +18,9 @@ export const DEFAULT_SCENARIO = "tech-2024-q2";
 const runId = z.string().min(1).describe("The run's id (from start_run)");
 const quantity = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?$/)]).describe("Units, positive; fractional allowed (0.25 for crypto pairs)");
 const price = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?$/)]);
+const ONLY_0_OR_1 = "accepts only 0 or 1 (higher values are rejected to prevent accidental bar-skipping; use advance_until_next_session or hold_until_end to move further)";
 const stepCount = z
-  .union([z.literal(0), z.literal(1)])
+  .union([z.literal(0), z.literal(1)], { error: `step_count ${ONLY_0_OR_1}` })
   .default(1)
   .describe("Bars to advance after queueing: 1 (default) or 0 to queue only. Higher values are rejected to prevent accidental bar-skipping.");
 const maxBars = z.number().int().positive().optional().describe("Stop after this many bars at most");
@@ -204,7 +205,7 @@ export function registerTools(server: McpServer, backend: Backend): void {
   }, ro);
   tool("get_results", "Final metrics of a finished run: final equity, return, Sharpe, Sortino, drawdown, per-symbol PnL, benchmark.", { run_id: runId }, async (a) => {
     const r = await backend.results(a.run_id);
-    return ok({ run_id: a.run_id, results: r }, `final equity ${r.final_equity}, return ${r.return_pct.toFixed(2)}%, Sharpe ${r.sharpe?.toFixed(2) ?? "n/a"}, max drawdown ${r.max_drawdown}, ${r.trade_count} trade(s)${r.liquidated ? ", liquidated" : ""}${r.benchmark_return_pct === undefined ? "" : `, benchmark ${r.benchmark_return_pct.toFixed(2)}%`}`);
+    return ok({ run_id: a.run_id, results: r }, `final equity ${r.final_equity}, return ${r.return_pct.toFixed(2)}%, Sharpe ${r.sharpe?.toFixed(2) ?? "n/a"}, max drawdown ${(r.max_drawdown * 100).toFixed(2)}%, ${r.trade_count} trade(s)${r.liquidated ? ", liquidated" : ""}${r.benchmark_return_pct === undefined ? "" : `, benchmark ${r.benchmark_return_pct.toFixed(2)}%`}`);
   }, ro);
   tool("get_trades", "Every filled trade of a run, oldest first.", { run_id: runId }, async (a) => {
     const trades = await backend.trades(a.run_id);
@@ -310,7 +311,7 @@ export function registerTools(server: McpServer, backend: Backend): void {
   tool(
     "step_run",
     "Advance with no new trades (queued orders still fill). count accepts only 0 or 1.",
-    { run_id: runId, count: z.union([z.literal(0), z.literal(1)]).default(1).describe("1 (default), or 0 to read the state without advancing") },
+    { run_id: runId, count: z.union([z.literal(0), z.literal(1)], { error: `count ${ONLY_0_OR_1}` }).default(1).describe("1 (default), or 0 to read the state without advancing") },
     async (a) => {
       if (a.count === 0) {
         const d = await backend.getRun(a.run_id);

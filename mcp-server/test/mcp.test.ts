@@ -206,6 +206,9 @@ test("HTTP: a JSON-RPC POST without text/event-stream in Accept and without a se
     assert.equal(body.result.protocolVersion, "2025-06-18");
     const smoke = await post({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "run_sandbox_smoke_test", arguments: {} } });
     assert.equal(((await smoke.json()) as { result: { structuredContent: { ok: boolean } } }).result.structuredContent.ok, true);
+    // DNS rebinding: a page of another origin is refused
+    assert.equal((await post({ jsonrpc: "2.0", id: 3, method: "tools/list" }, { Origin: "http://evil.example" })).status, 403);
+    assert.equal((await post({ jsonrpc: "2.0", id: 3, method: "tools/list" }, { Origin: "http://localhost:5173" })).status, 200);
   } finally {
     await s.close();
   }
