@@ -138,6 +138,19 @@ mcppylog=$(mktemp)
 (cd mcp-server && VECTRADE_SERVER_BIN="$server_bin" ../.venv/bin/python -m pytest -q -p no:cacheprovider test-py) 2>&1 | tee "$mcppylog"
 mcppypassed=$(grep -Eo '[0-9]+ passed' "$mcppylog" | tail -n 1 | awk '{print $1+0}')
 rm -f "$mcppylog"
+# As a user installs it: both packed tarballs into an empty project; `npx mcp-server` (the bin that
+# `npx @vectrade/mcp-server` runs) answers a smoke test over stdio, offline.
+consumer=$(mktemp -d)
+sdktgz=$(cd sdk-ts && npm pack --silent --pack-destination "$consumer" | tail -n 1)
+mcptgz=$(cd mcp-server && npm pack --silent --pack-destination "$consumer" | tail -n 1)
+out=$(cd "$consumer" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "./$sdktgz" "./$mcptgz" >/dev/null \
+  && printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"sh","version":"1"}}}' \
+    '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+    '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"run_sandbox_smoke_test","arguments":{}}}' \
+  | timeout 60 npx --no-install mcp-server --offline 2>/dev/null)
+rm -rf "$consumer"
+grep -q '"ok":true,"backend":"offline"' <<<"$out" || { echo "the installed MCP server did not pass its smoke test: $out" >&2; exit 1; }
+echo "installed MCP server works: npx mcp-server --offline passed run_sandbox_smoke_test"
 
 step "fuzzing: the cargo-fuzz targets (CSV, every JSON entry point, runs driven by arbitrary actions), 20 s each"
 bash scripts/fuzz.sh 20
