@@ -43,9 +43,9 @@ stop_price?, time_in_force?, stop_loss?, take_profit?, reasoning?}\`. \`sell\` c
 - \`get_market\` answers at most 1000 bars in all; prefer \`scan_market\` and \`inspect_symbols\`.
 - Money and quantities are exact decimal strings.
 
-## Bot trading (VecTrade, with VECTRADE_BOT_KEY)
+## Bot trading (VecTrade: with VECTRADE_BOT_KEY, or offline)
 \`place_order\`, \`cancel_order\`, \`get_orders\`, \`get_portfolio\`, \`get_trading_kpi\`, \`get_bot_account\` trade
-your bot account's live paper market.
+your bot account's live paper market (offline: a replayed market in this process, one bar per interval).
 `;
 
 export function registerGuide(server: McpServer, backend: Backend): void {

@@ -3,6 +3,7 @@
 export { createServer, backendFromConfig, NAME, VERSION, type BackendConfig } from "./server.js";
 export { serveHttp, type HttpServer } from "./http.js";
 export { OfflineBackend, type OfflineBackendOptions } from "./offline.js";
+export { OfflineBot, type OfflineBotOptions } from "./offline-bot.js";
 export { HttpBackend, type HttpBackendOptions } from "./remote.js";
 export { ToolError, type Backend } from "./backend.js";
 export { GUIDE, GUIDE_URI, SCENARIOS_URI } from "./guide.js";

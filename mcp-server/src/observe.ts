@@ -69,8 +69,12 @@ export function scan(runId: string, market: MarketW, detail: RunDetailW, univers
   const held = new Set(detail.positions.map((p) => p.symbol));
   let rows = all;
   if (all.length > SCAN_MAX_ROWS) {
-    const half = Math.floor((SCAN_MAX_ROWS - held.size) / 2);
-    const keep = new Set([...held, ...byChange.slice(0, half).map((r) => r[0]), ...byChange.slice(-half).map((r) => r[0])]);
+    // the held symbols, then the biggest movers up and down in turn, up to the bound
+    const keep = new Set(held);
+    for (let i = 0, j = byChange.length - 1; keep.size < SCAN_MAX_ROWS && i <= j; ) {
+      keep.add(byChange[i++]![0]);
+      if (keep.size < SCAN_MAX_ROWS && i <= j) keep.add(byChange[j--]![0]);
+    }
     rows = all.filter((r) => keep.has(r[0]));
   }
   const bench = benchmark !== null && market.bars[benchmark] ? scanRow(benchmark, market.bars[benchmark]!) : null;

@@ -1,7 +1,7 @@
 /**
  * The `offline` backend: benchmark runs on the embedded engine (the SDK's Node addon), no key and
  * no network. Runs live in memory and, with a store file, are saved as engine snapshots after every
- * change and restored at start. The shapes are the REST API's, so an agent cannot tell the
+ * change and restored at start; the bot tools trade an in-process paper account (offline-bot.ts). The shapes are the REST API's, so an agent cannot tell the
  * difference but for the ids; the same core as the server gives the same fills and grades.
  */
 
@@ -13,7 +13,6 @@ import * as vt from "@vectrade/sdk";
 import {
   type AuthW,
   type Backend,
-  type BotBackend,
   type FillW,
   type MarketW,
   type OrderW,
@@ -28,6 +27,7 @@ import {
   optDec,
   rfc3339,
 } from "./backend.js";
+import { OfflineBot, type OfflineBotOptions } from "./offline-bot.js";
 
 interface OfflineRun {
   id: string;
@@ -43,6 +43,8 @@ export interface OfflineBackendOptions {
   storePath?: string;
   /** Scenarios offered besides the built-in catalog (a 50-symbol `vt.scenarios.synthetic(...)`, a CSV market). */
   scenarios?: vt.Scenario[];
+  /** The bot account's replayed market and its clock (seed 000's tools). */
+  bot?: OfflineBotOptions;
 }
 
 function roleName(role: vt.PlacedOrder["role"]): string {
@@ -101,7 +103,7 @@ const finite = (v: number | null | undefined): number | undefined => (typeof v =
 /** The embedded engine. */
 export class OfflineBackend implements Backend {
   readonly kind = "offline" as const;
-  readonly bot: BotBackend;
+  readonly bot: OfflineBot;
   private readonly runs = new Map<string, OfflineRun>();
   private readonly extra = new Map<string, vt.Scenario>();
   private readonly storePath: string | undefined;
@@ -110,13 +112,7 @@ export class OfflineBackend implements Backend {
     for (const s of options.scenarios ?? []) this.extra.set(s.slug, s);
     this.storePath = options.storePath;
     if (this.storePath !== undefined && existsSync(this.storePath)) this.load(this.storePath);
-    const unavailable = async (): Promise<never> => {
-      throw new ToolError(
-        "bot_api_unavailable_offline",
-        "the bot trading tools (seed 000) trade a live paper account on a server: run with VECTRADE_BOT_KEY (and VECTRADE_BASE_URL for a local vectrade-server); offline, use the benchmark tools",
-      );
-    };
-    this.bot = { placeOrder: unavailable, cancelOrder: unavailable, listOrders: unavailable, portfolio: unavailable, kpi: unavailable, account: unavailable };
+    this.bot = new OfflineBot(options.bot);
   }
 
   auth(): AuthW {

@@ -5,6 +5,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { Backend } from "./backend.js";
 import { registerGuide } from "./guide.js";
 import { OfflineBackend } from "./offline.js";
+import { interval } from "./offline-bot.js";
 import { HttpBackend } from "./remote.js";
 import { registerTools } from "./tools.js";
 
@@ -33,7 +34,9 @@ export interface BackendConfig {
 /**
  * The backend of `config` and the environment: `VECTRADE_BACKEND=offline|http` (or `--offline`,
  * `--backend`) wins; otherwise http when VECTRADE_API_KEY, VECTRADE_BOT_KEY or VECTRADE_BASE_URL is
- * set, offline when none is. The offline store file is `--store` or VECTRADE_OFFLINE_STORE.
+ * set, offline when none is. The offline store file is `--store` or VECTRADE_OFFLINE_STORE; the offline
+ * bot account replays VECTRADE_OFFLINE_MARKET (default tech-2024-q2) at one bar per
+ * VECTRADE_OFFLINE_BAR_INTERVAL (default 1m; `manual` holds it still).
  */
 export function backendFromConfig(config: BackendConfig = {}, env: NodeJS.ProcessEnv = process.env): Backend {
   const chosen = config.backend && config.backend !== "auto" ? config.backend : (env["VECTRADE_BACKEND"] as BackendConfig["backend"]) || "auto";
@@ -41,5 +44,9 @@ export function backendFromConfig(config: BackendConfig = {}, env: NodeJS.Proces
   const http = chosen === "http" || (chosen === "auto" && Boolean(env["VECTRADE_API_KEY"] || env["VECTRADE_BOT_KEY"] || env["VECTRADE_BASE_URL"]));
   if (http) return new HttpBackend();
   const store = config.store ?? (env["VECTRADE_OFFLINE_STORE"] || undefined);
-  return new OfflineBackend(store === undefined ? {} : { storePath: store });
+  const bot = {
+    ...(env["VECTRADE_OFFLINE_MARKET"] ? { market: env["VECTRADE_OFFLINE_MARKET"] } : {}),
+    ...(env["VECTRADE_OFFLINE_BAR_INTERVAL"] ? { barIntervalMs: interval(env["VECTRADE_OFFLINE_BAR_INTERVAL"]) } : {}),
+  };
+  return new OfflineBackend({ ...(store === undefined ? {} : { storePath: store }), bot });
 }

@@ -29,7 +29,7 @@ for (const { wire, backend } of combos) {
   describe(`${backend} backend over ${wire}`, () => {
     let s: Session;
     before(async () => {
-      s = await connect(wire, backend === "offline" ? mcpEnv({ offline: true }) : mcpEnv({ server }));
+      s = await connect(wire, backend === "offline" ? { ...mcpEnv({ offline: true }), VECTRADE_OFFLINE_BAR_INTERVAL: "250ms" } : mcpEnv({ server }));
     });
     after(async () => {
       await s?.close();
@@ -150,8 +150,22 @@ for (const { wire, backend } of combos) {
     });
 
     if (backend === "offline") {
-      test("offline: the bot trading tools say they need a server", async () => {
-        assert.equal((await refused(s.client, "get_portfolio")).code, "bot_api_unavailable_offline");
+      test("offline: the bot trading tools trade an in-process paper account on a replayed market", async () => {
+        const acc = await ok<{ account: { balance: string; plan: string; market: string } }>(s.client, "get_bot_account");
+        assert.deepEqual([acc.account.balance, acc.account.plan, acc.account.market], ["100000.00", "Offline", "tech-2024-q2"]);
+        const limit = await ok<{ order: { id: string; status: string; quantity: string } }>(s.client, "place_order", { symbol: "AAPL", side: "BUY", quantity: 1, order_type: "LIMIT", limit_price: 1 });
+        assert.deepEqual([limit.order.status, limit.order.quantity], ["OPEN", "1.00000000"]);
+        assert.equal((await ok<{ order: { status: string } }>(s.client, "cancel_order", { order_id: limit.order.id })).order.status, "CANCELLED");
+        const market = await ok<{ order: { id: string } }>(s.client, "place_order", { symbol: "MSFT", side: "BUY", quantity: 2 });
+        const rejected = await refused(s.client, "place_order", { symbol: "AAPL", side: "BUY", quantity: 100000 });
+        assert.equal(rejected.code, "insufficient_buying_power");
+        await new Promise((r) => setTimeout(r, 600)); // the market moves one bar per 250 ms here
+        const orders = (await ok<{ orders: Array<{ id: string; status: string }> }>(s.client, "get_orders")).orders;
+        assert.equal(orders.find((o) => o.id === market.order.id)?.status, "FILLED");
+        assert.deepEqual(orders.map((o) => o.status), ["REJECTED", "FILLED", "CANCELLED"]); // newest first
+        const p = await ok<{ portfolio: { positions: Array<{ symbol: string; quantity: string; asset_type: string }> } }>(s.client, "get_portfolio");
+        assert.deepEqual(p.portfolio.positions.map((x) => [x.symbol, x.quantity, x.asset_type]), [["MSFT", "2.00000000", "STOCK"]]);
+        assert.equal((await ok<{ kpi: { rank_total: number } }>(s.client, "get_trading_kpi")).kpi.rank_total, 1);
         assert.equal((await ok<{ status: string; backend: string }>(s.client, "auth_status")).backend, "offline");
       });
     } else {
