@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from mcp import Client, StdioServerParameters
 
@@ -131,6 +132,8 @@ async def session_checks(client: Client, backend: str) -> None:
     assert {t.name for t in tools} == TOOLS
     for t in tools:
         assert t.input_schema["type"] == "object", t.name
+        # a valid JSON Schema (draft 2020-12 unless it says otherwise), by the jsonschema package mcp uses
+        jsonschema.validators.validator_for(t.input_schema, default=jsonschema.Draft202012Validator).check_schema(t.input_schema)
     decision = next(t for t in tools if t.name == "submit_decision").input_schema
     step_count = decision["properties"]["step_count"]
     assert step_count.get("enum", [a.get("const") for a in step_count.get("anyOf", [])]) == [0, 1]
@@ -194,3 +197,52 @@ def test_missing_key_is_a_tool_error(wire: str, local_server: dict[str, str]) ->
         asyncio.run(main())
     finally:
         mcp.stop()
+
+
+async def scripted_loop(client: Client) -> dict[str, Any]:
+    """Buys the bar's best mover when flat, sells after ten bars or a drop: deterministic."""
+    run = (await structured(client, "start_run", {"scenario_slug": "tech-2024-q2", "bot_name": "python-loop"}))["run"]
+    fills: list[list[str]] = []
+    held_for = 0
+    while True:
+        scan = await structured(client, "scan_market", {"run_id": run["id"]})
+        if scan["done"]:
+            break
+        rows = [r for r in scan["rows"] if r[2] is not None]
+        args: dict[str, Any] = {"action": "hold", "rationale": "wait"}
+        if scan["positions"]:
+            symbol, quantity = scan["positions"][0][0], scan["positions"][0][1]
+            held_for += 1
+            change = next((r[2] for r in rows if r[0] == symbol), 0) or 0
+            if change < -0.3 or held_for >= 10:
+                args = {"action": "trade", "rationale": "exit", "orders": [{"symbol": symbol, "side": "sell", "quantity": quantity}]}
+        elif rows:
+            best = sorted(rows, key=lambda r: (-r[2], r[0]))[0]
+            held_for = 0
+            if best[2] > 0.3:
+                args = {"action": "trade", "rationale": "momentum", "orders": [{"symbol": best[0], "side": "buy", "quantity": 25}]}
+        out = await structured(client, "submit_decision", {"run_id": run["id"], "step_count": 1, **args})
+        fills += [[f["symbol"], f["side"], f["quantity"], f["fill_price"]] for f in out["step"]["fills"]]
+        if out["done"]:
+            break
+    results = (await structured(client, "get_results", {"run_id": run["id"]}))["results"]
+    trades = (await structured(client, "get_trades", {"run_id": run["id"]}))["trades"]
+    return {"fills": fills, "results": results, "trades": trades}
+
+
+def test_same_loop_offline_and_on_the_local_server(local_server: dict[str, str]) -> None:
+    outcomes = []
+    for wire, backend in (("stdio", "offline"), ("http", "server")):
+        mcp = McpProcess(wire, env_for(backend, local_server))
+
+        async def main() -> dict[str, Any]:
+            async with Client(mcp.target()) as client:
+                return await scripted_loop(client)
+
+        try:
+            outcomes.append(asyncio.run(main()))
+        finally:
+            mcp.stop()
+    offline, server = outcomes
+    assert len(offline["fills"]) >= 4
+    assert offline == server
