@@ -22,120 +22,117 @@ import {
   type TradeW,
   ToolError,
   dec,
-  optDec,
 } from "./backend.js";
 
-type M = {
-  [K in "ScenarioOut" | "RunOut" | "OrderOut" | "FillOut" | "StepOut" | "ResultsOut" | "PositionOut"]: Record<string, unknown>;
-};
+// The client's models, by what its calls answer (the package exports them only as types of its calls).
+type B = vt.Client["benchmark"];
+type ScenarioOut = Awaited<ReturnType<B["getScenario"]>>["scenario"];
+type RunOut = Awaited<ReturnType<B["createRun"]>>["run"];
+type OrderOut = Awaited<ReturnType<B["trade"]>>["order"];
+type StepOut = Awaited<ReturnType<B["step"]>>;
+type FillOut = StepOut["fills"][number];
+type ResultsOut = Awaited<ReturnType<B["results"]>>["results"];
 
-const s = (v: unknown): string => (v === null || v === undefined ? "" : String(v));
-const num = (v: unknown): number | undefined => (v === null || v === undefined || v === "" ? undefined : Number(v));
+/** The optional fields of `from` that are set, as decimals or texts, onto `to`. */
+function optional<T extends object>(to: T, from: Record<string, unknown>, decimals: readonly string[], texts: readonly string[]): T {
+  const out = to as Record<string, unknown>;
+  for (const k of decimals) if (from[k] !== undefined && from[k] !== null) out[k] = dec(from[k] as string);
+  for (const k of texts) if (from[k] !== undefined && from[k] !== null) out[k] = String(from[k]);
+  return to;
+}
 
-function scenarioW(o: M["ScenarioOut"]): ScenarioW {
+function scenarioW(o: ScenarioOut): ScenarioW {
   return {
-    id: s(o["id"]),
-    slug: s(o["slug"]),
-    name: s(o["name"]),
-    description: s(o["description"]),
-    status: s(o["status"]),
-    universe: (o["universe"] as string[]) ?? [],
-    starting_cash: dec(o["starting_cash"] as string),
-    leverage_cap: dec(o["leverage_cap"] as string),
-    short_enabled: Boolean(o["short_enabled"]),
-    bar_resolution: s(o["bar_resolution"]),
-    start_ts: (o["start_ts"] as string | null) ?? null,
-    end_ts: (o["end_ts"] as string | null) ?? null,
-    benchmark_symbol: (o["benchmark_symbol"] as string | null) ?? null,
-    bar_count: Number(o["bar_count"] ?? 0),
+    id: o.id,
+    slug: o.slug,
+    name: o.name,
+    description: o.description,
+    status: o.status,
+    universe: o.universe,
+    starting_cash: dec(o.starting_cash),
+    leverage_cap: dec(o.leverage_cap),
+    short_enabled: o.short_enabled,
+    bar_resolution: o.bar_resolution,
+    start_ts: o.start_ts ?? null,
+    end_ts: o.end_ts ?? null,
+    benchmark_symbol: o.benchmark_symbol ?? null,
+    bar_count: o.bar_count,
   };
 }
 
-function runW(o: M["RunOut"]): RunW {
+function runW(o: RunOut): RunW {
   return {
-    id: s(o["id"]),
-    status: s(o["status"]),
-    scenario_slug: s(o["scenario_slug"]),
-    bot_name: (o["bot_name"] as string | null) ?? null,
-    cash: dec(o["cash"] as string),
-    starting_cash: dec(o["starting_cash"] as string),
-    equity: dec(o["equity"] as string),
-    sim_time: s(o["sim_time"]),
-    done: Boolean(o["done"]),
+    id: o.id,
+    status: o.status,
+    scenario_slug: o.scenario_slug,
+    bot_name: o.bot_name ?? null,
+    cash: dec(o.cash),
+    starting_cash: dec(o.starting_cash),
+    equity: dec(o.equity),
+    sim_time: o.sim_time,
+    done: o.done,
   };
 }
 
-function orderW(o: M["OrderOut"]): OrderW {
+function orderW(o: OrderOut): OrderW {
   const out: OrderW = {
-    id: s(o["id"]),
-    symbol: s(o["symbol"]),
-    side: s(o["side"]),
-    quantity: dec(o["quantity"] as string),
-    order_type: s(o["order_type"]),
-    time_in_force: s(o["time_in_force"]),
-    status: s(o["status"]),
-    filled_quantity: dec(o["filled_quantity"] as string),
-    role: s(o["role"]),
-    created_at: s(o["created_at"]),
+    id: o.id,
+    symbol: o.symbol,
+    side: o.side,
+    quantity: dec(o.quantity),
+    order_type: o.order_type,
+    time_in_force: o.time_in_force,
+    status: o.status,
+    filled_quantity: dec(o.filled_quantity),
+    role: o.role,
+    created_at: o.created_at,
   };
-  const opt = { limit_price: optDec(o["limit_price"] as string), stop_price: optDec(o["stop_price"] as string), avg_fill_price: optDec(o["avg_fill_price"] as string) };
-  for (const [k, v] of Object.entries(opt)) if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
-  for (const k of ["rejection_reason", "end_reason", "parent_id", "reasoning"] as const) if (o[k] !== undefined && o[k] !== null) out[k] = s(o[k]);
-  return out;
+  return optional(out, o as unknown as Record<string, unknown>, ["limit_price", "stop_price", "avg_fill_price"], ["rejection_reason", "end_reason", "parent_id", "reasoning"]);
 }
 
-function fillW(o: M["FillOut"]): FillW {
+function fillW(o: FillOut): FillW {
   const out: FillW = {
-    order_id: s(o["order_id"]),
-    symbol: s(o["symbol"]),
-    side: s(o["side"]),
-    quantity: dec(o["quantity"] as string),
-    fill_price: dec(o["fill_price"] as string),
-    slippage_bps: dec(o["slippage_bps"] as string),
-    commission: dec(o["commission"] as string),
-    total_value: dec(o["total_value"] as string),
-    ts: s(o["ts"]),
-    bar_index: Number(o["bar_index"]),
-    role: s(o["role"]),
+    order_id: o.order_id,
+    symbol: o.symbol,
+    side: o.side,
+    quantity: dec(o.quantity),
+    fill_price: dec(o.fill_price),
+    slippage_bps: dec(o.slippage_bps),
+    commission: dec(o.commission),
+    total_value: dec(o.total_value),
+    ts: o.ts,
+    bar_index: o.bar_index,
+    role: o.role,
   };
-  if (o["reasoning"] !== undefined && o["reasoning"] !== null) out.reasoning = s(o["reasoning"]);
-  return out;
+  return optional(out, o as unknown as Record<string, unknown>, [], ["reasoning"]);
 }
 
-function stepW(o: M["StepOut"]): StepW {
+function stepW(o: StepOut): StepW {
   return {
-    bars_advanced: Number(o["bars_advanced"]),
-    new_sim_time: s(o["new_sim_time"]),
-    fills: ((o["fills"] as M["FillOut"][]) ?? []).map(fillW),
-    equity: dec(o["equity"] as string),
-    cash: dec(o["cash"] as string),
-    positions_value: dec(o["positions_value"] as string),
-    done: Boolean(o["done"]),
-    liquidated: Boolean(o["liquidated"]),
+    bars_advanced: o.bars_advanced,
+    new_sim_time: o.new_sim_time,
+    fills: o.fills.map(fillW),
+    equity: dec(o.equity),
+    cash: dec(o.cash),
+    positions_value: dec(o.positions_value),
+    done: o.done,
+    liquidated: o.liquidated,
   };
 }
 
-function resultsW(o: M["ResultsOut"]): ResultsW {
+/** The grade: the ratios, decimal strings in the client's models, as the numbers they are on the wire. */
+function resultsW(o: ResultsOut): ResultsW {
   const out: ResultsW = {
-    final_equity: dec(o["final_equity"] as string),
-    return_pct: Number(o["return_pct"]),
-    max_drawdown: Number(o["max_drawdown"]),
-    trade_count: Number(o["trade_count"]),
-    liquidated: Boolean(o["liquidated"]),
-    per_symbol: ((o["per_symbol"] as Array<Record<string, unknown>>) ?? []).map((p) => ({
-      symbol: s(p["symbol"]),
-      realized_pnl: dec(p["realized_pnl"] as string),
-      unrealized_pnl: dec(p["unrealized_pnl"] as string),
-      fees: dec(p["fees"] as string),
-      net_pnl: dec(p["net_pnl"] as string),
-    })),
+    final_equity: dec(o.final_equity),
+    return_pct: Number(o.return_pct),
+    max_drawdown: Number(o.max_drawdown),
+    trade_count: o.trade_count,
+    liquidated: o.liquidated,
+    per_symbol: o.per_symbol.map((p) => ({ symbol: p.symbol, realized_pnl: dec(p.realized_pnl), unrealized_pnl: dec(p.unrealized_pnl), fees: dec(p.fees), net_pnl: dec(p.net_pnl) })),
   };
-  const sharpe = num(o["sharpe"]);
-  const sortino = num(o["sortino"]);
-  const bench = num(o["benchmark_return_pct"]);
-  if (sharpe !== undefined) out.sharpe = sharpe;
-  if (sortino !== undefined) out.sortino = sortino;
-  if (bench !== undefined) out.benchmark_return_pct = bench;
+  if (o.sharpe !== undefined && o.sharpe !== null) out.sharpe = Number(o.sharpe);
+  if (o.sortino !== undefined && o.sortino !== null) out.sortino = Number(o.sortino);
+  if (o.benchmark_return_pct !== undefined && o.benchmark_return_pct !== null) out.benchmark_return_pct = Number(o.benchmark_return_pct);
   return out;
 }
 
@@ -205,23 +202,20 @@ export class HttpBackend implements Backend {
   }
 
   async listScenarios(): Promise<ScenarioW[]> {
-    return (await this.client.benchmark.listScenarios()).scenarios.map((o) => scenarioW(o as unknown as M["ScenarioOut"]));
+    return (await this.client.benchmark.listScenarios()).scenarios.map(scenarioW);
   }
   async getScenario(idOrSlug: string): Promise<ScenarioW> {
-    return scenarioW((await this.client.benchmark.getScenario(idOrSlug)).scenario as unknown as M["ScenarioOut"]);
+    return scenarioW((await this.client.benchmark.getScenario(idOrSlug)).scenario);
   }
   async createRun(scenarioSlug: string, botName?: string): Promise<RunW> {
-    return runW((await this.b.createRun(scenarioSlug, botName === undefined ? {} : { botName })).run as unknown as M["RunOut"]);
+    return runW((await this.b.createRun(scenarioSlug, botName === undefined ? {} : { botName })).run);
   }
   async getRun(runId: string): Promise<RunDetailW> {
     const d = await this.b.getRun(runId);
     return {
-      run: runW(d.run as unknown as M["RunOut"]),
-      positions: d.positions.map((p) => {
-        const o = p as unknown as Record<string, unknown>;
-        return { symbol: s(o["symbol"]), quantity: dec(o["quantity"] as string), avg_cost: dec(o["avg_cost"] as string), current_price: dec(o["current_price"] as string), market_value: dec(o["market_value"] as string), unrealized_pnl: dec(o["unrealized_pnl"] as string) };
-      }),
-      queued_orders: d.queued_orders.map((o) => orderW(o as unknown as M["OrderOut"])),
+      run: runW(d.run),
+      positions: d.positions.map((p) => ({ symbol: p.symbol, quantity: dec(p.quantity), avg_cost: dec(p.avg_cost), current_price: dec(p.current_price), market_value: dec(p.market_value), unrealized_pnl: dec(p.unrealized_pnl) })),
+      queued_orders: d.queued_orders.map(orderW),
       last_equity: dec(d.last_equity),
     };
   }
@@ -234,28 +228,28 @@ export class HttpBackend implements Backend {
     return { sim_time: m.sim_time, bars };
   }
   async trade(runId: string, order: TradeW): Promise<OrderW> {
-    return orderW((await this.b.trade(runId, { ...order })).order as unknown as M["OrderOut"]);
+    return orderW((await this.b.trade(runId, { ...order })).order);
   }
   async step(runId: string, count: number): Promise<StepW> {
-    return stepW((await this.b.step(runId, count)) as unknown as M["StepOut"]);
+    return stepW(await this.b.step(runId, count));
   }
   async holdUntilEnd(runId: string, maxBars: number | undefined, requireFlat: boolean): Promise<StepW> {
-    return stepW((await this.b.holdUntilEnd(runId, { ...(maxBars === undefined ? {} : { maxBars }), requireFlat })) as unknown as M["StepOut"]);
+    return stepW(await this.b.holdUntilEnd(runId, { ...(maxBars === undefined ? {} : { maxBars }), requireFlat }));
   }
   async liquidateAndFinish(runId: string, rationale: string, maxBars: number | undefined): Promise<StepW> {
-    return stepW((await this.b.liquidateAndFinish(runId, rationale, maxBars === undefined ? {} : { maxBars })) as unknown as M["StepOut"]);
+    return stepW(await this.b.liquidateAndFinish(runId, rationale, maxBars === undefined ? {} : { maxBars }));
   }
   async advanceUntilNextSession(runId: string, maxBars: number | undefined): Promise<StepW> {
-    return stepW((await this.b.advanceUntilNextSession(runId, maxBars === undefined ? {} : { maxBars })) as unknown as M["StepOut"]);
+    return stepW(await this.b.advanceUntilNextSession(runId, maxBars === undefined ? {} : { maxBars }));
   }
   async results(runId: string): Promise<ResultsW> {
-    return resultsW((await this.b.results(runId)).results as unknown as M["ResultsOut"]);
+    return resultsW((await this.b.results(runId)).results);
   }
   async trades(runId: string): Promise<FillW[]> {
-    return (await this.b.listTrades(runId)).trades.map((f) => fillW(f as unknown as M["FillOut"]));
+    return (await this.b.listTrades(runId)).trades.map(fillW);
   }
   async publish(runId: string): Promise<{ published: boolean; results: ResultsW; leaderboard: string }> {
     const p = await this.b.publish(runId);
-    return { published: p.published, results: resultsW(p.results as unknown as M["ResultsOut"]), leaderboard: `${this.baseUrl}/api/v1/leaderboard` };
+    return { published: p.published, results: resultsW(p.results), leaderboard: `${this.baseUrl}/api/v1/leaderboard` };
   }
 }
