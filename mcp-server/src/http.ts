@@ -16,7 +16,12 @@ import { createServer } from "./server.js";
 interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
   close(): Promise<void>;
+  /** When the client last used it (ms); idle sessions are closed after `idleMs`. */
+  seen: number;
 }
+
+/** A session unused this long is closed (its client starts another with `initialize`). */
+export const SESSION_IDLE_MS = 30 * 60_000;
 
 /** A running HTTP server. */
 export interface HttpServer {
@@ -53,9 +58,20 @@ function jsonRpcError(res: ServerResponse, status: number, code: number, message
 }
 
 /** Serves MCP over Streamable HTTP at `http://host:port/mcp` (port 0: a free one). */
-export async function serveHttp(backend: Backend, options: { port?: number; host?: string } = {}): Promise<HttpServer> {
+export async function serveHttp(backend: Backend, options: { port?: number; host?: string; idleMs?: number } = {}): Promise<HttpServer> {
   const host = options.host ?? "127.0.0.1";
   const sessions = new Map<string, Session>();
+  const idleMs = options.idleMs ?? SESSION_IDLE_MS;
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const [id, session] of sessions) {
+      if (now - session.seen > idleMs) {
+        sessions.delete(id);
+        void session.close().catch(() => {});
+      }
+    }
+  }, Math.min(idleMs, 60_000));
+  sweeper.unref();
 
   async function open(json: boolean, stateful: boolean): Promise<Session> {
     const server = createServer(backend);
@@ -69,7 +85,7 @@ export async function serveHttp(backend: Backend, options: { port?: number; host
           }
         : { sessionIdGenerator: undefined }),
     });
-    const session: Session = { transport, close: () => server.close() };
+    const session: Session = { transport, close: () => server.close(), seen: Date.now() };
     await server.connect(transport);
     return session;
   }
@@ -128,6 +144,7 @@ export async function serveHttp(backend: Backend, options: { port?: number; host
       jsonRpcError(res, 400, -32000, "Bad Request: no Mcp-Session-Id header (initialize first)");
       return;
     }
+    session.seen = Date.now();
     const request = new Request(url, { method: req.method ?? "GET", headers, ...(req.method === "POST" ? { body: raw } : {}) });
     const response = await session.transport.handleRequest(request, { parsedBody: body });
     res.writeHead(response.status, Object.fromEntries(response.headers.entries()));
@@ -160,6 +177,7 @@ export async function serveHttp(backend: Backend, options: { port?: number; host
     url: `http://${host}:${port}/mcp`,
     port,
     async close() {
+      clearInterval(sweeper);
       for (const s of sessions.values()) await s.close().catch(() => {});
       sessions.clear();
       server.closeAllConnections();

@@ -11,6 +11,7 @@ import * as vt from "@vectrade/sdk";
 import { fixed, interval } from "../src/offline-bot.js";
 import { OfflineBackend } from "../src/offline.js";
 import { SCAN_MAX_ROWS } from "../src/observe.js";
+import { serveHttp } from "../src/http.js";
 import { createServer } from "../src/server.js";
 
 test("fixed() rounds half away from zero at the seed's scale, exactly", () => {
@@ -52,5 +53,22 @@ test("scan_market stays bounded whatever the universe, keeping the held symbols"
     assert.ok(scan.rows.some((r) => r[0] === last), "the held symbol is listed");
     assert.ok(JSON.stringify(scan).length < 4000, `${n} symbols: ${JSON.stringify(scan).length} bytes`);
     await client.close();
+  }
+});
+
+test("an idle HTTP session is closed; its id is then unknown (404), and a new initialize works", async () => {
+  const http = await serveHttp(new OfflineBackend(), { port: 0, idleMs: 200 });
+  try {
+    const post = (body: unknown, session?: string): Promise<Response> =>
+      fetch(http.url, { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json", ...(session ? { "Mcp-Session-Id": session } : {}) }, body: JSON.stringify(body) });
+    const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } };
+    const first = await post(init);
+    const id = first.headers.get("mcp-session-id")!;
+    assert.equal((await post({ jsonrpc: "2.0", id: 2, method: "tools/list" }, id)).status, 200);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await post({ jsonrpc: "2.0", id: 3, method: "tools/list" }, id)).status, 404);
+    assert.equal((await post(init)).status, 200);
+  } finally {
+    await http.close();
   }
 });
