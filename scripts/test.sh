@@ -123,6 +123,35 @@ tarball=$(cd sdk-ts && npm pack --silent --pack-destination "$consumer" | tail -
 rm -rf "$consumer"
 (cd sdk-ts && node --expose-gc build-test/bench/bench.js 20000 >/dev/null)
 
+step "mcp server: npm install and build mcp-server/ (@vectrade/mcp-server on the SDK just built), then the official MCP clients drive it"
+(cd mcp-server && npm install --no-audit --no-fund --loglevel=error && npm run build)
+# The official TypeScript SDK client over stdio and Streamable HTTP, offline and on the real local server.
+mcplog=$(mktemp)
+(cd mcp-server && VECTRADE_SERVER_BIN="$server_bin" npm test) 2>&1 | tee "$mcplog"
+mcppassed=$(grep -Eo '^(ℹ|#) pass [0-9]+' "$mcplog" | tail -n 1 | awk '{print $3+0}')
+mcpfailed=$(grep -Eo '^(ℹ|#) fail [0-9]+' "$mcplog" | tail -n 1 | awk '{print $3+0}')
+rm -f "$mcplog"
+[ -n "$mcppassed" ] && [ "$mcpfailed" = 0 ] || { echo "mcp server tests failed (passed: ${mcppassed:-?}, failed: ${mcpfailed:-?})" >&2; exit 1; }
+# The official Python SDK's client (PyPI mcp), the same paths.
+.venv/bin/pip install -q --disable-pip-version-check "mcp==2.3.0"
+mcppylog=$(mktemp)
+(cd mcp-server && VECTRADE_SERVER_BIN="$server_bin" ../.venv/bin/python -m pytest -q -p no:cacheprovider test-py) 2>&1 | tee "$mcppylog"
+mcppypassed=$(grep -Eo '[0-9]+ passed' "$mcppylog" | tail -n 1 | awk '{print $1+0}')
+rm -f "$mcppylog"
+# As a user installs it: both packed tarballs into an empty project; `npx mcp-server` (the bin that
+# `npx @vectrade/mcp-server` runs) answers a smoke test over stdio, offline.
+consumer=$(mktemp -d)
+sdktgz=$(cd sdk-ts && npm pack --silent --pack-destination "$consumer" | tail -n 1)
+mcptgz=$(cd mcp-server && npm pack --silent --pack-destination "$consumer" | tail -n 1)
+out=$(cd "$consumer" && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error "./$sdktgz" "./$mcptgz" >/dev/null \
+  && printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"sh","version":"1"}}}' \
+    '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+    '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"run_sandbox_smoke_test","arguments":{}}}' \
+  | timeout 60 npx --no-install mcp-server --offline 2>/dev/null || true)
+rm -rf "$consumer"
+grep -q '"ok":true,"backend":"offline"' <<<"$out" || { echo "the installed MCP server did not pass its smoke test: $out" >&2; exit 1; }
+echo "installed MCP server works: npx mcp-server --offline passed run_sandbox_smoke_test"
+
 step "fuzzing: the cargo-fuzz targets (CSV, every JSON entry point, runs driven by arbitrary actions), 20 s each"
 bash scripts/fuzz.sh 20
 
@@ -154,4 +183,5 @@ echo "all checks passed"
 echo "rust: $passed passed, $failed failed (and the server's $pgpassed integration tests again on PostgreSQL)"
 echo "python: $pypassed passed, 0 failed"
 echo "node: $nodepassed passed, $nodefailed failed"
-echo "total: $((passed + pypassed + nodepassed)) passed, $failed failed"
+echo "mcp server: $mcppassed passed with the TypeScript MCP client, $mcppypassed with the Python one, 0 failed"
+echo "total: $((passed + pypassed + nodepassed + mcppassed + mcppypassed)) passed, $failed failed"

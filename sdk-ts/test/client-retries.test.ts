@@ -57,6 +57,19 @@ test("benchmark trades and steps are retried with the same key", async () => {
   const now = (await direct.benchmark.getRun(run.id)).run.sim_time;
   assert.equal(now, detail.run.sim_time);
   assert.notEqual(now, before);
+  // the seeds' MCP verbs too: a dropped answer is retried with its key, the bars advanced once
+  proxy.fail("POST", `/api/v1/runs/${run.id}/advance-until-next-session`, { kind: "drop" });
+  const session = await run.advanceUntilNextSession({ maxBars: 20 });
+  proxy.fail("POST", `/api/v1/runs/${run.id}/hold-until-end`, { kind: "drop" });
+  const held = await run.holdUntilEnd({ maxBars: 4 });
+  assert.equal(held.bars_advanced, 4);
+  proxy.fail("POST", `/api/v1/runs/${run.id}/liquidate-and-finish`, { kind: "drop" });
+  const closed = await run.liquidateAndFinish("retried once", { maxBars: 2 });
+  assert.deepEqual(closed.fills.map((f) => [f.side, Number(f.quantity)]), [["sell", 3]]);
+  for (const verb of ["advance-until-next-session", "hold-until-end", "liquidate-and-finish"]) assert.equal(proxy.count("POST", `/api/v1/runs/${run.id}/${verb}`), 2, verb);
+  assert.equal((await direct.benchmark.getRun(run.id)).run.sim_time, closed.new_sim_time);
+  assert.equal((await direct.benchmark.listTrades(run.id)).trades.length, 2);
+  assert.ok(session.bars_advanced >= 1);
 });
 
 test("run creation and unkeyed POSTs are not retried", async () => {

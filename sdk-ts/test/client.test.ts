@@ -50,7 +50,7 @@ test("every operation of the document through vt.Client", async () => {
   assert.equal((await c.meta.health()).status, "ok");
   assert.equal((await c.meta.healthV1()).status, "ok");
   const doc = await c.meta.openapi();
-  assert.equal(Object.values(doc["paths"] as Record<string, object>).flatMap((ops) => Object.keys(ops)).length, 58);
+  assert.equal(Object.values(doc["paths"] as Record<string, object>).flatMap((ops) => Object.keys(ops)).length, 61);
   assert.match((await c.meta.docs()).toLowerCase(), /<html/);
   assert.match(await c.meta.llmsTxt(), /VecTrade/);
   assert.match((await c.meta.agentSkills()).toLowerCase(), /agent/);
@@ -121,19 +121,30 @@ test("every operation of the document through vt.Client", async () => {
   // the run's orders, and cancelling a working one (once: then it is no longer working)
   assert.deepEqual((await run.orders({ status: "open" })).orders.map((o) => o.id), [exact.id, queued.id]);
   assert.equal((await c.benchmark.cancelOrder(run.id, exact.id)).order.status, "CANCELLED");
-  await assert.rejects(run.cancel(exact.id), (e: unknown) => e instanceof vt.InvalidState && e.code === "order_not_cancellable");
+  assert.equal((await run.cancel(exact.id)).order.status, "CANCELLED"); // a repeated cancel answers the cancelled order
   assert.deepEqual((await c.benchmark.listOrders(run.id)).orders.map((o) => [o.id, o.status]), [[exact.id, "CANCELLED"], [queued.id, "OPEN"]]);
   assert.deepEqual((await run.orders({ status: "open" })).orders.map((o) => o.id), [queued.id]);
   const step = await run.step();
   assert.equal(step.bars_advanced, 1);
   assert.deepEqual(step.fills.map((f) => f.order_id), [queued.id]);
   assert.deepEqual((await run.trades()).trades.map((t) => t.order_id), [queued.id]);
+  await assert.rejects(run.cancel(queued.id), (e: unknown) => e instanceof vt.InvalidState && e.code === "order_not_cancellable"); // filled
   assert.equal((await run.get()).run.cash, step.cash);
   assert.equal((await c.benchmark.getRun(run.id)).positions[0]!.symbol, "AAPL");
-  while (!(await run.step(200)).done);
+  // the seeds' MCP loop verbs: next session, hold (refused while not flat when asked), liquidate
+  const session = await c.benchmark.advanceUntilNextSession(run.id, { maxBars: 10 });
+  assert.ok(session.bars_advanced >= 1 && session.bars_advanced <= 10 && !session.done);
+  await assert.rejects(run.holdUntilEnd({ requireFlat: true }), (e: unknown) => e instanceof vt.InvalidState && e.code === "positions_open");
+  assert.equal((await c.benchmark.holdUntilEnd(run.id, { maxBars: 3 })).bars_advanced, 3);
+  assert.equal((await run.advanceUntilNextSession({ maxBars: 1 })).bars_advanced, 1);
+  const closing = await c.benchmark.liquidateAndFinish(run.id, "end of the test", { maxBars: 2 });
+  assert.deepEqual(closing.fills.map((f) => [f.symbol, f.side, dec(f.quantity)]), [["AAPL", "sell", "10"]]);
+  assert.equal(closing.done, false);
+  assert.ok((await run.liquidateAndFinish("flat already")).done);
   assert.ok(run.done);
+  await assert.rejects(run.holdUntilEnd(), vt.RunFinished);
   const results = (await run.results()).results;
-  assert.equal(results.trade_count, 1);
+  assert.equal(results.trade_count, 2);
   assert.equal(typeof results.final_equity, "string");
   assert.equal((await run.publish()).published, true);
   assert.equal((await c.benchmark.publicRun(run.id)).run.bot_name, "ts-client");

@@ -227,6 +227,31 @@ export class Benchmark extends Group {
     const body = defined({ count, idempotency_key: o?.idempotencyKey ?? newKey() });
     return this.call("benchmark.step", { path: { id: runId }, body, idempotent: true, options: o });
   }
+  /**
+   * `POST /api/v1/runs/{id}/hold-until-end`: steps to the end (or `maxBars`) placing nothing new;
+   * with `requireFlat`, refused (`positions_open`) while the run holds positions. Retried with one
+   * idempotency key, as a step.
+   */
+  holdUntilEnd(runId: string, hold: { maxBars?: number; requireFlat?: boolean } = {}, o?: CallOptions & { idempotencyKey?: string }): Promise<M.StepOut> {
+    const body = defined({ max_bars: hold.maxBars, require_flat: hold.requireFlat, idempotency_key: o?.idempotencyKey ?? newKey() });
+    return this.call("benchmark.holdUntilEnd", { path: { id: runId }, body, idempotent: true, options: o });
+  }
+  /**
+   * `POST /api/v1/runs/{id}/liquidate-and-finish`: cancels the working orders, closes every position
+   * at the next open and steps to the end (or `maxBars`). Retried with one idempotency key.
+   */
+  liquidateAndFinish(runId: string, rationale: string, finish: { maxBars?: number } = {}, o?: CallOptions & { idempotencyKey?: string }): Promise<M.StepOut> {
+    const body = defined({ rationale, max_bars: finish.maxBars, idempotency_key: o?.idempotencyKey ?? newKey() });
+    return this.call("benchmark.liquidateAndFinish", { path: { id: runId }, body, idempotent: true, options: o });
+  }
+  /**
+   * `POST /api/v1/runs/{id}/advance-until-next-session`: steps until the clock enters the next
+   * trading session (at most `maxBars`). Retried with one idempotency key.
+   */
+  advanceUntilNextSession(runId: string, advance: { maxBars?: number } = {}, o?: CallOptions & { idempotencyKey?: string }): Promise<M.StepOut> {
+    const body = defined({ max_bars: advance.maxBars, idempotency_key: o?.idempotencyKey ?? newKey() });
+    return this.call("benchmark.advanceUntilNextSession", { path: { id: runId }, body, idempotent: true, options: o });
+  }
   /** `GET /api/v1/runs/{id}/results`: the grade of a finished run. */
   results(runId: string, o?: CallOptions): Promise<M.ResultsOne> {
     return this.call("benchmark.results", { path: { id: runId }, options: o });
@@ -316,6 +341,22 @@ export class RemoteRun {
   /** Advances `count` bars (1 by default); `.done` (or `.liquidated`) says the run is over. */
   async step(count?: number, o?: CallOptions): Promise<M.StepOut> {
     const out = await this.benchmark.step(this.id, count, o);
+    this.done = Boolean(out.done || out.liquidated);
+    return out;
+  }
+  /** Steps to the end (or `maxBars`) placing nothing new; `requireFlat` refuses while positions are open. */
+  async holdUntilEnd(hold: { maxBars?: number; requireFlat?: boolean } = {}, o?: CallOptions): Promise<M.StepOut> {
+    return this.track(await this.benchmark.holdUntilEnd(this.id, hold, o));
+  }
+  /** Closes every position at the next open and steps to the end (or `maxBars`). */
+  async liquidateAndFinish(rationale: string, finish: { maxBars?: number } = {}, o?: CallOptions): Promise<M.StepOut> {
+    return this.track(await this.benchmark.liquidateAndFinish(this.id, rationale, finish, o));
+  }
+  /** Steps until the clock enters the next trading session (at most `maxBars`). */
+  async advanceUntilNextSession(advance: { maxBars?: number } = {}, o?: CallOptions): Promise<M.StepOut> {
+    return this.track(await this.benchmark.advanceUntilNextSession(this.id, advance, o));
+  }
+  private track(out: M.StepOut): M.StepOut {
     this.done = Boolean(out.done || out.liquidated);
     return out;
   }
