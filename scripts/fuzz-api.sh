@@ -9,15 +9,16 @@ examples=${1:-25}
 st=.venv/bin/st
 [ -x "$st" ] || .venv/bin/pip install -q --disable-pip-version-check "schemathesis==4.32.*"
 cargo build --locked -q -p vectrade-server
+server_bin="${CARGO_TARGET_DIR:-target}/debug/vectrade-server"
 source scripts/local-server.sh
-start_server target/debug/vectrade-server
+start_server "$server_bin"
 trap stop_server EXIT
 dir=$server_dir
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
 jwt=$(curl -sf -X POST "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
   -d "{\"api_key\": \"$key\", \"api_secret\": \"$secret\"}" | json token)
 # Pro, so the monthly quota is not what most run creations meet.
-target/debug/vectrade-server plan --db "$dir/vectrade.db" "$account" pro >/dev/null
+"$server_bin" plan --db "$dir/vectrade.db" "$account" pro >/dev/null
 log="$dir/st.log"
 status=0
 "$st" run server/openapi.json --url "$base" --max-examples "$examples" --seed 1 \
