@@ -64,13 +64,15 @@ export class Sweep<P extends Params = Params> {
   readonly parameters: string[];
   /** The rows, best first. */
   readonly rows: SweepRow<P>[];
-  readonly #rerun: (params: P) => Backtest<null>;
+  readonly #column: number;
+  readonly #rerun: (column: number) => Backtest<null>;
 
-  /** @internal Made by {@link sweep} and {@link sweepSignals}. */
-  constructor(metric: string, parameters: string[], rows: SweepRow<P>[], rerun: (params: P) => Backtest<null>) {
+  /** @internal Made by {@link sweep} and {@link sweepSignals}: `column` is the best row's column of flags. */
+  constructor(metric: string, parameters: string[], rows: SweepRow<P>[], column: number, rerun: (column: number) => Backtest<null>) {
     this.metric = metric;
     this.parameters = parameters;
     this.rows = rows;
+    this.#column = column;
     this.#rerun = rerun;
   }
 
@@ -87,7 +89,7 @@ export class Sweep<P extends Params = Params> {
 
   /** The best combination run again on its own, fills and all (its grade equals the first row's). */
   best(): Backtest<null> {
-    return this.#rerun(this.bestParams);
+    return this.#rerun(this.#column);
   }
 
   toString(): string {
@@ -195,8 +197,9 @@ export function sweepSignals<P extends Params = { column: number }>(
   const n = entries.length;
   if (n === 0) throw invalid("`entries` has no columns");
   const bars = (entries[0] as ArrayLike<unknown> | undefined)?.length ?? 0;
+  if (params !== undefined && !Array.isArray(params)) throw invalid(`\`params\` must be an array of parameter sets (one per column), got ${describe(params)}`);
   const named = (params === undefined ? Array.from({ length: n }, (_, j) => ({ column: j })) : [...params]) as P[];
-  if (!Array.isArray(named) || named.length !== n) throw invalid(`${named.length} parameter sets for ${n} columns of flags`);
+  if (named.length !== n) throw invalid(`${named.length} parameter sets for ${n} columns of flags`);
   if (named.some((p) => p === null || typeof p !== "object")) throw invalid("each parameter set must be an object of name → value");
   const block = (name: string, value: FlagColumns | undefined): Uint8Array | null => {
     if (value === undefined) return null;
@@ -221,9 +224,8 @@ export function sweepSignals<P extends Params = { column: number }>(
     ),
   );
   const graded = fromEngine<Results[]>(json);
-  const rows = rank(named, graded, metric);
-  const rerun = (best: P): Backtest<null> => {
-    const j = named.findIndex((p) => sameParams(p, best));
+  const order = rank(named, graded, metric);
+  const rerun = (j: number): Backtest<null> => {
     return backtestSignals(inputs.scenario, entries[j] as ArrayLike<boolean | number>, exits[j] as ArrayLike<boolean | number>, {
       ...runOptions,
       symbol: inputs.symbol,
@@ -233,16 +235,11 @@ export function sweepSignals<P extends Params = { column: number }>(
       ...(shortExits === undefined ? {} : { shortExits: shortExits[j] as ArrayLike<boolean | number> }),
     });
   };
-  return new Sweep(metric, Object.keys(named[0] as object), rows, rerun);
+  return new Sweep(metric, Object.keys(named[0] as object), order.map((o) => o.row), order[0]?.column ?? 0, rerun);
 }
 
-function sameParams(a: Params, b: Params): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => Object.is(a[k], b[k]));
-}
-
-/** The rows (parameters, then the grade), ranked best first by `metric`. */
-function rank<P extends Params>(params: readonly P[], graded: readonly Results[], metric: string): SweepRow<P>[] {
+/** The rows (parameters, then the grade) with their columns, ranked best first by `metric`. */
+function rank<P extends Params>(params: readonly P[], graded: readonly Results[], metric: string): Array<{ row: SweepRow<P>; column: number }> {
   const rows = params.map((p, j) => {
     const r = graded[j] as Results;
     const row: Params = {
@@ -271,7 +268,7 @@ function rank<P extends Params>(params: readonly P[], graded: readonly Results[]
   };
   // Array.prototype.sort is stable: ties keep grid order.
   return rows
-    .map((row) => ({ row, k: key(row) }))
-    .sort((a, b) => (a.k === null ? (b.k === null ? 0 : 1) : b.k === null ? -1 : a.k - b.k))
-    .map((x) => x.row);
+    .map((row, column) => ({ row, column, k: key(row) }))
+    .sort((a, b) => (a.k === null || b.k === null ? Number(a.k === null) - Number(b.k === null) : a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map(({ row, column }) => ({ row, column }));
 }

@@ -214,6 +214,13 @@ export function signalTests(vt: typeof VT, runtime: string): void {
       assert.deepEqual(rowGrade(row, ["shift"]), grade(alone.results));
     }
     assert.deepEqual(grade(swept.best().results), rowGrade(swept.rows[0]!, ["shift"]));
+    // best() reruns the best row's own column, even when two columns share their parameters.
+    const twins = vt.sweepSignals(scenario, [exits, entries], [exits, exits], [{ k: 1 }, { k: 1 }], { symbol: SYMBOL, size: 10, slStop: 0.02, metric: "tradeCount" });
+    assert.ok(twins.rows[0]!.tradeCount > 0);
+    assert.deepEqual(grade(twins.best().results), rowGrade(twins.rows[0]!, ["k"]));
+    // Undefined values (no trade, no best trade) rank last.
+    const idle = vt.sweepSignals(scenario, [exits, entries], [exits, exits], undefined, { symbol: SYMBOL, size: 10, slStop: 0.02, tpStop: 0.03, metric: "bestTradePct" });
+    assert.deepEqual(idle.rows.map((r) => [r.column, r.bestTradePct === null]), [[1, false], [0, true]]);
     // Without params the columns are named by their position.
     const plain = vt.sweepSignals(scenario, [entries], [exits], undefined, { symbol: SYMBOL, slStop: 0.05, slTrail: true });
     assert.deepEqual(plain.parameters, ["column"]);
@@ -239,6 +246,7 @@ export function signalTests(vt: typeof VT, runtime: string): void {
     assert.throws(() => vt.sweepSignals(nvda, [none, none], [none], undefined, opts), invalid(/`exits` has 1 columns, `entries` 2/));
     assert.throws(() => vt.sweepSignals(nvda, [none], [none], [{ a: 1 }, { a: 2 }], opts), invalid(/2 parameter sets for 1 columns/));
     assert.throws(() => vt.sweepSignals(nvda, [], [], undefined, opts), invalid(/`entries` has no columns/));
+    assert.throws(() => vt.sweepSignals(nvda, [none], [none], { a: 1 } as unknown as VT.Params[], opts), invalid(/`params` must be an array of parameter sets/));
     assert.throws(() => vt.sweepSignals(nvda, [none, none.slice(1)], [none, none], undefined, opts), invalid(/`entries\[1\]` has \d+ flags for \d+ bars/));
     assert.throws(() => vt.sweepSignals(nvda, none as unknown as VT.FlagColumns, [none], undefined, opts), invalid(/`entries` must be an array of flag columns/));
     assert.throws(() => vt.sweepSignals(nvda, [none], [none], undefined, { ...opts, shortEntries: [none, none] }), invalid(/`shortEntries` has 2 columns, `entries` 1/));
