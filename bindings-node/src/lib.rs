@@ -55,6 +55,14 @@ fn arg_text(v: Unknown<'_>, name: &str) -> Result<String, String> {
     }
 }
 
+/// An optional text argument: `undefined` and `null` are left out.
+fn opt_arg_text(v: Option<Unknown<'_>>, name: &str) -> Result<Option<String>, String> {
+    match v {
+        Some(v) if !matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)) => arg_text(v, name).map(Some),
+        _ => Ok(None),
+    }
+}
+
 /// An array of strings (symbols).
 fn arg_texts(v: Unknown<'_>, name: &str) -> Result<Vec<String>, String> {
     if !v.is_array().unwrap_or(false) {
@@ -658,10 +666,12 @@ pub fn backtest_signals(
     short_entries: Option<Uint8Array>,
     short_exits: Option<Uint8Array>,
     #[napi(ts_arg_type = "string | undefined | null")] options_json: Option<Unknown<'_>>,
+    #[napi(ts_arg_type = "string | undefined | null")] stops_json: Option<Unknown<'_>>,
 ) -> Result<JsRun, String> {
     let symbol = arg_text(symbol, "symbol")?;
     let size_json = arg_text(size_json, "sizeJson")?;
-    let options_json = options_json.map(|v| arg_text(v, "optionsJson")).transpose()?;
+    let options_json = opt_arg_text(options_json, "optionsJson")?;
+    let stops_json = opt_arg_text(stops_json, "stopsJson")?;
     guard(|| {
         let flags = wire::data::flags;
         let signals = Signals {
@@ -669,12 +679,55 @@ pub fn backtest_signals(
             exits: flags(&exits),
             short_entries: short_entries.as_deref().map(flags).unwrap_or_default(),
             short_exits: short_exits.as_deref().map(flags).unwrap_or_default(),
-            stops: Default::default(), // signal stops: the Python API's for now
+            stops: ok(wire::data::signal_stops(stops_json.as_deref()))?,
         };
         let size: SignalSize = ok(wire::from_json("signal size", &size_json))?;
         let options = ok(wire::run_options(options_json.as_deref()))?;
         let (run, _) = ok(vectrade_core::backtest_signals(scenario.inner.clone(), &symbol, &signals, size, options))?;
         Ok(JsRun { inner: RefCell::new(run) })
+    })
+}
+
+/// Grades one signal backtest per column of flags (`columns` of them, each column's flags stored
+/// after the previous one's, one byte per bar, non-zero = set) on `threads` threads (0 or left out:
+/// one per core): the JSON array of their results, in column order, each equal to the column's
+/// own `backtestSignals` run.
+#[napi]
+#[allow(clippy::too_many_arguments, reason = "mirrors the TypeScript call one to one")]
+pub fn sweep_signals(
+    scenario: &JsScenario,
+    #[napi(ts_arg_type = "string")] symbol: Unknown<'_>,
+    #[napi(ts_arg_type = "string")] size_json: Unknown<'_>,
+    columns: f64,
+    entries: Uint8Array,
+    exits: Uint8Array,
+    short_entries: Option<Uint8Array>,
+    short_exits: Option<Uint8Array>,
+    #[napi(ts_arg_type = "string | undefined | null")] options_json: Option<Unknown<'_>>,
+    #[napi(ts_arg_type = "string | undefined | null")] stops_json: Option<Unknown<'_>>,
+    threads: Option<f64>,
+) -> Result<String, String> {
+    let symbol = arg_text(symbol, "symbol")?;
+    let size_json = arg_text(size_json, "sizeJson")?;
+    let options_json = opt_arg_text(options_json, "optionsJson")?;
+    let stops_json = opt_arg_text(stops_json, "stopsJson")?;
+    let columns = arg_count(columns, "columns")? as usize;
+    let threads = threads.map(|t| arg_count(t, "threads")).transpose()?.unwrap_or(0) as usize;
+    guard(|| {
+        let stops = ok(wire::data::signal_stops(stops_json.as_deref()))?;
+        let signals = ok(wire::data::signal_columns(
+            columns,
+            &entries,
+            &exits,
+            short_entries.as_deref(),
+            short_exits.as_deref(),
+            stops,
+        ))?;
+        let size: SignalSize = ok(wire::from_json("signal size", &size_json))?;
+        let run = ok(wire::run_options(options_json.as_deref()))?;
+        let options = vectrade_core::SweepOptions { run, threads, interrupt: None };
+        let graded = ok(vectrade_core::sweep_signals(scenario.inner.clone(), &symbol, &signals, size, &options))?;
+        Ok(wire::to_json(&graded))
     })
 }
 

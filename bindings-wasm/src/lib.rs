@@ -476,22 +476,69 @@ pub fn backtest_signals(
     short_entries: Option<Vec<u8>>,
     short_exits: Option<Vec<u8>>,
     options_json: JsValue,
+    stops_json: JsValue,
 ) -> Result<WasmRun, JsValue> {
     let symbol = &text(symbol, "symbol")?;
     let size_json = &text(size_json, "sizeJson")?;
     let options_json = opt_text(options_json, "optionsJson")?;
+    let stops_json = opt_text(stops_json, "stopsJson")?;
     let flags = wire::data::flags;
     let signals = Signals {
         entries: flags(entries),
         exits: flags(exits),
         short_entries: short_entries.as_deref().map(flags).unwrap_or_default(),
         short_exits: short_exits.as_deref().map(flags).unwrap_or_default(),
-        stops: Default::default(), // signal stops: the Python API's for now
+        stops: ok(wire::data::signal_stops(stops_json.as_deref()))?,
     };
     let size: SignalSize = ok(wire::from_json("signal size", size_json))?;
     let options = ok(wire::run_options(options_json.as_deref()))?;
     let (run, _) = ok(vectrade_core::backtest_signals(scenario.inner.clone(), symbol, &signals, size, options))?;
     Ok(WasmRun { inner: RefCell::new(run) })
+}
+
+/// Grades one signal backtest per column of flags (stored column after column), one column after
+/// the other (WebAssembly has no threads: `threads` is accepted and ignored): the JSON array of
+/// their results in column order, as the addon's `sweepSignals`.
+#[wasm_bindgen(js_name = sweepSignals)]
+#[allow(clippy::too_many_arguments, reason = "mirrors the TypeScript call one to one")]
+pub fn sweep_signals(
+    scenario: &WasmScenario,
+    symbol: JsValue,
+    size_json: JsValue,
+    columns: f64,
+    entries: &[u8],
+    exits: &[u8],
+    short_entries: Option<Vec<u8>>,
+    short_exits: Option<Vec<u8>>,
+    options_json: JsValue,
+    stops_json: JsValue,
+    threads: Option<f64>,
+) -> Result<String, JsValue> {
+    let symbol = &text(symbol, "symbol")?;
+    let size_json = &text(size_json, "sizeJson")?;
+    let options_json = opt_text(options_json, "optionsJson")?;
+    let stops_json = opt_text(stops_json, "stopsJson")?;
+    let columns = ok(wire::data::integer(columns, "columns"))?;
+    if let Some(t) = threads {
+        ok(wire::data::integer(t, "threads"))?;
+    }
+    let columns = usize::try_from(columns).map_err(|_| {
+        js(Error::new(ErrorKind::InvalidArgument, format!("`columns` must be 0 or more, got {columns}")))
+    })?;
+    let stops = ok(wire::data::signal_stops(stops_json.as_deref()))?;
+    let signals = ok(wire::data::signal_columns(
+        columns,
+        entries,
+        exits,
+        short_entries.as_deref(),
+        short_exits.as_deref(),
+        stops,
+    ))?;
+    let size: SignalSize = ok(wire::from_json("signal size", size_json))?;
+    let run = ok(wire::run_options(options_json.as_deref()))?;
+    let options = vectrade_core::SweepOptions { run, threads: 0, interrupt: None };
+    let graded = ok(vectrade_core::sweep_signals(scenario.inner.clone(), symbol, &signals, size, &options))?;
+    Ok(wire::to_json(&graded))
 }
 
 #[derive(Serialize)]

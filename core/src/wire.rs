@@ -293,6 +293,32 @@ mod tests {
     }
 
     #[test]
+    fn sweep_columns_are_split_from_bytes_stored_column_after_column() {
+        let stops = data::signal_stops(Some(r#"{"sl_stop": 0.02, "tp_stop": "0.03", "sl_trail": true}"#)).unwrap();
+        assert_eq!(stops.sl_stop, Some(rust_decimal::Decimal::new(2, 2)));
+        assert_eq!(stops.tp_stop, Some(rust_decimal::Decimal::new(3, 2)));
+        assert!(stops.sl_trail);
+        assert_eq!(data::signal_stops(None).unwrap(), Default::default());
+        let columns =
+            data::signal_columns(2, &[1, 0, 0, 0, 1, 0], &[0, 0, 1, 0, 0, 1], None, Some(&[0; 6]), stops).unwrap();
+        assert_eq!(columns.len(), 2);
+        assert_eq!(
+            (columns[0].entries.as_slice(), columns[1].entries.as_slice()),
+            (&[true, false, false][..], &[false, true, false][..])
+        );
+        assert_eq!(columns[1].exits, [false, false, true]);
+        assert!(columns[0].short_entries.is_empty() && columns[1].short_exits == [false; 3]);
+        assert_eq!(columns[1].stops, stops);
+        let e = data::signal_columns(2, &[0; 5], &[0; 6], None, None, stops).unwrap_err();
+        assert_eq!(
+            (e.code(), e.detail.as_str()),
+            ("invalid_argument", "`entries` has 5 flags, not a whole number of 2 columns")
+        );
+        assert_eq!(data::signal_columns(0, &[], &[], None, None, stops).unwrap_err().code(), "invalid_argument");
+        assert_eq!(data::signal_stops(Some(r#"{"sl_stop": "x"}"#)).unwrap_err().code(), "invalid_argument");
+    }
+
+    #[test]
     fn rules_become_a_config_with_the_engine_defaults() {
         let hour = 3_600_000;
         let symbols = ["A".to_string(), "IDX".to_string()];
@@ -656,5 +682,51 @@ pub mod data {
     /// Signal flags from bytes (non-zero = set).
     pub fn flags(bytes: &[u8]) -> Vec<bool> {
         bytes.iter().map(|&b| b != 0).collect()
+    }
+
+    /// The signal stops of a signal run from their JSON (`{"sl_stop": "0.02", "tp_stop": "0.03",
+    /// "sl_trail": false}`), none when left out.
+    pub fn signal_stops(json: Option<&str>) -> Result<crate::signals::SignalStops> {
+        json.map_or_else(|| Ok(Default::default()), |j| super::from_json("signal stops", j))
+    }
+
+    /// The columns of a signal sweep from flag bytes stored column after column (`columns` of
+    /// them, each as long as the others; short flags empty when not given), all with `stops`.
+    pub fn signal_columns(
+        columns: usize,
+        entries: &[u8],
+        exits: &[u8],
+        short_entries: Option<&[u8]>,
+        short_exits: Option<&[u8]>,
+        stops: crate::signals::SignalStops,
+    ) -> Result<Vec<crate::signals::Signals>> {
+        if columns == 0 {
+            return Err(Error::new(ErrorKind::InvalidArgument, "a sweep needs at least one column of flags"));
+        }
+        let split = |name: &str, bytes: Option<&[u8]>| -> Result<Vec<Vec<bool>>> {
+            let Some(bytes) = bytes else { return Ok(vec![Vec::new(); columns]) };
+            if bytes.len() % columns != 0 {
+                let detail = format!("`{name}` has {} flags, not a whole number of {columns} columns", bytes.len());
+                return Err(Error::new(ErrorKind::InvalidArgument, detail));
+            }
+            let per_column = bytes.len() / columns;
+            if per_column == 0 {
+                return Ok(vec![Vec::new(); columns]);
+            }
+            Ok(bytes.chunks(per_column).map(flags).collect())
+        };
+        let (e, x) = (split("entries", Some(entries))?, split("exits", Some(exits))?);
+        let (se, sx) = (split("shortEntries", short_entries)?, split("shortExits", short_exits)?);
+        Ok(e.into_iter()
+            .zip(x)
+            .zip(se.into_iter().zip(sx))
+            .map(|((entries, exits), (short_entries, short_exits))| crate::signals::Signals {
+                entries,
+                exits,
+                short_entries,
+                short_exits,
+                stops,
+            })
+            .collect())
     }
 }

@@ -33,6 +33,7 @@ export {
   type BacktestOptions,
   type SignalOptions,
 } from "./backtest.js";
+export { sweep, sweepSignals, combinations, Sweep, type SweepRow, type SweepGrade, type SweepOptions, type SweepSignalsOptions, type Params, type FlagColumns, type SignalFlags } from "./sweep.js";
 export * from "./models.js";
 export {
   VecTradeError,

@@ -22,6 +22,7 @@ export type Backend = Pick<
   | "formatTimestamp"
   | "parseCsv"
   | "parseTimestamp"
+  | "sweepSignals"
   | "wakePlan"
 >;
 /** A scenario of the engine build. */

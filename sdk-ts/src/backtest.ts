@@ -330,12 +330,103 @@ export interface SignalOptions {
   sizePct?: DecimalInput;
   shortEntries?: ArrayLike<boolean | number>;
   shortExits?: ArrayLike<boolean | number>;
+  /**
+   * A stop-loss on every entry, as a fraction of the entry's fill price in (0, 1): `0.02` sells a
+   * long 2 % below its fill (covers a short 2 % above). A number is read exactly as written (its
+   * shortest decimal form), as is a decimal string; at most 8 decimal places.
+   */
+  slStop?: number | string;
+  /** A take-profit on every entry, a positive fraction of the entry's fill price (below 1 for shorts). */
+  tpStop?: number | string;
+  /** The stop-loss trails the best price since the entry (raised after each bar to its high for a long); needs `slStop`. */
+  slTrail?: boolean;
+  /** A commission as a fraction of each fill's value (`0.001` is 10 bps): the scenario's `commission` rule. */
+  fees?: number | string;
   intrabarPath?: IntrabarPath;
   /** Rules when the scenario is built from columns. */
   rules?: Rules;
 }
 
-function flags(name: string, values: ArrayLike<boolean | number> | undefined, n: number): Uint8Array | null {
+/** @internal The checked inputs of a signal run, shared by {@link backtestSignals} and the sweeps. */
+export interface SignalInputs {
+  scenario: Scenario;
+  symbol: string;
+  sizeJson: string;
+  stopsJson: string | null;
+  optionsJson: string;
+}
+
+/** @internal The option names every signal run takes. */
+export const SIGNAL_RUN_OPTIONS = ["symbol", "size", "sizePct", "slStop", "tpStop", "slTrail", "fees", "intrabarPath", "rules"] as const;
+
+/** @internal Checks the options of a signal run: its scenario (with `fees`), symbol, size, stops and run options. */
+export function signalInputs(data: Scenario | ColumnData, options: SignalOptions): SignalInputs {
+  if (data === null || typeof data !== "object") throw invalid(`\`data\` must be a Scenario or float columns, got ${describe(data)}`);
+  optText(options.symbol, "symbol");
+  if (data instanceof Scenario && options.rules !== undefined) throw invalid("`rules` only apply when the scenario is built from columns");
+  const bps = options.fees === undefined ? undefined : feesBps(options.fees);
+  if (bps !== undefined && options.rules?.commission !== undefined) throw invalid("give `fees` or a `commission` rule, not both");
+  let scenario: Scenario;
+  if (data instanceof Scenario) scenario = bps === undefined ? data : data.withRules({ commission: { bps } });
+  else scenario = fromArrays({ [options.symbol ?? "ASSET"]: data }, bps === undefined ? (options.rules ?? {}) : { ...options.rules, commission: { bps } });
+  const symbol = options.symbol ?? (scenario.universe.length === 1 ? scenario.universe[0] : undefined);
+  if (symbol === undefined) throw invalid(`\`symbol\` is needed: the universe is ${scenario.universe.join(", ")}`);
+  if (options.size !== undefined && options.sizePct !== undefined) throw invalid("give `size` or `sizePct`, not both");
+  const size = options.sizePct !== undefined ? { kind: "equity_pct", value: decimal(options.sizePct, "sizePct") } : { kind: "units", value: decimal(options.size ?? 1, "size") };
+  return {
+    scenario,
+    symbol,
+    sizeJson: JSON.stringify(size),
+    stopsJson: stopsJson(options),
+    optionsJson: toEngine({ intrabarPath: options.intrabarPath ?? "nearest_extreme_first" }),
+  };
+}
+
+/** The engine's signal stops as JSON (`{"sl_stop": 0.02, "tp_stop": "0.03", "sl_trail": false}`), or null without any. */
+function stopsJson(options: SignalOptions): string | null {
+  const { slStop, tpStop, slTrail } = options;
+  if (slTrail !== undefined && typeof slTrail !== "boolean") throw invalid(`\`slTrail\` must be true or false, got ${describe(slTrail)}`);
+  if (slStop === undefined && tpStop === undefined && !slTrail) return null;
+  // A number goes to the engine as JSON writes it (its shortest decimal form), which the engine reads exactly.
+  const stops: Record<string, unknown> = { sl_trail: slTrail ?? false };
+  if (slStop !== undefined) stops.sl_stop = fraction(slStop, "slStop");
+  if (tpStop !== undefined) stops.tp_stop = fraction(tpStop, "tpStop");
+  return JSON.stringify(stops);
+}
+
+/** A fraction given as a number or a decimal string. */
+function fraction(value: unknown, name: string): number | string {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw invalid(`\`${name}\` must be a finite number or a decimal string, got ${value}`);
+    return value;
+  }
+  if (typeof value === "string") return decimal(value, name);
+  throw invalid(`\`${name}\` must be a number or a decimal string, got ${describe(value)}`);
+}
+
+/** `fees` (a fraction of each fill's value) in basis points, exactly: the decimal point moved four places. */
+function feesBps(value: unknown): string {
+  const text = fraction(value, "fees");
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i.exec(typeof text === "number" ? String(text) : text);
+  if (m === null || ((m[2] ?? "") === "" && (m[3] ?? "") === "")) throw invalid(`\`fees\` must be a decimal, got ${describe(value)}`);
+  const whole = m[2] ?? "", frac = m[3] ?? "";
+  const point = whole.length + 4 + Number(m[4] ?? 0); // where the decimal point goes in whole + frac
+  let digits = whole + frac;
+  let at = point;
+  if (at < 0) {
+    digits = "0".repeat(-at) + digits;
+    at = 0;
+  }
+  digits = digits.padEnd(at, "0");
+  const intPart = digits.slice(0, at).replace(/^0+(?=\d)/, "") || "0";
+  const fracPart = digits.slice(at).replace(/0+$/, "");
+  const bps = `${intPart}${fracPart === "" ? "" : `.${fracPart}`}`;
+  if (m[1] === "-" && !/^0(\.0*)?$/.test(bps)) throw invalid(`\`fees\` must be 0 or more, got ${describe(value)}`);
+  return bps;
+}
+
+/** @internal Flags as bytes (1 = set), checked: booleans or 0/1, one per bar. */
+export function flags(name: string, values: ArrayLike<boolean | number> | undefined, n: number): Uint8Array | null {
   if (values === undefined) return null;
   if (values === null || typeof values.length !== "number") throw invalid(`\`${name}\` must be an array of booleans, got ${describe(values)}`);
   if (values.length !== n) throw invalid(`\`${name}\` has ${values.length} flags for ${n} bars`);
@@ -351,7 +442,9 @@ function flags(name: string, values: ArrayLike<boolean | number> | undefined, n:
 /**
  * A vectorised backtest: entry and exit flags per bar, run entirely inside the engine (no
  * JavaScript call per bar), for parameter sweeps. `data` is a {@link Scenario} or the float
- * columns of one symbol. A flag decided at a bar's close acts at the next open.
+ * columns of one symbol. A flag decided at a bar's close acts at the next open. `slStop`,
+ * `tpStop` and `slTrail` put the engine's bracket orders on every entry, levelled from its fill
+ * price (the same fills as placing those brackets by hand); `fees` is the commission.
  */
 export function backtestSignals(
   data: Scenario | ColumnData,
@@ -359,26 +452,20 @@ export function backtestSignals(
   exits: ArrayLike<boolean | number>,
   options: SignalOptions = {},
 ): Backtest<null> {
-  checked(options, "backtestSignals", ["symbol", "size", "sizePct", "shortEntries", "shortExits", "intrabarPath", "rules"]);
-  if (data === null || typeof data !== "object") throw invalid(`\`data\` must be a Scenario or float columns, got ${describe(data)}`);
-  optText(options.symbol, "symbol");
-  const scenario = data instanceof Scenario ? data : fromArrays({ [options.symbol ?? "ASSET"]: data }, options.rules ?? {});
-  if (data instanceof Scenario && options.rules !== undefined) throw invalid("`rules` only apply when the scenario is built from columns");
-  const symbol = options.symbol ?? (scenario.universe.length === 1 ? scenario.universe[0] : undefined);
-  if (symbol === undefined) throw invalid(`\`symbol\` is needed: the universe is ${scenario.universe.join(", ")}`);
-  if (options.size !== undefined && options.sizePct !== undefined) throw invalid("give `size` or `sizePct`, not both");
-  const size = options.sizePct !== undefined ? { kind: "equity_pct", value: decimal(options.sizePct, "sizePct") } : { kind: "units", value: decimal(options.size ?? 1, "size") };
+  checked(options, "backtestSignals", [...SIGNAL_RUN_OPTIONS, "shortEntries", "shortExits"]);
+  const { scenario, symbol, sizeJson, stopsJson, optionsJson } = signalInputs(data, options);
   const n = entries?.length ?? 0;
   const inner = engine(() =>
     engineBuild().backtestSignals(
       scenario.native,
       symbol,
-      JSON.stringify(size),
+      sizeJson,
       flags("entries", entries, n) ?? new Uint8Array(),
       flags("exits", exits, n) ?? new Uint8Array(),
       flags("shortEntries", options.shortEntries, n),
       flags("shortExits", options.shortExits, n),
-      toEngine({ intrabarPath: options.intrabarPath ?? "nearest_extreme_first" }),
+      optionsJson,
+      stopsJson,
     ),
   );
   const run = new Run(inner, scenario);
