@@ -518,7 +518,7 @@ fn backtest_signals(
             exits: flags(exits),
             short_entries: short_entries.map(flags).unwrap_or_default(),
             short_exits: short_exits.map(flags).unwrap_or_default(),
-            stops: stops_json.map(|j| parse("signal stops", j)).transpose()?.unwrap_or_default(),
+            stops: ok(wire::data::signal_stops(stops_json))?,
         };
         let size: SignalSize = parse("signal size", size_json)?;
         let options = ok(wire::run_options(options_json))?;
@@ -552,33 +552,15 @@ fn sweep_signals(
     stops_json: Option<&str>,
 ) -> PyResult<String> {
     guard(|| {
-        if columns == 0 {
-            return Err(raise(Error::new(ErrorKind::InvalidArgument, "a sweep needs at least one column of flags")));
-        }
-        let split = |name: &str, b: Option<Vec<u8>>| -> PyResult<Vec<Vec<bool>>> {
-            let Some(b) = b else { return Ok(vec![Vec::new(); columns]) };
-            if b.len() % columns != 0 {
-                let detail = format!("`{name}` has {} flags, not a whole number of {columns} columns", b.len());
-                return Err(raise(Error::new(ErrorKind::InvalidArgument, detail)));
-            }
-            Ok(b.chunks(b.len() / columns).map(|c| c.iter().map(|&x| x != 0).collect()).collect())
-        };
-        let stops: vectrade_core::signals::SignalStops =
-            stops_json.map(|j| parse("signal stops", j)).transpose()?.unwrap_or_default();
-        let (e, x) = (split("entries", Some(entries))?, split("exits", Some(exits))?);
-        let (se, sx) = (split("short_entries", short_entries)?, split("short_exits", short_exits)?);
-        let signals: Vec<Signals> = e
-            .into_iter()
-            .zip(x)
-            .zip(se.into_iter().zip(sx))
-            .map(|((entries, exits), (short_entries, short_exits))| Signals {
-                entries,
-                exits,
-                short_entries,
-                short_exits,
-                stops,
-            })
-            .collect();
+        let stops = ok(wire::data::signal_stops(stops_json))?;
+        let signals = ok(wire::data::signal_columns(
+            columns,
+            &entries,
+            &exits,
+            short_entries.as_deref(),
+            short_exits.as_deref(),
+            stops,
+        ))?;
         let size: SignalSize = parse("signal size", size_json)?;
         let run = ok(wire::run_options(options_json))?;
         let scenario = scenario.inner.clone();

@@ -96,6 +96,9 @@ def test_bad_sweeps_are_refused_with_the_reason() -> None:
         vt.sweep_signals(SCENARIO, flags, np.zeros((bars, 3), dtype=bool), symbol="NVDA")
     with pytest.raises(vt.InvalidInput, match="flags for"):
         vt.sweep_signals(SCENARIO, flags[:-1], flags[:-1], symbol="NVDA")
+    empty = np.zeros((0, 2), dtype=bool)  # no bars at all: refused, never a crash
+    with pytest.raises(vt.InvalidInput, match="0 flags for"):
+        vt.sweep_signals(SCENARIO, empty, empty, symbol="NVDA")
     with pytest.raises(vt.InvalidInput, match="threads"):
         vt.sweep_signals(SCENARIO, flags, flags, symbol="NVDA", threads=0)
 
