@@ -714,20 +714,18 @@ pub fn sweep_signals(
     let columns = arg_count(columns, "columns")? as usize;
     let threads = threads.map(|t| arg_count(t, "threads")).transpose()?.unwrap_or(0) as usize;
     guard(|| {
-        let stops = ok(wire::data::signal_stops(stops_json.as_deref()))?;
-        let signals = ok(wire::data::signal_columns(
+        let request = wire::data::SweepRequest {
+            symbol: &symbol,
+            size_json: &size_json,
             columns,
-            &entries,
-            &exits,
-            short_entries.as_deref(),
-            short_exits.as_deref(),
-            stops,
-        ))?;
-        let size: SignalSize = ok(wire::from_json("signal size", &size_json))?;
-        let run = ok(wire::run_options(options_json.as_deref()))?;
-        let options = vectrade_core::SweepOptions { run, threads, interrupt: None };
-        let graded = ok(vectrade_core::sweep_signals(scenario.inner.clone(), &symbol, &signals, size, &options))?;
-        Ok(wire::to_json(&graded))
+            entries: &entries,
+            exits: &exits,
+            short_entries: short_entries.as_deref(),
+            short_exits: short_exits.as_deref(),
+            options_json: options_json.as_deref(),
+            stops_json: stops_json.as_deref(),
+        };
+        ok(wire::data::sweep(scenario.inner.clone(), &request, threads, None))
     })
 }
 

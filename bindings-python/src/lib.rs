@@ -552,34 +552,26 @@ fn sweep_signals(
     stops_json: Option<&str>,
 ) -> PyResult<String> {
     guard(|| {
-        let stops = ok(wire::data::signal_stops(stops_json))?;
-        let signals = ok(wire::data::signal_columns(
+        let request = wire::data::SweepRequest {
+            symbol,
+            size_json,
             columns,
-            &entries,
-            &exits,
-            short_entries.as_deref(),
-            short_exits.as_deref(),
-            stops,
-        ))?;
-        let size: SignalSize = parse("signal size", size_json)?;
-        let run = ok(wire::run_options(options_json))?;
+            entries: &entries,
+            exits: &exits,
+            short_entries: short_entries.as_deref(),
+            short_exits: short_exits.as_deref(),
+            options_json,
+            stops_json,
+        };
         let scenario = scenario.inner.clone();
         // The columns run on the engine's threads; this thread watches for Ctrl-C meanwhile (Python
         // delivers signals to the main thread only) and stops them through a flag.
         let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let interrupt = Interrupt::new(move || {
-            if flag.load(Ordering::Relaxed) {
-                Err(Error::new(ErrorKind::Interrupted, "interrupted by a signal"))
-            } else {
-                Ok(())
-            }
-        });
-        let options = vectrade_core::SweepOptions { run, threads, interrupt: Some(interrupt) };
+        let interrupt = Interrupt::on_flag(stop.clone());
         let mut signal: Option<PyErr> = None;
         let graded = py.detach(|| {
             std::thread::scope(|s| {
-                let work = s.spawn(|| vectrade_core::sweep_signals(scenario, symbol, &signals, size, &options));
+                let work = s.spawn(|| wire::data::sweep(scenario, &request, threads, Some(interrupt)));
                 while !work.is_finished() {
                     std::thread::sleep(std::time::Duration::from_millis(10));
                     if signal.is_none()
@@ -596,8 +588,7 @@ fn sweep_signals(
         if let Some(e) = signal {
             return Err(e);
         }
-        let graded = ok(graded)?;
-        Ok(serde_json::to_string(&graded).expect("results serialise"))
+        ok(graded)
     })
 }
 

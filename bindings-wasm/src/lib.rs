@@ -525,20 +525,18 @@ pub fn sweep_signals(
     let columns = usize::try_from(columns).map_err(|_| {
         js(Error::new(ErrorKind::InvalidArgument, format!("`columns` must be 0 or more, got {columns}")))
     })?;
-    let stops = ok(wire::data::signal_stops(stops_json.as_deref()))?;
-    let signals = ok(wire::data::signal_columns(
+    let request = wire::data::SweepRequest {
+        symbol,
+        size_json,
         columns,
         entries,
         exits,
-        short_entries.as_deref(),
-        short_exits.as_deref(),
-        stops,
-    ))?;
-    let size: SignalSize = ok(wire::from_json("signal size", size_json))?;
-    let run = ok(wire::run_options(options_json.as_deref()))?;
-    let options = vectrade_core::SweepOptions { run, threads: 0, interrupt: None };
-    let graded = ok(vectrade_core::sweep_signals(scenario.inner.clone(), symbol, &signals, size, &options))?;
-    Ok(wire::to_json(&graded))
+        short_entries: short_entries.as_deref(),
+        short_exits: short_exits.as_deref(),
+        options_json: options_json.as_deref(),
+        stops_json: stops_json.as_deref(),
+    };
+    ok(wire::data::sweep(scenario.inner.clone(), &request, 0, None))
 }
 
 #[derive(Serialize)]

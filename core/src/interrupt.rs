@@ -22,6 +22,18 @@ impl Interrupt {
         Interrupt(Arc::new(check))
     }
 
+    /// A check that stops the loop once `flag` is set, from any thread (a host that watches for
+    /// its signals on one thread while the engine runs on others).
+    pub fn on_flag(flag: Arc<std::sync::atomic::AtomicBool>) -> Self {
+        Interrupt::new(move || {
+            if flag.load(std::sync::atomic::Ordering::Relaxed) {
+                Err(crate::Error::new(crate::ErrorKind::Interrupted, "interrupted by a signal"))
+            } else {
+                Ok(())
+            }
+        })
+    }
+
     /// Asks the host now.
     pub fn check(&self) -> Result<()> {
         (self.0)()

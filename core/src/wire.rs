@@ -729,4 +729,50 @@ pub mod data {
             })
             .collect())
     }
+
+    /// A signal sweep as every binding receives it: flag bytes stored column after column and the
+    /// size, run options and stops as JSON.
+    pub struct SweepRequest<'a> {
+        /// The traded symbol.
+        pub symbol: &'a str,
+        /// [`crate::SignalSize`] as JSON.
+        pub size_json: &'a str,
+        /// How many columns the flag bytes hold.
+        pub columns: usize,
+        /// Entry flags.
+        pub entries: &'a [u8],
+        /// Exit flags.
+        pub exits: &'a [u8],
+        /// Short entry flags, if any.
+        pub short_entries: Option<&'a [u8]>,
+        /// Short exit flags, if any.
+        pub short_exits: Option<&'a [u8]>,
+        /// [`crate::RunOptions`] as JSON.
+        pub options_json: Option<&'a str>,
+        /// [`crate::signals::SignalStops`] as JSON.
+        pub stops_json: Option<&'a str>,
+    }
+
+    /// Runs a [`SweepRequest`] on `threads` threads (0: one per core; ignored without the
+    /// `parallel` feature): the grades as a JSON array, in column order.
+    pub fn sweep(
+        scenario: std::sync::Arc<crate::Scenario>,
+        request: &SweepRequest<'_>,
+        threads: usize,
+        interrupt: Option<crate::Interrupt>,
+    ) -> Result<String> {
+        let stops = signal_stops(request.stops_json)?;
+        let signals = signal_columns(
+            request.columns,
+            request.entries,
+            request.exits,
+            request.short_entries,
+            request.short_exits,
+            stops,
+        )?;
+        let size: crate::SignalSize = super::from_json("signal size", request.size_json)?;
+        let run = super::run_options(request.options_json)?;
+        let options = crate::SweepOptions { run, threads, interrupt };
+        Ok(super::to_json(&crate::sweep_signals(scenario, request.symbol, &signals, size, &options)?))
+    }
 }
