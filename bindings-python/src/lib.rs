@@ -21,9 +21,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use vectrade_core::{
-    AgentId, Decimal, Error, ErrorFamily, ErrorKind, Interrupt, Run, Scenario, SignalSize, Signals, catalog, csv, wire,
-};
+use vectrade_core::{AgentId, Decimal, Error, ErrorFamily, ErrorKind, Interrupt, Run, Scenario, catalog, csv, wire};
 
 create_exception!(
     vectrade,
@@ -512,21 +510,20 @@ fn backtest_signals(
     stops_json: Option<&str>,
 ) -> PyResult<PyRun> {
     guard(|| {
-        let flags = |b: Vec<u8>| b.into_iter().map(|x| x != 0).collect::<Vec<bool>>();
-        let signals = Signals {
-            entries: flags(entries),
-            exits: flags(exits),
-            short_entries: short_entries.map(flags).unwrap_or_default(),
-            short_exits: short_exits.map(flags).unwrap_or_default(),
-            stops: ok(wire::data::signal_stops(stops_json))?,
+        let request = wire::data::SignalRequest {
+            symbol,
+            size_json,
+            columns: 1,
+            entries: &entries,
+            exits: &exits,
+            short_entries: short_entries.as_deref(),
+            short_exits: short_exits.as_deref(),
+            options_json,
+            stops_json,
         };
-        let size: SignalSize = parse("signal size", size_json)?;
-        let options = ok(wire::run_options(options_json))?;
         let scenario = scenario.inner.clone();
         // The whole run happens in Rust; other Python threads may go on meanwhile, and Ctrl-C stops it.
-        let (run, _) = ok(py.detach(|| {
-            vectrade_core::backtest_signals_interruptible(scenario, symbol, &signals, size, options, Some(ctrl_c()))
-        }))?;
+        let run = ok(py.detach(|| wire::data::signal_run(scenario, &request, Some(ctrl_c()))))?;
         Ok(PyRun::of(run))
     })
 }
@@ -552,7 +549,7 @@ fn sweep_signals(
     stops_json: Option<&str>,
 ) -> PyResult<String> {
     guard(|| {
-        let request = wire::data::SweepRequest {
+        let request = wire::data::SignalRequest {
             symbol,
             size_json,
             columns,

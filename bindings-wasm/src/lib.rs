@@ -10,7 +10,7 @@ use std::sync::Arc;
 use js_sys::{Array, Float64Array, Function, Object, Reflect, Uint8Array};
 use serde::Serialize;
 use vectrade_core::wire::{self, Columns};
-use vectrade_core::{AgentId, Error, ErrorKind, Run, Scenario, SignalSize, Signals, catalog, csv};
+use vectrade_core::{AgentId, Error, ErrorKind, Run, Scenario, catalog, csv};
 use wasm_bindgen::prelude::*;
 
 /// An engine error as a JavaScript `Error` with the engine's `code`.
@@ -482,17 +482,18 @@ pub fn backtest_signals(
     let size_json = &text(size_json, "sizeJson")?;
     let options_json = opt_text(options_json, "optionsJson")?;
     let stops_json = opt_text(stops_json, "stopsJson")?;
-    let flags = wire::data::flags;
-    let signals = Signals {
-        entries: flags(entries),
-        exits: flags(exits),
-        short_entries: short_entries.as_deref().map(flags).unwrap_or_default(),
-        short_exits: short_exits.as_deref().map(flags).unwrap_or_default(),
-        stops: ok(wire::data::signal_stops(stops_json.as_deref()))?,
+    let request = wire::data::SignalRequest {
+        symbol,
+        size_json,
+        columns: 1,
+        entries,
+        exits,
+        short_entries: short_entries.as_deref(),
+        short_exits: short_exits.as_deref(),
+        options_json: options_json.as_deref(),
+        stops_json: stops_json.as_deref(),
     };
-    let size: SignalSize = ok(wire::from_json("signal size", size_json))?;
-    let options = ok(wire::run_options(options_json.as_deref()))?;
-    let (run, _) = ok(vectrade_core::backtest_signals(scenario.inner.clone(), symbol, &signals, size, options))?;
+    let run = ok(wire::data::signal_run(scenario.inner.clone(), &request, None))?;
     Ok(WasmRun { inner: RefCell::new(run) })
 }
 
@@ -525,7 +526,7 @@ pub fn sweep_signals(
     let columns = usize::try_from(columns).map_err(|_| {
         js(Error::new(ErrorKind::InvalidArgument, format!("`columns` must be 0 or more, got {columns}")))
     })?;
-    let request = wire::data::SweepRequest {
+    let request = wire::data::SignalRequest {
         symbol,
         size_json,
         columns,

@@ -730,9 +730,9 @@ pub mod data {
             .collect())
     }
 
-    /// A signal sweep as every binding receives it: flag bytes stored column after column and the
-    /// size, run options and stops as JSON.
-    pub struct SweepRequest<'a> {
+    /// A signal backtest or sweep as every binding receives it: flag bytes stored column after
+    /// column (one column for a backtest) and the size, run options and stops as JSON.
+    pub struct SignalRequest<'a> {
         /// The traded symbol.
         pub symbol: &'a str,
         /// [`crate::SignalSize`] as JSON.
@@ -753,14 +753,23 @@ pub mod data {
         pub stops_json: Option<&'a str>,
     }
 
-    /// Runs a [`SweepRequest`] on `threads` threads (0: one per core; ignored without the
-    /// `parallel` feature): the grades as a JSON array, in column order.
-    pub fn sweep(
+    /// Runs a one-column [`SignalRequest`] as a signal backtest, stopped by `interrupt` between
+    /// bars: the finished run (its agent has id 0).
+    pub fn signal_run(
         scenario: std::sync::Arc<crate::Scenario>,
-        request: &SweepRequest<'_>,
-        threads: usize,
+        request: &SignalRequest<'_>,
         interrupt: Option<crate::Interrupt>,
-    ) -> Result<String> {
+    ) -> Result<crate::Run> {
+        let (signals, size, run) = signal_inputs(request)?;
+        let Some(signals) = signals.first() else {
+            return Err(Error::new(ErrorKind::InvalidArgument, "a signal backtest takes one column of flags"));
+        };
+        Ok(crate::backtest_signals_interruptible(scenario, request.symbol, signals, size, run, interrupt)?.0)
+    }
+
+    fn signal_inputs(
+        request: &SignalRequest<'_>,
+    ) -> Result<(Vec<crate::Signals>, crate::SignalSize, crate::RunOptions)> {
         let stops = signal_stops(request.stops_json)?;
         let signals = signal_columns(
             request.columns,
@@ -771,7 +780,18 @@ pub mod data {
             stops,
         )?;
         let size: crate::SignalSize = super::from_json("signal size", request.size_json)?;
-        let run = super::run_options(request.options_json)?;
+        Ok((signals, size, super::run_options(request.options_json)?))
+    }
+
+    /// Runs a [`SignalRequest`] on `threads` threads (0: one per core; ignored without the
+    /// `parallel` feature): the grades as a JSON array, in column order.
+    pub fn sweep(
+        scenario: std::sync::Arc<crate::Scenario>,
+        request: &SignalRequest<'_>,
+        threads: usize,
+        interrupt: Option<crate::Interrupt>,
+    ) -> Result<String> {
+        let (signals, size, run) = signal_inputs(request)?;
         let options = crate::SweepOptions { run, threads, interrupt };
         Ok(super::to_json(&crate::sweep_signals(scenario, request.symbol, &signals, size, &options)?))
     }

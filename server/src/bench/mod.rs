@@ -1,6 +1,7 @@
 //! The benchmark API (seeds 001 and 003) under `/api/v1`: scenarios, runs, market, trades, step,
 //! results, publishing and the leaderboard. Handlers translate HTTP to the core's calls and back.
 
+pub mod results;
 pub mod wire;
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use crate::identity::{Caller, Plan};
 use crate::problem::{ApiError, Problem, Style};
 use crate::runs::{Command, Idempotency, Live, Output, Published as PublishedRow, Reply, RunHandle, RunMeta};
 use crate::{AppState, month_start, now_ms};
+use results::*;
 use wire::*;
 
 /// The benchmark routes.
